@@ -1,0 +1,59 @@
+"""The ``workbench`` command. Each subcommand lives in its own module, imported when used.
+
+A command module has ``HELP`` (one line), ``add_arguments(parser)`` and ``run(args) -> int``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from workbench.errors import WorkbenchError
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "sandbox": ("workbench.sandbox.command", "run the local X API v2 sandbox"),
+    "ingest": ("workbench.xapi.command", "turn mentions and DMs into interactions"),
+    "lab": ("workbench.lab", "start JupyterLab on 127.0.0.1 with the notebooks"),
+    "report": ("workbench.reports.command", "export handled interactions as a report"),
+    "bench": ("workbench.bench.command", "measure speed against the bare libraries"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="workbench",
+        description="Handle customer tweets and DMs in JupyterLab, and see how the work goes.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (module, summary) in COMMANDS.items():
+        command = sub.add_parser(name, help=summary, description=summary)
+        command.set_defaults(_module=module)
+        try:
+            importlib.import_module(module).add_arguments(command)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; errors the user can fix print one line, no traceback."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(importlib.import_module(args._module).run(args) or 0)
+    except ModuleNotFoundError as exc:
+        if exc.name == args._module:
+            print(f"workbench {args.command}: not available in this build", file=sys.stderr)
+            return 2
+        raise
+    except WorkbenchError as exc:
+        print(f"workbench {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,178 @@
+"""The one table of settings: name, default, help. Read from the environment.
+
+Secrets are kept out of every repr, log line and message: ``Settings`` shows them as ``'***'``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from workbench.errors import ConfigError
+
+
+def _default_db_url() -> str:
+    from platformdirs import user_data_dir
+
+    return f"sqlite:///{Path(user_data_dir('workbench')) / 'workbench.db'}"
+
+
+def _parse_bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ConfigError(name, f"expected true or false, got {raw!r}")
+
+
+def _parse_seconds(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(name, f"expected a number of seconds, got {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(name, f"must be greater than 0, got {raw!r}")
+    return value
+
+
+def _parse_url(name: str, raw: str) -> str:
+    if not raw.startswith(("http://", "https://")):
+        raise ConfigError(name, f"expected an http:// or https:// URL, got {raw!r}")
+    return raw.rstrip("/")
+
+
+def _parse_db_url(name: str, raw: str) -> str:
+    scheme = raw.split(":", 1)[0].lower()
+    if "://" not in raw or not scheme.startswith(("sqlite", "postgresql", "postgres")):
+        shown = raw.split("@")[-1] if "@" in raw else raw
+        raise ConfigError(
+            name, f"expected sqlite:///PATH or postgresql://USER@HOST/DB, got {shown!r}"
+        )
+    if scheme in {"postgres", "postgresql"}:
+        raw = "postgresql+psycopg" + raw[len(scheme) :]
+    return raw
+
+
+def _parse_username(name: str, raw: str) -> str:
+    value = raw.strip().lstrip("@")
+    if not value or len(value) > 15 or not value.replace("_", "").isalnum():
+        raise ConfigError(name, f"expected an X username (1-15 letters, digits, _), got {raw!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its environment name, default, help, and how to parse it."""
+
+    name: str
+    default: Any
+    help: str
+    parse: Callable[[str, str], Any] = lambda _name, raw: raw
+    secret: bool = False
+
+    def read(self, env: Mapping[str, str]) -> Any:
+        raw = env.get(self.name)
+        if raw is None or raw == "":
+            return self.default() if callable(self.default) else self.default
+        return self.parse(self.name, raw)
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "WORKBENCH_DB_URL",
+        _default_db_url,
+        "Store URL: sqlite:///PATH (default: workbench.db in the user data dir) "
+        "or postgresql://USER:PASSWORD@HOST/DB for a team.",
+        _parse_db_url,
+    ),
+    Setting(
+        "WORKBENCH_X_API_URL",
+        "https://api.twitter.com",
+        "Base URL of the X API v2; point it at `workbench sandbox` for demos and tests.",
+        _parse_url,
+    ),
+    Setting("X_BEARER_TOKEN", None, "App-only Bearer token for the X API.", secret=True),
+    Setting("X_CONSUMER_KEY", None, "OAuth 1.0a consumer (API) key.", secret=True),
+    Setting("X_CONSUMER_SECRET", None, "OAuth 1.0a consumer (API) secret.", secret=True),
+    Setting("X_ACCESS_TOKEN", None, "OAuth 1.0a access token of the brand account.", secret=True),
+    Setting(
+        "X_ACCESS_TOKEN_SECRET", None, "OAuth 1.0a access token secret.", secret=True
+    ),
+    Setting("WORKBENCH_BRAND", "AcmeSupport", "Username of the brand account.", _parse_username),
+    Setting(
+        "WORKBENCH_OFFER_TIMEOUT",
+        30.0,
+        "Seconds an agent has to accept an offer before it goes to another agent.",
+        _parse_seconds,
+    ),
+    Setting(
+        "WORKBENCH_REQUIRE_DISPOSITION",
+        True,
+        "Whether an interaction needs a disposition code before it can be marked done.",
+        _parse_bool,
+    ),
+    Setting(
+        "WORKBENCH_SKIP_RETWEETS",
+        True,
+        "Whether ingest skips plain retweets of the brand instead of opening interactions.",
+        _parse_bool,
+    ),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The settings in force; build with ``Settings.from_env()``."""
+
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        env = os.environ if env is None else env
+        values = {s.name: s.read(env) for s in SETTINGS}
+        for key, value in overrides.items():
+            name = key.upper()
+            if name not in _BY_NAME:
+                raise ConfigError(name, "no such setting")
+            if value is not None:
+                values[name] = _BY_NAME[name].parse(name, value) if isinstance(value, str) else value
+        return cls(values)
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values[name]
+
+    @property
+    def db_url(self) -> str:
+        return str(self.values["WORKBENCH_DB_URL"])
+
+    @property
+    def x_api_url(self) -> str:
+        return str(self.values["WORKBENCH_X_API_URL"])
+
+    @property
+    def brand(self) -> str:
+        return str(self.values["WORKBENCH_BRAND"])
+
+    def __repr__(self) -> str:
+        shown = {
+            name: ("***" if _BY_NAME[name].secret and value else value)
+            for name, value in self.values.items()
+        }
+        return f"Settings({shown!r})"
+
+    __str__ = __repr__
+
+
+def settings_table_markdown() -> str:
+    """The settings as the README's table (name, default, help)."""
+    rows = ["| setting | default | what it does |", "|---|---|---|"]
+    for s in SETTINGS:
+        default = "user data dir SQLite file" if callable(s.default) else s.default
+        rows.append(f"| `{s.name}` | {'' if default is None else f'`{default}`'} | {s.help} |")
+    return "\n".join(rows)

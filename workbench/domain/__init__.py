@@ -1,0 +1,27 @@
+"""The domain: pure Python objects and rules, knowing nothing of widgets, HTTP or databases."""
+
+from __future__ import annotations
+
+from workbench.domain.classification import Actionability, Sentiment
+from workbench.domain.contact import Contact
+from workbench.domain.disposition import Disposition
+from workbench.domain.event import Event, utcnow
+from workbench.domain.interaction import Interaction, State, TransitionError
+from workbench.domain.transcript import EntryKind, TranscriptEntry
+from workbench.domain.tweet import Channel, Tweet
+
+__all__ = [
+    "Actionability",
+    "Channel",
+    "Contact",
+    "Disposition",
+    "EntryKind",
+    "Event",
+    "Interaction",
+    "Sentiment",
+    "State",
+    "TranscriptEntry",
+    "TransitionError",
+    "Tweet",
+    "utcnow",
+]

@@ -1,0 +1,35 @@
+"""The customer on the other side of an interaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Contact:
+    """An X user as the workbench knows them, with the contact record's phone and e-mail."""
+
+    id: str
+    username: str
+    name: str = ""
+    followers_count: int = 0
+    statuses_count: int = 0
+    follows_brand: bool = False
+    dm_open: bool = False
+    phone: str | None = None
+    email: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.username:
+            raise ValueError("Contact.username: must not be empty")
+        if self.followers_count < 0 or self.statuses_count < 0:
+            raise ValueError("Contact counts: must not be negative")
+
+    @property
+    def can_receive_dm(self) -> bool:
+        """X lets the brand DM a follower, or anyone whose DMs are open."""
+        return self.follows_brand or self.dm_open
+
+    @property
+    def profile_url(self) -> str:
+        return f"https://x.com/{self.username}"

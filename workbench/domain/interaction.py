@@ -1,0 +1,217 @@
+"""An interaction: one inbound tweet or DM thread handled by agents, and its state machine.
+
+::
+
+    queued --offer--> offered --accept--> accepted --done--> done
+      ^                 |  (reject, timeout)  |
+      +-----------------+---------------------+ (transfer to a queue)
+                        ^                     |
+                        +---------------------+ (transfer to an agent: offered to them)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from workbench.domain.classification import Actionability, Sentiment
+from workbench.domain.event import Event, utcnow
+from workbench.domain.tweet import Channel
+
+
+class State(str, Enum):
+    """Where an interaction is in its life."""
+
+    QUEUED = "queued"
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    DONE = "done"
+
+
+class TransitionError(ValueError):
+    """An action that the interaction's state or ownership does not allow."""
+
+    def __init__(self, interaction_id: str, state: State | str, action: str, rule: str) -> None:
+        self.interaction_id = interaction_id
+        self.state = State(state)
+        self.action = action
+        self.rule = rule
+        super().__init__(
+            f"interaction {interaction_id} is {self.state.value}: cannot {action} ({rule})"
+        )
+
+
+# action -> states it may start from
+_ALLOWED: dict[str, frozenset[State]] = {
+    "offer": frozenset({State.QUEUED}),
+    "reject": frozenset({State.OFFERED}),
+    "timeout": frozenset({State.OFFERED}),
+    "accept": frozenset({State.OFFERED}),
+    "transfer": frozenset({State.ACCEPTED}),
+    "conference": frozenset({State.ACCEPTED}),
+    "leave_conference": frozenset({State.ACCEPTED}),
+    "consult": frozenset({State.ACCEPTED}),
+    "requeue": frozenset({State.OFFERED, State.ACCEPTED}),
+    "act": frozenset({State.ACCEPTED}),
+    "done": frozenset({State.ACCEPTED}),
+}
+
+
+@dataclass
+class Interaction:
+    """One customer conversation being handled; methods enforce the state machine.
+
+    Each transition returns the ``Event`` to append to the log.
+    """
+
+    id: str
+    channel: Channel
+    contact_id: str
+    source_id: str
+    """The tweet or DM event id that opened the interaction (ingest is idempotent on it)."""
+    queue: str = "mentions"
+    timeline: str = ""
+    subject: str = ""
+    arrived_at: datetime = field(default_factory=utcnow)
+    state: State = State.QUEUED
+    agent: str | None = None
+    """The agent the interaction is offered to or owned by."""
+    parties: tuple[str, ...] = ()
+    """Other agents in a chat conference: they see the transcript and may reply."""
+    consultations: tuple[dict[str, Any], ...] = ()
+    sentiment: Sentiment = Sentiment.UNDECLARED
+    actionability: Actionability = Actionability.UNDECLARED
+    disposition: str | None = None
+    note: str = ""
+    version: int = 0
+
+    def _check(self, action: str, by: str | None = None) -> None:
+        if self.state not in _ALLOWED[action]:
+            allowed = ", ".join(sorted(s.value for s in _ALLOWED[action]))
+            raise TransitionError(self.id, self.state, action, f"allowed only when {allowed}")
+        if by is not None and action != "offer" and not self.may_act(by):
+            owner = self.agent or "nobody"
+            raise TransitionError(
+                self.id, self.state, action, f"only {owner} or a conference party may do this"
+            )
+
+    def may_act(self, agent: str) -> bool:
+        """Whether ``agent`` owns the interaction or is a conference party."""
+        return agent == self.agent or agent in self.parties
+
+    def _event(self, action: str, agent: str | None, **details: Any) -> Event:
+        self.version += 1
+        return Event(action=action, interaction_id=self.id, agent=agent, details=details)
+
+    def offer(self, agent: str) -> Event:
+        self._check("offer")
+        self.state, self.agent = State.OFFERED, agent
+        return self._event("offered", agent)
+
+    def accept(self, agent: str) -> Event:
+        self._check("accept")
+        if agent != self.agent:
+            raise TransitionError(self.id, self.state, "accept", f"offered to {self.agent}")
+        self.state = State.ACCEPTED
+        return self._event("accepted", agent)
+
+    def reject(self, agent: str) -> Event:
+        self._check("reject")
+        if agent != self.agent:
+            raise TransitionError(self.id, self.state, "reject", f"offered to {self.agent}")
+        self.state, self.agent = State.QUEUED, None
+        return self._event("rejected", agent)
+
+    def timeout(self) -> Event:
+        self._check("timeout")
+        agent, self.state, self.agent = self.agent, State.QUEUED, None
+        return self._event("offer_timed_out", agent)
+
+    def requeue(self, reason: str) -> Event:
+        """Back to the queue without its owner (the agent's heartbeat stopped)."""
+        self._check("requeue")
+        agent, self.state, self.agent, self.parties = self.agent, State.QUEUED, None, ()
+        return self._event("requeued", agent, reason=reason)
+
+    def transfer(self, by: str, to_agent: str | None = None, to_queue: str | None = None) -> Event:
+        self._check("transfer", by)
+        if (to_agent is None) == (to_queue is None):
+            raise TransitionError(
+                self.id, self.state, "transfer", "name exactly one of to_agent or to_queue"
+            )
+        if to_agent == by:
+            raise TransitionError(self.id, self.state, "transfer", "cannot transfer to yourself")
+        self.parties = ()
+        if to_agent is not None:
+            self.state, self.agent = State.OFFERED, to_agent
+            return self._event("transferred", by, to_agent=to_agent)
+        assert to_queue is not None
+        self.state, self.agent, self.queue = State.QUEUED, None, to_queue
+        return self._event("transferred", by, to_queue=to_queue)
+
+    def conference(self, by: str, agent: str) -> Event:
+        self._check("conference", by)
+        if agent == self.agent or agent in self.parties:
+            raise TransitionError(
+                self.id, self.state, "conference", f"{agent} is already in the interaction"
+            )
+        self.parties = (*self.parties, agent)
+        return self._event("conference_joined", by, party=agent)
+
+    def leave_conference(self, agent: str) -> Event:
+        self._check("leave_conference")
+        if agent not in self.parties:
+            raise TransitionError(
+                self.id, self.state, "leave_conference", f"{agent} is not a conference party"
+            )
+        self.parties = tuple(p for p in self.parties if p != agent)
+        return self._event("conference_left", agent)
+
+    def consult(self, by: str, agent: str, channel: str = "chat") -> Event:
+        self._check("consult", by)
+        if channel not in {"chat", "voice"}:
+            raise TransitionError(self.id, self.state, "consult", "channel must be chat or voice")
+        if agent == by:
+            raise TransitionError(self.id, self.state, "consult", "cannot consult yourself")
+        self.consultations = (*self.consultations, {"agent": agent, "channel": channel})
+        return self._event("consulted", by, with_agent=agent, channel=channel)
+
+    def act(self, by: str, action: str, **details: Any) -> Event:
+        """Any handling action (reply, dm, like, note...) by the owner or a party."""
+        self._check("act", by)
+        return self._event(action, by, **details)
+
+    def correct(
+        self,
+        by: str,
+        sentiment: Sentiment | None = None,
+        actionability: Actionability | None = None,
+    ) -> Event:
+        self._check("act", by)
+        details: dict[str, Any] = {}
+        if sentiment is not None:
+            details["sentiment"] = {"from": self.sentiment.value, "to": Sentiment(sentiment).value}
+            self.sentiment = Sentiment(sentiment)
+        if actionability is not None:
+            details["actionability"] = {
+                "from": self.actionability.value,
+                "to": Actionability(actionability).value,
+            }
+            self.actionability = Actionability(actionability)
+        return self._event("corrected", by, **details)
+
+    def set_disposition(self, by: str, code: str, note: str = "") -> Event:
+        self._check("act", by)
+        self.disposition, self.note = code, note
+        return self._event("disposition_set", by, code=code, note=note)
+
+    def done(self, by: str, require_disposition: bool = True) -> Event:
+        self._check("done", by)
+        if by != self.agent:
+            raise TransitionError(self.id, self.state, "done", f"only the owner {self.agent} may")
+        if require_disposition and not self.disposition:
+            raise TransitionError(self.id, self.state, "done", "a disposition is required first")
+        self.state, self.parties = State.DONE, ()
+        return self._event("done", by, disposition=self.disposition)

@@ -1,0 +1,36 @@
+"""An inbound or outbound message: a tweet or a direct message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+
+
+class Channel(str, Enum):
+    """Where an interaction came from."""
+
+    MENTION = "mention"
+    DM = "dm"
+    OUTBOUND = "outbound"
+
+
+@dataclass(frozen=True)
+class Tweet:
+    """A tweet or DM as the workbench keeps it (ids are X's decimal strings)."""
+
+    id: str
+    author_id: str
+    text: str
+    created_at: datetime
+    channel: Channel = Channel.MENTION
+    conversation_id: str | None = None
+    in_reply_to_tweet_id: str | None = None
+    urls: dict[str, str] = field(default_factory=dict)
+    """t.co link -> expanded URL, from the tweet's ``entities.urls``."""
+
+    def __post_init__(self) -> None:
+        if not self.id or not str(self.id).isdigit():
+            raise ValueError(f"Tweet.id: must be X's decimal id string, got {self.id!r}")
+        if self.created_at.tzinfo is None:
+            raise ValueError("Tweet.created_at: must be timezone-aware (UTC)")

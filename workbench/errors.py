@@ -1,0 +1,29 @@
+"""The workbench's errors: one base, each carrying the context needed to act on it."""
+
+from __future__ import annotations
+
+
+class WorkbenchError(Exception):
+    """Base of every error the workbench raises on purpose."""
+
+
+class ConfigError(WorkbenchError):
+    """A setting has a value the workbench cannot use; the message names the setting."""
+
+    def __init__(self, setting: str, problem: str) -> None:
+        self.setting = setting
+        self.problem = problem
+        super().__init__(f"{setting}: {problem}")
+
+
+class StoreError(WorkbenchError):
+    """The store cannot be used (unreachable, wrong schema version, write refused)."""
+
+
+class ValidationError(WorkbenchError, ValueError):
+    """Input broke a rule; names the field and the rule."""
+
+    def __init__(self, field: str, rule: str) -> None:
+        self.field = field
+        self.rule = rule
+        super().__init__(f"{field}: {rule}")

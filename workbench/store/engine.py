@@ -1,0 +1,109 @@
+"""Open the store: an engine for the URL, checked, migrated to the newest schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import NoSuchModuleError
+
+from workbench.errors import ConfigError, StoreError
+
+SETTING = "WORKBENCH_DB_URL"
+_MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def safe_url(url: str) -> str:
+    """The URL with its password hidden, fit for a message."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable URL>"
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    return config
+
+
+def head_revision() -> str:
+    """The newest schema version this workbench knows."""
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Autocommit at the driver level; SQLAlchemy's "begin" below issues BEGIN IMMEDIATE so that
+    # concurrent writers queue on the lock instead of failing midway with "database is locked".
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=60000")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create(url: str) -> Engine:
+    """An engine for ``url`` (already parsed by the settings), not yet checked."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(SETTING, f"cannot parse {safe_url(url)!r} as a database URL") from None
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            if parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(parsed, connect_args={"timeout": 60})
+            event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _sqlite_begin)
+        elif parsed.get_backend_name() == "postgresql":
+            engine = create_engine(
+                parsed, pool_pre_ping=True, connect_args={"connect_timeout": 5}
+            )
+        else:
+            raise ConfigError(SETTING, f"unsupported database {parsed.get_backend_name()!r}")
+    except NoSuchModuleError:
+        raise ConfigError(SETTING, f"no driver for {parsed.drivername!r}") from None
+    return engine
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest version; refuse a store newer than this workbench."""
+    try:
+        current = current_revision(engine)
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "cannot connect"
+        raise StoreError(f"{SETTING}: cannot open {safe_url(str(engine.url))}: {reason}") from None
+    script = ScriptDirectory.from_config(_alembic_config())
+    known = {rev.revision for rev in script.walk_revisions()}
+    if current is not None and current not in known:
+        raise StoreError(
+            f"{SETTING}: the store at {safe_url(str(engine.url))} has schema version {current}, "
+            f"newer than this workbench knows (up to {script.get_current_head()}); "
+            "upgrade the workbench"
+        )
+    if current == script.get_current_head():
+        return
+    config = _alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")

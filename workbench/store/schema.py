@@ -1,0 +1,204 @@
+"""The store's tables (SQLAlchemy Core). Migrations in ``migrations/versions`` build them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("timestamps must be timezone-aware")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# An auto-incrementing 64-bit key that SQLite also auto-increments (it needs INTEGER for that).
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+metadata = MetaData()
+
+agents = Table(
+    "agents",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("display_name", String(128), nullable=False, server_default=""),
+    Column("state", String(16), nullable=False, server_default="not_ready"),
+    Column("reason", String(128), nullable=False, server_default=""),
+    Column("capacity", Integer, nullable=False, server_default="1"),
+    Column("heartbeat_at", UTCDateTime),
+    Column("idle_since", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("username", String(32), nullable=False, index=True),
+    Column("name", String(128), nullable=False, server_default=""),
+    Column("followers_count", Integer, nullable=False, server_default="0"),
+    Column("statuses_count", Integer, nullable=False, server_default="0"),
+    Column("follows_brand", Boolean, nullable=False, server_default="0"),
+    Column("dm_open", Boolean, nullable=False, server_default="0"),
+    Column("phone", String(32)),
+    Column("email", String(254)),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+interactions = Table(
+    "interactions",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("channel", String(16), nullable=False),
+    Column("source_id", String(64), nullable=False),
+    Column("timeline", String(32), nullable=False, server_default=""),
+    Column("contact_id", String(32), ForeignKey("contacts.id"), nullable=False),
+    Column("queue", String(64), nullable=False),
+    Column("subject", Text, nullable=False, server_default=""),
+    Column("state", String(16), nullable=False),
+    Column("agent", String(64)),
+    Column("parties", JSON, nullable=False),
+    Column("consultations", JSON, nullable=False),
+    Column("sentiment", String(16), nullable=False, server_default="undeclared"),
+    Column("actionability", String(16), nullable=False, server_default="undeclared"),
+    Column("disposition", String(64)),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("arrived_at", UTCDateTime, nullable=False),
+    Column("offered_at", UTCDateTime),
+    Column("accepted_at", UTCDateTime),
+    Column("first_reply_at", UTCDateTime),
+    Column("done_at", UTCDateTime),
+    Column("version", Integer, nullable=False, server_default="0"),
+    UniqueConstraint("channel", "source_id", name="uq_interactions_source"),
+    Index("ix_interactions_state_queue", "state", "queue"),
+    Index("ix_interactions_agent", "agent"),
+)
+
+transcript = Table(
+    "transcript",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("interaction_id", String(36), ForeignKey("interactions.id"), nullable=False, index=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("author", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("tweet_id", String(32)),
+    Column("details", JSON, nullable=False),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("interaction_id", String(36), index=True),
+    Column("agent", String(64)),
+    Column("action", String(32), nullable=False),
+    Column("details", JSON, nullable=False),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("key", String(128), nullable=False, unique=True),
+    Column("interaction_id", String(36), index=True),
+    Column("timeline", String(32), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("state", String(16), nullable=False, server_default="pending"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("claimed_until", UTCDateTime),
+    Column("last_error", Text),
+    Column("result", JSON),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    Index("ix_outbox_state_next", "state", "next_attempt_at"),
+)
+
+dispositions = Table(
+    "dispositions",
+    metadata,
+    Column("code", String(64), primary_key=True),
+    Column("label", String(128), nullable=False),
+    Column("no_action", Boolean, nullable=False, server_default="0"),
+)
+
+standard_responses = Table(
+    "standard_responses",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("category", String(64), nullable=False, server_default=""),
+    Column("text", Text, nullable=False),
+)
+
+queues = Table(
+    "queues",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("label", String(128), nullable=False),
+)
+
+routing_rules = Table(
+    "routing_rules",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("position", Integer, nullable=False),
+    Column("queue", String(64), ForeignKey("queues.name"), nullable=False),
+    Column("channel", String(16)),
+    Column("timeline", String(32)),
+    Column("min_followers", Integer),
+    Column("actionability", String(16)),
+)
+
+cursors = Table(
+    "cursors",
+    metadata,
+    Column("name", String(128), primary_key=True),
+    Column("value", String(128), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("source", String(64), nullable=False),
+    Column("item_id", String(64)),
+    Column("reason", Text, nullable=False),
+    Column("payload", Text, nullable=False),
+)

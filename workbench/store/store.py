@@ -1,0 +1,442 @@
+"""The store: every use case is one transaction over the tables of ``schema.py``.
+
+The event log is append-only and is the truth; the ``interactions`` row is its current summary,
+written in the same transaction as the events that changed it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from workbench.domain import (
+    Actionability,
+    Channel,
+    Contact,
+    Disposition,
+    EntryKind,
+    Event,
+    Interaction,
+    Sentiment,
+    State,
+    TranscriptEntry,
+    utcnow,
+)
+from workbench.errors import StoreError
+from workbench.store import engine as _engine
+from workbench.store import schema as t
+
+# The interaction's timestamp column that an event action sets (the first time it happens).
+_STAMPS = {
+    "offered": "offered_at",
+    "accepted": "accepted_at",
+    "reply": "first_reply_at",
+    "dm": "first_reply_at",
+    "quote": "first_reply_at",
+    "done": "done_at",
+}
+_FIRST_ONLY = {"first_reply_at"}
+
+
+class ConflictError(StoreError):
+    """Someone else changed the interaction first (optimistic concurrency)."""
+
+
+class NotFoundError(StoreError, KeyError):
+    """No such row; names what was looked for."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+@dataclass
+class Change:
+    """What a use case produces: events to log, transcript lines, and whether to save."""
+
+    events: list[Event] = field(default_factory=list)
+    transcript: list[TranscriptEntry] = field(default_factory=list)
+
+
+def _contact_row(contact: Contact, now: datetime) -> dict[str, Any]:
+    return {
+        "id": contact.id,
+        "username": contact.username,
+        "name": contact.name,
+        "followers_count": contact.followers_count,
+        "statuses_count": contact.statuses_count,
+        "follows_brand": contact.follows_brand,
+        "dm_open": contact.dm_open,
+        "phone": contact.phone,
+        "email": contact.email,
+        "updated_at": now,
+    }
+
+
+def _interaction_row(it: Interaction) -> dict[str, Any]:
+    return {
+        "id": it.id,
+        "channel": it.channel.value,
+        "source_id": it.source_id,
+        "timeline": it.timeline,
+        "contact_id": it.contact_id,
+        "queue": it.queue,
+        "subject": it.subject,
+        "state": it.state.value,
+        "agent": it.agent,
+        "parties": list(it.parties),
+        "consultations": list(it.consultations),
+        "sentiment": it.sentiment.value,
+        "actionability": it.actionability.value,
+        "disposition": it.disposition,
+        "note": it.note,
+        "arrived_at": it.arrived_at,
+        "version": it.version,
+    }
+
+
+def _interaction(row: Any) -> Interaction:
+    return Interaction(
+        id=row.id,
+        channel=Channel(row.channel),
+        contact_id=row.contact_id,
+        source_id=row.source_id,
+        queue=row.queue,
+        timeline=row.timeline,
+        subject=row.subject,
+        arrived_at=row.arrived_at,
+        state=State(row.state),
+        agent=row.agent,
+        parties=tuple(row.parties or ()),
+        consultations=tuple(row.consultations or ()),
+        sentiment=Sentiment(row.sentiment),
+        actionability=Actionability(row.actionability),
+        disposition=row.disposition,
+        note=row.note,
+        version=row.version,
+    )
+
+
+def _event_row(e: Event) -> dict[str, Any]:
+    return {
+        "at": e.at,
+        "interaction_id": e.interaction_id,
+        "agent": e.agent,
+        "action": e.action,
+        "details": e.details,
+    }
+
+
+def _transcript_row(e: TranscriptEntry) -> dict[str, Any]:
+    return {
+        "interaction_id": e.interaction_id,
+        "at": e.at,
+        "kind": e.kind.value,
+        "author": e.author,
+        "text": e.text,
+        "action": e.action,
+        "tweet_id": e.tweet_id,
+        "details": e.details,
+    }
+
+
+class Store:
+    """The workbench's durable state, on SQLite (default) or PostgreSQL."""
+
+    def __init__(self, url: str | None = None, *, migrate: bool = True) -> None:
+        if url is None:
+            from workbench.config import Settings
+
+            url = Settings.from_env().db_url
+        self.url = url
+        self.engine: Engine = _engine.create(url)
+        if migrate:
+            _engine.migrate(self.engine)
+
+    def __repr__(self) -> str:
+        return f"Store({_engine.safe_url(self.url)!r})"
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One transaction: everything in it is written, or nothing is."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except DBAPIError as exc:
+            if exc.connection_invalidated or "connect" in str(exc.orig).lower():
+                raise StoreError(
+                    f"WORKBENCH_DB_URL: lost the database at {_engine.safe_url(self.url)}: "
+                    f"{str(exc.orig).strip().splitlines()[0]}; nothing of this change was written"
+                ) from None
+            raise
+
+    # --- contacts -------------------------------------------------------------------------
+
+    def upsert_contact(self, contact: Contact, conn: Connection | None = None) -> None:
+        """Insert or refresh a contact (counts change; the record's phone/e-mail are kept)."""
+        if conn is None:
+            with self.transaction() as c:
+                return self.upsert_contact(contact, c)
+        row = _contact_row(contact, utcnow())
+        found = conn.execute(select(t.contacts.c.id).where(t.contacts.c.id == contact.id)).first()
+        if found is None:
+            conn.execute(insert(t.contacts), row)
+            return None
+        for kept in ("phone", "email"):
+            if row[kept] is None:
+                del row[kept]
+        conn.execute(update(t.contacts).where(t.contacts.c.id == contact.id).values(**row))
+        return None
+
+    def contact(self, contact_id: str) -> Contact:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.contacts).where(t.contacts.c.id == contact_id)).first()
+        if row is None:
+            raise NotFoundError(f"contact {contact_id!r} is not in the store")
+        m = row._mapping
+        return Contact(**{k: m[k] for k in Contact.__dataclass_fields__})
+
+    # --- interactions ---------------------------------------------------------------------
+
+    def add_interaction(
+        self,
+        interaction: Interaction,
+        contact: Contact | None = None,
+        first_message: TranscriptEntry | None = None,
+        conn: Connection | None = None,
+    ) -> bool:
+        """Store a new interaction with its arrival event; False if its source is already in."""
+        if conn is None:
+            with self.transaction() as c:
+                return self.add_interaction(interaction, contact, first_message, c)
+        exists = conn.execute(
+            select(t.interactions.c.id).where(
+                t.interactions.c.channel == interaction.channel.value,
+                t.interactions.c.source_id == interaction.source_id,
+            )
+        ).first()
+        if exists is not None:
+            return False
+        if contact is not None:
+            self.upsert_contact(contact, conn)
+        conn.execute(insert(t.interactions), _interaction_row(interaction))
+        arrival = Event(
+            "arrived",
+            interaction.id,
+            at=interaction.arrived_at,
+            details={"channel": interaction.channel.value, "source_id": interaction.source_id},
+        )
+        conn.execute(insert(t.events), _event_row(arrival))
+        if first_message is not None:
+            conn.execute(insert(t.transcript), _transcript_row(first_message))
+        return True
+
+    def add_interactions(self, batch: Sequence[tuple[Interaction, Sequence[Event]]]) -> int:
+        """Bulk-load interactions with their events in one transaction (imports, benchmarks)."""
+        rows = [_interaction_row(it) for it, _ in batch]
+        event_rows = [_event_row(e) for _, evs in batch for e in evs]
+        with self.transaction() as conn:
+            if rows:
+                conn.execute(insert(t.interactions), rows)
+            if event_rows:
+                conn.execute(insert(t.events), event_rows)
+        return len(rows)
+
+    def interaction(self, interaction_id: str, conn: Connection | None = None) -> Interaction:
+        query = select(t.interactions).where(t.interactions.c.id == interaction_id)
+        if conn is None:
+            with self.engine.connect() as c:
+                row = c.execute(query).first()
+        else:
+            if self.dialect == "postgresql":
+                query = query.with_for_update()
+            row = conn.execute(query).first()
+        if row is None:
+            raise NotFoundError(f"interaction {interaction_id!r} is not in the store")
+        return _interaction(row)
+
+    def interactions(self, *, state: State | None = None, agent: str | None = None) -> list[Interaction]:
+        query = select(t.interactions).order_by(t.interactions.c.arrived_at)
+        if state is not None:
+            query = query.where(t.interactions.c.state == State(state).value)
+        if agent is not None:
+            query = query.where(t.interactions.c.agent == agent)
+        with self.engine.connect() as conn:
+            return [_interaction(r) for r in conn.execute(query)]
+
+    def apply(
+        self,
+        interaction_id: str,
+        use_case: Callable[[Interaction, Connection], Change | Event | None],
+    ) -> Interaction:
+        """Run ``use_case`` on the interaction in one transaction and save what it changed.
+
+        The row is locked (SQLite: BEGIN IMMEDIATE; PostgreSQL: SELECT ... FOR UPDATE), so two
+        processes never both change one interaction; the version check guards the rest.
+        """
+        with self.transaction() as conn:
+            it = self.interaction(interaction_id, conn)
+            before = it.version
+            result = use_case(it, conn)
+            change = Change(events=[result]) if isinstance(result, Event) else result or Change()
+            self.save(conn, it, before, change)
+        return it
+
+    def save(self, conn: Connection, it: Interaction, expected_version: int, change: Change) -> None:
+        """Write the interaction's new state, its events and transcript lines."""
+        values = _interaction_row(it)
+        for e in change.events:
+            column = _STAMPS.get(e.action)
+            if column is not None:
+                values.setdefault(column, e.at)
+        stamps = {c: values.pop(c) for c in set(_STAMPS.values()) if c in values}
+        for column, at in stamps.items():
+            target = t.interactions.c[column]
+            values[column] = func.coalesce(target, at) if column in _FIRST_ONLY else at
+        done = conn.execute(
+            update(t.interactions)
+            .where(t.interactions.c.id == it.id, t.interactions.c.version == expected_version)
+            .values(**values)
+        )
+        if done.rowcount != 1:
+            raise ConflictError(f"interaction {it.id} was changed by someone else; try again")
+        if change.events:
+            conn.execute(insert(t.events), [_event_row(e) for e in change.events])
+        if change.transcript:
+            conn.execute(insert(t.transcript), [_transcript_row(e) for e in change.transcript])
+
+    # --- log and transcript ---------------------------------------------------------------
+
+    def append_event(self, event: Event, conn: Connection | None = None) -> None:
+        if conn is None:
+            with self.transaction() as c:
+                return self.append_event(event, c)
+        conn.execute(insert(t.events), _event_row(event))
+        return None
+
+    def events(self, interaction_id: str | None = None) -> list[Event]:
+        query = select(t.events).order_by(t.events.c.id)
+        if interaction_id is not None:
+            query = query.where(t.events.c.interaction_id == interaction_id)
+        with self.engine.connect() as conn:
+            return [
+                Event(r.action, r.interaction_id, r.agent, r.at, dict(r.details or {}))
+                for r in conn.execute(query)
+            ]
+
+    def add_transcript(self, entry: TranscriptEntry, conn: Connection | None = None) -> None:
+        if conn is None:
+            with self.transaction() as c:
+                return self.add_transcript(entry, c)
+        conn.execute(insert(t.transcript), _transcript_row(entry))
+        return None
+
+    def transcript(self, interaction_id: str) -> list[TranscriptEntry]:
+        query = (
+            select(t.transcript)
+            .where(t.transcript.c.interaction_id == interaction_id)
+            .order_by(t.transcript.c.at, t.transcript.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [
+                TranscriptEntry(
+                    r.interaction_id,
+                    r.at,
+                    EntryKind(r.kind),
+                    r.author,
+                    r.text,
+                    r.action,
+                    r.tweet_id,
+                    dict(r.details or {}),
+                )
+                for r in conn.execute(query)
+            ]
+
+    # --- reference data -------------------------------------------------------------------
+
+    def dispositions(self) -> list[Disposition]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.dispositions).order_by(t.dispositions.c.code))
+            return [Disposition(r.code, r.label, bool(r.no_action)) for r in rows]
+
+    def standard_responses(self) -> dict[str, str]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.standard_responses).order_by(t.standard_responses.c.name))
+            return {r.name: r.text for r in rows}
+
+    def load_reference_data(self, data_dir: Path | None = None) -> None:
+        """Add the shipped dispositions, standard responses, queues, rules and contacts that
+        are not in the store yet; what is already there (maybe edited) is left alone."""
+        from workbench.reference import load_reference
+
+        ref = load_reference(data_dir)
+        now = utcnow()
+        with self.transaction() as conn:
+            self._insert_missing(conn, t.dispositions, "code", ref.dispositions)
+            self._insert_missing(conn, t.standard_responses, "name", ref.standard_responses)
+            self._insert_missing(conn, t.queues, "name", ref.queues)
+            if conn.execute(select(func.count()).select_from(t.routing_rules)).scalar() == 0:
+                if ref.routing_rules:
+                    conn.execute(insert(t.routing_rules), ref.routing_rules)
+            for contact in ref.contacts:
+                exists = conn.execute(
+                    select(t.contacts.c.id).where(t.contacts.c.id == contact.id)
+                ).first()
+                if exists is None:
+                    conn.execute(insert(t.contacts), _contact_row(contact, now))
+
+    @staticmethod
+    def _insert_missing(
+        conn: Connection, table: Any, key: str, rows: Iterable[dict[str, Any]]
+    ) -> None:
+        have = {r[0] for r in conn.execute(select(table.c[key]))}
+        missing = [r for r in rows if r[key] not in have]
+        if missing:
+            conn.execute(insert(table), missing)
+
+    # --- key/value cursors (ingest's since_id per timeline, ...) --------------------------
+
+    def cursor(self, name: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(t.cursors.c.value).where(t.cursors.c.name == name)).scalar()
+
+    def set_cursor(self, name: str, value: str, conn: Connection | None = None) -> None:
+        if conn is None:
+            with self.transaction() as c:
+                return self.set_cursor(name, value, c)
+        now = utcnow()
+        changed = conn.execute(
+            update(t.cursors).where(t.cursors.c.name == name).values(value=value, updated_at=now)
+        )
+        if changed.rowcount == 0:
+            try:
+                with conn.begin_nested():
+                    conn.execute(insert(t.cursors), {"name": name, "value": value, "updated_at": now})
+            except IntegrityError:
+                conn.execute(
+                    update(t.cursors).where(t.cursors.c.name == name).values(value=value, updated_at=now)
+                )
+        return None
+
+    def quarantine(self, source: str, item_id: str | None, reason: str, payload: Any) -> None:
+        """Keep a malformed item aside with its reason, so the loop can go on."""
+        text = payload if isinstance(payload, str) else json.dumps(payload, default=str)
+        with self.transaction() as conn:
+            conn.execute(
+                insert(t.quarantine),
+                {"at": utcnow(), "source": source, "item_id": item_id, "reason": reason, "payload": text},
+            )
