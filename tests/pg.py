@@ -45,9 +45,16 @@ class Cluster:
         if os.geteuid() == 0:
             shutil.chown(self.dir, "postgres", "postgres")
         data = self.dir / "data"
-        self._run(self.initdb, "-D", str(data), "-A", "trust", "-U", self.user, "--no-sync", "-E", "UTF8")
-        opts = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
-        self._run(self.pg_ctl, "-D", str(data), "-o", opts, "-l", str(self.dir / "log"), "-w", "start")
+        self._run(
+            self.initdb, "-D", str(data), "-A", "trust", "-U", self.user, "--no-sync", "-E", "UTF8"
+        )
+        opts = (
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1"
+            " -c fsync=off -c max_connections=200"
+        )
+        self._run(
+            self.pg_ctl, "-D", str(data), "-o", opts, "-l", str(self.dir / "log"), "-w", "start"
+        )
         return self
 
     def stop(self) -> None:

@@ -33,8 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
         try:
             importlib.import_module(module).add_arguments(command)
         except ModuleNotFoundError as exc:
-            if exc.name != module:
+            if exc.name is None or not module.startswith(exc.name):
                 raise
+            command.set_defaults(_missing=True)
     return parser
 
 
@@ -44,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(importlib.import_module(args._module).run(args) or 0)
     except ModuleNotFoundError as exc:
-        if exc.name == args._module:
+        if exc.name is not None and args._module.startswith(exc.name):
             print(f"workbench {args.command}: not available in this build", file=sys.stderr)
             return 2
         raise

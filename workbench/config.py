@@ -99,9 +99,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("X_CONSUMER_KEY", None, "OAuth 1.0a consumer (API) key.", secret=True),
     Setting("X_CONSUMER_SECRET", None, "OAuth 1.0a consumer (API) secret.", secret=True),
     Setting("X_ACCESS_TOKEN", None, "OAuth 1.0a access token of the brand account.", secret=True),
-    Setting(
-        "X_ACCESS_TOKEN_SECRET", None, "OAuth 1.0a access token secret.", secret=True
-    ),
+    Setting("X_ACCESS_TOKEN_SECRET", None, "OAuth 1.0a access token secret.", secret=True),
     Setting("WORKBENCH_BRAND", "AcmeSupport", "Username of the brand account.", _parse_username),
     Setting(
         "WORKBENCH_OFFER_TIMEOUT",
@@ -141,7 +139,9 @@ class Settings:
             if name not in _BY_NAME:
                 raise ConfigError(name, "no such setting")
             if value is not None:
-                values[name] = _BY_NAME[name].parse(name, value) if isinstance(value, str) else value
+                values[name] = (
+                    _BY_NAME[name].parse(name, value) if isinstance(value, str) else value
+                )
         return cls(values)
 
     def __getitem__(self, name: str) -> Any:

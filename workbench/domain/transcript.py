@@ -13,7 +13,9 @@ class EntryKind(str, Enum):
 
     INBOUND = "inbound"  # the contact wrote it
     OUTBOUND = "outbound"  # the brand sent it to the contact
-    INTERNAL = "internal"  # between agents (consultation, conference chat): never reaches the contact
+    INTERNAL = (
+        "internal"  # between agents (consultation, conference chat): never reaches the contact
+    )
     SYSTEM = "system"  # the workbench noted something (accepted, transferred...)
 
 

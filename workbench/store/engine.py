@@ -11,8 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
-from sqlalchemy.exc import NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from workbench.errors import ConfigError, StoreError
 
@@ -71,9 +70,7 @@ def create(url: str) -> Engine:
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", _sqlite_begin)
         elif parsed.get_backend_name() == "postgresql":
-            engine = create_engine(
-                parsed, pool_pre_ping=True, connect_args={"connect_timeout": 5}
-            )
+            engine = create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 5})
         else:
             raise ConfigError(SETTING, f"unsupported database {parsed.get_backend_name()!r}")
     except NoSuchModuleError:

@@ -269,7 +269,9 @@ class Store:
             raise NotFoundError(f"interaction {interaction_id!r} is not in the store")
         return _interaction(row)
 
-    def interactions(self, *, state: State | None = None, agent: str | None = None) -> list[Interaction]:
+    def interactions(
+        self, *, state: State | None = None, agent: str | None = None
+    ) -> list[Interaction]:
         query = select(t.interactions).order_by(t.interactions.c.arrived_at)
         if state is not None:
             query = query.where(t.interactions.c.state == State(state).value)
@@ -296,7 +298,9 @@ class Store:
             self.save(conn, it, before, change)
         return it
 
-    def save(self, conn: Connection, it: Interaction, expected_version: int, change: Change) -> None:
+    def save(
+        self, conn: Connection, it: Interaction, expected_version: int, change: Change
+    ) -> None:
         """Write the interaction's new state, its events and transcript lines."""
         values = _interaction_row(it)
         for e in change.events:
@@ -389,9 +393,9 @@ class Store:
             self._insert_missing(conn, t.dispositions, "code", ref.dispositions)
             self._insert_missing(conn, t.standard_responses, "name", ref.standard_responses)
             self._insert_missing(conn, t.queues, "name", ref.queues)
-            if conn.execute(select(func.count()).select_from(t.routing_rules)).scalar() == 0:
-                if ref.routing_rules:
-                    conn.execute(insert(t.routing_rules), ref.routing_rules)
+            rules = conn.execute(select(func.count()).select_from(t.routing_rules)).scalar()
+            if rules == 0 and ref.routing_rules:
+                conn.execute(insert(t.routing_rules), ref.routing_rules)
             for contact in ref.contacts:
                 exists = conn.execute(
                     select(t.contacts.c.id).where(t.contacts.c.id == contact.id)
@@ -425,10 +429,14 @@ class Store:
         if changed.rowcount == 0:
             try:
                 with conn.begin_nested():
-                    conn.execute(insert(t.cursors), {"name": name, "value": value, "updated_at": now})
+                    conn.execute(
+                        insert(t.cursors), {"name": name, "value": value, "updated_at": now}
+                    )
             except IntegrityError:
                 conn.execute(
-                    update(t.cursors).where(t.cursors.c.name == name).values(value=value, updated_at=now)
+                    update(t.cursors)
+                    .where(t.cursors.c.name == name)
+                    .values(value=value, updated_at=now)
                 )
         return None
 
@@ -438,5 +446,11 @@ class Store:
         with self.transaction() as conn:
             conn.execute(
                 insert(t.quarantine),
-                {"at": utcnow(), "source": source, "item_id": item_id, "reason": reason, "payload": text},
+                {
+                    "at": utcnow(),
+                    "source": source,
+                    "item_id": item_id,
+                    "reason": reason,
+                    "payload": text,
+                },
             )

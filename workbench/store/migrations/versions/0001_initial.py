@@ -19,10 +19,20 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
-TABLES = (
-    "agents contacts interactions transcript events outbox dispositions standard_responses "
-    "queues routing_rules cursors quarantine"
-).split()
+TABLES = [
+    "agents",
+    "contacts",
+    "interactions",
+    "transcript",
+    "events",
+    "outbox",
+    "dispositions",
+    "standard_responses",
+    "queues",
+    "routing_rules",
+    "cursors",
+    "quarantine",
+]
 
 
 def upgrade() -> None:

@@ -1,0 +1,35 @@
+# The two commands of the quick start: `make run` and `make test`.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+PYTEST ?= $(PY) -m pytest
+
+.PHONY: run test install system-deps lint bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	@touch $@
+
+install: $(STAMP)
+
+# As root, installs Debian's chromium and postgresql when absent (the browser and store tests need them).
+system-deps:
+	@bash scripts/system-deps
+
+run: install
+	$(VENV)/bin/workbench lab --demo
+
+test: install system-deps
+	$(PYTEST) tests notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+lint: install
+	$(VENV)/bin/ruff check workbench tests
+	$(VENV)/bin/mypy workbench/domain workbench/store workbench/xapi
+
+bench: install
+	$(VENV)/bin/workbench bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
+
+from workbench.domain import (
+    Channel,
+    Contact,
+    EntryKind,
+    Interaction,
+    State,
+    TranscriptEntry,
+    TransitionError,
+)
+from workbench.errors import ConfigError, StoreError
+from workbench.store import Change, ConflictError, NotFoundError, Store, head_revision
+from workbench.store.schema import metadata
+
+AT = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def new_interaction(source: str = "1001", iid: str = "i-1") -> Interaction:
+    return Interaction(
+        id=iid, channel=Channel.MENTION, contact_id="7", source_id=source, arrived_at=AT
+    )
+
+
+def contact() -> Contact:
+    return Contact("7", "dana", "Dana", followers_count=10, statuses_count=20, follows_brand=True)
+
+
+def test_migrated_schema_matches_the_tables(store):
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+        assert diff == []
+        assert MigrationContext.configure(conn).get_current_revision() == head_revision()
+
+
+def test_reference_data_loaded_once_and_edits_kept(store):
+    codes = [d.code for d in store.dispositions()]
+    assert "resolved" in codes and "spam" in codes
+    with store.transaction() as conn:
+        conn.execute(text("UPDATE dispositions SET label = 'Fixed' WHERE code = 'resolved'"))
+    store.load_reference_data()
+    labels = {d.code: d.label for d in store.dispositions()}
+    assert labels["resolved"] == "Fixed"
+    assert len(labels) == len(codes)
+    assert "{contact_name}" in store.standard_responses()["greeting"]
+
+
+def test_add_interaction_is_idempotent_on_source(store):
+    first = TranscriptEntry("i-1", AT, EntryKind.INBOUND, "dana", "my order is late")
+    assert store.add_interaction(new_interaction(), contact(), first) is True
+    assert store.add_interaction(new_interaction(iid="i-2"), contact()) is False
+    assert [i.id for i in store.interactions()] == ["i-1"]
+    assert [e.action for e in store.events("i-1")] == ["arrived"]
+    assert store.transcript("i-1")[0].text == "my order is late"
+    assert store.contact("7").follows_brand is True
+
+
+def test_contact_refresh_keeps_record_phone_and_email(store):
+    store.upsert_contact(Contact("7", "dana", phone="+1 555 0100", email="d@example.com"))
+    store.upsert_contact(Contact("7", "dana", followers_count=99))
+    kept = store.contact("7")
+    assert (kept.followers_count, kept.phone, kept.email) == (99, "+1 555 0100", "d@example.com")
+
+
+def test_apply_saves_state_events_and_stamps_in_one_go(store):
+    store.add_interaction(new_interaction(), contact())
+    store.apply("i-1", lambda it, _: it.offer("ann"))
+    store.apply("i-1", lambda it, _: it.accept("ann"))
+    it = store.interaction("i-1")
+    assert (it.state, it.agent, it.version) == (State.ACCEPTED, "ann", 2)
+    assert [e.action for e in store.events("i-1")] == ["arrived", "offered", "accepted"]
+    with store.engine.connect() as conn:
+        row = conn.execute(text("SELECT offered_at, accepted_at FROM interactions")).one()
+    assert row[0] is not None and row[1] is not None
+    for event in store.events("i-1"):
+        assert event.at.tzinfo is not None
+
+
+def test_a_refused_transition_changes_nothing(store):
+    store.add_interaction(new_interaction(), contact())
+    with pytest.raises(TransitionError, match="interaction i-1 is queued: cannot accept"):
+        store.apply("i-1", lambda it, _: it.accept("ann"))
+    assert store.interaction("i-1").state is State.QUEUED
+    assert [e.action for e in store.events("i-1")] == ["arrived"]
+
+
+def test_crash_midway_leaves_no_half_written_change(store):
+    store.add_interaction(new_interaction(), contact())
+
+    def half(it, conn):
+        store.add_transcript(TranscriptEntry(it.id, AT, EntryKind.SYSTEM, "x", "half"), conn)
+        it.offer("ann")
+        raise RuntimeError("power cut")
+
+    with pytest.raises(RuntimeError):
+        store.apply("i-1", half)
+    assert store.transcript("i-1") == []
+    assert store.interaction("i-1").state is State.QUEUED
+
+
+def test_stale_version_is_a_conflict(store):
+    store.add_interaction(new_interaction(), contact())
+    stale = store.interaction("i-1")
+    store.apply("i-1", lambda it, _: it.offer("ann"))
+    stale.offer("bob")
+    with pytest.raises(ConflictError, match="changed by someone else"), store.transaction() as c:
+        store.save(c, stale, 0, Change())
+    assert store.interaction("i-1").agent == "ann"
+
+
+def test_unknown_ids_are_named(store):
+    with pytest.raises(NotFoundError, match="interaction 'nope' is not in the store"):
+        store.interaction("nope")
+    with pytest.raises(NotFoundError, match="contact 'nope'"):
+        store.contact("nope")
+
+
+def test_cursors_and_quarantine(store):
+    assert store.cursor("mentions:AcmeSupport") is None
+    store.set_cursor("mentions:AcmeSupport", "100")
+    store.set_cursor("mentions:AcmeSupport", "200")
+    assert store.cursor("mentions:AcmeSupport") == "200"
+    store.quarantine("mentions", "55", "data.text: missing", {"id": "55"})
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT reason FROM quarantine")).scalar() == "data.text: missing"
+
+
+def test_sqlite_store_uses_wal(sqlite_url):
+    s = Store(sqlite_url)
+    with s.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_newer_schema_is_refused_and_left_alone(db_url):
+    Store(db_url).close()
+    s = Store(db_url, migrate=False)
+    with s.transaction() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(StoreError, match="schema version 9999, newer than this workbench"):
+        Store(db_url)
+    with s.engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "9999"
+
+
+def test_unreachable_postgres_is_one_clear_line():
+    with pytest.raises(StoreError) as err:
+        Store("postgresql+psycopg://wb:secretpw@127.0.0.1:1/wb")
+    msg = str(err.value)
+    assert msg.startswith("WORKBENCH_DB_URL: cannot open postgresql+psycopg://wb:***@127.0.0.1:1/wb")
+    assert "secretpw" not in msg and "\n" not in msg
+
+
+def test_unparseable_url_names_the_setting():
+    with pytest.raises(ConfigError, match="WORKBENCH_DB_URL"):
+        Store("sqlite+nodriver:///x.db")
