@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pandas as pd
+import pytest
+
+from tests.ledger_sample import sample_ledger
+from workbench.errors import ValidationError
+from workbench.reports import export, figures, summarize
+from workbench.reports.export import between
+
+
+@pytest.fixture
+def ledger():
+    return sample_ledger()
+
+
+def test_summary_counts_agree_with_the_rows(ledger):
+    s = summarize(ledger)
+    assert s.arrived == len(ledger)
+    assert s.done == (ledger["state"] == "done").sum()
+    assert s.waiting + s.in_progress + s.done == len(ledger)
+    assert s.median_first_response_seconds == ledger["first_response_seconds"].median()
+    assert 0 <= s.service_level <= 1
+
+
+def test_summary_of_an_empty_ledger(ledger):
+    s = summarize(ledger.iloc[:0])
+    assert (s.arrived, s.median_first_response_seconds, s.service_level) == (0, None, None)
+
+
+@pytest.mark.parametrize("name", list(figures.ALL))
+def test_each_figure_is_built_complete(ledger, name):
+    fig = figures.ALL[name](ledger)
+    assert fig.layout.title.text
+    assert len(fig.data) >= 1
+    empty = figures.ALL[name](ledger.iloc[:0])
+    assert empty.layout.title.text == fig.layout.title.text
+
+
+def test_volume_adds_up(ledger):
+    fig = figures.volume(ledger)
+    assert sum(sum(trace.y) for trace in fig.data) == len(ledger)
+
+
+def test_queue_chart_shows_only_open_interactions(ledger):
+    fig = figures.queues(ledger)
+    assert sum(sum(trace.y) for trace in fig.data) == (ledger["state"] != "done").sum()
+
+
+def test_between_filters_by_arrival(ledger):
+    start = datetime(2026, 3, 2, 10, tzinfo=UTC)
+    end = datetime(2026, 3, 2, 12, tzinfo=UTC)
+    rows = between(ledger, start, end)
+    assert len(rows) and rows["arrived_at"].min() >= start and rows["arrived_at"].max() < end
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "parquet"])
+def test_export_round_trips(ledger, tmp_path, fmt):
+    path = export(ledger, fmt, tmp_path / f"out.{fmt}")
+    if fmt == "csv":
+        back = pd.read_csv(path)
+        assert list(back["interaction_id"].str.len().unique()) == [32]
+    elif fmt == "xlsx":
+        back = pd.read_excel(path, sheet_name="interactions")
+        assert "arrived_at (UTC)" in back.columns
+        assert set(pd.read_excel(path, sheet_name="summary")["figure"]) >= {"arrived", "done"}
+    else:
+        back = pd.read_parquet(path)
+        assert back["arrived_at"].dt.tz is not None
+        pd.testing.assert_frame_equal(back, ledger, check_dtype=False)
+    assert len(back) == len(ledger)
+    assert [p.name for p in tmp_path.iterdir()] == [f"out.{fmt}"]
+
+
+def test_export_refuses_bad_format_and_missing_folder(ledger, tmp_path):
+    with pytest.raises(ValidationError, match="--format: must be one of csv, xlsx, parquet, html"):
+        export(ledger, "pdf", tmp_path / "x.pdf")
+    with pytest.raises(ValidationError, match="--output: folder .* does not exist"):
+        export(ledger, "csv", tmp_path / "nope" / "x.csv")

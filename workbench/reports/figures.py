@@ -1,0 +1,106 @@
+"""The supervisor's charts as plotly figures, built complete from a ledger DataFrame.
+
+Each function takes the ledger (``workbench.analytics.ledger``) and returns a ``go.Figure``;
+widgets wrap them in ``FigureWidget`` and replace their data on refresh.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+STATES = ("queued", "offered", "accepted", "done")
+SENTIMENTS = ("negative", "neutral", "positive", "undeclared")
+COLORS = {
+    "negative": "#d62728",
+    "neutral": "#7f7f7f",
+    "positive": "#2ca02c",
+    "undeclared": "#c7c7c7",
+    "queued": "#ff7f0e",
+    "offered": "#bcbd22",
+    "accepted": "#1f77b4",
+    "done": "#2ca02c",
+    "mention": "#1f77b4",
+    "dm": "#9467bd",
+    "outbound": "#8c564b",
+}
+LAYOUT = {"height": 300, "margin": {"l": 50, "r": 20, "t": 50, "b": 40}, "template": "plotly_white"}
+
+
+def _bucket(ledger: pd.DataFrame) -> str:
+    if ledger.empty:
+        return "h"
+    span = ledger["arrived_at"].max() - ledger["arrived_at"].min()
+    if span <= pd.Timedelta(hours=3):
+        return "5min"
+    return "h" if span <= pd.Timedelta(days=3) else "D"
+
+
+def volume(ledger: pd.DataFrame) -> go.Figure:
+    """Interactions arriving per time bucket, by channel."""
+    freq = _bucket(ledger)
+    fig = go.Figure(layout={**LAYOUT, "title": "Volume: interactions arriving", "barmode": "stack"})
+    for channel in ("mention", "dm", "outbound"):
+        rows = ledger[ledger["channel"] == channel]
+        counts = rows.groupby(rows["arrived_at"].dt.floor(freq)).size()
+        fig.add_bar(x=counts.index, y=counts.values, name=channel, marker_color=COLORS[channel])
+    return fig
+
+
+def queues(ledger: pd.DataFrame) -> go.Figure:
+    """Interactions in each queue by state: what is waiting, offered, being handled."""
+    open_ = ledger[ledger["state"] != "done"]
+    table = open_.groupby(["queue", "state"]).size().unstack(fill_value=0)
+    fig = go.Figure(layout={**LAYOUT, "title": "Queues: open interactions", "barmode": "stack"})
+    for state in STATES[:3]:
+        values = table[state] if state in table else pd.Series(0, index=table.index)
+        fig.add_bar(x=list(table.index), y=list(values), name=state, marker_color=COLORS[state])
+    return fig
+
+
+def response_times(ledger: pd.DataFrame) -> go.Figure:
+    """Median first-response and handle times per time bucket, in minutes."""
+    freq = _bucket(ledger)
+    by = ledger["arrived_at"].dt.floor(freq)
+    medians = ledger.groupby(by)[["first_response_seconds", "handle_seconds"]].median() / 60
+    fig = go.Figure(layout={**LAYOUT, "title": "Response times (median, minutes)"})
+    fig.add_scatter(
+        x=medians.index,
+        y=medians["first_response_seconds"],
+        name="first response",
+        mode="lines+markers",
+    )
+    fig.add_scatter(
+        x=medians.index, y=medians["handle_seconds"], name="handle", mode="lines+markers"
+    )
+    fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
+def dispositions(ledger: pd.DataFrame) -> go.Figure:
+    """How finished interactions ended."""
+    counts = ledger["disposition"].dropna().value_counts().sort_values()
+    fig = go.Figure(layout={**LAYOUT, "title": "Dispositions"})
+    fig.add_bar(x=list(counts.values), y=list(counts.index), orientation="h", name="disposition")
+    return fig
+
+
+def sentiment(ledger: pd.DataFrame) -> go.Figure:
+    """Sentiment of arriving interactions per time bucket."""
+    freq = _bucket(ledger)
+    table = ledger.groupby([ledger["arrived_at"].dt.floor(freq), "sentiment"]).size()
+    table = table.unstack(fill_value=0) if len(table) else pd.DataFrame()
+    fig = go.Figure(layout={**LAYOUT, "title": "Sentiment of arrivals", "barmode": "stack"})
+    for name in SENTIMENTS:
+        values = table[name] if name in table else pd.Series(0, index=table.index)
+        fig.add_bar(x=list(table.index), y=list(values), name=name, marker_color=COLORS[name])
+    return fig
+
+
+ALL = {
+    "volume": volume,
+    "queues": queues,
+    "response_times": response_times,
+    "dispositions": dispositions,
+    "sentiment": sentiment,
+}

@@ -1,0 +1,37 @@
+"""The HTML report: ``notebooks/analyst_report.ipynb`` run by papermill, converted by nbconvert."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from workbench.lab import notebooks_dir
+
+TEMPLATE = "analyst_report.ipynb"
+
+
+def render_html(ledger: pd.DataFrame, output: Path, title: str = "Interactions report") -> Path:
+    """Run the report notebook on ``ledger`` and write it as HTML without the code cells."""
+    import nbformat
+    import papermill
+    from nbconvert import HTMLExporter
+
+    with tempfile.TemporaryDirectory(prefix="workbench-report-") as tmp:
+        data = Path(tmp) / "ledger.parquet"
+        ledger.to_parquet(data, index=False)
+        executed = Path(tmp) / "report.ipynb"
+        papermill.execute_notebook(
+            str(notebooks_dir() / TEMPLATE),
+            str(executed),
+            parameters={"ledger_path": str(data), "title": title, "renderer": "notebook"},
+            progress_bar=False,
+            cwd=tmp,
+        )
+        exporter = HTMLExporter(
+            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+        )
+        body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
+    output.write_text(body, encoding="utf-8")
+    return output

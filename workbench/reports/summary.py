@@ -1,0 +1,52 @@
+"""Headline figures of a ledger: counts, response times, service level."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+SERVICE_LEVEL_SECONDS = 15 * 60
+"""A first response within this many seconds counts as within the service level."""
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a supervisor reads first."""
+
+    arrived: int
+    waiting: int
+    in_progress: int
+    done: int
+    median_first_response_seconds: float | None
+    median_handle_seconds: float | None
+    service_level: float | None
+    """Share of first responses within ``SERVICE_LEVEL_SECONDS`` (None before any reply)."""
+    negative_share: float | None
+
+    def as_dict(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+def _median(series: pd.Series) -> float | None:
+    values = series.dropna()
+    return float(values.median()) if len(values) else None
+
+
+def summarize(ledger: pd.DataFrame) -> Summary:
+    """The headline figures of ``ledger`` (one row per interaction)."""
+    states = ledger["state"].value_counts() if len(ledger) else pd.Series(dtype=int)
+    responded = ledger["first_response_seconds"].dropna()
+    judged = ledger[ledger["sentiment"] != "undeclared"]
+    return Summary(
+        arrived=len(ledger),
+        waiting=int(states.get("queued", 0) + states.get("offered", 0)),
+        in_progress=int(states.get("accepted", 0)),
+        done=int(states.get("done", 0)),
+        median_first_response_seconds=_median(ledger["first_response_seconds"]),
+        median_handle_seconds=_median(ledger["handle_seconds"]),
+        service_level=float((responded <= SERVICE_LEVEL_SECONDS).mean())
+        if len(responded)
+        else None,
+        negative_share=float((judged["sentiment"] == "negative").mean()) if len(judged) else None,
+    )

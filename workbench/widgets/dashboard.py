@@ -1,0 +1,116 @@
+"""The supervisor's live dashboard: headline figures and plotly charts of the ledger."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+
+import ipywidgets as W
+import pandas as pd
+import plotly.graph_objects as go
+
+from workbench.reports import figures, summarize
+from workbench.reports.summary import Summary
+from workbench.widgets._live import LiveLoop
+
+
+def _minutes(seconds: float | None) -> str:
+    return "–" if seconds is None else f"{seconds / 60:.1f} min"
+
+
+def _share(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def kpi_html(s: Summary) -> str:
+    cells = [
+        ("arrived", str(s.arrived)),
+        ("waiting", str(s.waiting)),
+        ("in progress", str(s.in_progress)),
+        ("done", str(s.done)),
+        ("median first response", _minutes(s.median_first_response_seconds)),
+        ("median handle time", _minutes(s.median_handle_seconds)),
+        ("answered within 15 min", _share(s.service_level)),
+        ("negative", _share(s.negative_share)),
+    ]
+    items = "".join(
+        f'<div class="wb-kpi"><div class="wb-kpi-value">{html.escape(v)}</div>'
+        f'<div class="wb-kpi-label">{html.escape(k)}</div></div>'
+        for k, v in cells
+    )
+    return (
+        '<div style="display:flex;gap:18px;flex-wrap:wrap;font-family:sans-serif">'
+        f"{items}</div><style>.wb-kpi-value{{font-size:22px;font-weight:600}}"
+        ".wb-kpi-label{color:#666;font-size:12px}</style>"
+    )
+
+
+class SupervisorDashboardView(W.VBox):
+    """Live charts of volume, queues, response times, dispositions and sentiment.
+
+    ``ledger_source`` returns the current ledger; ``refresh()`` recomputes everything, and the
+    live loop calls it every ``interval`` seconds while the Live box is ticked.
+    """
+
+    def __init__(
+        self,
+        ledger_source: Callable[[], pd.DataFrame],
+        interval: float = 5.0,
+        live: bool = True,
+    ) -> None:
+        self.ledger_source = ledger_source
+        self.kpis = W.HTML()
+        self.kpis.add_class("wb-kpis")
+        self.status = W.HTML()
+        self.status.add_class("wb-status")
+        self.refresh_button = W.Button(description="Refresh", icon="refresh")
+        self.refresh_button.add_class("wb-refresh")
+        self.refresh_button.on_click(lambda _: self.refresh())
+        self.live = W.Checkbox(value=False, description="Live", indent=False)
+        self.live.add_class("wb-live")
+        self.live.observe(self._on_live, names="value")
+        self._loop = LiveLoop(self.refresh, interval, self._show_error)
+        ledger = ledger_source()
+        self.charts: dict[str, go.FigureWidget] = {
+            name: go.FigureWidget(build(ledger)) for name, build in figures.ALL.items()
+        }
+        for name, chart in self.charts.items():
+            chart._config = {"displaylogo": False}
+            chart.layout.meta = name
+        self._show(ledger)
+        bar = W.HBox([self.refresh_button, self.live, self.status])
+        grid = W.GridBox(
+            list(self.charts.values()),
+            layout=W.Layout(grid_template_columns="repeat(2, minmax(380px, 1fr))", width="100%"),
+        )
+        super().__init__([bar, self.kpis, grid])
+        self.add_class("wb-dashboard")
+        self.live.value = live
+
+    def _show(self, ledger: pd.DataFrame) -> None:
+        self.kpis.value = kpi_html(summarize(ledger))
+        stamp = pd.Timestamp.now(tz="UTC").strftime("%H:%M:%S UTC")
+        self.status.value = f'<span style="color:#666">updated {stamp}</span>'
+
+    def _show_error(self, message: str) -> None:
+        self.status.value = f'<span style="color:#b00">{html.escape(message)}</span>'
+
+    def refresh(self) -> None:
+        """Recompute the ledger and update every chart in place."""
+        ledger = self.ledger_source()
+        for name, chart in self.charts.items():
+            fresh = figures.ALL[name](ledger)
+            with chart.batch_update():
+                for old, new in zip(chart.data, fresh.data, strict=True):
+                    old.x, old.y = new.x, new.y
+        self._show(ledger)
+
+    def _on_live(self, change: dict[str, object]) -> None:
+        if change["new"]:
+            self._loop.start()
+        else:
+            self._loop.stop()
+
+    def close(self) -> None:
+        self._loop.stop()
+        super().close()
