@@ -153,10 +153,57 @@ def test_unreachable_postgres_is_one_clear_line():
     with pytest.raises(StoreError) as err:
         Store("postgresql+psycopg://wb:secretpw@127.0.0.1:1/wb")
     msg = str(err.value)
-    assert msg.startswith("WORKBENCH_DB_URL: cannot open postgresql+psycopg://wb:***@127.0.0.1:1/wb")
+    assert msg.startswith(
+        "WORKBENCH_DB_URL: cannot open postgresql+psycopg://wb:***@127.0.0.1:1/wb"
+    )
     assert "secretpw" not in msg and "\n" not in msg
 
 
 def test_unparseable_url_names_the_setting():
     with pytest.raises(ConfigError, match="WORKBENCH_DB_URL"):
         Store("sqlite+nodriver:///x.db")
+
+
+@pytest.mark.postgres
+def test_a_database_that_went_away_is_one_clear_error_and_keeps_what_was_stored(postgres_server):
+    from tests.pg import Cluster
+
+    cluster = Cluster().start()
+    try:
+        s = Store(cluster.url())
+        s.add_interaction(new_interaction(), contact())
+        cluster._run(cluster.pg_ctl, "-D", str(cluster.dir / "data"), "-m", "fast", "stop")
+        with pytest.raises(StoreError) as err:
+            s.add_interaction(new_interaction("1002", "i-2"), contact())
+        assert str(err.value).startswith("WORKBENCH_DB_URL: ")
+        assert "nothing of this change was written" in str(err.value)
+        cluster._run(
+            cluster.pg_ctl,
+            "-D",
+            str(cluster.dir / "data"),
+            "-o",
+            f"-p {cluster.port} -k {cluster.dir} -c listen_addresses=127.0.0.1",
+            "-l",
+            str(cluster.dir / "log"),
+            "-w",
+            "start",
+        )
+        assert [i.id for i in s.interactions()] == ["i-1"]
+        s.close()
+    finally:
+        cluster.stop()
+
+
+def test_killed_connections_are_replaced(db_url):
+    s = Store(db_url)
+    s.add_interaction(new_interaction(), contact())
+    if s.dialect == "postgresql":
+        with s.engine.connect() as conn:
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+    assert s.add_interaction(new_interaction("1002", "i-2"), contact()) is True
+    assert len(s.interactions()) == 2
