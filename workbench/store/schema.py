@@ -58,6 +58,8 @@ agents = Table(
     Column("heartbeat_at", UTCDateTime),
     Column("idle_since", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
+    # The queues the agent takes offers from; NULL means every queue (revision 0002).
+    Column("queues", JSON),
 )
 
 contacts = Table(
@@ -99,6 +101,8 @@ interactions = Table(
     Column("first_reply_at", UTCDateTime),
     Column("done_at", UTCDateTime),
     Column("version", Integer, nullable=False, server_default="0"),
+    # When the routing rules chose the queue; NULL until the router has seen it (revision 0002).
+    Column("routed_at", UTCDateTime),
     UniqueConstraint("channel", "source_id", name="uq_interactions_source"),
     Index("ix_interactions_state_queue", "state", "queue"),
     Index("ix_interactions_agent", "agent"),
