@@ -1,0 +1,276 @@
+"""The router: queued interactions to ready agents, one offer at a time per interaction.
+
+A pass (``Router.run_once``) is one transaction:
+
+1. route new arrivals: the first matching rule picks each one's queue;
+2. expire offers: unanswered past the offer time-out go back to the queue, and so do the pending
+   offers of agents whose heartbeat stopped;
+3. offer: each queued interaction (oldest first) to one ready, online agent with room who serves
+   its queue, the least loaded and longest idle first; an agent who rejected it, let it time out
+   or transferred it away gets it again only when nobody else has room.
+
+Several routers may run at once (every workspace's ``poll()`` runs a pass), in several processes
+over one store. On SQLite every transaction holds the database's write lock (BEGIN IMMEDIATE), so
+passes run one after another. On PostgreSQL a pass takes its agents and interactions with
+``SELECT ... FOR UPDATE SKIP LOCKED``, so concurrent passes work on disjoint rows, and the version
+check of ``Store.save`` refuses anything else; either way an interaction is offered to one agent
+at a time and no agent gets more than their capacity.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Select, and_, func, insert, or_, select, update
+from sqlalchemy.exc import DBAPIError
+
+from workbench.domain import State, utcnow
+from workbench.errors import StoreError
+from workbench.routing.agents import HEARTBEAT_STALE, Agent, AgentState, _agent, load
+from workbench.routing.rules import _read as _read_rules
+from workbench.routing.rules import queue_for
+from workbench.store import Change, Store
+from workbench.store import schema as t
+from workbench.store.store import _interaction
+
+log = logging.getLogger(__name__)
+
+PASS_INTERVAL = 0.5
+"""Seconds between passes of ``Router.run``."""
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Events after which the agent named in them should not get the interaction back right away.
+_DECLINED = ("rejected", "offer_timed_out", "requeued", "transferred")
+
+
+def offer_timeout_setting() -> float:
+    from workbench.config import Settings
+
+    return float(Settings.from_env()["WORKBENCH_OFFER_TIMEOUT"])
+
+
+@dataclass
+class RouterPass:
+    """What one pass did."""
+
+    routed: int = 0
+    timed_out: int = 0
+    requeued: int = 0
+    offered: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.routed or self.timed_out or self.requeued or self.offered)
+
+
+def _skip_locked(query: Select[Any], conn: Connection, *of: Any) -> Select[Any]:
+    if conn.dialect.name == "postgresql":
+        return query.with_for_update(skip_locked=True, of=list(of) or None)
+    return query
+
+
+class Router:
+    """Offers queued interactions to agents; safe to run in many processes at once."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        offer_timeout: float | None = None,
+        heartbeat_stale: float = HEARTBEAT_STALE,
+        batch: int = 500,
+    ) -> None:
+        self.store = store
+        self.offer_timeout = offer_timeout_setting() if offer_timeout is None else offer_timeout
+        self.heartbeat_stale = heartbeat_stale
+        self.batch = batch
+
+    def __repr__(self) -> str:
+        return f"Router({self.store!r}, offer_timeout={self.offer_timeout})"
+
+    # --- one pass ---------------------------------------------------------------------------
+
+    def run_once(self, now: datetime | None = None) -> RouterPass:
+        """Route, expire and offer, in one transaction."""
+        now = now or utcnow()
+        done = RouterPass()
+        with self.store.transaction() as conn:
+            done.routed = self._route_new(conn, now)
+            done.timed_out, done.requeued = self._expire(conn, now)
+            done.offered = self._offer(conn, now)
+        return done
+
+    def run(
+        self,
+        interval: float = PASS_INTERVAL,
+        stop: threading.Event | None = None,
+    ) -> None:
+        """Pass after pass until ``stop`` is set; a failed pass is logged and the loop goes on."""
+        stop = stop or threading.Event()
+        while not stop.is_set():
+            try:
+                self.run_once()
+            except (StoreError, DBAPIError) as exc:
+                log.warning("routing pass failed, retrying: %s", str(exc).splitlines()[0])
+            stop.wait(interval)
+
+    # --- steps ------------------------------------------------------------------------------
+
+    def _route_new(self, conn: Connection, now: datetime) -> int:
+        i, c = t.interactions, t.contacts
+        query = _skip_locked(
+            select(
+                i.c.id,
+                i.c.channel,
+                i.c.timeline,
+                i.c.actionability,
+                i.c.queue,
+                c.c.followers_count,
+            )
+            .join(c, c.c.id == i.c.contact_id)
+            .where(i.c.state == State.QUEUED.value, i.c.routed_at.is_(None))
+            .order_by(i.c.arrived_at, i.c.id)
+            .limit(self.batch),
+            conn,
+            i,
+        )
+        rows = conn.execute(query).all()
+        if not rows:
+            return 0
+        rules = _read_rules(conn)
+        groups: dict[str, list[str]] = defaultdict(list)
+        events = []
+        for row in rows:
+            rule = queue_for(
+                rules, row.channel, row.timeline, row.followers_count, row.actionability
+            )
+            queue = rule.queue if rule else row.queue
+            groups[queue].append(row.id)
+            details = {"queue": queue, "rule": rule.id if rule else None}
+            if queue != row.queue:
+                details["from"] = row.queue
+            events.append(
+                {
+                    "at": now,
+                    "interaction_id": row.id,
+                    "agent": None,
+                    "action": "routed",
+                    "details": details,
+                }
+            )
+        for queue, ids in groups.items():
+            conn.execute(
+                update(i)
+                .where(i.c.id.in_(ids), i.c.routed_at.is_(None))
+                .values(queue=queue, routed_at=now, version=i.c.version + 1)
+            )
+        conn.execute(insert(t.events), events)
+        return len(rows)
+
+    def _stale_agents(self, conn: Connection, now: datetime) -> set[str]:
+        cutoff = now - timedelta(seconds=self.heartbeat_stale)
+        a = t.agents
+        query = select(a.c.name).where(or_(a.c.heartbeat_at.is_(None), a.c.heartbeat_at < cutoff))
+        return set(conn.execute(query).scalars())
+
+    def _expire(self, conn: Connection, now: datetime) -> tuple[int, int]:
+        i = t.interactions
+        stale = self._stale_agents(conn, now)
+        deadline = now - timedelta(seconds=self.offer_timeout)
+        late = func.coalesce(i.c.offered_at, i.c.arrived_at) < deadline
+        condition = or_(late, i.c.agent.in_(stale)) if stale else late
+        query = _skip_locked(
+            select(i)
+            .where(i.c.state == State.OFFERED.value, condition)
+            .order_by(i.c.arrived_at)
+            .limit(self.batch),
+            conn,
+        )
+        timed_out = requeued = 0
+        for row in conn.execute(query).all():
+            it = _interaction(row)
+            before = it.version
+            if it.agent in stale:
+                event, requeued = it.requeue("heartbeat lost"), requeued + 1
+            else:
+                event, timed_out = it.timeout(), timed_out + 1
+            self.store.save(conn, it, before, Change(events=[event]))
+        return timed_out, requeued
+
+    def _ready_agents(self, conn: Connection, now: datetime) -> list[Agent]:
+        a = t.agents
+        cutoff = now - timedelta(seconds=self.heartbeat_stale)
+        query = _skip_locked(
+            select(a)
+            .where(a.c.state == AgentState.READY.value, a.c.heartbeat_at >= cutoff)
+            .order_by(a.c.name),
+            conn,
+        )
+        return [_agent(r) for r in conn.execute(query)]
+
+    def _declined(self, conn: Connection, ids: Sequence[str]) -> dict[str, set[str]]:
+        e = t.events
+        out: dict[str, set[str]] = defaultdict(set)
+        rows = conn.execute(
+            select(e.c.interaction_id, e.c.agent).where(
+                and_(e.c.interaction_id.in_(list(ids)), e.c.action.in_(_DECLINED))
+            )
+        )
+        for interaction_id, agent in rows:
+            if agent:
+                out[interaction_id].add(agent)
+        return out
+
+    def _offer(self, conn: Connection, now: datetime) -> int:
+        pool = self._ready_agents(conn, now)
+        if not pool:
+            return 0
+        loads = load(conn, [a.name for a in pool])
+        room = {a.name: a.capacity - loads[a.name] for a in pool}
+        pool = [a for a in pool if room[a.name] > 0]
+        if not pool:
+            return 0
+        idle = {a.name: a.idle_since or _EPOCH for a in pool}
+        i = t.interactions
+        query = select(i).where(i.c.state == State.QUEUED.value, i.c.routed_at.is_not(None))
+        if all(a.queues is not None for a in pool):
+            query = query.where(i.c.queue.in_(sorted({q for a in pool for q in a.queues or ()})))
+        wanted = min(self.batch, 4 * sum(room.values()) + 16)
+        query = _skip_locked(query.order_by(i.c.arrived_at, i.c.id).limit(wanted), conn)
+        rows = conn.execute(query).all()
+        if not rows:
+            return 0
+        declined = self._declined(conn, [r.id for r in rows])
+        offered: set[str] = set()
+        count = 0
+        for row in rows:
+            takers = [a for a in pool if room[a.name] > 0 and a.serves(row.queue)]
+            if not takers:
+                if not any(room.values()):
+                    break
+                continue
+            fresh = [a for a in takers if a.name not in declined.get(row.id, ())]
+            pick = min(fresh or takers, key=lambda a: (loads[a.name], idle[a.name], a.name))
+            it = _interaction(row)
+            before = it.version
+            event = it.offer(pick.name)
+            self.store.save(conn, it, before, Change(events=[event]))
+            room[pick.name] -= 1
+            loads[pick.name] += 1
+            idle[pick.name] = now
+            offered.add(pick.name)
+            count += 1
+        if offered:
+            conn.execute(
+                update(t.agents).where(t.agents.c.name.in_(sorted(offered))).values(idle_since=now)
+            )
+        return count
+
+
+def route_pending(store: Store, **options: Any) -> RouterPass:
+    """One routing pass on ``store`` (what a workspace's ``poll()`` runs)."""
+    return Router(store, **options).run_once()
