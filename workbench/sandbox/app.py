@@ -1,0 +1,596 @@
+"""The sandbox's HTTP face: X API v2 paths (auth, rate limits, problem+json) and the control API."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from workbench.sandbox import _render as render
+from workbench.sandbox.limits import Fault, Faults, RateLimits
+from workbench.sandbox.world import Problem, User, World, invalid
+
+PROBLEM_JSON = "application/problem+json"
+_TITLES = {
+    400: "Invalid Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found Error",
+    409: "Conflict",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
+_OAUTH_TOKEN = re.compile(r'oauth_token="([^"]*)"')
+_ID = re.compile(r"^[0-9]{1,19}$")
+
+
+def _dumps(body: Any) -> bytes:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(_dumps(body), status, headers, media_type="application/json")
+
+
+def _problem(problem: Problem, headers: dict[str, str] | None = None) -> Response:
+    return Response(_dumps(problem.body), problem.status, headers, media_type=PROBLEM_JSON)
+
+
+def status_problem(status: int) -> Problem:
+    title = _TITLES.get(status, "Error")
+    return Problem(status, title, title)
+
+
+class Auth:
+    """Who is calling: the brand account an OAuth 1.0a token or a Bearer token acts as."""
+
+    def __init__(self, account: User, user_context: bool) -> None:
+        self.account = account
+        self.user_context = user_context
+
+
+def authenticate(request: Request, world: World) -> Auth:
+    header = request.headers.get("authorization", "")
+    scheme, _, rest = header.partition(" ")
+    if scheme.lower() == "oauth":
+        match = _OAUTH_TOKEN.search(rest)
+        if (
+            match
+            and match.group(1)
+            and "oauth_signature=" in rest
+            and "oauth_consumer_key=" in rest
+        ):
+            return Auth(world.brand_for_token(match.group(1)), True)
+    elif scheme.lower() == "bearer" and rest.strip() and rest.strip() != "None":
+        return Auth(world.brand_for_token(rest.strip()), False)
+    raise Problem(401, "Unauthorized", "Unauthorized")
+
+
+Handler = Callable[[Request, "Sandbox", Auth], Awaitable[tuple[int, Any]]]
+
+
+class Sandbox:
+    """The world with its rate limits and faults; the app's state."""
+
+    def __init__(
+        self,
+        world: World,
+        limits: RateLimits | None = None,
+        faults: Faults | None = None,
+        seed: int | None = None,
+    ) -> None:
+        self.world = world
+        self.limits = limits or RateLimits()
+        self.faults = faults or Faults(seed or 0)
+        self.requests = 0
+        self.player: Any = None
+        if seed is not None:
+            self.seed(seed)
+
+    def seed(self, seed: int) -> None:
+        """Play a seeded history of customer traffic into the world."""
+        from workbench.sandbox.seed import seed_world
+
+        self.player = seed_world(self.world, seed)
+
+    def reset(self, seed: int | None = None) -> None:
+        """Back to the brand accounts alone (then a seeded history, if ``seed`` is given)."""
+        self.world.reset()
+        self.faults.clear()
+        self.limits.reset()
+        self.player = None
+        if seed is not None:
+            self.seed(seed)
+
+    def live_player(self) -> Any:
+        """The player live traffic goes on with (a fresh crowd when nothing was seeded)."""
+        if self.player is None:
+            from workbench.sandbox.seed import Player
+            from workbench.traffic import Traffic
+
+            self.player = Player(self.world, Traffic(0, [b.username for b in self.world.brands]))
+        return self.player
+
+
+def _corrupt(body: Any) -> Any:
+    """Break the first item of an answer the way a bad upstream would: no author, no date."""
+    data = body.get("data") if isinstance(body, dict) else None
+    item = data[0] if isinstance(data, list) and data else data if isinstance(data, dict) else None
+    if item is not None:
+        item.pop("author_id", None)
+        item.pop("sender_id", None)
+        if "created_at" in item:
+            item["created_at"] = "yesterday-ish"
+    return body
+
+
+def api(
+    key: str, *, user_context: bool = False
+) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
+    """Wrap an X API handler: auth, rate limit, faults, problem+json, x-rate-limit headers."""
+
+    def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            sb: Sandbox = request.app.state.sandbox
+            sb.requests += 1
+            try:
+                auth = authenticate(request, sb.world)
+                who = auth.account.id if auth.user_context else f"app:{auth.account.id}"
+            except Problem as exc:
+                auth, who = None, "anonymous"
+                failure: Problem | None = exc
+            else:
+                failure = None
+            allowed, limit, remaining, reset = sb.limits.take(who, key)
+            headers = {
+                "x-rate-limit-limit": str(limit),
+                "x-rate-limit-remaining": str(remaining),
+                "x-rate-limit-reset": str(reset),
+            }
+            if failure is not None or auth is None:
+                return _problem(failure or status_problem(401), headers)
+            if not allowed:
+                return _problem(status_problem(429), headers)
+            fault: Fault | None = sb.faults.take(request.method, request.url.path)
+            if fault is not None:
+                if fault.delay_ms:
+                    await asyncio.sleep(fault.delay_ms / 1000)
+                if fault.status and not fault.after:
+                    return _problem(status_problem(fault.status), _fault_headers(fault, headers))
+            if user_context and not auth.user_context:
+                return _problem(
+                    Problem(
+                        403,
+                        "Unsupported Authentication",
+                        "Authenticating with OAuth 2.0 Application-Only is forbidden for this "
+                        "endpoint.  Supported authentication types are [OAuth 1.0a User Context, "
+                        "OAuth 2.0 User Context].",
+                        "https://api.twitter.com/2/problems/unsupported-authentication",
+                    ),
+                    headers,
+                )
+            try:
+                status, body = await handler(request, sb, auth)
+            except Problem as exc:
+                return _problem(exc, headers)
+            if fault is not None:
+                if fault.status and fault.after:
+                    return _problem(status_problem(fault.status), _fault_headers(fault, headers))
+                if fault.corrupt:
+                    body = _corrupt(body)
+            return _json(body, status, headers)
+
+        endpoint.__name__ = handler.__name__
+        return endpoint
+
+    return wrap
+
+
+def _fault_headers(fault: Fault, headers: dict[str, str]) -> dict[str, str]:
+    if fault.status != 429:
+        return headers
+    return {
+        **headers,
+        "x-rate-limit-remaining": "0",
+        "x-rate-limit-reset": str(int(time.time()) + 1),
+    }
+
+
+# --- parameters --------------------------------------------------------------------------------
+
+
+def _int(params: Any, name: str, lo: int, hi: int, default: int) -> int:
+    raw = params.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or not lo <= value <= hi:
+        raise invalid(
+            name, raw, f"The `{name}` query parameter value [{raw}] is not between {lo} and {hi}"
+        )
+    return value
+
+
+def _id(value: str | None, name: str) -> int | None:
+    if value is None:
+        return None
+    if not _ID.match(value):
+        raise invalid(name, value, f"The `{name}` query parameter value [{value}] is not valid")
+    return int(value)
+
+
+def _path_id(request: Request, name: str) -> str:
+    value = request.path_params[name]
+    if not _ID.match(value):
+        raise invalid(name, value, f"The `{name}` path parameter value [{value}] is not valid")
+    return str(value)
+
+
+def _time(params: Any, name: str) -> datetime | None:
+    raw = params.get(name)
+    if raw is None:
+        return None
+    try:
+        return datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise invalid(
+            name, raw, f"The `{name}` query parameter value [{raw}] is not a date-time"
+        ) from None
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    try:
+        body = json.loads(raw or b"null")
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise invalid("body", raw[:40].decode("utf-8", "replace"), "the body must be a JSON object")
+    return body
+
+
+def _self(request: Request, auth: Auth, name: str = "id") -> str:
+    uid = _path_id(request, name)
+    if uid != auth.account.id:
+        raise Problem(403, "Forbidden", "You are not permitted to perform this action.")
+    return uid
+
+
+def _lookup_errors(exc: Problem) -> dict[str, Any]:
+    """X answers a lookup of something missing with 200 and an ``errors`` list."""
+    body = dict(exc.body)
+    body.pop("status", None)
+    return body
+
+
+# --- X API v2 handlers -------------------------------------------------------------------------
+
+
+@api("GET /2/users/me", user_context=True)
+async def users_me(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
+    return 200, render.users_answer(
+        sb.world, [auth.account], request.query_params, auth.account, single=True
+    )
+
+
+@api("GET /2/users/:id")
+async def user_by_id(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
+    uid = _path_id(request, "id")
+    try:
+        user = sb.world.user(uid)
+    except Problem as exc:
+        return 200, render.users_answer(
+            sb.world, [], request.query_params, auth.account, errors=[_lookup_errors(exc)]
+        )
+    return 200, render.users_answer(
+        sb.world, [user], request.query_params, auth.account, single=True
+    )
+
+
+@api("GET /2/users/by/username/:username")
+async def user_by_username(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
+    username = request.path_params["username"]
+    if not re.match(r"^[A-Za-z0-9_]{1,15}$", username):
+        raise invalid(
+            "username", username, f"The `username` path parameter value [{username}] is not valid"
+        )
+    try:
+        user = sb.world.user_by_username(username)
+    except Problem as exc:
+        return 200, render.users_answer(
+            sb.world, [], request.query_params, auth.account, errors=[_lookup_errors(exc)]
+        )
+    return 200, render.users_answer(
+        sb.world, [user], request.query_params, auth.account, single=True
+    )
+
+
+def _many(request: Request, name: str, pattern: str) -> list[str]:
+    raw = request.query_params.get(name)
+    values = [v for v in (raw or "").split(",") if v]
+    if not values or len(values) > 100 or not all(re.match(pattern, v) for v in values):
+        raise invalid(name, raw or "", f"`{name}`: 1 to 100 comma-separated values")
+    return values
+
+
+@api("GET /2/users")
+async def users_by_ids(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
+    users, errors = [], []
+    for uid in _many(request, "ids", r"^[0-9]{1,19}$"):
+        try:
+            users.append(sb.world.user(uid, "ids"))
+        except Problem as exc:
+            errors.append(_lookup_errors(exc))
+    return 200, render.users_answer(sb.world, users, request.query_params, auth.account, errors)
+
+
+@api("GET /2/users/by")
+async def users_by_usernames(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
+    users, errors = [], []
+    for name in _many(request, "usernames", r"^[A-Za-z0-9_]{1,15}$"):
+        try:
+            users.append(sb.world.user_by_username(name))
+        except Problem as exc:
+            body = _lookup_errors(exc)
+            body["parameter"] = "usernames"
+            errors.append(body)
+    return 200, render.users_answer(sb.world, users, request.query_params, auth.account, errors)
+
+
+@api("GET /2/users/:id/mentions")
+async def mentions(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
+    q = request.query_params
+    uid = _path_id(request, "id")
+    limit = _int(q, "max_results", 5, 100, 10)
+    page = sb.world.mentions(
+        uid,
+        limit=limit,
+        since_id=_id(q.get("since_id"), "since_id"),
+        until_id=_id(q.get("until_id"), "until_id"),
+        token=q.get("pagination_token"),
+    )
+    start, end = _time(q, "start_time"), _time(q, "end_time")
+    items = [
+        p
+        for p in page.items
+        if (start is None or p.created_at >= start) and (end is None or p.created_at < end)
+    ]
+    return 200, render.tweets_answer(
+        sb.world, items, q, auth.account, render.timeline_meta(items, page.next_token)
+    )
+
+
+@api("GET /2/tweets/search/recent")
+async def search_recent(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
+    q = request.query_params
+    query = q.get("query")
+    if not query:
+        raise invalid("query", "", "The `query` query parameter can not be empty")
+    page = sb.world.search(
+        query,
+        limit=_int(q, "max_results", 10, 100, 10),
+        since_id=_id(q.get("since_id"), "since_id"),
+        until_id=_id(q.get("until_id"), "until_id"),
+        start_time=_time(q, "start_time"),
+        end_time=_time(q, "end_time"),
+        token=q.get("next_token") or q.get("pagination_token"),
+    )
+    return 200, render.tweets_answer(
+        sb.world, page.items, q, auth.account, render.timeline_meta(page.items, page.next_token)
+    )
+
+
+@api("GET /2/tweets/:id")
+async def tweet_by_id(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
+    tid = _path_id(request, "id")
+    try:
+        post = sb.world.tweet(tid)
+    except Problem as exc:
+        return 200, {"errors": [_lookup_errors(exc)]}
+    return 200, render.tweets_answer(
+        sb.world, [post], request.query_params, auth.account, single=True
+    )
+
+
+@api("POST /2/tweets", user_context=True)
+async def create_tweet(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
+    body = await _body(request)
+    unsupported = sorted(set(body) & {"media", "poll", "card_uri", "geo", "edit_options"})
+    if unsupported:
+        raise invalid(unsupported[0], "", f"`{unsupported[0]}` is not supported by the sandbox")
+    text = body.get("text")
+    if text is not None and not isinstance(text, str):
+        raise invalid("text", text, "text: must be a string")
+    reply = body.get("reply") or {}
+    if not isinstance(reply, dict):
+        raise invalid("reply", reply, "reply: must be an object")
+    reply_to = reply.get("in_reply_to_tweet_id")
+    quote = body.get("quote_tweet_id")
+    for name, value in (("reply.in_reply_to_tweet_id", reply_to), ("quote_tweet_id", quote)):
+        if value is not None and not (isinstance(value, str) and _ID.match(value)):
+            raise invalid(name, value, f"{name}: a tweet id string")
+    try:
+        post = sb.world.post(auth.account.id, text or "", in_reply_to=reply_to, quote_of=quote)
+    except Problem as exc:
+        if exc.status == 404:
+            raise Problem(
+                403,
+                "Forbidden",
+                "You attempted to reply to a Tweet that is deleted or not visible to you."
+                if reply_to is not None
+                else "You attempted to quote a Tweet that is deleted or not visible to you.",
+            ) from None
+        raise
+    return 201, {
+        "data": {"id": str(post.id), "text": post.text, "edit_history_tweet_ids": [str(post.id)]}
+    }
+
+
+@api("DELETE /2/tweets/:id", user_context=True)
+async def delete_tweet(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
+    sb.world.delete_tweet(auth.account.id, _path_id(request, "id"))
+    return 200, {"data": {"deleted": True}}
+
+
+def _body_id(body: dict[str, Any], name: str) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not _ID.match(value):
+        raise invalid(name, value, f"{name}: required, an id string")
+    return value
+
+
+@api("POST /2/users/:id/retweets", user_context=True)
+async def retweet(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
+    uid = _self(request, auth)
+    post = sb.world.retweet(uid, _body_id(await _body(request), "tweet_id"))
+    return 200, {"data": {"id": str(post.id), "retweeted": True}}
+
+
+@api("POST /2/users/:id/likes", user_context=True)
+async def like(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
+    uid = _self(request, auth)
+    sb.world.like(uid, _body_id(await _body(request), "tweet_id"))
+    return 200, {"data": {"liked": True}}
+
+
+@api("POST /2/users/:id/following", user_context=True)
+async def follow(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
+    uid = _self(request, auth)
+    sb.world.follow(uid, _body_id(await _body(request), "target_user_id"))
+    return 200, {"data": {"following": True, "pending_follow": False}}
+
+
+@api("DELETE /2/users/:source_user_id/following/:target_user_id", user_context=True)
+async def unfollow(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
+    uid = _self(request, auth, "source_user_id")
+    sb.world.unfollow(uid, _path_id(request, "target_user_id"))
+    return 200, {"data": {"following": False}}
+
+
+@api("GET /2/users/:id/followers")
+async def followers(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
+    q = request.query_params
+    page = sb.world.followers(
+        _path_id(request, "id"), _int(q, "max_results", 1, 1000, 100), q.get("pagination_token")
+    )
+    meta: dict[str, Any] = {"result_count": len(page.items)}
+    if page.next_token:
+        meta["next_token"] = page.next_token
+    return 200, render.users_answer(sb.world, page.items, q, auth.account, meta=meta)
+
+
+@api("POST /2/dm_conversations/with/:participant_id/messages", user_context=True)
+async def send_dm(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
+    pid = _path_id(request, "participant_id")
+    body = await _body(request)
+    if "attachments" in body:
+        raise invalid("attachments", "", "`attachments` is not supported by the sandbox")
+    text = body.get("text")
+    if not isinstance(text, str):
+        raise invalid("text", text, "text: required, a string of at least 1 character")
+    event = sb.world.send_dm(auth.account.id, pid, text)
+    return 201, {
+        "data": {"dm_conversation_id": event.conversation_id, "dm_event_id": str(event.id)}
+    }
+
+
+def _event_types(request: Request) -> None:
+    raw = request.query_params.get("event_types")
+    if raw is not None:
+        bad = [
+            v
+            for v in raw.split(",")
+            if v not in {"MessageCreate", "ParticipantsJoin", "ParticipantsLeave"}
+        ]
+        if bad:
+            raise invalid(
+                "event_types",
+                raw,
+                f"The `event_types` query parameter value [{bad[0]}] is not valid",
+            )
+
+
+@api("GET /2/dm_events", user_context=True)
+async def dm_events(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
+    q = request.query_params
+    _event_types(request)
+    page = sb.world.dm_events(
+        auth.account.id, limit=_int(q, "max_results", 1, 100, 100), token=q.get("pagination_token")
+    )
+    return 200, render.dm_answer(sb.world, page.items, q, auth.account, page.next_token)
+
+
+@api("GET /2/dm_conversations/with/:participant_id/dm_events", user_context=True)
+async def dm_events_with(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
+    q = request.query_params
+    _event_types(request)
+    page = sb.world.dm_events(
+        auth.account.id,
+        limit=_int(q, "max_results", 1, 100, 100),
+        token=q.get("pagination_token"),
+        participant_id=_path_id(request, "participant_id"),
+    )
+    return 200, render.dm_answer(sb.world, page.items, q, auth.account, page.next_token)
+
+
+async def not_found_route(request: Request) -> Response:
+    return _problem(
+        Problem(404, "Not Found Error", f"No route for {request.method} {request.url.path}."),
+        {
+            "x-rate-limit-limit": "0",
+            "x-rate-limit-remaining": "0",
+            "x-rate-limit-reset": str(int(time.time()) + 900),
+        },
+    )
+
+
+ROUTES = [
+    Route("/2/users/me", users_me, methods=["GET"]),
+    Route("/2/users/by/username/{username}", user_by_username, methods=["GET"]),
+    Route("/2/users/by", users_by_usernames, methods=["GET"]),
+    Route("/2/users", users_by_ids, methods=["GET"]),
+    Route("/2/users/{id}/mentions", mentions, methods=["GET"]),
+    Route("/2/users/{id}/followers", followers, methods=["GET"]),
+    Route("/2/users/{id}/retweets", retweet, methods=["POST"]),
+    Route("/2/users/{id}/likes", like, methods=["POST"]),
+    Route("/2/users/{id}/following", follow, methods=["POST"]),
+    Route("/2/users/{source_user_id}/following/{target_user_id}", unfollow, methods=["DELETE"]),
+    Route("/2/users/{id}", user_by_id, methods=["GET"]),
+    Route("/2/tweets/search/recent", search_recent, methods=["GET"]),
+    Route("/2/tweets", create_tweet, methods=["POST"]),
+    Route("/2/tweets/{id}", tweet_by_id, methods=["GET"]),
+    Route("/2/tweets/{id}", delete_tweet, methods=["DELETE"]),
+    Route("/2/dm_conversations/with/{participant_id}/messages", send_dm, methods=["POST"]),
+    Route("/2/dm_conversations/with/{participant_id}/dm_events", dm_events_with, methods=["GET"]),
+    Route("/2/dm_events", dm_events, methods=["GET"]),
+]
+
+
+def create_app(sandbox: Sandbox) -> Starlette:
+    """The ASGI app serving ``sandbox``: X API v2 paths and the ``/sandbox`` control API."""
+    from workbench.sandbox.control import CONTROL_ROUTES
+
+    app = Starlette(routes=[*ROUTES, *CONTROL_ROUTES])
+    app.state.sandbox = sandbox
+
+    async def fallback(request: Request, exc: Exception) -> Response:
+        return await not_found_route(request)
+
+    app.add_exception_handler(404, fallback)
+    app.add_exception_handler(405, fallback)
+    return app

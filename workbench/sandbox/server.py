@@ -1,0 +1,133 @@
+"""Run the sandbox: uvicorn in a background thread, startable from a notebook or a test."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from workbench.sandbox.app import Sandbox, create_app
+from workbench.sandbox.limits import RateLimits
+from workbench.sandbox.seed import LiveTraffic
+from workbench.sandbox.world import World
+
+
+def default_brands(brand: str | None = None) -> tuple[str, str]:
+    """The brand accounts ("timelines"): ``WORKBENCH_BRAND`` first, then a second one."""
+    if brand is None:
+        from workbench.config import Settings
+
+        brand = Settings.from_env().brand
+    other = "AcmeDeals" if brand.lower() != "acmedeals" else "AcmeSupport"
+    return brand, other
+
+
+class RunningSandbox:
+    """A sandbox answering at ``url``; ``stop()`` ends it (also on leaving a ``with`` block)."""
+
+    def __init__(
+        self,
+        sandbox: Sandbox,
+        server: Any,
+        thread: threading.Thread,
+        url: str,
+        traffic: LiveTraffic | None,
+    ) -> None:
+        self.sandbox = sandbox
+        self.server = server
+        self.thread = thread
+        self.url = url
+        self.traffic = traffic
+
+    @property
+    def world(self) -> World:
+        return self.sandbox.world
+
+    def __repr__(self) -> str:
+        return f"RunningSandbox({self.url!r})"
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self.traffic is not None:
+            self.traffic.stop()
+        self.server.should_exit = True
+        self.thread.join(timeout)
+
+    def __enter__(self) -> RunningSandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _answers(host: str, port: int, timeout: float = 2.0) -> bool:
+    try:
+        conn = http.client.HTTPConnection(host, port, timeout=timeout)
+        conn.request("GET", "/sandbox/health")
+        ok = conn.getresponse().status == 200
+        conn.close()
+        return ok
+    except OSError:
+        return False
+
+
+def start(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    seed: int | None = None,
+    traffic: float | None = None,
+    brands: Sequence[str] | None = None,
+    rate_limit_scale: float = 1.0,
+    window_seconds: float | None = None,
+    startup_timeout: float = 15.0,
+) -> RunningSandbox:
+    """Start a sandbox (port 0 picks a free port) and return once it answers.
+
+    ``seed`` plays a seeded history of customer traffic; ``traffic`` adds that many new
+    customer tweets and DMs per minute in the background.
+    """
+    import uvicorn
+
+    world = World(brands or default_brands())
+    limits = RateLimits(scale=rate_limit_scale)
+    if window_seconds:
+        limits.configure(window=window_seconds)
+    sandbox = Sandbox(world, limits, seed=seed)
+    # proto IPPROTO_TCP (not 0) lets asyncio set TCP_NODELAY on each connection; without it a
+    # response's head and body wait out the peer's delayed ACK (40 ms a call).
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise OSError(f"sandbox: cannot listen on {host}:{port}: {exc.strerror}") from None
+    bound_port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        create_app(sandbox),
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        timeout_keep_alive=30,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="sandbox-server", daemon=True
+    )
+    thread.start()
+    shown = f"[{host}]" if ":" in host else host
+    deadline = time.monotonic() + startup_timeout
+    while not (server.started and _answers(host, bound_port)):
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            raise RuntimeError(f"sandbox: did not start on {host}:{bound_port}")
+        time.sleep(0.02)
+    live = None
+    if traffic:
+        live = LiveTraffic(sandbox.live_player, traffic, seed or 0).start()
+    return RunningSandbox(sandbox, server, thread, f"http://{shown}:{bound_port}", live)

@@ -1,0 +1,283 @@
+"""What the gateway returns: small frozen dataclasses over the domain's Tweet and Contact."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from workbench.domain import Channel, Contact, Tweet
+
+T = TypeVar("T")
+
+
+class ItemError(ValueError):
+    """An item of an answer lacks what the workbench needs; ``rule`` says what."""
+
+    def __init__(self, item_id: str | None, rule: str) -> None:
+        self.item_id = item_id
+        self.rule = rule
+        super().__init__(f"item {item_id or '?'}: {rule}")
+
+
+@dataclass(frozen=True)
+class Malformed:
+    """An item the gateway could not read, kept with its reason so it can be quarantined."""
+
+    item_id: str | None
+    reason: str
+    raw: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a timeline, newest first, and the token for the next (older) page."""
+
+    items: tuple[T, ...]
+    next_token: str | None = None
+    newest_id: str | None = None
+    oldest_id: str | None = None
+    result_count: int = 0
+    malformed: tuple[Malformed, ...] = ()
+
+    def __iter__(self) -> Any:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+@dataclass(frozen=True)
+class Post:
+    """A tweet as X served it: the domain Tweet plus what ingest needs to route and skip."""
+
+    tweet: Tweet
+    kind: str = "tweet"  # tweet, reply, quote, retweet
+    referenced: tuple[tuple[str, str], ...] = ()
+    mentions: tuple[str, ...] = ()
+    in_reply_to_user_id: str | None = None
+    lang: str | None = None
+    author: Contact | None = None
+
+    @property
+    def id(self) -> str:
+        return self.tweet.id
+
+    @property
+    def author_id(self) -> str:
+        return self.tweet.author_id
+
+    @property
+    def text(self) -> str:
+        return self.tweet.text
+
+    @property
+    def created_at(self) -> datetime:
+        return self.tweet.created_at
+
+    def _ref(self, kind: str) -> str | None:
+        return next((i for k, i in self.referenced if k == kind), None)
+
+    @property
+    def is_retweet(self) -> bool:
+        return self.kind == "retweet"
+
+    @property
+    def retweeted_id(self) -> str | None:
+        return self._ref("retweeted")
+
+    @property
+    def quoted_id(self) -> str | None:
+        return self._ref("quoted")
+
+    @property
+    def replied_to_id(self) -> str | None:
+        return self._ref("replied_to")
+
+    def expanded_text(self) -> str:
+        """The text with each t.co link replaced by the URL it stands for."""
+        text = self.tweet.text
+        for short, expanded in self.tweet.urls.items():
+            text = text.replace(short, expanded)
+        return text
+
+
+@dataclass(frozen=True)
+class DirectMessage:
+    """One DM event (MessageCreate) with its sender."""
+
+    id: str
+    sender_id: str
+    text: str
+    created_at: datetime
+    conversation_id: str
+    urls: dict[str, str] = field(default_factory=dict)
+    sender: Contact | None = None
+
+    def participant_other_than(self, user_id: str) -> str | None:
+        """The other party of a one-to-one conversation (``"<low>-<high>"``)."""
+        a, _, b = self.conversation_id.partition("-")
+        if not b:
+            return None
+        return b if a == user_id else a if b == user_id else None
+
+    def as_tweet(self) -> Tweet:
+        return Tweet(
+            id=self.id,
+            author_id=self.sender_id,
+            text=self.text,
+            created_at=self.created_at,
+            channel=Channel.DM,
+            conversation_id=self.conversation_id,
+            urls=dict(self.urls),
+        )
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A tweet the brand created: its id and text as X stored it (URLs wrapped)."""
+
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class DmSent:
+    event_id: str
+    conversation_id: str
+
+
+# --- parsing X's JSON ------------------------------------------------------------------------
+
+
+def parse_time(value: Any, item_id: str | None, name: str = "created_at") -> datetime:
+    if not isinstance(value, str):
+        raise ItemError(item_id, f"{name} is missing")
+    try:
+        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ItemError(item_id, f"{name} {value[:40]!r} is not an ISO 8601 time") from None
+    if at.tzinfo is None:
+        raise ItemError(item_id, f"{name} {value[:40]!r} has no time zone")
+    return at
+
+
+def _urls(entities: Any) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for u in (entities or {}).get("urls", []) if isinstance(entities, dict) else []:
+        if isinstance(u, dict) and u.get("url"):
+            out[u["url"]] = u.get("expanded_url") or u["url"]
+    return out
+
+
+def contact(user: Mapping[str, Any]) -> Contact:
+    """A Contact from X's user object (``connection_status``/``receives_your_dm`` relative to the
+    brand account that asked)."""
+    uid = user.get("id")
+    if not isinstance(uid, str) or not uid.isdigit():
+        raise ItemError(str(uid) if uid else None, "user id is missing or not a decimal string")
+    metrics = user.get("public_metrics") or {}
+    status = user.get("connection_status") or []
+    return Contact(
+        id=uid,
+        username=str(user.get("username") or ""),
+        name=str(user.get("name") or ""),
+        followers_count=int(metrics.get("followers_count") or 0),
+        statuses_count=int(metrics.get("tweet_count") or 0),
+        follows_brand="followed_by" in status,
+        dm_open=bool(user.get("receives_your_dm", False)),
+    )
+
+
+def users_by_id(includes: Any) -> dict[str, Contact]:
+    out: dict[str, Contact] = {}
+    for u in (includes or {}).get("users", []) if isinstance(includes, dict) else []:
+        try:
+            c = contact(u)
+        except (ItemError, ValueError, TypeError):
+            continue
+        out[c.id] = c
+    return out
+
+
+def post(item: Mapping[str, Any], users: Mapping[str, Contact] | None = None) -> Post:
+    """A Post from X's tweet object; raises ItemError naming what is missing."""
+    if not isinstance(item, Mapping):
+        raise ItemError(None, "not a JSON object")
+    tid = item.get("id")
+    if not isinstance(tid, str) or not tid.isdigit():
+        raise ItemError(str(tid) if tid else None, "id is missing or not a decimal string")
+    author_id = item.get("author_id")
+    if not isinstance(author_id, str) or not author_id.isdigit():
+        raise ItemError(tid, "author_id is missing")
+    text = item.get("text")
+    if not isinstance(text, str):
+        raise ItemError(tid, "text is missing")
+    created_at = parse_time(item.get("created_at"), tid)
+    referenced = tuple(
+        (str(r.get("type")), str(r.get("id")))
+        for r in item.get("referenced_tweets") or []
+        if isinstance(r, dict) and r.get("id")
+    )
+    kinds = {k for k, _ in referenced}
+    kind = (
+        "retweet"
+        if "retweeted" in kinds
+        else "quote"
+        if "quoted" in kinds
+        else "reply"
+        if "replied_to" in kinds
+        else "tweet"
+    )
+    entities = item.get("entities") if isinstance(item.get("entities"), dict) else {}
+    reply_to = next((i for k, i in referenced if k == "replied_to"), None)
+    tweet = Tweet(
+        id=tid,
+        author_id=author_id,
+        text=text,
+        created_at=created_at,
+        channel=Channel.MENTION,
+        conversation_id=item.get("conversation_id"),
+        in_reply_to_tweet_id=reply_to,
+        urls=_urls(entities),
+    )
+    return Post(
+        tweet=tweet,
+        kind=kind,
+        referenced=referenced,
+        mentions=tuple(
+            str(m.get("username")) for m in entities.get("mentions", []) if isinstance(m, dict)
+        ),
+        in_reply_to_user_id=item.get("in_reply_to_user_id"),
+        lang=item.get("lang"),
+        author=(users or {}).get(author_id),
+    )
+
+
+def direct_message(
+    item: Mapping[str, Any], users: Mapping[str, Contact] | None = None
+) -> DirectMessage:
+    if not isinstance(item, Mapping):
+        raise ItemError(None, "not a JSON object")
+    eid = item.get("id")
+    if not isinstance(eid, str) or not eid.isdigit():
+        raise ItemError(str(eid) if eid else None, "id is missing or not a decimal string")
+    sender = item.get("sender_id")
+    if not isinstance(sender, str) or not sender.isdigit():
+        raise ItemError(eid, "sender_id is missing")
+    text = item.get("text")
+    if not isinstance(text, str):
+        raise ItemError(eid, "text is missing")
+    conversation = item.get("dm_conversation_id")
+    if not isinstance(conversation, str) or not conversation:
+        raise ItemError(eid, "dm_conversation_id is missing")
+    return DirectMessage(
+        id=eid,
+        sender_id=sender,
+        text=text,
+        created_at=parse_time(item.get("created_at"), eid),
+        conversation_id=conversation,
+        urls=_urls({"urls": item.get("urls") or []}),
+        sender=(users or {}).get(sender),
+    )
