@@ -27,15 +27,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Select, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError
 
-from workbench.domain import State, utcnow
+from workbench.domain import Event, Interaction, State, utcnow
 from workbench.errors import StoreError
 from workbench.routing.agents import HEARTBEAT_STALE, Agent, AgentState, _agent, load
 from workbench.routing.rules import _read as _read_rules
 from workbench.routing.rules import queue_for
-from workbench.store import Change, Store
+from workbench.store import ConflictError, Store
 from workbench.store import schema as t
 from workbench.store.store import _interaction
 
@@ -191,6 +191,7 @@ class Router:
             conn,
         )
         timed_out = requeued = 0
+        changes = []
         for row in conn.execute(query).all():
             it = _interaction(row)
             before = it.version
@@ -198,7 +199,8 @@ class Router:
                 event, requeued = it.requeue("heartbeat lost"), requeued + 1
             else:
                 event, timed_out = it.timeout(), timed_out + 1
-            self.store.save(conn, it, before, Change(events=[event]))
+            changes.append((it, before, event))
+        _save_all(conn, changes)
         return timed_out, requeued
 
     def _ready_agents(self, conn: Connection, now: datetime) -> list[Agent]:
@@ -246,6 +248,7 @@ class Router:
             return 0
         declined = self._declined(conn, [r.id for r in rows])
         offered: set[str] = set()
+        changes: list[tuple[Interaction, int, Event]] = []
         count = 0
         for row in rows:
             takers = [a for a in pool if room[a.name] > 0 and a.serves(row.queue)]
@@ -257,18 +260,67 @@ class Router:
             pick = min(fresh or takers, key=lambda a: (loads[a.name], idle[a.name], a.name))
             it = _interaction(row)
             before = it.version
-            event = it.offer(pick.name)
-            self.store.save(conn, it, before, Change(events=[event]))
+            changes.append((it, before, it.offer(pick.name)))
             room[pick.name] -= 1
             loads[pick.name] += 1
             idle[pick.name] = now
             offered.add(pick.name)
             count += 1
+        _save_all(conn, changes)
         if offered:
             conn.execute(
                 update(t.agents).where(t.agents.c.name.in_(sorted(offered))).values(idle_since=now)
             )
         return count
+
+
+def _save_all(conn: Connection, changes: Sequence[tuple[Interaction, int, Event]]) -> None:
+    """Save offers, time-outs and requeues in two statements, as ``Store.save`` would one by one:
+    state, agent and version (checked), ``offered_at`` stamped by an offer, and the events."""
+    if not changes:
+        return
+    i = t.interactions
+    rows = [
+        {
+            "b_id": it.id,
+            "b_expected": before,
+            "b_version": it.version,
+            "b_state": it.state.value,
+            "b_agent": it.agent,
+            "b_parties": list(it.parties),
+            "b_offered_at": event.at if event.action == "offered" else None,
+        }
+        for it, before, event in changes
+    ]
+    statement = (
+        update(i)
+        .where(i.c.id == bindparam("b_id"), i.c.version == bindparam("b_expected"))
+        .values(
+            state=bindparam("b_state"),
+            agent=bindparam("b_agent"),
+            parties=bindparam("b_parties", type_=i.c.parties.type),
+            version=bindparam("b_version"),
+            offered_at=func.coalesce(
+                bindparam("b_offered_at", type_=i.c.offered_at.type), i.c.offered_at
+            ),
+        )
+    )
+    done = conn.execute(statement, rows)
+    if conn.dialect.supports_sane_multi_rowcount and done.rowcount != len(rows):
+        raise ConflictError("an interaction being routed was changed by someone else; try again")
+    conn.execute(
+        insert(t.events),
+        [
+            {
+                "at": e.at,
+                "interaction_id": e.interaction_id,
+                "agent": e.agent,
+                "action": e.action,
+                "details": e.details,
+            }
+            for _, _, e in changes
+        ],
+    )
 
 
 def route_pending(store: Store, **options: Any) -> RouterPass:
