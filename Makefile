@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PYTEST ?= $(PY) -m pytest
 
-.PHONY: run test install system-deps lint bench clean
+.PHONY: run test install system-deps lint bench notebooks clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -27,6 +27,12 @@ test: install system-deps
 lint: install
 	$(VENV)/bin/ruff check workbench tests
 	$(VENV)/bin/mypy workbench/domain workbench/store workbench/xapi
+
+# Rewrite notebooks/ from scripts/notebooks.py and store their outputs (never widget state).
+notebooks: install
+	$(PY) scripts/notebooks.py
+	cd notebooks && WORKBENCH_DB_URL=sqlite:///$$(mktemp -d)/nb.db ../$(VENV)/bin/jupyter nbconvert \
+	  --to notebook --execute --inplace --ExecutePreprocessor.store_widget_state=False *.ipynb
 
 bench: install
 	$(VENV)/bin/workbench bench

@@ -81,7 +81,9 @@ def run(args: argparse.Namespace) -> int:
             Settings.from_env(env)  # a wrong setting stops here with one clear line
             children.append(
                 subprocess.Popen(
-                    [sys.executable, "-m", "workbench", "ingest", "--follow"], env=env, text=True
+                    [sys.executable, "-m", "workbench", "ingest", "--follow", "--interval", "3"],
+                    env=env,
+                    text=True,
                 )
             )
         cmd = [

@@ -7,5 +7,15 @@ CSS class.
 from __future__ import annotations
 
 from workbench.widgets.dashboard import SupervisorDashboardView
+from workbench.widgets.interaction import InteractionView
+from workbench.widgets.post_tweet import PostTweetForm
+from workbench.widgets.toast import OfferToast
+from workbench.widgets.workspace import AgentWorkspaceView
 
-__all__ = ["SupervisorDashboardView"]
+__all__ = [
+    "AgentWorkspaceView",
+    "InteractionView",
+    "OfferToast",
+    "PostTweetForm",
+    "SupervisorDashboardView",
+]

@@ -1,0 +1,172 @@
+"""The agent's views over a real Workspace and store: every button calls the model."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from workbench.config import Settings
+from workbench.domain import Channel, EntryKind, Interaction, Sentiment, State, TranscriptEntry
+from workbench.store import Store
+from workbench.store import schema as t
+from workbench.widgets import AgentWorkspaceView, PostTweetForm
+from workbench.workspace import Workspace
+
+DANA = "2244994945"  # follows the brand, has a phone and an e-mail
+LUCIA = "5501234"  # cannot receive DMs, no phone, no e-mail
+EVIL = '<img src=x onerror="alert(1)"> @dana_rivera see http://example.com/a?b=<c>'
+
+
+@pytest.fixture
+def store(sqlite_url):
+    s = Store(sqlite_url)
+    s.load_reference_data()
+    yield s
+    s.close()
+
+
+def workspace(store, name, tmp_path):
+    return Workspace(name, store=store, mail_dir=tmp_path / "mail", settings=Settings.from_env({}))
+
+
+def arrive(store, contact_id=DANA, text="my order is late"):
+    source = str(uuid.uuid4().int % 10**18)
+    it = Interaction(uuid.uuid4().hex, Channel.MENTION, contact_id, source, subject=text)
+    first = TranscriptEntry(
+        it.id,
+        it.arrived_at,
+        EntryKind.INBOUND,
+        store.contact(contact_id).username,
+        text,
+        "message",
+        source,
+    )
+    store.add_interaction(it, None, first)
+    return it.id
+
+
+def outbox(store):
+    with store.engine.connect() as conn:
+        return [(r.action, dict(r.payload)) for r in conn.execute(select(t.outbox))]
+
+
+@pytest.fixture
+def desk(store, tmp_path):
+    ws = workspace(store, "ann", tmp_path)
+    view = AgentWorkspaceView(ws, live=False)
+    yield view
+    view.close()
+    ws.close()
+
+
+def test_offer_toast_accept_opens_the_interaction_view(store, desk):
+    iid = arrive(store, text=EVIL)
+    desk.ready()
+    assert desk.ws.state.value == "ready"
+    assert len(desk.toasts.children) == 1
+    toast = desk.toasts.children[0]
+    assert "wb-toast" in toast._dom_classes
+    assert "<img" not in toast.preview.value and "&lt;img" in toast.preview.value
+    toast.accept_button.click()
+    assert desk.toasts.children == ()
+    view = desk.view(iid)
+    assert "wb-interaction" in view._dom_classes
+    assert "<img" not in view.original.value and "&lt;img" in view.original.value
+    assert 'href="https://x.com/dana_rivera"' in view.original.value
+    assert "Connected" in view.case.value
+    assert view.statuses.value and view.followers.value
+    assert not view.call_button.disabled and not view.email_button.disabled
+
+
+def test_reject_offers_it_to_someone_else(store, desk, tmp_path):
+    desk.ready()
+    iid = arrive(store)
+    desk.poll()
+    bob = workspace(store, "bob", tmp_path)
+    bob.ready()
+    desk.toasts.children[0].reject_button.click()
+    assert desk.toasts.children == ()
+    assert [o.id for o in bob.poll()] == [iid]
+    bob.close()
+
+
+def test_reply_counter_send_and_transcript(store, desk):
+    iid = arrive(store)
+    desk.ready()
+    desk.toasts.children[0].accept()
+    view = desk.view(iid)
+    view.composer.text.value = "x" * 281
+    assert view.composer.remaining.value.count("-1") == 1
+    assert view.send_button.disabled
+    view.composer.text.value = "Sorry! We are on it 🙏 https://example.com/status"
+    assert ">234<" in view.composer.remaining.value  # 280 - 20 - 2 (emoji) - 1 - 23 (URL)
+    view.send_button.click()
+    assert view.composer.text.value == ""
+    action, payload = outbox(store)[-1]
+    assert action == "reply" and payload["text"].startswith("@dana_rivera ")
+    lines = [c for c in view.transcript.children]
+    assert any("Sorry! We are on it" in getattr(line, "value", "") for line in lines)
+
+
+def test_dm_refused_for_a_contact_who_cannot_receive_one(store, desk):
+    iid = arrive(store, LUCIA)
+    desk.ready()
+    desk.toasts.children[0].accept()
+    view = desk.view(iid)
+    assert view.call_button.disabled and view.email_button.disabled
+    view.reply_kind.value = "dm"
+    view.composer.text.value = "Can you DM us your order number?"
+    assert view.send() is False
+    assert "DM" in view.message.value or "direct message" in view.message.value.lower()
+    assert view.composer.text.value == "Can you DM us your order number?"
+    assert outbox(store) == []
+
+
+def test_per_message_actions_favorite_retweet_follow(store, desk):
+    iid = arrive(store)
+    desk.ready()
+    desk.toasts.children[0].accept()
+    view = desk.view(iid)
+    row = view.transcript.children[0]
+    like = next(b for b in row.children if "wb-line-like" in b._dom_classes)
+    like.click()
+    view.retweet_button.click()
+    view.follow_button.click()
+    assert view.follow_button.description == "Unfollow"
+    assert [a for a, _ in outbox(store)] == ["like", "retweet", "follow"]
+
+
+def test_standard_response_disposition_and_done(store, desk):
+    iid = arrive(store)
+    desk.ready()
+    desk.toasts.children[0].accept()
+    view = desk.view(iid)
+    view.standard.value = "greeting"
+    view.insert_button.click()
+    assert "Dana" in view.composer.text.value and "{" not in view.composer.text.value
+    view.sentiment.value = Sentiment.NEGATIVE
+    assert store.interaction(iid).sentiment is Sentiment.NEGATIVE
+    assert view.done() is False  # a disposition is required
+    assert "disposition" in view.message.value
+    view.disposition.value = "resolved"
+    view.note.value = "sent tracking link"
+    view.done_button.click()
+    it = store.interaction(iid)
+    assert (it.state, it.disposition, it.note) == (State.DONE, "resolved", "sent tracking link")
+    assert desk.tabs.children == ()
+
+
+def test_post_tweet_form_counts_and_posts(store, tmp_path):
+    ws = workspace(store, "ann", tmp_path)
+    form = PostTweetForm(ws.timelines, ws.post_tweet)
+    assert form.timeline.value == "AcmeSupport"
+    assert form.send_button.disabled
+    form.composer.text.value = "Service update: all fixed ✅"
+    assert not form.send_button.disabled
+    assert form.send() is True
+    assert outbox(store)[-1][0] == "post"
+    form.composer.text.value = "y" * 300
+    assert form.send() is False and "20 characters too long" in form.message.value
+    ws.close()

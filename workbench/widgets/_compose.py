@@ -1,0 +1,40 @@
+"""A text box with X's characters-remaining counter, shared by every composer."""
+
+from __future__ import annotations
+
+import ipywidgets as W
+
+
+class Composer(W.VBox):
+    """Textarea (``wb-reply-text``) and counter (``wb-remaining``) counting as X does."""
+
+    def __init__(self, placeholder: str = "", text_class: str = "wb-reply-text") -> None:
+        self.text = W.Textarea(
+            placeholder=placeholder,
+            continuous_update=True,
+            layout=W.Layout(width="100%", height="70px"),
+        )
+        self.text.add_class(text_class)
+        self.remaining = W.HTML()
+        self.remaining.add_class("wb-remaining")
+        self.text.observe(self._on_value, names="value")
+        super().__init__([self.text, self.remaining], layout=W.Layout(width="100%"))
+        self._on_value({"new": ""})
+
+    @property
+    def left(self) -> int:
+        from workbench.text import remaining
+
+        return remaining(self.text.value)
+
+    @property
+    def sendable(self) -> bool:
+        return bool(self.text.value.strip()) and self.left >= 0
+
+    def _on_value(self, _change: dict[str, object]) -> None:
+        left = self.left
+        color = "#d62728" if left < 0 else ("#d4a72c" if left <= 20 else "#57606a")
+        self.remaining.value = (
+            f'<span style="color:{color}" title="characters remaining, as X counts them">'
+            f"{left}</span>"
+        )

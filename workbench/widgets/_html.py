@@ -1,0 +1,67 @@
+"""HTML fragments for the views. Every piece of tweet text goes through ``autolink``, which
+escapes everything first (tweets are attacker-controlled)."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+
+from workbench.domain import Actionability, Contact, Sentiment
+
+SENTIMENT_ICONS = {
+    Sentiment.POSITIVE: ("☺", "#2ca02c"),
+    Sentiment.NEGATIVE: ("☹", "#d62728"),
+    Sentiment.NEUTRAL: ("○", "#7f7f7f"),
+    Sentiment.UNDECLARED: ("?", "#aaaaaa"),
+}
+ACTIONABILITY_ICONS = {
+    Actionability.ACTIONABLE: ("⚑", "#d62728"),
+    Actionability.NOT_ACTIONABLE: ("⚐", "#7f7f7f"),
+    Actionability.UNDECLARED: ("?", "#aaaaaa"),
+}
+
+STYLE = """
+<style>
+.wb-card{border:1px solid #d0d7de;border-radius:8px;padding:8px 10px;background:#fff;
+  font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;font-size:13px;line-height:1.4}
+.wb-card a{color:#1d9bf0;text-decoration:none}
+.wb-muted{color:#57606a;font-size:12px}
+.wb-line{padding:6px 8px;margin:3px 0;border-radius:8px;max-width:90%}
+.wb-line-inbound{background:#f1f3f5}
+.wb-line-outbound{background:#e3f1fd;margin-left:auto}
+.wb-line-internal{background:#fff8c5;border:1px dashed #d4a72c}
+.wb-line-system{color:#57606a;font-style:italic;background:none}
+</style>
+"""
+
+
+def esc(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def when(at: datetime) -> str:
+    return at.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def linked(text: str, urls: dict[str, str] | None = None) -> str:
+    """Tweet text as safe HTML: escaped, then @mentions, #tags, URLs, e-mails, phones linked."""
+    from workbench.text import autolink
+
+    return autolink(text, urls)
+
+
+def profile_link(contact: Contact) -> str:
+    return (
+        f'<a class="wb-profile" href="{esc(contact.profile_url)}" target="_blank" '
+        f'rel="noopener noreferrer">@{esc(contact.username)}</a>'
+    )
+
+
+def icon(value: Sentiment | Actionability, label: str) -> str:
+    table = SENTIMENT_ICONS if isinstance(value, Sentiment) else ACTIONABILITY_ICONS
+    glyph, color = table[value]
+    text = value.value.replace("_", " ")
+    return (
+        f'<span title="{esc(label)}: {esc(text)}" style="color:{color};font-size:18px">'
+        f"{glyph}</span>"
+    )

@@ -1,0 +1,454 @@
+"""The interaction view: original tweet, case information, party line and transcript, contact
+info, reply composer, and every handling action of the seed (transfer, conference, consult,
+call, e-mail, standard responses, disposition and note, Done)."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as W
+
+from workbench import routing
+from workbench.domain import (
+    Actionability,
+    Contact,
+    EntryKind,
+    Interaction,
+    Sentiment,
+    State,
+    TranscriptEntry,
+)
+from workbench.widgets._compose import Composer
+from workbench.workspace import CALL_OUTCOMES
+from workbench.widgets._html import STYLE, esc, icon, linked, profile_link, when
+
+REPLY_KINDS = (("Reply", "reply"), ("Direct Message", "dm"), ("Quote Tweet", "quote"))
+
+
+def _button(label: str, css: str, icon_name: str = "", style: str = "", tip: str = "") -> W.Button:
+    b = W.Button(description=label, icon=icon_name, button_style=style, tooltip=tip or label)
+    b.layout = W.Layout(width="auto")
+    b.add_class(css)
+    return b
+
+
+def original_tweet_html(entry: TranscriptEntry | None, contact: Contact) -> str:
+    if entry is None:
+        return f'{STYLE}<div class="wb-card wb-muted">No message yet.</div>'
+    urls = entry.details.get("urls") if isinstance(entry.details.get("urls"), dict) else None
+    return (
+        f'{STYLE}<div class="wb-card"><div><b>{esc(contact.name or contact.username)}</b> '
+        f"{profile_link(contact)}</div><div>{linked(entry.text, urls)}</div>"
+        f'<div class="wb-muted">{esc(when(entry.at))}</div></div>'
+    )
+
+
+def case_html(it: Interaction, contact: Contact, agent: str) -> str:
+    origin = "Direct message" if it.channel.value == "dm" else "Public mention"
+    rows = [
+        ("Origin", f"{origin}{' on @' + it.timeline if it.timeline else ''}"),
+        ("Subject", None),
+        ("Date", when(it.arrived_at)),
+        ("Queue", it.queue),
+        ("State", it.state.value + (f" ({it.agent})" if it.agent else "")),
+    ]
+    if it.parties:
+        rows.append(("Conference", ", ".join(it.parties)))
+    cells = "".join(
+        f'<tr><td class="wb-muted" style="padding-right:10px">{esc(k)}</td>'
+        f"<td>{linked(it.subject) if v is None else esc(v)}</td></tr>"
+        for k, v in rows
+    )
+    party = (
+        f'<div style="margin-top:6px">{profile_link(contact)} '
+        f'<span style="color:#2ca02c">● Connected</span> · '
+        f'<span class="wb-muted">you: {esc(agent)}</span></div>'
+    )
+    return f'{STYLE}<div class="wb-card"><table>{cells}</table>{party}</div>'
+
+
+def line_html(entry: TranscriptEntry) -> str:
+    label = {
+        EntryKind.INBOUND: entry.author,
+        EntryKind.OUTBOUND: f"{entry.author} (brand)",
+        EntryKind.INTERNAL: f"{entry.author} (internal)",
+        EntryKind.SYSTEM: "",
+    }[entry.kind]
+    action = "" if entry.action in {"message", "tweet"} else f" · {entry.action}"
+    urls = entry.details.get("urls") if isinstance(entry.details.get("urls"), dict) else None
+    return (
+        f'{STYLE}<div class="wb-line wb-line-{entry.kind.value}">'
+        f'<div class="wb-muted">{esc(label)}{esc(action)} · {esc(when(entry.at))}</div>'
+        f"<div>{linked(entry.text, urls)}</div></div>"
+    )
+
+
+class InteractionView(W.VBox):
+    """One accepted interaction. ``ws`` is the agent's Workspace; every button calls it."""
+
+    def __init__(
+        self, ws: Any, interaction_id: str, on_closed: Callable[[str], None] | None = None
+    ):
+        self.ws = ws
+        self.interaction_id = interaction_id
+        self._on_closed = on_closed
+        self.message = W.HTML()
+        self.message.add_class("wb-message")
+
+        # left margin: the original tweet and the contact
+        self.original = W.HTML()
+        self.original.add_class("wb-original-tweet")
+        self.contact_info = W.HTML()
+        self.contact_info.add_class("wb-contact")
+        self.statuses = W.HTML()
+        self.statuses.add_class("wb-statuses")
+        self.followers = W.HTML()
+        self.followers.add_class("wb-followers")
+        self.follow_button = _button("Follow", "wb-follow", "user-plus")
+        self.follow_button.on_click(lambda _: self.toggle_follow())
+        self.call_button = _button("Call", "wb-call", "phone")
+        self.call_button.on_click(lambda _: self.call())
+        self.call_outcome = W.Dropdown(
+            options=[(o.replace("_", " "), o) for o in CALL_OUTCOMES],
+            layout=W.Layout(width="120px"),
+        )
+        self.email_button = _button("E-mail", "wb-email", "envelope")
+        self.email_button.on_click(lambda _: self.email())
+        self.sentiment = W.Dropdown(
+            options=[(s.value, s) for s in Sentiment],
+            description="Sentiment",
+            layout=W.Layout(width="230px"),
+        )
+        self.sentiment.add_class("wb-sentiment")
+        self.actionability = W.Dropdown(
+            options=[(a.value.replace("_", " "), a) for a in Actionability],
+            description="Action",
+            layout=W.Layout(width="230px"),
+        )
+        self.actionability.add_class("wb-actionability")
+        self.icons = W.HTML()
+        self.icons.add_class("wb-icons")
+        self.sentiment.observe(self._on_sentiment, names="value")
+        self.actionability.observe(self._on_actionability, names="value")
+        left = W.VBox(
+            [
+                self.original,
+                self.contact_info,
+                W.HBox([self.statuses, self.followers]),
+                W.HBox([self.follow_button, self.email_button]),
+                W.HBox([self.call_button, self.call_outcome]),
+                self.icons,
+                self.sentiment,
+                self.actionability,
+            ],
+            layout=W.Layout(width="320px", margin="0 10px 0 0"),
+        )
+
+        # centre: case information, party line, transcript, composer
+        self.case = W.HTML()
+        self.case.add_class("wb-case")
+        self.transcript = W.VBox(layout=W.Layout(max_height="360px", overflow="auto"))
+        self.transcript.add_class("wb-transcript")
+        self.reply_kind = W.ToggleButtons(
+            options=REPLY_KINDS, value="reply", style={"button_width": "auto"}
+        )
+        self.reply_kind.add_class("wb-reply-kind")
+        self.composer = Composer("Type a reply…")
+        self.composer.text.observe(lambda _: self._sync_send(), names="value")
+        self.reply_kind.observe(lambda _: self._sync_send(), names="value")
+        self.send_button = _button("Send", "wb-send", "paper-plane", "primary")
+        self.send_button.on_click(lambda _: self.send())
+        self.retweet_button = _button("Retweet", "wb-retweet", "retweet")
+        self.retweet_button.on_click(lambda _: self.retweet())
+        self.like_button = _button("Favorite", "wb-like", "heart")
+        self.like_button.on_click(lambda _: self.like())
+        self.target_tweet: str | None = None
+        self.target = W.HTML()
+        self.standard = W.Dropdown(description="Standard", layout=W.Layout(width="300px"))
+        self.standard.add_class("wb-standard-response")
+        self.insert_button = _button("Insert", "wb-insert", "paste")
+        self.insert_button.on_click(lambda _: self.insert_standard_response())
+        centre = W.VBox(
+            [
+                self.case,
+                self.transcript,
+                self.reply_kind,
+                self.target,
+                self.composer,
+                W.HBox([self.send_button, self.retweet_button, self.like_button]),
+                W.HBox([self.standard, self.insert_button]),
+            ],
+            layout=W.Layout(flex="1 1 auto", min_width="380px"),
+        )
+
+        # right: collaboration and wrap-up
+        self.agent_pick = W.Combobox(
+            placeholder="agent name", description="Agent", layout=W.Layout(width="250px")
+        )
+        self.queue_pick = W.Dropdown(description="Queue", layout=W.Layout(width="250px"))
+        self.transfer_button = _button("Transfer", "wb-transfer", "share")
+        self.transfer_button.on_click(lambda _: self.transfer())
+        self.conference_button = _button("Conference", "wb-conference", "users")
+        self.conference_button.on_click(lambda _: self.conference())
+        self.consult_channel = W.ToggleButtons(options=["chat", "voice"], value="chat")
+        self.consult_button = _button("Consult", "wb-consult", "comments")
+        self.consult_button.on_click(lambda _: self.consult())
+        self.disposition = W.Dropdown(description="Disposition", layout=W.Layout(width="250px"))
+        self.disposition.add_class("wb-disposition")
+        self.note = W.Textarea(placeholder="note", layout=W.Layout(width="250px", height="60px"))
+        self.note.add_class("wb-note")
+        self.done_button = _button("Done", "wb-done", "check", "success")
+        self.done_button.on_click(lambda _: self.done())
+        right = W.VBox(
+            [
+                W.HTML("<b>Collaborate</b>"),
+                self.agent_pick,
+                W.HBox([self.transfer_button, self.conference_button]),
+                W.HBox([self.consult_channel, self.consult_button]),
+                self.queue_pick,
+                W.HTML("<b>Wrap up</b>"),
+                self.disposition,
+                self.note,
+                self.done_button,
+            ],
+            layout=W.Layout(width="280px", margin="0 0 0 10px"),
+        )
+        super().__init__([self.message, W.HBox([left, centre, right])])
+        self.add_class("wb-interaction")
+        self._loading = False
+        self.refresh()
+
+    # --- reading the model ---------------------------------------------------------------
+
+    @property
+    def interaction(self) -> Interaction:
+        return self.ws.interaction(self.interaction_id)
+
+    def refresh(self) -> None:
+        """Redraw from the workspace: state, contact, transcript, choices."""
+        it = self.interaction
+        contact = self.ws.contact(self.interaction_id)
+        lines = self.ws.transcript(self.interaction_id)
+        first = next((e for e in lines if e.kind is EntryKind.INBOUND), None)
+        self._loading = True
+        try:
+            self.original.value = original_tweet_html(first, contact)
+            self.case.value = case_html(it, contact, self.ws.agent)
+            self.contact_info.value = (
+                f'{STYLE}<div class="wb-card"><b>{esc(contact.name or contact.username)}</b> '
+                f"{profile_link(contact)} "
+                f'<a class="wb-show-info" href="{esc(contact.profile_url)}" target="_blank" '
+                f'rel="noopener noreferrer" title="show info">ⓘ</a>'
+                f"{'<br>☎ ' + linked(contact.phone) if contact.phone else ''}"
+                f"{'<br>✉ ' + linked(contact.email) if contact.email else ''}</div>"
+            )
+            self.statuses.value = f"<b>{contact.statuses_count:,}</b> statuses&nbsp;"
+            self.followers.value = f"<b>{contact.followers_count:,}</b> followers"
+            self.call_button.disabled = not contact.phone
+            self.email_button.disabled = not contact.email
+            self.icons.value = (
+                f"{icon(it.sentiment, 'sentiment')} {icon(it.actionability, 'actionability')}"
+            )
+            self.sentiment.value = it.sentiment
+            self.actionability.value = it.actionability
+            self.transcript.children = [self._line(e) for e in lines]
+            dispositions = [("—", None)] + [(d.label, d.code) for d in self.ws.dispositions]
+            self.disposition.options = dispositions
+            self.disposition.value = it.disposition
+            if it.note and not self.note.value:
+                self.note.value = it.note
+            self.standard.options = [("—", None)] + [
+                (name, name) for name in self.ws.standard_responses("")
+            ]
+            self.queue_pick.options = [("—", None)] + [
+                (q.label or q.name, q.name) for q in routing.queues(self.ws.store)
+            ]
+            self.agent_pick.options = [
+                a.name for a in routing.agents(self.ws.store) if a.name != self.ws.agent
+            ]
+            read_only = it.state is not State.ACCEPTED
+            for control in self._action_controls():
+                control.disabled = read_only
+            if not read_only:
+                self.call_button.disabled = not contact.phone
+                self.email_button.disabled = not contact.email
+            self._sync_send()
+        finally:
+            self._loading = False
+
+    def _action_controls(self) -> list[W.DOMWidget]:
+        return [
+            self.send_button,
+            self.retweet_button,
+            self.like_button,
+            self.follow_button,
+            self.call_button,
+            self.email_button,
+            self.transfer_button,
+            self.conference_button,
+            self.consult_button,
+            self.done_button,
+            self.insert_button,
+            self.disposition,
+            self.sentiment,
+            self.actionability,
+        ]
+
+    def _line(self, entry: TranscriptEntry) -> W.Widget:
+        body = W.HTML(line_html(entry), layout=W.Layout(width="100%"))
+        if entry.kind is not EntryKind.INBOUND or not entry.tweet_id:
+            return body
+        tweet_id = entry.tweet_id
+        buttons = []
+        for label, css, kind in (
+            ("↩", "wb-line-reply", "reply"),
+            ("✉", "wb-line-dm", "dm"),
+            ("❝", "wb-line-quote", "quote"),
+        ):
+            b = W.Button(
+                description=label, tooltip=f"{kind} to this message", layout=W.Layout(width="34px")
+            )
+            b.add_class(css)
+            b.on_click(lambda _, k=kind: self.target_message(tweet_id, k))
+            buttons.append(b)
+        rt = W.Button(
+            description="⟲", tooltip="retweet this message", layout=W.Layout(width="34px")
+        )
+        rt.add_class("wb-line-retweet")
+        rt.on_click(lambda _: self.retweet(tweet_id))
+        fav = W.Button(
+            description="♥", tooltip="favorite this message", layout=W.Layout(width="34px")
+        )
+        fav.add_class("wb-line-like")
+        fav.on_click(lambda _: self.like(tweet_id))
+        return W.HBox([body, *buttons, rt, fav])
+
+    def _sync_send(self) -> None:
+        self.send_button.disabled = not self.composer.sendable or self.done_button.disabled
+
+    def _run(self, what: str, action: Callable[[], object], ok: str | None = None) -> bool:
+        try:
+            action()
+        except Exception as exc:  # every refusal is shown to the agent, named
+            self.message.value = (
+                f'<span style="color:#b00">{esc(what)}: {html.escape(str(exc))}</span>'
+            )
+            return False
+        self.message.value = f'<span style="color:#2ca02c">{esc(ok or what + " done")}</span>'
+        self.refresh()
+        return True
+
+    # --- the agent's actions (every button calls one of these) ---------------------------
+
+    def target_message(self, tweet_id: str | None, kind: str = "reply") -> None:
+        """Aim the composer at one customer message of the thread (None: the interaction)."""
+        self.target_tweet = tweet_id
+        self.reply_kind.value = kind
+        self.target.value = (
+            f'<span class="wb-muted">to message {esc(tweet_id)}</span>' if tweet_id else ""
+        )
+
+    def send(self) -> bool:
+        text = self.composer.text.value
+        kind = self.reply_kind.value
+        tid = self.target_tweet
+        calls = {
+            "reply": lambda: self.ws.reply(self.interaction_id, text, tweet_id=tid),
+            "dm": lambda: self.ws.dm(self.interaction_id, text),
+            "quote": lambda: self.ws.quote(self.interaction_id, text, tweet_id=tid),
+        }
+        if self._run(dict((v, k) for k, v in REPLY_KINDS)[kind], calls[kind], "Sent"):
+            self.composer.text.value = ""
+            self.target_message(None)
+            return True
+        return False
+
+    def retweet(self, tweet_id: str | None = None) -> bool:
+        return self._run("Retweet", lambda: self.ws.retweet(self.interaction_id, tweet_id=tweet_id))
+
+    def like(self, tweet_id: str | None = None) -> bool:
+        return self._run("Favorite", lambda: self.ws.like(self.interaction_id, tweet_id=tweet_id))
+
+    def toggle_follow(self) -> bool:
+        if self.follow_button.description == "Follow":
+            ok = self._run("Follow", lambda: self.ws.follow(self.interaction_id))
+            if ok:
+                self.follow_button.description, self.follow_button.icon = "Unfollow", "user-times"
+        else:
+            ok = self._run("Unfollow", lambda: self.ws.unfollow(self.interaction_id))
+            if ok:
+                self.follow_button.description, self.follow_button.icon = "Follow", "user-plus"
+        return ok
+
+    def call(self, outcome: str | None = None) -> bool:
+        outcome = outcome or self.call_outcome.value
+        return self._run("Call", lambda: self.ws.call(self.interaction_id, outcome=outcome))
+
+    def email(self, subject: str | None = None, body: str | None = None) -> bool:
+        subject = subject or f"About your message: {self.interaction.subject[:60]}"
+        body = body if body is not None else self.composer.text.value
+        return self._run("E-mail", lambda: self.ws.email(self.interaction_id, subject, body))
+
+    def insert_standard_response(self, name: str | None = None) -> bool:
+        name = name or self.standard.value
+        if not name:
+            self.message.value = '<span style="color:#b00">Choose a standard response first.</span>'
+            return False
+
+        def insert() -> None:
+            text = self.ws.insert_standard_response(self.interaction_id, name)
+            self.composer.text.value = (self.composer.text.value + " " + text).strip()
+
+        return self._run("Standard response", insert, "Inserted")
+
+    def transfer(self, to_agent: str | None = None, to_queue: str | None = None) -> bool:
+        if to_agent is None and to_queue is None:
+            to_agent = self.agent_pick.value or None
+            to_queue = None if to_agent else self.queue_pick.value
+        ok = self._run(
+            "Transfer",
+            lambda: self.ws.transfer(self.interaction_id, to_agent=to_agent, to_queue=to_queue),
+        )
+        if ok and self._on_closed:
+            self._on_closed(self.interaction_id)
+        return ok
+
+    def conference(self, agent: str | None = None) -> bool:
+        agent = agent or self.agent_pick.value
+        return self._run("Conference", lambda: self.ws.conference(self.interaction_id, agent))
+
+    def consult(self, agent: str | None = None, channel: str | None = None) -> bool:
+        agent = agent or self.agent_pick.value
+        channel = channel or self.consult_channel.value
+        return self._run(
+            "Consultation", lambda: self.ws.consult(self.interaction_id, agent, channel=channel)
+        )
+
+    def _on_sentiment(self, change: dict[str, Any]) -> None:
+        if not self._loading and change["new"] != change["old"]:
+            self._run(
+                "Sentiment", lambda: self.ws.correct(self.interaction_id, sentiment=change["new"])
+            )
+
+    def _on_actionability(self, change: dict[str, Any]) -> None:
+        if not self._loading and change["new"] != change["old"]:
+            self._run(
+                "Actionability",
+                lambda: self.ws.correct(self.interaction_id, actionability=change["new"]),
+            )
+
+    def done(self) -> bool:
+        code = self.disposition.value
+        note = self.note.value
+
+        def finish() -> None:
+            if code:
+                self.ws.set_disposition(self.interaction_id, code, note)
+            self.ws.done(self.interaction_id)
+
+        ok = self._run("Done", finish, "Marked done")
+        if ok and self._on_closed:
+            self._on_closed(self.interaction_id)
+        return ok

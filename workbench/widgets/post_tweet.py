@@ -1,0 +1,59 @@
+"""Post a tweet: choose the timeline (brand account), type, see characters remaining, send."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Sequence
+
+import ipywidgets as W
+
+from workbench.widgets._compose import Composer
+
+
+class PostTweetForm(W.VBox):
+    """``post(timeline, text)`` is called on Send; its errors are shown, the text is kept."""
+
+    def __init__(self, timelines: Sequence[str], post: Callable[[str, str], object]) -> None:
+        self._post = post
+        self.timeline = W.Dropdown(options=list(timelines), description="Timeline")
+        self.timeline.add_class("wb-timeline")
+        self.composer = Composer("What's happening?", text_class="wb-post-text")
+        self.send_button = W.Button(description="Post", button_style="primary", icon="paper-plane")
+        self.send_button.add_class("wb-post-tweet")
+        self.send_button.on_click(lambda _: self.send())
+        self.message = W.HTML()
+        self.message.add_class("wb-message")
+        self.composer.text.observe(lambda _: self._sync(), names="value")
+        super().__init__(
+            [
+                W.HTML("<b>Post a tweet</b>"),
+                self.timeline,
+                self.composer,
+                W.HBox([self.send_button, self.message]),
+            ]
+        )
+        self.add_class("wb-post-form")
+        self._sync()
+
+    def _sync(self) -> None:
+        self.send_button.disabled = not self.composer.sendable
+
+    def send(self) -> bool:
+        """Post the text on the chosen timeline; True when it was accepted for sending."""
+        text = self.composer.text.value
+        if not self.composer.sendable:
+            rule = (
+                "is empty" if not text.strip() else f"is {-self.composer.left} characters too long"
+            )
+            self.message.value = f'<span style="color:#b00">The tweet {rule}.</span>'
+            return False
+        try:
+            self._post(self.timeline.value, text)
+        except Exception as exc:  # shown to the agent; nothing typed is lost
+            self.message.value = f'<span style="color:#b00">{html.escape(str(exc))}</span>'
+            return False
+        self.message.value = (
+            f'<span style="color:#2ca02c">Queued on @{html.escape(self.timeline.value)}.</span>'
+        )
+        self.composer.text.value = ""
+        return True

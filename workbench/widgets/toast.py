@@ -1,0 +1,55 @@
+"""The preview toast of an offered interaction: origin, subject, date; Accept / Reject."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import ipywidgets as W
+
+from workbench.domain import Contact, Interaction
+from workbench.widgets._html import STYLE, esc, linked, profile_link, when
+
+
+def toast_html(it: Interaction, contact: Contact) -> str:
+    origin = "Direct message" if it.channel.value == "dm" else "Public mention"
+    return (
+        f'{STYLE}<div class="wb-card"><div class="wb-muted">{esc(origin)}'
+        f"{' on @' + esc(it.timeline) if it.timeline else ''} · {esc(when(it.arrived_at))}"
+        f" · queue {esc(it.queue)}</div>"
+        f"<div><b>{esc(contact.name or contact.username)}</b> {profile_link(contact)}</div>"
+        f'<div class="wb-subject">{linked(it.subject)}</div></div>'
+    )
+
+
+class OfferToast(W.VBox):
+    """An offer waiting for the agent; ``accept()`` and ``reject()`` are the two buttons."""
+
+    def __init__(
+        self,
+        interaction: Interaction,
+        contact: Contact,
+        on_accept: Callable[[str], object],
+        on_reject: Callable[[str], object],
+    ) -> None:
+        self.interaction_id = interaction.id
+        self._on_accept, self._on_reject = on_accept, on_reject
+        self.preview = W.HTML(toast_html(interaction, contact))
+        self.accept_button = W.Button(description="Accept", button_style="success", icon="check")
+        self.accept_button.add_class("wb-accept")
+        self.accept_button.on_click(lambda _: self.accept())
+        self.reject_button = W.Button(description="Reject", button_style="danger", icon="times")
+        self.reject_button.add_class("wb-reject")
+        self.reject_button.on_click(lambda _: self.reject())
+        super().__init__(
+            [self.preview, W.HBox([self.accept_button, self.reject_button])],
+            layout=W.Layout(
+                border="2px solid #1d9bf0", padding="6px", margin="4px 0", width="420px"
+            ),
+        )
+        self.add_class("wb-toast")
+
+    def accept(self) -> None:
+        self._on_accept(self.interaction_id)
+
+    def reject(self) -> None:
+        self._on_reject(self.interaction_id)
