@@ -41,7 +41,10 @@ def too_long(text: str) -> bool:
     # the text surely fits, and the full count (about 1 ms a tweet) is skipped.
     if len(text) * 2 + text.count(".") * TCO_LENGTH <= MAX_WEIGHTED:
         return False
-    return weighted_length(text) > MAX_WEIGHTED
+    try:
+        return weighted_length(text) > MAX_WEIGHTED
+    except ValueError:  # text too absurd to scan for links is surely too long
+        return True
 
 
 def tco_code(n: int) -> str:
@@ -56,7 +59,8 @@ def tco_code(n: int) -> str:
 
 def _display(expanded: str) -> str:
     shown = re.sub(r"^https?://(www\.)?", "", expanded)
-    return shown if len(shown) <= 26 else shown[:25] + "…"
+    # As X shows it: no scheme, no www., cut after 35 characters ("host/path-…").
+    return shown if len(shown) <= 35 else shown[:35] + "…"
 
 
 def wrap_urls(text: str, next_code: Callable[[], str]) -> tuple[str, list[dict[str, Any]]]:

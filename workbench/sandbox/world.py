@@ -223,6 +223,7 @@ class World:
             self.dms: dict[int, DmEvent] = {}
             self._dm_by_user: dict[str, list[int]] = {}
             self._dm_by_conversation: dict[str, list[int]] = {}
+            self._dm_pairs: set[tuple[str, str]] = set()  # (sender, recipient) that ever wrote
             self._followers: dict[str, dict[str, int]] = {}  # followee -> follower -> order
             self._likes: set[tuple[str, int]] = set()
             self._retweets: dict[tuple[str, int], int] = {}
@@ -370,10 +371,13 @@ class World:
             return follower_id in self._followers.get(followee_id, {})
 
     def can_dm(self, sender_id: str, recipient_id: str) -> bool:
-        """X lets you DM someone who follows you or who accepts messages from everyone."""
+        """X lets you DM someone who follows you, who accepts messages from everyone, or who
+        wrote to you first (the conversation is open)."""
         with self._lock:
             recipient = self.users[recipient_id]
-            return recipient.dm_open or self.follows(recipient_id, sender_id)
+            if recipient.dm_open or self.follows(recipient_id, sender_id):
+                return True
+            return (recipient_id, sender_id) in self._dm_pairs
 
     def _follow(self, follower_id: str, followee_id: str) -> bool:
         followers = self._followers.setdefault(followee_id, {})
@@ -722,6 +726,7 @@ class World:
                 mentions=self._mention_entities(wrapped),
             )
             self.dms[event.id] = event
+            self._dm_pairs.add((sender_id, recipient_id))
             for uid in {sender_id, recipient_id}:
                 _append_sorted(self._dm_by_user.setdefault(uid, []), event.id)
             _append_sorted(self._dm_by_conversation.setdefault(event.conversation_id, []), event.id)

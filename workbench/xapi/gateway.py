@@ -181,7 +181,13 @@ class Gateway:
                 raise ConfigError(
                     missing[0], f"OAuth 1.0a needs all of {', '.join(names)}; {missing[0]} is unset"
                 )
-            creds = Credentials(*(given[n] for n in names), bearer_token=bearer)
+            creds = Credentials(
+                given["X_CONSUMER_KEY"],
+                given["X_CONSUMER_SECRET"],
+                given["X_ACCESS_TOKEN"],
+                given["X_ACCESS_TOKEN_SECRET"],
+                bearer_token=bearer,
+            )
             return cls(url, {settings.brand: creds}, timeout=timeout, hooks=hooks)
         if is_real_x(url):
             raise ConfigError(

@@ -230,7 +230,8 @@ def post(item: Mapping[str, Any], users: Mapping[str, Contact] | None = None) ->
         if "replied_to" in kinds
         else "tweet"
     )
-    entities = item.get("entities") if isinstance(item.get("entities"), dict) else {}
+    raw_entities = item.get("entities")
+    entities: dict[str, Any] = raw_entities if isinstance(raw_entities, dict) else {}
     reply_to = next((i for k, i in referenced if k == "replied_to"), None)
     tweet = Tweet(
         id=tid,

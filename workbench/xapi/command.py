@@ -1,0 +1,116 @@
+"""``workbench ingest``: turn mentions and DMs into interactions, and send the outbox."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+
+HELP = "turn mentions and DMs into interactions"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument(
+        "--once",
+        action="store_true",
+        help="one pass over every timeline's mentions and DMs, send what the outbox holds, exit",
+    )
+    mode.add_argument(
+        "--follow",
+        action="store_true",
+        help="poll every --interval seconds and send the outbox alongside, until stopped",
+    )
+    mode.add_argument(
+        "--outbox",
+        action="store_true",
+        help="only send the outbox (in its own process, beside `ingest --follow --no-outbox`)",
+    )
+    parser.add_argument(
+        "--no-outbox",
+        action="store_true",
+        help="with --once or --follow: do not send the outbox (another process does)",
+    )
+    parser.add_argument(
+        "--interval", type=float, default=10.0, help="seconds between polls with --follow (10)"
+    )
+    parser.add_argument(
+        "--timeline",
+        action="append",
+        metavar="USERNAME",
+        help="poll only this brand account (repeatable; default: every configured one)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+
+def _summary(report: object) -> str:
+    r = report
+    return (
+        f"ingest: {getattr(r, 'interactions', 0)} new interactions, "
+        f"{getattr(r, 'duplicates', 0)} already stored, "
+        f"{getattr(r, 'skipped_retweets', 0)} retweets skipped, "
+        f"{getattr(r, 'joined_transcripts', 0)} brand messages joined, "
+        f"{getattr(r, 'quarantined', 0)} quarantined, {getattr(r, 'pages', 0)} pages"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from workbench.config import Settings
+    from workbench.store import Store
+    from workbench.xapi.gateway import Gateway
+    from workbench.xapi.ingest import Ingest
+    from workbench.xapi.outbox import Outbox
+
+    logging.basicConfig(
+        level=logging.WARNING if args.quiet else logging.INFO,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+        stream=sys.stderr,
+    )
+    if args.interval <= 0:
+        print("workbench ingest: --interval must be greater than 0", file=sys.stderr)
+        return 2
+    settings = Settings.from_env()
+    store = Store(settings.db_url)
+    store.load_reference_data()
+    gateway = Gateway.from_settings(settings)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    outbox = Outbox(store, gateway)
+    say = (lambda _line: None) if args.quiet else (lambda line: print(line, flush=True))
+    try:
+        if args.outbox:
+            outbox.run_forever(stop)
+            return 0
+        ingest = Ingest(store, gateway)
+        if args.once:
+            report = ingest.run_once(args.timeline)
+            say(_summary(report))
+            if not args.no_outbox:
+                sent = failed = 0
+                while True:
+                    done = outbox.run_once()
+                    sent, failed = sent + done.sent, failed + done.failed
+                    if not done.claimed:
+                        break
+                say(f"outbox: {sent} sent, {failed} failed, {outbox.counts()['pending']} pending")
+            return 0
+        sender = None
+        if not args.no_outbox:
+            sender = threading.Thread(
+                target=outbox.run_forever, args=(stop,), name="outbox", daemon=True
+            )
+            sender.start()
+        ingest.run_forever(
+            stop,
+            interval=args.interval,
+            on_report=lambda r: say(_summary(r)) if r.interactions or r.quarantined else None,
+        )
+        if sender is not None:
+            sender.join(timeout=30)
+        return 0
+    finally:
+        gateway.close()
+        store.close()

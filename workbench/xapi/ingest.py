@@ -1,0 +1,636 @@
+"""Ingest: mentions and DM events of every timeline become interactions, once each.
+
+Each page is one transaction: its interactions (idempotent on the tweet or DM event id), their
+contacts, arrival events, first transcript lines, quarantined malformed items, and the timeline's
+cursor. X serves timelines newest first, so a poll walks back from the newest item to the last
+one seen; while it walks, a "run" cursor records how far it got, and a restart resumes there.
+The brand's own tweets and DMs (X lists them among mentions and DM events) open nothing: they
+join the transcript of the interaction they answer.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, String, bindparam, cast, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from workbench.domain import (
+    Actionability,
+    Channel,
+    Contact,
+    EntryKind,
+    Event,
+    Interaction,
+    Sentiment,
+    TranscriptEntry,
+    utcnow,
+)
+from workbench.store import Store
+from workbench.store import schema as t
+from workbench.store.store import _contact_row, _event_row, _interaction_row, _transcript_row
+from workbench.xapi.errors import RateLimited, Unavailable, XApiError
+from workbench.xapi.models import DirectMessage, Malformed, Page, Post
+
+log = logging.getLogger(__name__)
+
+MENTIONS_QUEUE = "mentions"
+DMS_QUEUE = "dms"
+SUBJECT_LENGTH = 140
+_CONTACT_UPDATE = (
+    "username",
+    "name",
+    "followers_count",
+    "statuses_count",
+    "follows_brand",
+    "dm_open",
+)
+
+
+def _classifier() -> Callable[[str], Any] | None:
+    try:
+        from workbench.classify import classify  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return classify  # type: ignore[no-any-return]
+
+
+def _subject(text: str) -> str:
+    flat = " ".join(text.split())
+    if len(flat) <= SUBJECT_LENGTH:
+        return flat
+    cut = flat[: SUBJECT_LENGTH - 1].rsplit(" ", 1)[0]
+    return cut + "…"
+
+
+@dataclass
+class IngestReport:
+    """What one pass did, per kind; ``errors`` holds the calls that failed (and were retried)."""
+
+    pages: int = 0
+    interactions: int = 0
+    duplicates: int = 0
+    skipped_retweets: int = 0
+    brand_messages: int = 0
+    joined_transcripts: int = 0
+    quarantined: int = 0
+    waited_for_rate_limit: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, other: IngestReport) -> None:
+        for name in self.__dataclass_fields__:
+            if name == "errors":
+                self.errors.extend(other.errors)
+            else:
+                setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class _Item:
+    """One inbound message ready to store."""
+
+    source_id: str
+    channel: Channel
+    timeline: str
+    contact: Contact
+    text: str
+    subject_text: str
+    at: Any
+    action: str
+    details: dict[str, Any]
+
+
+class Ingest:
+    """Polls every timeline of ``gateway`` and stores what arrived in ``store``."""
+
+    def __init__(
+        self,
+        store: Store,
+        gateway: Any,
+        *,
+        skip_retweets: bool | None = None,
+        page_size: int = 100,
+        classify: Callable[[str], Any] | None | bool = True,
+        sleep: Callable[[float], bool] | None = None,
+        max_rate_limit_wait: float = 16 * 60,
+    ) -> None:
+        self.store = store
+        self.gateway = gateway
+        if skip_retweets is None:
+            from workbench.config import Settings
+
+            skip_retweets = bool(Settings.from_env()["WORKBENCH_SKIP_RETWEETS"])
+        self.skip_retweets = skip_retweets
+        self.page_size = page_size
+        self.classify = _classifier() if classify is True else (classify or None)
+        self._stop = threading.Event()
+        self._sleep = sleep or (lambda seconds: self._stop.wait(seconds))
+        self.max_rate_limit_wait = max_rate_limit_wait
+        self._brands: dict[str, str] | None = None
+
+    def __repr__(self) -> str:
+        return f"Ingest({self.store!r}, timelines={self.gateway.timelines})"
+
+    # --- cursors ------------------------------------------------------------------------------
+
+    @staticmethod
+    def cursor_name(kind: str, timeline: str) -> str:
+        return f"x:{kind}:{timeline.lower()}"
+
+    def brands(self) -> dict[str, str]:
+        """Brand user id -> timeline name (looked up once)."""
+        if self._brands is None:
+            self._brands = self.gateway.brand_ids()
+        return self._brands
+
+    # --- the loop -----------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def run_once(self, timelines: Sequence[str] | None = None) -> IngestReport:
+        """One pass over every timeline: mentions then DM events, until caught up."""
+        report = IngestReport()
+        for timeline in timelines or self.gateway.timelines:
+            report.add(self._with_rate_limits(functools.partial(self.mentions, timeline)))
+            report.add(self._with_rate_limits(functools.partial(self.direct_messages, timeline)))
+        return report
+
+    def run_forever(
+        self,
+        stop: threading.Event | None = None,
+        *,
+        interval: float = 10.0,
+        on_report: Callable[[IngestReport], None] | None = None,
+    ) -> None:
+        """Poll every ``interval`` seconds until ``stop`` is set; failures are logged, retried."""
+        if stop is not None:
+            self._stop = stop
+        failures = 0
+        while not self._stop.is_set():
+            try:
+                report = self.run_once()
+                failures = 0
+                if on_report is not None:
+                    on_report(report)
+                wait = interval
+            except (Unavailable, XApiError) as exc:
+                failures += 1
+                wait = min(interval * 2**failures, 300.0)
+                log.warning("ingest: %s; trying again in %.0f s", exc, wait)
+            except Exception as exc:  # the store went away for a moment, say
+                failures += 1
+                wait = min(interval * 2**failures, 300.0)
+                log.warning("ingest: %s: %s; trying again in %.0f s", type(exc).__name__, exc, wait)
+            self._stop.wait(wait)
+
+    def _with_rate_limits(self, step: Callable[[], IngestReport]) -> IngestReport:
+        """Run ``step``; on a 429 sleep until the window resets and go on where it stopped."""
+        total = IngestReport()
+        while True:
+            try:
+                total.add(step())
+                return total
+            except RateLimited as exc:
+                wait = (exc.reset_time or time.time() + 60) - time.time() + 0.5
+                wait = max(0.1, min(wait, self.max_rate_limit_wait))
+                log.info("ingest: %s; sleeping %.1f s", exc, wait)
+                total.waited_for_rate_limit += wait
+                if self._sleep(wait):
+                    return total  # asked to stop
+
+    # --- mentions ------------------------------------------------------------------------------
+
+    def mentions(self, timeline: str) -> IngestReport:
+        """Store the timeline's new mentions; resumes an interrupted walk from its run cursor."""
+        report = IngestReport()
+        name = self.cursor_name("mentions", timeline)
+        since = self.store.cursor(name) or None
+        run = self._run_cursor(name)
+        newest, until = None, None
+        if run is not None:
+            since, newest, until = run
+        while True:
+            page: Page[Post] = self.gateway.mentions(
+                timeline, since_id=since, until_id=until, max_results=self.page_size
+            )
+            report.pages += 1
+            newest = newest or page.newest_id
+            more = bool(page.next_token) and bool(page.oldest_id)
+            items = self._mention_items(timeline, page.items, report)
+            with_cursor: list[tuple[str, str]] = []
+            if more:
+                with_cursor.append((f"{name}:run", f"{since or ''}|{newest}|{page.oldest_id}"))
+            else:
+                if newest:
+                    with_cursor.append((name, newest))
+                if run is not None or until is not None:
+                    with_cursor.append((f"{name}:run", ""))
+            brand_posts = [p for p in page.items if p.author_id in self.brands()]
+            self._store_page(items, page.malformed, with_cursor, report, brand_posts, [], timeline)
+            if not more:
+                return report
+            until = page.oldest_id
+
+    def _run_cursor(self, name: str) -> tuple[str | None, str, str] | None:
+        raw = self.store.cursor(f"{name}:run")
+        if not raw:
+            return None
+        parts = raw.split("|")
+        if len(parts) != 3 or not parts[1] or not parts[2]:
+            return None
+        return (parts[0] or None), parts[1], parts[2]
+
+    def _mention_items(
+        self, timeline: str, posts: Iterable[Post], report: IngestReport
+    ) -> list[_Item | Malformed]:
+        out: list[_Item | Malformed] = []
+        brands = self.brands()
+        for post in posts:
+            if post.author_id in brands:
+                report.brand_messages += 1
+                continue
+            if post.is_retweet and self.skip_retweets:
+                report.skipped_retweets += 1
+                continue
+            author = post.author
+            if author is None or not author.username:
+                out.append(
+                    Malformed(
+                        post.id, "mention: its author is not in includes.users", {"id": post.id}
+                    )
+                )
+                continue
+            details: dict[str, Any] = {"kind": post.kind, "timeline": timeline}
+            if post.tweet.urls:
+                details["urls"] = dict(post.tweet.urls)
+            for key, value in (
+                ("conversation_id", post.tweet.conversation_id),
+                ("in_reply_to_tweet_id", post.replied_to_id),
+                ("quoted_tweet_id", post.quoted_id),
+                ("retweeted_tweet_id", post.retweeted_id),
+                ("lang", post.lang),
+            ):
+                if value:
+                    details[key] = value
+            out.append(
+                _Item(
+                    source_id=post.id,
+                    channel=Channel.MENTION,
+                    timeline=timeline,
+                    contact=author,
+                    text=post.text,
+                    subject_text=post.expanded_text(),
+                    at=post.created_at,
+                    action=post.kind,
+                    details=details,
+                )
+            )
+        return out
+
+    # --- direct messages -------------------------------------------------------------------
+
+    def direct_messages(self, timeline: str) -> IngestReport:
+        """Store the timeline's new DM events (newest first, down to the last one seen)."""
+        report = IngestReport()
+        name = self.cursor_name("dms", timeline)
+        stop_at = self.store.cursor(name) or None
+        raw = self.store.cursor(f"{name}:run")
+        newest, token = None, None
+        if raw:
+            parts = raw.split("|")
+            if len(parts) == 3 and parts[1] and parts[2]:
+                stop_at, newest, token = parts[0] or None, parts[1], parts[2]
+        brands = self.brands()
+        while True:
+            page: Page[DirectMessage] = self.gateway.dm_events(
+                timeline, max_results=self.page_size, pagination_token=token
+            )
+            report.pages += 1
+            fresh = [e for e in page.items if stop_at is None or int(e.id) > int(stop_at)]
+            malformed = [
+                m
+                for m in page.malformed
+                if stop_at is None
+                or not (m.item_id or "").isdigit()
+                or int(m.item_id or 0) > int(stop_at)
+            ]
+            reached_old = len(fresh) < len(page.items)
+            newest = newest or (page.items[0].id if page.items else None)
+            more = bool(page.next_token) and not reached_old
+            items: list[_Item | Malformed] = []
+            own: list[DirectMessage] = []
+            for event in fresh:
+                if event.sender_id in brands:
+                    report.brand_messages += 1
+                    own.append(event)
+                    continue
+                sender = event.sender
+                if sender is None or not sender.username:
+                    items.append(
+                        Malformed(
+                            event.id, "dm: its sender is not in includes.users", {"id": event.id}
+                        )
+                    )
+                    continue
+                details: dict[str, Any] = {
+                    "kind": "dm",
+                    "timeline": timeline,
+                    "dm_conversation_id": event.conversation_id,
+                }
+                if event.urls:
+                    details["urls"] = dict(event.urls)
+                items.append(
+                    _Item(
+                        source_id=event.id,
+                        channel=Channel.DM,
+                        timeline=timeline,
+                        contact=sender,
+                        text=event.text,
+                        subject_text=event.as_tweet().text,
+                        at=event.created_at,
+                        action="dm",
+                        details=details,
+                    )
+                )
+            cursors: list[tuple[str, str]] = []
+            if more:
+                assert page.next_token is not None
+                cursors.append((f"{name}:run", f"{stop_at or ''}|{newest}|{page.next_token}"))
+            else:
+                if newest:
+                    cursors.append((name, newest))
+                if raw:
+                    cursors.append((f"{name}:run", ""))
+            self._store_page(items, malformed, cursors, report, [], own, timeline)
+            if not more:
+                return report
+            token = page.next_token
+
+    # --- storing a page ----------------------------------------------------------------------
+
+    def _store_page(
+        self,
+        items: list[_Item | Malformed],
+        malformed: Iterable[Malformed],
+        cursors: list[tuple[str, str]],
+        report: IngestReport,
+        brand_posts: list[Post],
+        brand_dms: list[DirectMessage],
+        timeline: str,
+    ) -> None:
+        good = [i for i in items if isinstance(i, _Item)]
+        bad = [*malformed, *(i for i in items if isinstance(i, Malformed))]
+        if not (good or bad or cursors or brand_posts or brand_dms):
+            return
+        labels = [self._classify(i.subject_text) for i in good]
+        for attempt in range(3):
+            try:
+                with self.store.transaction() as conn:
+                    added, dupes = self._insert(conn, good, labels)
+                    joined = self._join(conn, timeline, brand_posts, brand_dms)
+                    if bad:
+                        now = utcnow()
+                        conn.execute(
+                            insert(t.quarantine),
+                            [
+                                {
+                                    "at": now,
+                                    "source": f"x:{timeline}",
+                                    "item_id": m.item_id,
+                                    "reason": m.reason[:2000],
+                                    "payload": _json(m.raw),
+                                }
+                                for m in bad
+                            ],
+                        )
+                    for cursor, value in cursors:
+                        self.store.set_cursor(cursor, value, conn)
+                break
+            except IntegrityError:
+                # Another ingest stored some of these first: read again, store the rest.
+                if attempt == 2:
+                    raise
+        report.interactions += added
+        report.duplicates += dupes
+        report.joined_transcripts += joined
+        report.quarantined += len(bad)
+
+    def _classify(self, text: str) -> tuple[Sentiment, Actionability]:
+        if self.classify is None:
+            return Sentiment.UNDECLARED, Actionability.UNDECLARED
+        try:
+            label = self.classify(text)
+            return Sentiment(label.sentiment), Actionability(label.actionability)
+        except Exception as exc:  # a classifier failure never loses a message
+            log.warning("ingest: classify failed: %s", exc)
+            return Sentiment.UNDECLARED, Actionability.UNDECLARED
+
+    def _insert(
+        self,
+        conn: Connection,
+        items: list[_Item],
+        labels: list[tuple[Sentiment, Actionability]],
+    ) -> tuple[int, int]:
+        if not items:
+            return 0, 0
+        i = t.interactions.c
+        new: list[tuple[_Item, tuple[Sentiment, Actionability]]] = []
+        dupes = 0
+        for channel in {it.channel for it in items}:
+            ids = [it.source_id for it in items if it.channel == channel]
+            have = {
+                r[0]
+                for r in conn.execute(
+                    select(i.source_id).where(i.channel == channel.value, i.source_id.in_(ids))
+                )
+            }
+            seen: set[str] = set()
+            for it, label in zip(items, labels, strict=True):
+                if it.channel != channel:
+                    continue
+                if it.source_id in have or it.source_id in seen:
+                    dupes += 1
+                    continue
+                seen.add(it.source_id)
+                new.append((it, label))
+        if not new:
+            return 0, dupes
+        now = utcnow()
+        contacts: dict[str, Contact] = {}
+        for it, _ in new:
+            contacts[it.contact.id] = it.contact
+        known = {
+            r[0]
+            for r in conn.execute(
+                select(t.contacts.c.id).where(t.contacts.c.id.in_(list(contacts)))
+            )
+        }
+        fresh = [_contact_row(c, now) for cid, c in contacts.items() if cid not in known]
+        if fresh:
+            conn.execute(insert(t.contacts), fresh)
+        refresh = [
+            {"_id": c.id, **{k: getattr(c, k) for k in _CONTACT_UPDATE}, "updated_at": now}
+            for cid, c in contacts.items()
+            if cid in known
+        ]
+        if refresh:
+            conn.execute(
+                update(t.contacts)
+                .where(t.contacts.c.id == bindparam("_id"))
+                .values({k: bindparam(k) for k in (*_CONTACT_UPDATE, "updated_at")}),
+                refresh,
+            )
+        rows, events, lines = [], [], []
+        for it, (sentiment, actionability) in new:
+            interaction = Interaction(
+                id=uuid.uuid4().hex,
+                channel=it.channel,
+                contact_id=it.contact.id,
+                source_id=it.source_id,
+                queue=DMS_QUEUE if it.channel == Channel.DM else MENTIONS_QUEUE,
+                timeline=it.timeline,
+                subject=_subject(it.subject_text),
+                arrived_at=it.at,
+                sentiment=sentiment,
+                actionability=actionability,
+            )
+            rows.append(_interaction_row(interaction))
+            events.append(
+                _event_row(
+                    Event(
+                        "arrived",
+                        interaction.id,
+                        at=it.at,
+                        details={"channel": it.channel.value, "source_id": it.source_id},
+                    )
+                )
+            )
+            lines.append(
+                _transcript_row(
+                    TranscriptEntry(
+                        interaction.id,
+                        it.at,
+                        EntryKind.INBOUND,
+                        it.contact.username,
+                        it.text,
+                        it.action,
+                        it.source_id,
+                        it.details,
+                    )
+                )
+            )
+        conn.execute(insert(t.interactions), rows)
+        conn.execute(insert(t.events), events)
+        conn.execute(insert(t.transcript), lines)
+        return len(rows), dupes
+
+    # --- the brand's own messages --------------------------------------------------------------
+
+    def _join(
+        self,
+        conn: Connection,
+        timeline: str,
+        posts: list[Post],
+        dms: list[DirectMessage],
+    ) -> int:
+        """Join the brand's tweets and DMs sent outside the outbox to what they answer."""
+        if not posts and not dms:
+            return 0
+        ids = [p.id for p in posts] + [d.id for d in dms]
+        known = {
+            r[0]
+            for r in conn.execute(
+                select(t.transcript.c.tweet_id).where(
+                    t.transcript.c.tweet_id.in_(ids),
+                    t.transcript.c.kind == EntryKind.OUTBOUND.value,
+                )
+            )
+        }
+        joined = 0
+        everything: list[Post | DirectMessage] = [*posts, *dms]
+        for item in everything:
+            if item.id in known or self._sent_by_outbox(conn, item.id):
+                continue
+            if isinstance(item, Post):
+                target = item.replied_to_id or item.quoted_id
+                found = self._interaction_for_tweet(conn, target) if target else None
+                action = item.kind if item.kind in ("reply", "quote") else "tweet"
+                author = self.brands().get(item.author_id, timeline)
+            else:
+                other = item.participant_other_than(item.sender_id)
+                found = self._latest_dm_interaction(conn, other) if other else None
+                action, author = "dm", self.brands().get(item.sender_id, timeline)
+            if found is None:
+                continue
+            conn.execute(
+                insert(t.transcript),
+                _transcript_row(
+                    TranscriptEntry(
+                        found,
+                        item.created_at,
+                        EntryKind.OUTBOUND,
+                        author,
+                        item.text,
+                        action,
+                        item.id,
+                        {"source": "x", "timeline": timeline},
+                    )
+                ),
+            )
+            joined += 1
+        return joined
+
+    @staticmethod
+    def _sent_by_outbox(conn: Connection, item_id: str) -> bool:
+        o = t.outbox.c
+        return (
+            conn.execute(
+                select(o.id).where(
+                    o.state == "sent", cast(o.result, String).contains(f'"{item_id}"')
+                )
+            ).first()
+            is not None
+        )
+
+    @staticmethod
+    def _interaction_for_tweet(conn: Connection, tweet_id: str) -> str | None:
+        row = conn.execute(
+            select(t.interactions.c.id).where(
+                t.interactions.c.channel == Channel.MENTION.value,
+                t.interactions.c.source_id == tweet_id,
+            )
+        ).first()
+        if row is not None:
+            return str(row[0])
+        row = conn.execute(
+            select(t.transcript.c.interaction_id)
+            .where(t.transcript.c.tweet_id == tweet_id)
+            .order_by(t.transcript.c.id.desc())
+        ).first()
+        return str(row[0]) if row is not None else None
+
+    @staticmethod
+    def _latest_dm_interaction(conn: Connection, contact_id: str) -> str | None:
+        row = conn.execute(
+            select(t.interactions.c.id)
+            .where(
+                t.interactions.c.channel == Channel.DM.value,
+                t.interactions.c.contact_id == contact_id,
+            )
+            .order_by(t.interactions.c.arrived_at.desc())
+        ).first()
+        return str(row[0]) if row is not None else None
+
+
+def _json(raw: Any) -> str:
+    import json
+
+    return json.dumps(raw, default=str, ensure_ascii=False)[:100_000]

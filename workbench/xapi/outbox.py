@@ -1,0 +1,524 @@
+"""The durable outbox: every outbound action is written before it is sent, and sent once.
+
+A row (``store.schema.outbox``) carries an idempotency ``key``, the timeline (brand account) that
+acts, the action and its payload. Workers claim due rows with a lease (``claimed_until``), so two
+processes never send the same row; a claim counts as an attempt. A row claimed before may have
+reached X already (the answer was lost, the worker died): before sending it again the worker
+looks for its effect (the brand's recent tweets, the DM conversation); likes, retweets and
+follows are idempotent on X's side. 429 waits for the window's reset, 5xx and timeouts back off
+exponentially, other refusals mark the row failed with the reason. Nothing is dropped.
+
+Payloads (what ``Workspace`` writes, too)::
+
+    reply     {"text", "in_reply_to_tweet_id"}      quote     {"text", "quote_tweet_id"}
+    post      {"text"}                              dm        {"participant_id", "text"}
+    retweet   {"tweet_id"}                          like      {"tweet_id"}
+    follow    {"target_user_id"}                    unfollow  {"target_user_id"}
+    delete    {"tweet_id"}
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import re
+import threading
+import time
+import unicodedata
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
+
+from workbench.domain import Event
+from workbench.errors import ConfigError, ValidationError
+from workbench.store import Store
+from workbench.store import schema as t
+from workbench.xapi.errors import (
+    AuthError,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    Unavailable,
+    XApiError,
+)
+
+log = logging.getLogger(__name__)
+
+PAYLOADS: dict[str, tuple[str, ...]] = {
+    "reply": ("text", "in_reply_to_tweet_id"),
+    "quote": ("text", "quote_tweet_id"),
+    "post": ("text",),
+    "dm": ("participant_id", "text"),
+    "retweet": ("tweet_id",),
+    "like": ("tweet_id",),
+    "follow": ("target_user_id",),
+    "unfollow": ("target_user_id",),
+    "delete": ("tweet_id",),
+}
+# Endpoint each action uses: a 429 on one holds back the batch's other rows on it.
+ENDPOINT = {
+    "reply": "tweets",
+    "quote": "tweets",
+    "post": "tweets",
+    "dm": "dm",
+    "retweet": "retweets",
+    "like": "likes",
+    "follow": "following",
+    "unfollow": "following",
+    "delete": "delete",
+}
+PENDING, SENT, FAILED = "pending", "sent", "failed"
+_URL = re.compile(r"https?://\S+|\b[\w-]+(\.[\w-]+)+(/\S*)?", re.I)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _same_text(sent: str, wanted: str) -> bool:
+    """Whether X's stored text (URLs wrapped as t.co links) is ``wanted`` as written."""
+
+    def norm(s: str) -> str:
+        return _URL.sub("\x00", unicodedata.normalize("NFC", s)).strip()
+
+    return norm(sent) == norm(wanted)
+
+
+@dataclass
+class RunReport:
+    """What one ``run_once`` did."""
+
+    claimed: int = 0
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+    found_already_sent: int = 0
+    released: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return self.claimed > 0
+
+
+@dataclass
+class _Row:
+    id: int
+    key: str
+    interaction_id: str | None
+    timeline: str
+    action: str
+    payload: dict[str, Any]
+    attempts: int
+    created_at: datetime
+
+
+class Outbox:
+    """Write outbound actions durably (``enqueue``) and send them (``run_once``/``run_forever``)."""
+
+    def __init__(
+        self,
+        store: Store,
+        gateway: Any,
+        *,
+        lease: float = 120.0,
+        batch: int = 50,
+        backoff: float = 0.5,
+        max_backoff: float = 300.0,
+        auth_backoff: float = 60.0,
+        worker: str | None = None,
+    ) -> None:
+        self.store = store
+        self.gateway = gateway
+        self.lease = lease
+        self.batch = batch
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.auth_backoff = auth_backoff
+        self.worker = worker or f"{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self._random = random.Random()
+
+    def __repr__(self) -> str:
+        return f"Outbox({self.store!r}, worker={self.worker!r})"
+
+    # --- writing ------------------------------------------------------------------------------
+
+    @staticmethod
+    def check(action: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """The payload, checked: the action is known and has every field it needs."""
+        if action not in PAYLOADS:
+            raise ValidationError("action", f"one of {', '.join(sorted(PAYLOADS))}, got {action!r}")
+        if not isinstance(payload, Mapping):
+            raise ValidationError("payload", f"a JSON object for {action}")
+        out = dict(payload)
+        for name in PAYLOADS[action]:
+            value = out.get(name)
+            if not isinstance(value, str) or not value.strip():
+                raise ValidationError(f"payload.{name}", f"{action} needs a non-empty {name}")
+            if name != "text" and not value.isdigit():
+                raise ValidationError(f"payload.{name}", f"an X id (digits), got {value!r}")
+        return out
+
+    def enqueue(
+        self,
+        action: str,
+        timeline: str,
+        payload: Mapping[str, Any],
+        key: str | None = None,
+        interaction_id: str | None = None,
+        conn: Connection | None = None,
+    ) -> str:
+        """Write the action to the outbox (in ``conn``'s transaction when given); return its key.
+
+        Enqueueing a key that is already there changes nothing: the key is the idempotency key.
+        """
+        body = self.check(action, payload)
+        if not isinstance(timeline, str) or not timeline.strip():
+            raise ValidationError("timeline", "the brand account (username) that acts")
+        key = key or f"{interaction_id or 'x'}:{action}:{uuid.uuid4().hex}"
+        if len(key) > 128:
+            raise ValidationError("key", "at most 128 characters")
+        if conn is None:
+            with self.store.transaction() as c:
+                return self.enqueue(action, timeline, body, key, interaction_id, c)
+        exists = conn.execute(select(t.outbox.c.id).where(t.outbox.c.key == key)).first()
+        if exists is None:
+            now = _now()
+            conn.execute(
+                insert(t.outbox),
+                {
+                    "key": key,
+                    "interaction_id": interaction_id,
+                    "timeline": timeline.lstrip("@"),
+                    "action": action,
+                    "payload": body,
+                    "state": PENDING,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                },
+            )
+        return key
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def status(self, key: str) -> dict[str, Any] | None:
+        with self.store.engine.connect() as conn:
+            row = conn.execute(select(t.outbox).where(t.outbox.c.key == key)).first()
+        return dict(row._mapping) if row is not None else None
+
+    def counts(self) -> dict[str, int]:
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.outbox.c.state, func.count()).group_by(t.outbox.c.state)
+            ).all()
+        out = {PENDING: 0, SENT: 0, FAILED: 0}
+        out.update({r[0]: int(r[1]) for r in rows})
+        return out
+
+    def next_due(self) -> datetime | None:
+        """When the next pending row may be tried (None: nothing pending)."""
+        with self.store.engine.connect() as conn:
+            return conn.execute(
+                select(func.min(t.outbox.c.next_attempt_at)).where(t.outbox.c.state == PENDING)
+            ).scalar()
+
+    # --- claiming -----------------------------------------------------------------------------
+
+    def _claim(self, limit: int) -> list[_Row]:
+        now = _now()
+        o = t.outbox.c
+        due = and_(
+            o.state == PENDING,
+            o.next_attempt_at <= now,
+            or_(o.claimed_until.is_(None), o.claimed_until < now),
+        )
+        with self.store.transaction() as conn:
+            query = select(t.outbox).where(due).order_by(o.next_attempt_at, o.id).limit(limit)
+            if self.store.dialect == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            rows = conn.execute(query).all()
+            if not rows:
+                return []
+            until = now + timedelta(seconds=self.lease)
+            conn.execute(
+                update(t.outbox)
+                .where(o.id.in_([r.id for r in rows]), due)
+                .values(claimed_until=until, attempts=o.attempts + 1)
+            )
+        return [
+            _Row(
+                r.id,
+                r.key,
+                r.interaction_id,
+                r.timeline,
+                r.action,
+                dict(r.payload or {}),
+                int(r.attempts) + 1,
+                r.created_at,
+            )
+            for r in rows
+        ]
+
+    # --- sending ------------------------------------------------------------------------------
+
+    def _send(self, row: _Row) -> dict[str, Any]:
+        g, p, tl = self.gateway, row.payload, row.timeline
+        if row.action in ("reply", "quote", "post"):
+            sent = g.post(
+                tl,
+                p["text"],
+                in_reply_to=p.get("in_reply_to_tweet_id") if row.action == "reply" else None,
+                quote_tweet_id=p.get("quote_tweet_id") if row.action == "quote" else None,
+            )
+            return {"id": sent.id, "text": sent.text}
+        if row.action == "dm":
+            dm = g.send_dm(tl, p["participant_id"], p["text"])
+            return {"dm_event_id": dm.event_id, "dm_conversation_id": dm.conversation_id}
+        if row.action == "retweet":
+            return {"id": g.retweet(tl, p["tweet_id"]), "retweeted": True}
+        if row.action == "like":
+            return {"liked": g.like(tl, p["tweet_id"])}
+        if row.action == "follow":
+            return {"following": g.follow(tl, p["target_user_id"])}
+        if row.action == "unfollow":
+            g.unfollow(tl, p["target_user_id"])
+            return {"following": False}
+        if row.action == "delete":
+            return {"deleted": g.delete(tl, p["tweet_id"])}
+        raise ValidationError("action", f"unknown outbox action {row.action!r}")
+
+    def _already_done(self, row: _Row) -> dict[str, Any] | None:
+        """The effect of a row that may have reached X before, if X shows it."""
+        g, p, tl = self.gateway, row.payload, row.timeline
+        since = row.created_at - timedelta(minutes=1)
+        if row.action in ("reply", "quote", "post"):
+            query = f"from:{tl}"
+            if row.action == "reply":
+                query += f" in_reply_to_tweet_id:{p['in_reply_to_tweet_id']}"
+            else:
+                words = sorted(
+                    {w for w in re.findall(r"[A-Za-z]{4,}", _URL.sub(" ", p["text"]))},
+                    key=lambda w: (-len(w), w),
+                )[:2]
+                query += "".join(f" {w}" for w in words)
+                if row.action == "quote":
+                    query += " is:quote"
+            token = None
+            for _ in range(20):
+                page = g.search_recent(query, timeline=tl, start_time=since, next_token=token)
+                for post in page.items:
+                    if row.action == "quote" and post.quoted_id != p["quote_tweet_id"]:
+                        continue
+                    if _same_text(post.text, p["text"]):
+                        return {"id": post.id, "text": post.text}
+                token = page.next_token
+                if not token:
+                    break
+            return None
+        if row.action == "dm":
+            me = g.user_id(tl)
+            token = None
+            for _ in range(20):
+                page = g.dm_events(tl, participant_id=p["participant_id"], pagination_token=token)
+                for event in page.items:
+                    if event.created_at < since:
+                        return None
+                    if event.sender_id == me and _same_text(event.text, p["text"]):
+                        return {
+                            "dm_event_id": event.id,
+                            "dm_conversation_id": event.conversation_id,
+                        }
+                token = page.next_token
+                if not token:
+                    break
+            return None
+        return None  # likes, retweets, follows, unfollows: doing them again changes nothing
+
+    def _attempt(self, row: _Row) -> tuple[dict[str, Any], bool]:
+        """Send ``row`` (after looking for an earlier attempt's effect); (result, found before)."""
+        if row.attempts > 1:
+            found = self._already_done(row)
+            if found is not None:
+                return found, True
+        try:
+            return self._send(row), False
+        except Forbidden as exc:
+            text = exc.rule.lower()
+            if row.attempts > 1 and "duplicate" in text:
+                return {"duplicate": True}, True  # X refused it as the copy of what it has
+            if row.action in ("retweet", "like") and "already" in text:
+                return {"already": True}, True
+            raise
+        except NotFound:
+            if row.action == "delete" and row.attempts > 1:
+                return {"deleted": True}, True
+            raise
+
+    def run_once(self, limit: int | None = None) -> RunReport:
+        """Claim due rows and send them; mark each sent, retried later or failed."""
+        report = RunReport()
+        rows = self._claim(limit or self.batch)
+        report.claimed = len(rows)
+        done: list[dict[str, Any]] = []
+        later: list[dict[str, Any]] = []
+        failed: list[dict[str, Any]] = []
+        release: list[int] = []
+        held: dict[tuple[str, str], datetime] = {}  # (timeline, endpoint) -> retry at
+        stop_all: datetime | None = None
+        deadline = time.monotonic() + self.lease - self._margin()
+        for row in rows:
+            gate = (row.timeline, ENDPOINT.get(row.action, row.action))
+            if stop_all is not None or gate in held or time.monotonic() > deadline:
+                release.append(row.id)
+                continue
+            try:
+                result, before = self._attempt(row)
+            except RateLimited as exc:
+                at = self._reset_at(exc.reset_time)
+                held[gate] = at
+                later.append(self._retry(row, at, str(exc)))
+            except Unavailable as exc:
+                at = _now() + timedelta(seconds=self._backoff(row.attempts))
+                later.append(self._retry(row, at, str(exc)))
+                if exc.status is None:  # nothing answers: the rest would fail the same way
+                    stop_all = at
+            except AuthError as exc:
+                at = _now() + timedelta(seconds=self.auth_backoff)
+                later.append(self._retry(row, at, str(exc)))
+                stop_all = at
+            except (XApiError, ConfigError, ValidationError) as exc:
+                failed.append({"_id": row.id, "reason": str(exc), "row": row})
+            except Exception as exc:  # a bug or an unexpected answer: keep the row, say why
+                log.exception("outbox: sending %s failed unexpectedly", row.key)
+                at = _now() + timedelta(seconds=self._backoff(row.attempts))
+                later.append(self._retry(row, at, f"{type(exc).__name__}: {exc}"))
+            else:
+                report.found_already_sent += int(before)
+                done.append({"_id": row.id, "result": result, "row": row})
+        report.sent, report.failed = len(done), len(failed)
+        report.retried, report.released = len(later), len(release)
+        report.errors = [r["last_error"] for r in later] + [f["reason"] for f in failed]
+        self._finish(done, later, failed, release)
+        return report
+
+    def _margin(self) -> float:
+        return min(self.lease / 2, 2 * float(getattr(self.gateway, "timeout", 30.0)) + 5)
+
+    def _reset_at(self, reset_time: float | None) -> datetime:
+        if reset_time is None:
+            return _now() + timedelta(seconds=60)
+        jitter = self._random.uniform(0, 0.25)
+        return datetime.fromtimestamp(float(reset_time) + jitter, UTC)
+
+    def _backoff(self, attempts: int) -> float:
+        base = min(self.max_backoff, self.backoff * 2 ** max(0, attempts - 1))
+        return base * self._random.uniform(0.5, 1.0)
+
+    @staticmethod
+    def _retry(row: _Row, at: datetime, error: str) -> dict[str, Any]:
+        return {"_id": row.id, "next_attempt_at": at, "last_error": error[:2000]}
+
+    def _finish(
+        self,
+        done: list[dict[str, Any]],
+        later: list[dict[str, Any]],
+        failed: list[dict[str, Any]],
+        release: list[int],
+    ) -> None:
+        if not (done or later or failed or release):
+            return
+        o = t.outbox
+        now = _now()
+        events: list[dict[str, Any]] = []
+        with self.store.transaction() as conn:
+            if done:
+                conn.execute(
+                    update(o)
+                    .where(o.c.id == bindparam("_id"))
+                    .values(
+                        state=SENT,
+                        result=bindparam("result"),
+                        sent_at=now,
+                        claimed_until=None,
+                        last_error=None,
+                    ),
+                    [{"_id": d["_id"], "result": d["result"]} for d in done],
+                )
+                events += [
+                    self._event("sent", d["row"], now, result=d["result"])
+                    for d in done
+                    if d["row"].interaction_id
+                ]
+            if later:
+                conn.execute(
+                    update(o)
+                    .where(o.c.id == bindparam("_id"))
+                    .values(
+                        next_attempt_at=bindparam("next_attempt_at"),
+                        last_error=bindparam("last_error"),
+                        claimed_until=None,
+                    ),
+                    later,
+                )
+            if failed:
+                conn.execute(
+                    update(o)
+                    .where(o.c.id == bindparam("_id"))
+                    .values(state=FAILED, last_error=bindparam("reason"), claimed_until=None),
+                    [{"_id": f["_id"], "reason": f["reason"][:2000]} for f in failed],
+                )
+                events += [
+                    self._event("send_failed", f["row"], now, reason=f["reason"][:500])
+                    for f in failed
+                    if f["row"].interaction_id
+                ]
+            if release:  # claimed but not tried: no attempt to count
+                conn.execute(
+                    update(o)
+                    .where(o.c.id.in_(release))
+                    .values(claimed_until=None, attempts=o.c.attempts - 1)
+                )
+            if events:
+                conn.execute(insert(t.events), events)
+
+    @staticmethod
+    def _event(action: str, row: _Row, at: datetime, **details: Any) -> dict[str, Any]:
+        event = Event(
+            action,
+            row.interaction_id,
+            None,
+            at,
+            {"key": row.key, "action": row.action, "timeline": row.timeline, **details},
+        )
+        return {
+            "at": event.at,
+            "interaction_id": event.interaction_id,
+            "agent": event.agent,
+            "action": event.action,
+            "details": event.details,
+        }
+
+    def run_forever(
+        self,
+        stop: threading.Event,
+        *,
+        idle: float = 0.5,
+        on_report: Callable[[RunReport], None] | None = None,
+    ) -> None:
+        """Send until ``stop`` is set; sleep ``idle`` seconds (at most) when nothing is due."""
+        while not stop.is_set():
+            try:
+                report = self.run_once()
+            except Exception as exc:  # the store went away for a moment: say so, go on
+                log.warning("outbox: %s", exc)
+                stop.wait(min(5.0, idle * 4))
+                continue
+            if on_report is not None and report:
+                on_report(report)
+            if not report.claimed:
+                stop.wait(idle)
