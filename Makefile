@@ -31,7 +31,7 @@ lint: install
 # Rewrite notebooks/ from scripts/notebooks.py and store their outputs (never widget state).
 notebooks: install
 	$(PY) scripts/notebooks.py
-	cd notebooks && WORKBENCH_DB_URL=sqlite:///$$(mktemp -d)/nb.db ../$(VENV)/bin/jupyter nbconvert \
+	cd notebooks && env -u WORKBENCH_X_API_URL WORKBENCH_DB_URL=sqlite:///$$(mktemp -d)/nb.db ../$(VENV)/bin/jupyter nbconvert \
 	  --to notebook --execute --inplace --ExecutePreprocessor.store_widget_state=False *.ipynb
 
 bench: install

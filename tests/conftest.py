@@ -19,15 +19,6 @@ SHARED = ROOT.parent / "shared"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    """Keep every test, notebook kernel and child process off the user's own store."""
-    if "WORKBENCH_DB_URL" not in os.environ:
-        import tempfile
-
-        scratch = Path(tempfile.mkdtemp(prefix="workbench-tests-"))
-        os.environ["WORKBENCH_DB_URL"] = f"sqlite:///{scratch / 'workbench.db'}"
-
-
 def require(condition: bool, reason: str) -> None:
     """Skip with ``reason`` when ``condition`` is false; under CI, fail instead."""
     if condition:

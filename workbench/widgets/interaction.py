@@ -21,9 +21,10 @@ from workbench.domain import (
     TranscriptEntry,
 )
 from workbench.widgets._compose import Composer
-from workbench.workspace import CALL_OUTCOMES
 from workbench.widgets._html import STYLE, esc, icon, linked, profile_link, when
+from workbench.workspace import CALL_OUTCOMES
 
+_SMALL = W.Layout(width="42px", padding="0")
 REPLY_KINDS = (("Reply", "reply"), ("Direct Message", "dm"), ("Quote Tweet", "quote"))
 
 
@@ -76,8 +77,13 @@ def line_html(entry: TranscriptEntry) -> str:
         EntryKind.INTERNAL: f"{entry.author} (internal)",
         EntryKind.SYSTEM: "",
     }[entry.kind]
-    action = "" if entry.action in {"message", "tweet"} else f" · {entry.action}"
     urls = entry.details.get("urls") if isinstance(entry.details.get("urls"), dict) else None
+    if entry.kind is EntryKind.SYSTEM:
+        return (
+            f'{STYLE}<div class="wb-line wb-line-system">{linked(entry.text, urls)} · '
+            f"{esc(when(entry.at))}</div>"
+        )
+    action = "" if entry.action in {"message", "tweet"} else f" · {entry.action}"
     return (
         f'{STYLE}<div class="wb-line wb-line-{entry.kind.value}">'
         f'<div class="wb-muted">{esc(label)}{esc(action)} · {esc(when(entry.at))}</div>'
@@ -184,20 +190,21 @@ class InteractionView(W.VBox):
         )
 
         # right: collaboration and wrap-up
-        self.agent_pick = W.Combobox(
-            placeholder="agent name", description="Agent", layout=W.Layout(width="250px")
-        )
-        self.queue_pick = W.Dropdown(description="Queue", layout=W.Layout(width="250px"))
+        wide = W.Layout(width="310px")
+        self.agent_pick = W.Combobox(placeholder="agent name", description="Agent", layout=wide)
+        self.queue_pick = W.Dropdown(description="Queue", layout=wide)
         self.transfer_button = _button("Transfer", "wb-transfer", "share")
         self.transfer_button.on_click(lambda _: self.transfer())
         self.conference_button = _button("Conference", "wb-conference", "users")
         self.conference_button.on_click(lambda _: self.conference())
-        self.consult_channel = W.ToggleButtons(options=["chat", "voice"], value="chat")
+        self.consult_channel = W.Dropdown(
+            options=["chat", "voice"], value="chat", layout=W.Layout(width="90px")
+        )
         self.consult_button = _button("Consult", "wb-consult", "comments")
         self.consult_button.on_click(lambda _: self.consult())
-        self.disposition = W.Dropdown(description="Disposition", layout=W.Layout(width="250px"))
+        self.disposition = W.Dropdown(description="Disposition", layout=wide)
         self.disposition.add_class("wb-disposition")
-        self.note = W.Textarea(placeholder="note", layout=W.Layout(width="250px", height="60px"))
+        self.note = W.Textarea(placeholder="note", layout=W.Layout(width="310px", height="60px"))
         self.note.add_class("wb-note")
         self.done_button = _button("Done", "wb-done", "check", "success")
         self.done_button.on_click(lambda _: self.done())
@@ -213,7 +220,7 @@ class InteractionView(W.VBox):
                 self.note,
                 self.done_button,
             ],
-            layout=W.Layout(width="280px", margin="0 0 0 10px"),
+            layout=W.Layout(width="330px", margin="0 0 0 10px"),
         )
         super().__init__([self.message, W.HBox([left, centre, right])])
         self.add_class("wb-interaction")
@@ -240,7 +247,7 @@ class InteractionView(W.VBox):
                 f'{STYLE}<div class="wb-card"><b>{esc(contact.name or contact.username)}</b> '
                 f"{profile_link(contact)} "
                 f'<a class="wb-show-info" href="{esc(contact.profile_url)}" target="_blank" '
-                f'rel="noopener noreferrer" title="show info">ⓘ</a>'
+                f'rel="noopener noreferrer" title="show info">info</a>'
                 f"{'<br>☎ ' + linked(contact.phone) if contact.phone else ''}"
                 f"{'<br>✉ ' + linked(contact.email) if contact.email else ''}</div>"
             )
@@ -305,7 +312,7 @@ class InteractionView(W.VBox):
         for label, css, kind in (
             ("↩", "wb-line-reply", "reply"),
             ("✉", "wb-line-dm", "dm"),
-            ("❝", "wb-line-quote", "quote"),
+            ("“”", "wb-line-quote", "quote"),
         ):
             b = W.Button(
                 description=label, tooltip=f"{kind} to this message", layout=W.Layout(width="34px")

@@ -1,0 +1,47 @@
+"""The notebooks in a real JupyterLab, driven in headless Chromium: what a user sees and clicks."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.helpers import open_and_run, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def test_agent_accepts_an_offer_and_replies(page: Page, lab):
+    open_and_run(page, lab.notebook("agent_workspace.ipynb"))
+    workspace = page.locator(".wb-workspace")
+    expect(workspace).to_be_visible(timeout=90_000)
+    toast = page.locator(".wb-toast").first
+    expect(toast).to_be_visible(timeout=60_000)
+    screenshot(page, "agent-offer")
+    toast.locator(".wb-accept").click()
+    view = page.locator(".wb-interaction").first
+    expect(view).to_be_visible(timeout=30_000)
+    expect(view.locator(".wb-original-tweet")).not_to_be_empty()
+    expect(view.locator(".wb-case")).to_contain_text("Connected")
+    expect(view.locator(".wb-followers")).to_contain_text("followers")
+    reply = view.locator(".wb-reply-text textarea")
+    reply.fill("Sorry about that! We are looking into it now 🙏")
+    expect(view.locator(".wb-remaining")).to_have_text("233")
+    view.locator(".wb-send").click()
+    expect(view.locator(".wb-message")).to_contain_text("Sent", timeout=30_000)
+    expect(view.locator(".wb-transcript")).to_contain_text("We are looking into it now")
+    screenshot(page, "agent-replied")
+    # nothing a customer wrote reaches the page as markup
+    assert page.locator(".wb-transcript script, .wb-original-tweet script").count() == 0
+
+
+def test_supervisor_sees_live_charts(page: Page, lab):
+    open_and_run(page, lab.notebook("supervisor_dashboard.ipynb"))
+    dashboard = page.locator(".wb-dashboard")
+    expect(dashboard).to_be_visible(timeout=90_000)
+    expect(dashboard.locator(".js-plotly-plot")).to_have_count(5, timeout=60_000)
+    expect(dashboard.locator(".wb-kpis")).to_contain_text("median first response")
+    for title in ("Volume", "Queues", "Response times", "Dispositions", "Sentiment"):
+        expect(dashboard.locator(".gtitle", has_text=title)).to_have_count(1)
+    dashboard.locator(".wb-refresh").click()
+    expect(dashboard.locator(".wb-status")).to_contain_text("updated")
+    screenshot(page, "supervisor-dashboard")
