@@ -1,0 +1,242 @@
+"""How well the classifier does on public labelled tweets, beside plain vaderSentiment.
+
+Reads the sets described in ``shared/data/README.md`` (read-only, never copied into the project).
+Plain VADER labels by compound >= 0.05 positive, <= -0.05 negative; as an actionability baseline
+it calls a message actionable when VADER finds it negative. Texts our classifier leaves
+UNDECLARED (another language, nothing to judge) count as neutral and as not actionable.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from workbench.classify.classifier import Classification, classify_many
+from workbench.domain.classification import Actionability, Sentiment
+
+LABELS = ("negative", "neutral", "positive")
+UNDECLARED_NOTE = "undeclared counted as neutral / not actionable"
+
+
+@dataclass(frozen=True)
+class QualityRow:
+    """One figure: ours and plain VADER's on one data set, and the goal it is held to."""
+
+    metric: str
+    dataset: str
+    rows: int
+    ours: float
+    vader: float
+    goal: str
+    met: bool
+    note: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        out = asdict(self)
+        out["ours"] = round(self.ours, 4)
+        out["vader"] = round(self.vader, 4)
+        return out
+
+
+# --- data sets -----------------------------------------------------------------------------------
+
+
+def _read(path: Path) -> str:
+    """The file's text with its line endings as they are."""
+    if not path.is_file():
+        raise FileNotFoundError(f"quality data missing: {path}")
+    return path.read_bytes().decode("utf-8", errors="replace")
+
+
+def tweeteval(root: Path) -> list[tuple[str, str]]:
+    folder = root / "tweeteval_sentiment"
+    texts = _read(folder / "val_text.txt").split("\n")[:-1]
+    labels = _read(folder / "val_labels.txt").split()
+    return [(t, LABELS[int(y)]) for t, y in zip(texts, labels, strict=True)]
+
+
+def sentiment140(root: Path) -> list[tuple[str, str]]:
+    names = {"0": "negative", "2": "neutral", "4": "positive"}
+    body = _read(root / "sentiment140_test" / "testdata.manual.2009.06.14.label_text.csv")
+    return [(row[1], names[row[0]]) for row in csv.reader(io.StringIO(body, newline="")) if row]
+
+
+def sanders(root: Path) -> list[tuple[str, str]]:
+    body = _read(root / "sanders_twitter_corpus" / "full-corpus.csv")
+    return [
+        (row["TweetText"], row["Sentiment"])
+        for row in csv.DictReader(io.StringIO(body, newline=""))
+        if row["Sentiment"] in LABELS
+    ]
+
+
+def vader_ratings(root: Path) -> list[tuple[str, float]]:
+    body = _read(root / "vader_icwsm2014" / "tweets_GroundTruth.txt")
+    out = []
+    for line in body.split("\r\n"):
+        if line.strip():
+            _, rating, text = line.split("\t", 2)
+            out.append((text, float(rating)))
+    return out
+
+
+def complaints(root: Path) -> list[tuple[str, bool, str]]:
+    body = _read(root / "complaints_preotiuc2019" / "complaints-dev.csv")
+    return [(r[1], r[2] == "1", r[3]) for r in csv.reader(io.StringIO(body, newline="")) if r]
+
+
+def ibm_first_turns(root: Path) -> list[str]:
+    conversations = json.loads(_read(root / "ibm_twitter_customer_care" / "dev.json"))
+    return [
+        next(turn["message"] for turn in c["dialogContent"] if "client" in turn)
+        for c in conversations
+    ]
+
+
+# --- metrics -------------------------------------------------------------------------------------
+
+
+def macro_f1(gold: Sequence[str], predicted: Sequence[str]) -> float:
+    """Mean F1 over negative, neutral and positive."""
+    scores = []
+    for label in LABELS:
+        tp = sum(1 for g, p in zip(gold, predicted, strict=True) if g == label and p == label)
+        fp = sum(1 for g, p in zip(gold, predicted, strict=True) if g != label and p == label)
+        fn = sum(1 for g, p in zip(gold, predicted, strict=True) if g == label and p != label)
+        scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return sum(scores) / len(scores)
+
+
+def pearson(xs: Sequence[float], ys: Sequence[float]) -> float:
+    n = len(xs)
+    mx, my = sum(xs) / n, sum(ys) / n
+    cov = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
+    vx = sum((x - mx) ** 2 for x in xs)
+    vy = sum((y - my) ** 2 for y in ys)
+    return cov / math.sqrt(vx * vy) if vx and vy else 0.0
+
+
+def _our_label(c: Classification) -> str:
+    return "neutral" if c.sentiment is Sentiment.UNDECLARED else c.sentiment.value
+
+
+def _vader_label(compound: float) -> str:
+    return "positive" if compound >= 0.05 else ("negative" if compound <= -0.05 else "neutral")
+
+
+def report(shared_data_dir: str | os.PathLike[str]) -> list[QualityRow]:
+    """Every figure, ours beside plain VADER's, on the sets under ``shared_data_dir``."""
+    root = Path(shared_data_dir)
+    if not root.is_dir():
+        raise FileNotFoundError(f"quality data folder not found: {root}")
+    analyzer = SentimentIntensityAnalyzer()
+
+    def vader(texts: Sequence[str]) -> list[float]:
+        return [analyzer.polarity_scores(t)["compound"] for t in texts]
+
+    rows: list[QualityRow] = []
+    sets: list[tuple[str, Callable[[Path], list[tuple[str, str]]], float | None]] = [
+        ("TweetEval sentiment, validation", tweeteval, 0.60),
+        ("Sentiment140 test", sentiment140, None),
+        ("Sanders (positive/negative/neutral)", sanders, None),
+    ]
+    for name, load, floor in sets:
+        data = load(root)
+        texts = [t for t, _ in data]
+        gold = [y for _, y in data]
+        ours = macro_f1(gold, [_our_label(c) for c in classify_many(texts)])
+        base = macro_f1(gold, [_vader_label(c) for c in vader(texts)])
+        goal = f"> VADER and >= {floor:.2f}" if floor else "> VADER"
+        met = ours > base and (floor is None or ours >= floor)
+        rows.append(QualityRow("sentiment macro-F1", name, len(data), ours, base, goal, met))
+
+    ratings = vader_ratings(root)
+    texts = [t for t, _ in ratings]
+    human = [r for _, r in ratings]
+    ours = pearson([c.score for c in classify_many(texts)], human)
+    base = pearson(vader(texts), human)
+    rows.append(
+        QualityRow(
+            "sentiment Pearson r",
+            "VADER ICWSM-2014 tweets",
+            len(ratings),
+            ours,
+            base,
+            ">= 0.87",
+            ours >= 0.87,
+        )
+    )
+
+    def actionable(texts: Sequence[str]) -> list[bool]:
+        return [c.actionability is Actionability.ACTIONABLE for c in classify_many(texts)]
+
+    def vader_actionable(texts: Sequence[str]) -> list[bool]:
+        return [c <= -0.05 for c in vader(texts)]
+
+    labelled = complaints(root)
+    positives = [t for t, complaint, _ in labelled if complaint]
+    random = [t for t, _, domain in labelled if domain.startswith("random")]
+    firsts = ibm_first_turns(root)
+    for metric, name, texts, want in (
+        ("actionability recall", "complaints (label 1)", positives, True),
+        ("actionability recall", "IBM customer care, first turns", firsts, True),
+        ("not actionable share", "complaints set, random tweets/replies", random, False),
+    ):
+        ours = sum(a == want for a in actionable(texts)) / len(texts)
+        base = sum(a == want for a in vader_actionable(texts)) / len(texts)
+        rows.append(
+            QualityRow(
+                metric, name, len(texts), ours, base, ">= 0.85", ours >= 0.85, UNDECLARED_NOTE
+            )
+        )
+    return rows
+
+
+def format_report(rows: Sequence[QualityRow]) -> str:
+    """The rows as a plain-text table."""
+    header = ("metric", "data set", "rows", "ours", "VADER", "goal", "met")
+    table = [header] + [
+        (
+            r.metric,
+            r.dataset,
+            str(r.rows),
+            f"{r.ours:.3f}",
+            f"{r.vader:.3f}",
+            r.goal,
+            "yes" if r.met else "NO",
+        )
+        for r in rows
+    ]
+    widths = [max(len(line[i]) for line in table) for i in range(len(header))]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
+        for line in table
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    lines.append("")
+    lines.append(
+        "VADER: plain vaderSentiment 3.3.2, compound >= 0.05 positive, <= -0.05 negative; "
+        "as actionability, negative means actionable."
+    )
+    lines.append(f"Ours: {UNDECLARED_NOTE} (non-English, nothing but links or mentions).")
+    return "\n".join(lines)
+
+
+def print_report(rows: Sequence[QualityRow]) -> None:
+    """Print ``format_report(rows)``."""
+    print(format_report(rows))
+
+
+if __name__ == "__main__":  # python -m workbench.classify.quality [DATA_DIR]
+    import sys
+
+    here = Path(__file__).resolve().parents[3] / "shared" / "data"
+    print_report(report(sys.argv[1] if len(sys.argv) > 1 else here))
