@@ -99,7 +99,8 @@ class Fault:
 
     ``status`` 0 means "answer normally"; ``after`` applies the call first and then fails (the
     answer is lost on the way back); ``corrupt`` breaks the first item of the answer;
-    ``probability`` makes the fault hit only that share of matching calls; count -1 = forever.
+    ``probability`` makes the fault hit only that share of matching calls; count -1 = forever;
+    ``skip`` lets that many matching calls through first.
     """
 
     path: str
@@ -110,6 +111,7 @@ class Fault:
     probability: float = 1.0
     after: bool = False
     corrupt: bool = False
+    skip: int = 0
     id: int = 0
 
     @classmethod
@@ -127,8 +129,8 @@ class Fault:
             raise ValueError("probability: greater than 0, at most 1")
         if fault.count == 0 or fault.count < -1:
             raise ValueError("count: a positive number of calls, or -1 for every call")
-        if fault.delay_ms < 0:
-            raise ValueError("delay_ms: must not be negative")
+        if fault.delay_ms < 0 or fault.skip < 0:
+            raise ValueError("delay_ms, skip: must not be negative")
         return fault
 
     def matches(self, method: str, path: str) -> bool:
@@ -168,6 +170,9 @@ class Faults:
         with self._lock:
             for fault in self._faults:
                 if not fault.matches(method, path):
+                    continue
+                if fault.skip > 0:
+                    fault.skip -= 1
                     continue
                 if fault.probability < 1 and self._random.random() >= fault.probability:
                     continue

@@ -158,6 +158,8 @@ class Ingest:
     def run_once(self, timelines: Sequence[str] | None = None) -> IngestReport:
         """One pass over every timeline: mentions then DM events, until caught up."""
         report = IngestReport()
+        if isinstance(timelines, str):
+            timelines = [timelines]
         for timeline in timelines or self.gateway.timelines:
             report.add(self._with_rate_limits(functools.partial(self.mentions, timeline)))
             report.add(self._with_rate_limits(functools.partial(self.direct_messages, timeline)))

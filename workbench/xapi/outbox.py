@@ -367,14 +367,17 @@ class Outbox:
         done: list[dict[str, Any]] = []
         later: list[dict[str, Any]] = []
         failed: list[dict[str, Any]] = []
-        release: list[int] = []
+        release: list[dict[str, Any]] = []
         held: dict[tuple[str, str], datetime] = {}  # (timeline, endpoint) -> retry at
         stop_all: datetime | None = None
         deadline = time.monotonic() + self.lease - self._margin()
         for row in rows:
             gate = (row.timeline, ENDPOINT.get(row.action, row.action))
             if stop_all is not None or gate in held or time.monotonic() > deadline:
-                release.append(row.id)
+                # Not tried: back to pending without counting an attempt, due when the
+                # endpoint (or X) is expected to answer again.
+                at = stop_all or held.get(gate) or _now()
+                release.append({"_id": row.id, "next_attempt_at": at})
                 continue
             try:
                 result, before = self._attempt(row)
@@ -428,7 +431,7 @@ class Outbox:
         done: list[dict[str, Any]],
         later: list[dict[str, Any]],
         failed: list[dict[str, Any]],
-        release: list[int],
+        release: list[dict[str, Any]],
     ) -> None:
         if not (done or later or failed or release):
             return
@@ -480,8 +483,13 @@ class Outbox:
             if release:  # claimed but not tried: no attempt to count
                 conn.execute(
                     update(o)
-                    .where(o.c.id.in_(release))
-                    .values(claimed_until=None, attempts=o.c.attempts - 1)
+                    .where(o.c.id == bindparam("_id"))
+                    .values(
+                        claimed_until=None,
+                        attempts=o.c.attempts - 1,
+                        next_attempt_at=bindparam("next_attempt_at"),
+                    ),
+                    release,
                 )
             if events:
                 conn.execute(insert(t.events), events)
