@@ -79,3 +79,13 @@ def test_export_refuses_bad_format_and_missing_folder(ledger, tmp_path):
         export(ledger, "pdf", tmp_path / "x.pdf")
     with pytest.raises(ValidationError, match="--output: folder .* does not exist"):
         export(ledger, "csv", tmp_path / "nope" / "x.csv")
+
+
+def test_html_report_runs_the_notebook_without_code(ledger, tmp_path):
+    path = export(ledger, "html", tmp_path / "report.html")
+    body = path.read_text()
+    assert "Interactions report" in body and "Headline figures" in body
+    assert "median first response" in body
+    assert "papermill and converts it" not in body  # the notebook's own intro is left out
+    assert "ledger_path = None" not in body  # no code
+    assert body.count("plotly-graph-div") >= 5

@@ -6,6 +6,8 @@ widgets wrap them in ``FigureWidget`` and replace their data on refresh.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -97,10 +99,47 @@ def sentiment(ledger: pd.DataFrame) -> go.Figure:
     return fig
 
 
+def _has_values(trace: go.Bar | go.Scatter) -> bool:
+    values = trace.x if getattr(trace, "orientation", None) == "h" else trace.y
+    return values is not None and bool(pd.Series(list(values), dtype=float).notna().any())
+
+
+def _noting_empty(
+    build: Callable[[pd.DataFrame], go.Figure],
+) -> Callable[[pd.DataFrame], go.Figure]:
+    """Say "no data yet" on a chart with nothing to show instead of drawing empty axes."""
+
+    def wrapped(ledger: pd.DataFrame) -> go.Figure:
+        fig = build(ledger)
+        empty = not any(_has_values(t) for t in fig.data)
+        fig.update_layout(
+            annotations=[
+                {
+                    "text": "no data yet",
+                    "showarrow": False,
+                    "font": {"size": 16, "color": "#888"},
+                    "xref": "paper",
+                    "yref": "paper",
+                    "x": 0.5,
+                    "y": 0.5,
+                }
+            ]
+            if empty
+            else []
+        )
+        return fig
+
+    wrapped.__doc__ = build.__doc__
+    return wrapped
+
+
 ALL = {
-    "volume": volume,
-    "queues": queues,
-    "response_times": response_times,
-    "dispositions": dispositions,
-    "sentiment": sentiment,
+    name: _noting_empty(build)
+    for name, build in {
+        "volume": volume,
+        "queues": queues,
+        "response_times": response_times,
+        "dispositions": dispositions,
+        "sentiment": sentiment,
+    }.items()
 }

@@ -17,6 +17,7 @@ def render_html(ledger: pd.DataFrame, output: Path, title: str = "Interactions r
     import nbformat
     import papermill
     from nbconvert import HTMLExporter
+    from traitlets.config import Config
 
     with tempfile.TemporaryDirectory(prefix="workbench-report-") as tmp:
         data = Path(tmp) / "ledger.parquet"
@@ -30,8 +31,14 @@ def render_html(ledger: pd.DataFrame, output: Path, title: str = "Interactions r
             cwd=tmp,
         )
         exporter = HTMLExporter(
-            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+            # cells tagged "report-hide" explain the notebook to its users, not to readers
+            config=Config({"TagRemovePreprocessor": {"remove_cell_tags": ["report-hide"]}}),
+            exclude_input=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
         )
-        body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
+        nb = nbformat.read(executed, as_version=4)
+        nb.metadata.pop("widgets", None)  # a report carries no widget state
+        body, _ = exporter.from_notebook_node(nb)
     output.write_text(body, encoding="utf-8")
     return output

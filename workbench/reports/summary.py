@@ -27,6 +27,27 @@ class Summary:
     def as_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
 
+    def rows(self) -> list[tuple[str, str]]:
+        """The figures as a person reads them: (label, formatted value)."""
+        return [
+            ("arrived", str(self.arrived)),
+            ("waiting", str(self.waiting)),
+            ("in progress", str(self.in_progress)),
+            ("done", str(self.done)),
+            ("median first response", _minutes(self.median_first_response_seconds)),
+            ("median handle time", _minutes(self.median_handle_seconds)),
+            ("answered within 15 min", _share(self.service_level)),
+            ("negative", _share(self.negative_share)),
+        ]
+
+
+def _minutes(seconds: float | None) -> str:
+    return "–" if seconds is None else f"{seconds / 60:.1f} min"
+
+
+def _share(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
 
 def _median(series: pd.Series) -> float | None:
     values = series.dropna()

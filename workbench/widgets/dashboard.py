@@ -14,29 +14,11 @@ from workbench.reports.summary import Summary
 from workbench.widgets._live import LiveLoop
 
 
-def _minutes(seconds: float | None) -> str:
-    return "–" if seconds is None else f"{seconds / 60:.1f} min"
-
-
-def _share(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0%}"
-
-
 def kpi_html(s: Summary) -> str:
-    cells = [
-        ("arrived", str(s.arrived)),
-        ("waiting", str(s.waiting)),
-        ("in progress", str(s.in_progress)),
-        ("done", str(s.done)),
-        ("median first response", _minutes(s.median_first_response_seconds)),
-        ("median handle time", _minutes(s.median_handle_seconds)),
-        ("answered within 15 min", _share(s.service_level)),
-        ("negative", _share(s.negative_share)),
-    ]
     items = "".join(
         f'<div class="wb-kpi"><div class="wb-kpi-value">{html.escape(v)}</div>'
         f'<div class="wb-kpi-label">{html.escape(k)}</div></div>'
-        for k, v in cells
+        for k, v in s.rows()
     )
     return (
         '<div style="display:flex;gap:18px;flex-wrap:wrap;font-family:sans-serif">'
@@ -103,6 +85,7 @@ class SupervisorDashboardView(W.VBox):
             with chart.batch_update():
                 for old, new in zip(chart.data, fresh.data, strict=True):
                     old.x, old.y = new.x, new.y
+                chart.layout.annotations = fresh.layout.annotations
         self._show(ledger)
 
     def _on_live(self, change: dict[str, object]) -> None:
