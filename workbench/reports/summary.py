@@ -42,7 +42,11 @@ class Summary:
 
 
 def _minutes(seconds: float | None) -> str:
-    return "–" if seconds is None else f"{seconds / 60:.1f} min"
+    if seconds is None:
+        return "–"
+    if seconds >= 2 * 3600:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 60:.1f} min"
 
 
 def _share(value: float | None) -> str:

@@ -14,6 +14,9 @@ from workbench.reports.summary import Summary
 from workbench.widgets._live import LiveLoop
 
 
+CHART_WIDTH = 460
+
+
 def kpi_html(s: Summary) -> str:
     items = "".join(
         f'<div class="wb-kpi"><div class="wb-kpi-value">{html.escape(v)}</div>'
@@ -54,7 +57,8 @@ class SupervisorDashboardView(W.VBox):
         self._loop = LiveLoop(self.refresh, interval, self._show_error)
         ledger = ledger_source()
         self.charts: dict[str, go.FigureWidget] = {
-            name: go.FigureWidget(build(ledger)) for name, build in figures.ALL.items()
+            name: go.FigureWidget(build(ledger).update_layout(width=CHART_WIDTH))
+            for name, build in figures.ALL.items()
         }
         for name, chart in self.charts.items():
             chart._config = {"displaylogo": False}
@@ -63,7 +67,9 @@ class SupervisorDashboardView(W.VBox):
         bar = W.HBox([self.refresh_button, self.live, self.status])
         grid = W.GridBox(
             list(self.charts.values()),
-            layout=W.Layout(grid_template_columns="repeat(2, minmax(380px, 1fr))", width="100%"),
+            layout=W.Layout(
+                grid_template_columns=f"repeat(auto-fill, {CHART_WIDTH + 10}px)", width="100%"
+            ),
         )
         super().__init__([bar, self.kpis, grid])
         self.add_class("wb-dashboard")
