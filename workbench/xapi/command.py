@@ -42,6 +42,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="USERNAME",
         help="poll only this brand account (repeatable; default: every configured one)",
     )
+    parser.add_argument(
+        "--lease",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="how long a claimed outbox row is this process's before another may take it (120)",
+    )
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 
@@ -68,17 +75,16 @@ def run(args: argparse.Namespace) -> int:
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
         stream=sys.stderr,
     )
-    if args.interval <= 0:
-        print("workbench ingest: --interval must be greater than 0", file=sys.stderr)
+    if args.interval <= 0 or args.lease <= 0:
+        print("workbench ingest: --interval and --lease must be greater than 0", file=sys.stderr)
         return 2
     settings = Settings.from_env()
     store = Store(settings.db_url)
-    store.load_reference_data()
     gateway = Gateway.from_settings(settings)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    outbox = Outbox(store, gateway)
+    outbox = Outbox(store, gateway, lease=args.lease)
     say = (lambda _line: None) if args.quiet else (lambda line: print(line, flush=True))
     try:
         if args.outbox:

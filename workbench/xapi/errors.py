@@ -49,9 +49,18 @@ class RateLimited(XApiError):
 
 
 class Unavailable(XApiError):
-    """X (or the sandbox) did not answer usefully: 5xx, a timeout, a refused connection."""
+    """X (or the sandbox) did not answer usefully: 5xx, a timeout, a refused connection.
+
+    ``timed_out``: no answer in time, so the request may still take effect at X later.
+    """
 
     retryable = True
+
+    def __init__(
+        self, call: str, rule: str, status: int | None = None, *, timed_out: bool = False
+    ) -> None:
+        self.timed_out = timed_out
+        super().__init__(call, rule, status)
 
 
 class MalformedItem(XApiError):

@@ -324,7 +324,7 @@ class Gateway:
             raise XApiError(call, _detail(exc), status) from None
         except requests.Timeout:
             raise Unavailable(
-                call, f"no answer from {self.base_url} within {self.timeout:g}s"
+                call, f"no answer from {self.base_url} within {self.timeout:g}s", timed_out=True
             ) from None
         except requests.ConnectionError:
             raise Unavailable(

@@ -386,10 +386,14 @@ class Outbox:
                 held[gate] = at
                 later.append(self._retry(row, at, str(exc)))
             except Unavailable as exc:
-                at = _now() + timedelta(seconds=self._backoff(row.attempts))
+                wait = self._backoff(row.attempts)
+                if exc.timed_out:
+                    # The request may still land at X: look for it only once it surely has.
+                    wait = max(wait, 2 * float(getattr(self.gateway, "timeout", 30.0)))
+                at = _now() + timedelta(seconds=wait)
                 later.append(self._retry(row, at, str(exc)))
-                if exc.status is None:  # nothing answers: the rest would fail the same way
-                    stop_all = at
+                if exc.status is None and not exc.timed_out:
+                    stop_all = at  # nothing answers: the rest would fail the same way
             except AuthError as exc:
                 at = _now() + timedelta(seconds=self.auth_backoff)
                 later.append(self._retry(row, at, str(exc)))
