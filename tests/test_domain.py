@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from workbench.domain import Channel, Contact, Interaction, State, Tweet, TransitionError
+from workbench.domain import Channel, Contact, Interaction, State, TransitionError, Tweet
 
 
 def make(state: State = State.QUEUED, agent: str | None = None) -> Interaction:
