@@ -13,7 +13,6 @@ from workbench.reports import figures, summarize
 from workbench.reports.summary import Summary
 from workbench.widgets._live import LiveLoop
 
-
 CHART_WIDTH = 460
 
 
