@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,8 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from workbench.errors import ConfigError, StoreError
 
 SETTING = "WORKBENCH_DB_URL"
+# Migrations are routine; say nothing unless something goes wrong.
+logging.getLogger("alembic").setLevel(logging.WARNING)
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
 

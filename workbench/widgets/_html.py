@@ -9,15 +9,15 @@ from datetime import datetime
 from workbench.domain import Actionability, Contact, Sentiment
 
 SENTIMENT_ICONS = {
-    Sentiment.POSITIVE: ("☺", "#2ca02c"),
-    Sentiment.NEGATIVE: ("☹", "#d62728"),
-    Sentiment.NEUTRAL: ("○", "#7f7f7f"),
-    Sentiment.UNDECLARED: ("?", "#aaaaaa"),
+    Sentiment.POSITIVE: ("😊", "#2ca02c"),
+    Sentiment.NEGATIVE: ("😠", "#d62728"),
+    Sentiment.NEUTRAL: ("😐", "#7f7f7f"),
+    Sentiment.UNDECLARED: ("❔", "#aaaaaa"),
 }
 ACTIONABILITY_ICONS = {
-    Actionability.ACTIONABLE: ("⚑", "#d62728"),
-    Actionability.NOT_ACTIONABLE: ("⚐", "#7f7f7f"),
-    Actionability.UNDECLARED: ("?", "#aaaaaa"),
+    Actionability.ACTIONABLE: ("🚩", "#d62728"),
+    Actionability.NOT_ACTIONABLE: ("💤", "#7f7f7f"),
+    Actionability.UNDECLARED: ("❔", "#aaaaaa"),
 }
 
 STYLE = """
@@ -63,5 +63,5 @@ def icon(value: Sentiment | Actionability, label: str) -> str:
     text = value.value.replace("_", " ")
     return (
         f'<span title="{esc(label)}: {esc(text)}" style="color:{color};font-size:18px">'
-        f"{glyph}</span>"
+        f'{glyph}</span> <span class="wb-muted">{esc(text)}</span>'
     )

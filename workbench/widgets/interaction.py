@@ -24,7 +24,7 @@ from workbench.widgets._compose import Composer
 from workbench.widgets._html import STYLE, esc, icon, linked, profile_link, when
 from workbench.workspace import CALL_OUTCOMES
 
-_SMALL = W.Layout(width="42px", padding="0")
+_SMALL = W.Layout(width="34px", padding="0", margin="2px 1px")
 REPLY_KINDS = (("Reply", "reply"), ("Direct Message", "dm"), ("Quote Tweet", "quote"))
 
 
@@ -149,7 +149,7 @@ class InteractionView(W.VBox):
                 self.sentiment,
                 self.actionability,
             ],
-            layout=W.Layout(width="320px", margin="0 10px 0 0"),
+            layout=W.Layout(width="290px", min_width="290px", margin="0 8px 0 0"),
         )
 
         # centre: case information, party line, transcript, composer
@@ -186,11 +186,11 @@ class InteractionView(W.VBox):
                 W.HBox([self.send_button, self.retweet_button, self.like_button]),
                 W.HBox([self.standard, self.insert_button]),
             ],
-            layout=W.Layout(flex="1 1 auto", min_width="380px"),
+            layout=W.Layout(flex="1 1 auto", min_width="340px"),
         )
 
         # right: collaboration and wrap-up
-        wide = W.Layout(width="310px")
+        wide = W.Layout(width="280px")
         self.agent_pick = W.Combobox(placeholder="agent name", description="Agent", layout=wide)
         self.queue_pick = W.Dropdown(description="Queue", layout=wide)
         self.transfer_button = _button("Transfer", "wb-transfer", "share")
@@ -204,7 +204,7 @@ class InteractionView(W.VBox):
         self.consult_button.on_click(lambda _: self.consult())
         self.disposition = W.Dropdown(description="Disposition", layout=wide)
         self.disposition.add_class("wb-disposition")
-        self.note = W.Textarea(placeholder="note", layout=W.Layout(width="310px", height="60px"))
+        self.note = W.Textarea(placeholder="note", layout=W.Layout(width="280px", height="60px"))
         self.note.add_class("wb-note")
         self.done_button = _button("Done", "wb-done", "check", "success")
         self.done_button.on_click(lambda _: self.done())
@@ -220,7 +220,7 @@ class InteractionView(W.VBox):
                 self.note,
                 self.done_button,
             ],
-            layout=W.Layout(width="330px", margin="0 0 0 10px"),
+            layout=W.Layout(width="290px", min_width="290px", margin="0 0 0 8px"),
         )
         super().__init__([self.message, W.HBox([left, centre, right])])
         self.add_class("wb-interaction")
@@ -309,28 +309,33 @@ class InteractionView(W.VBox):
             return body
         tweet_id = entry.tweet_id
         buttons = []
-        for label, css, kind in (
-            ("↩", "wb-line-reply", "reply"),
-            ("✉", "wb-line-dm", "dm"),
-            ("“”", "wb-line-quote", "quote"),
+        for icon_name, css, tip, press in (
+            (
+                "reply",
+                "wb-line-reply",
+                "reply to this message",
+                lambda: self.target_message(tweet_id, "reply"),
+            ),
+            (
+                "envelope",
+                "wb-line-dm",
+                "direct message about this message",
+                lambda: self.target_message(tweet_id, "dm"),
+            ),
+            (
+                "quote-left",
+                "wb-line-quote",
+                "quote this message",
+                lambda: self.target_message(tweet_id, "quote"),
+            ),
+            ("retweet", "wb-line-retweet", "retweet this message", lambda: self.retweet(tweet_id)),
+            ("heart", "wb-line-like", "favorite this message", lambda: self.like(tweet_id)),
         ):
-            b = W.Button(
-                description=label, tooltip=f"{kind} to this message", layout=W.Layout(width="34px")
-            )
+            b = W.Button(icon=icon_name, tooltip=tip, layout=_SMALL)
             b.add_class(css)
-            b.on_click(lambda _, k=kind: self.target_message(tweet_id, k))
+            b.on_click(lambda _, press=press: press())
             buttons.append(b)
-        rt = W.Button(
-            description="⟲", tooltip="retweet this message", layout=W.Layout(width="34px")
-        )
-        rt.add_class("wb-line-retweet")
-        rt.on_click(lambda _: self.retweet(tweet_id))
-        fav = W.Button(
-            description="♥", tooltip="favorite this message", layout=W.Layout(width="34px")
-        )
-        fav.add_class("wb-line-like")
-        fav.on_click(lambda _: self.like(tweet_id))
-        return W.HBox([body, *buttons, rt, fav])
+        return W.HBox([body, *buttons], layout=W.Layout(align_items="flex-start"))
 
     def _sync_send(self) -> None:
         self.send_button.disabled = not self.composer.sendable or self.done_button.disabled
