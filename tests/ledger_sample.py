@@ -5,28 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-COLUMNS = [
-    "interaction_id",
-    "tweet_id",
-    "channel",
-    "contact",
-    "agent",
-    "queue",
-    "state",
-    "arrived_at",
-    "offered_at",
-    "accepted_at",
-    "first_reply_at",
-    "done_at",
-    "disposition",
-    "note",
-    "sentiment",
-    "actionability",
-    "replies",
-    "transfers",
-    "handle_seconds",
-    "first_response_seconds",
-]
+from workbench.analytics import COLUMNS
 
 
 def sample_ledger(n: int = 60, seed: int = 1) -> pd.DataFrame:

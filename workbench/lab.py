@@ -30,6 +30,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--token", default=None, help="JupyterLab token (default: generated)")
 
 
+def jupyter_lab_command(port: int, root: Path, token: str | None = None) -> list[str]:
+    """JupyterLab serving ``root`` on 127.0.0.1:``port`` (as root too, as on CI machines)."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        "--no-browser",
+        "--ip",
+        "127.0.0.1",
+        f"--port={port}",
+        f"--ServerApp.root_dir={root}",
+    ]
+    if token is not None:
+        cmd.append(f"--IdentityProvider.token={token}")
+    if os.geteuid() == 0:
+        cmd.append("--allow-root")
+    return cmd
+
+
 def port_free(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket() as s:
         return s.connect_ex((host, port)) != 0
@@ -86,21 +106,7 @@ def run(args: argparse.Namespace) -> int:
                     text=True,
                 )
             )
-        cmd = [
-            sys.executable,
-            "-m",
-            "jupyter",
-            "lab",
-            "--no-browser",
-            "--ip",
-            "127.0.0.1",
-            f"--port={args.port}",
-            f"--ServerApp.root_dir={notebooks_dir()}",
-        ]
-        if args.token is not None:
-            cmd.append(f"--IdentityProvider.token={args.token}")
-        if os.geteuid() == 0:
-            cmd.append("--allow-root")
+        cmd = jupyter_lab_command(args.port, notebooks_dir(), args.token)
         lab = subprocess.Popen(cmd, env=env, text=True)
         children.append(lab)
         return lab.wait()

@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
 import urllib.request
 import uuid
@@ -18,6 +17,7 @@ import pytest
 
 from tests.conftest import ROOT, require
 from tests.pg import free_port
+from workbench.lab import jupyter_lab_command
 
 CHROMIUM = os.environ.get("CHROME_BIN", "/usr/bin/chromium")
 FLAGS = [
@@ -77,20 +77,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     )
     env["WORKBENCH_DB_URL"] = f"sqlite:///{home / 'workbench.db'}"
     port, token = free_port(), uuid.uuid4().hex
-    cmd = [
-        sys.executable,
-        "-m",
-        "jupyter",
-        "lab",
-        "--no-browser",
-        "--ip",
-        "127.0.0.1",
-        f"--port={port}",
-        f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={root}",
-    ]
-    if os.geteuid() == 0:
-        cmd.append("--allow-root")
+    cmd = jupyter_lab_command(port, root, token)
     log = (home / "lab.log").open("w")
     proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
