@@ -64,6 +64,9 @@ for _lang, _words in FOREIGN.items():
         _LANGUAGES_OF[_word] = (*_LANGUAGES_OF.get(_word, ()), _lang)
 
 
+_ALL_FOREIGN = frozenset(_LANGUAGES_OF)
+
+
 def _latin(ch: str) -> bool:
     cp = ord(ch)
     return cp < 0x250 or 0x1E00 <= cp <= 0x1EFF
@@ -73,28 +76,23 @@ def not_english(words: list[str]) -> str | None:
     """Why lower-cased ``words`` are not English text we can judge, or None when they are."""
     if not words:
         return "no words to judge"
-    letters = latin = 0
-    for word in words:
-        if not word.isascii():
+    if not all(map(str.isascii, words)):
+        letters = latin = 0
+        for word in words:
             for ch in word:
                 if ch.isalpha():
                     letters += 1
                     latin += _latin(ch)
-        else:
-            letters += len(word)
-            latin += len(word)
-    if letters and latin < 0.5 * letters:
-        return "written in a non-Latin script"
-    english = 0
+        if letters and latin < 0.5 * letters:
+            return "written in a non-Latin script"
+    distinct = set(words)
+    if _ALL_FOREIGN.isdisjoint(distinct):
+        return None
+    english = sum(map(ENGLISH.__contains__, words))
     counts: dict[str, int] = {}
     for word in words:
-        if word in ENGLISH:
-            english += 1
-            continue
         for lang in _LANGUAGES_OF.get(word, ()):
             counts[lang] = counts.get(lang, 0) + 1
-    if not counts:
-        return None
     lang, foreign = max(counts.items(), key=lambda item: item[1])
     if (foreign >= 2 and foreign > english) or (english == 0 and len(words) <= 3):
         return f"looks like {lang}"

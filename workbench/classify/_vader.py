@@ -23,6 +23,10 @@ BOOSTERS: dict[str, float] = dict(_vs.BOOSTER_DICT)
 NEGATIONS = frozenset(_vs.NEGATE)
 SPECIAL_CASES: dict[str, float] = dict(_vs.SPECIAL_CASES)
 _PUNCTUATION = string.punctuation
+# Words of the special cases and multi-word boosters: an idiom needs all its words among these.
+_IDIOM_WORDS = frozenset(
+    word for phrase in (*SPECIAL_CASES, *BOOSTERS) if " " in phrase for word in phrase.split()
+)
 _SO_THIS = ("so", "this")
 
 
@@ -120,7 +124,11 @@ class Vader:
         tokens = text.split()
         if self._ignore is not None:
             tokens = [t for t in tokens if not self._ignore(t)]
-        words = [_strip_punctuation(t) for t in tokens]
+        punctuation = _PUNCTUATION
+        words = []
+        for token in tokens:
+            stripped = token.strip(punctuation)
+            words.append(token if len(stripped) <= 2 else stripped)
         lower = [w.lower() for w in words]
         valences = self._valences(tokens, words, lower)
         if "but" in lower:
@@ -208,7 +216,12 @@ def _negation(valence: float, lower: list[str], start: int, i: int) -> float:
 
 
 def _idioms(valence: float, lower: list[str], i: int) -> float:
+    words = _IDIOM_WORDS
     w3, w2, w1, w0 = lower[i - 3], lower[i - 2], lower[i - 1], lower[i]
+    if (w1 not in words and w2 not in words) and (
+        w0 not in words or i + 1 >= len(lower) or lower[i + 1] not in words
+    ):
+        return valence  # no special case or booster phrase can be there
     three_two_one = f"{w3} {w2} {w1}"
     three_two = f"{w3} {w2}"
     two_one = f"{w2} {w1}"
@@ -232,16 +245,21 @@ def _idioms(valence: float, lower: list[str], i: int) -> float:
 
 
 def _but_check(lower: list[str], valences: list[float]) -> list[float]:
-    # VADER's own loop, kept as it is: ``index`` finds the first equal value, so repeated
-    # valences are scaled at their first position only. Matching VADER's numbers needs the quirk.
+    """VADER's "but" rule as VADER computes it.
+
+    VADER scales each valence found by ``list.index``, i.e. at the first position holding an equal
+    value, so a repeated valence is scaled at its first position only. Zeros never change, so
+    only the non-zero positions are visited; the numbers stay exactly VADER's.
+    """
     valences = list(valences)
     bi = lower.index("but")
-    for valence in valences:
+    for j in range(len(valences)):
+        valence = valences[j]
+        if not valence:
+            continue
         si = valences.index(valence)
         if si < bi:
-            valences.pop(si)
-            valences.insert(si, valence * 0.5)
+            valences[si] = valence * 0.5
         elif si > bi:
-            valences.pop(si)
-            valences.insert(si, valence * 1.5)
+            valences[si] = valence * 1.5
     return valences

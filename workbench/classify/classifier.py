@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 POSITIVE_AT = 0.35
 NEGATIVE_AT = -0.05
 #: Evidence for actionability at or above this makes a message actionable.
-ACTIONABLE_AT = 2.0
+ACTIONABLE_AT = 1.3
 #: Only this much of a very long text is read (a DM holds 10,000 characters).
 MAX_CHARS = 20_000
 
@@ -79,6 +79,9 @@ _WORD = re.compile(r"[^\W\d_](?:[\w'-]*\w)?")
 _EMOJI_TOKENS = {ch: f" wbemoji{ord(ch):x} " for ch in lex.EMOJI}
 _EMOJI_TRANSLATION = str.maketrans(_EMOJI_TOKENS)
 _SENTENCE_END = (".", "!", "?", ":", '"', ";")
+_DIGIT = re.compile(r"\d")
+_PAST = re.compile(r"\b[a-z]{2,}ed\b")
+_PICTOGRAPH = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf]")
 _CANT_WAIT = re.compile(lex.CANT_WAIT.pattern, re.IGNORECASE)
 
 
@@ -119,8 +122,23 @@ def _adjust(
     like_subjects = lex.LIKE_SUBJECTS
     lacking = lex.LACKING
 
+    context = neutral | {
+        "like",
+        "no",
+        "free",
+        "win",
+        "won",
+        "pretty",
+        "super",
+        "god",
+        "sure",
+        "well",
+    }
+
     def adjust(tokens: list[str], lower: list[str], i: int, base: float) -> float | None:
         word = lower[i]
+        if word not in context and not tokens[i][:1].isupper():
+            return base
         if word in neutral:
             return None
         if word == "like":
@@ -179,47 +197,59 @@ class RuleEngine:
         reason = not_english(words)
         if reason:
             return _undeclared(reason, prepared)
-        score, sentiment_reasons, care = self._sentiment(clean, lowered)
+        distinct = set(words)
+        score, sentiment_reasons, care = self._sentiment(clean, lowered, distinct)
         sentiment, sentiment_conf = _sentiment_label(score)
-        points, action_reasons = _actionability_points(lowered, words, care, score)
+        linked = "http" in prepared or "www." in prepared
+        emoji = not prepared.isascii() and _PICTOGRAPH.search(prepared) is not None
+        addressed = "@" in prepared or "＠" in prepared
+        points, action_reasons = _actionability_points(
+            lowered, words, distinct, care, score, linked, emoji, addressed
+        )
         actionable = points >= ACTIONABLE_AT
         p_action = _rule_probability(points)
         action_conf = max(p_action, 1 - p_action)
         classification = Classification(
             sentiment=sentiment,
             actionability=Actionability.ACTIONABLE if actionable else Actionability.NOT_ACTIONABLE,
-            confidence=round(min(sentiment_conf, action_conf), 3),
+            confidence=min(sentiment_conf, action_conf),
             explanation=_explain(sentiment, score, sentiment_reasons, actionable, action_reasons),
             score=score,
-            sentiment_confidence=round(sentiment_conf, 3),
-            actionability_confidence=round(action_conf, 3),
+            sentiment_confidence=sentiment_conf,
+            actionability_confidence=action_conf,
         )
         return _Evidence(classification, points, tuple(action_reasons), prepared)
 
-    def _sentiment(self, clean: str, lowered: str) -> tuple[float, list[str], list[str]]:
-        """Score, the words and phrases behind it, and the care phrases found."""
+    def _sentiment(
+        self, clean: str, lowered: str, distinct: set[str]
+    ) -> tuple[float, list[tuple[str, float]], list[str]]:
+        """Score, the words and phrases behind it (strongest first), and the care phrases found."""
         if "wait" in lowered and lex.CANT_WAIT.search(lowered):
             clean = _CANT_WAIT.sub(" eager ", clean)
         scored = self.vader.score(clean)
+        words = scored.words
         valences = scored.valences
-        contributions = [(w, v) for w, v in zip(scored.words, valences, strict=True) if v]
-        care = _care_hits(lowered)
-        complaint = bool(care) or any(v <= -1.0 for v in valences)
-        if complaint:
-            polite = lex.POLITE
-            changed = False
-            for k, w in enumerate(scored.words):
-                if valences[k] > 0 and w.lower() in polite:
-                    if not changed:
-                        valences = list(valences)
-                        changed = True
-                    valences[k] = 0
-                    contributions = [(x, v) for x, v in contributions if x is not w]
+        care = _care_hits(lowered, distinct)
         extra = [valence for _, valence in care]
-        _, score = summarize([*valences, *extra], scored.text)
-        reasons = [f"'{_show(w)}' {v:+.1f}" for w, v in contributions]
-        reasons += [f"'{label}' {valence:+.1f}" for label, valence in care]
-        reasons.sort(key=lambda r: -abs(float(r.rsplit(" ", 1)[1])))
+        polite = lex.POLITE
+        kind = [k for k, v in enumerate(valences) if v > 0 and words[k].lower() in polite]
+        if kind:
+            # In a complaint, thanks is politeness or sarcasm: it should not outweigh the problem.
+            plain = list(valences)
+            for k in kind:
+                plain[k] = 0
+            if care or summarize([*plain, *extra], scored.text)[1] <= -0.3:
+                valences = plain
+        if extra:
+            score = summarize([*valences, *extra], scored.text)[1]
+        elif valences is scored.valences:
+            score = scored.compound
+        else:
+            score = summarize(valences, scored.text)[1]
+        reasons = [(words[k], v) for k, v in enumerate(valences) if v]
+        reasons += care
+        if len(reasons) > 1:
+            reasons.sort(key=lambda r: -abs(r[1]))
         return score, reasons, [label for label, _ in care]
 
     def _wordless(self, clean: str, prepared: str) -> _Evidence:
@@ -252,54 +282,16 @@ def _emoji_lexicon() -> dict[str, float]:
     return {_EMOJI_TOKENS[ch]: value for ch, value in lex.EMOJI.items()}
 
 
-def _care_hits(lowered: str) -> list[tuple[str, float]]:
-    if not any(
-        key in lowered
-        for key in (
-            "still",
-            "not",
-            "n't",
-            "never",
-            "wait",
-            "hold",
-            "queue",
-            "no ",
-            "charg",
-            "thank",
-            "joke",
-            "disgrace",
-            "again",
-            "unable",
-            "cannot",
-            "cant",
-            "where",
-            "fix",
-            "sort",
-            "waste",
-            "keep",
-            "yet",
-            "isnt",
-            "wont",
-            "didnt",
-            "havent",
-            "hasnt",
-            "longer",
-            "stopped",
-            "couldnt",
-            "doesnt",
-            "dont",
-            "arent",
-        )
-    ):
-        return []
+def _care_hits(lowered: str, distinct: set[str]) -> list[tuple[str, float]]:
+    """The care phrases in ``lowered`` (whose words are ``distinct``), with their valences."""
     hits = []
-    seen: set[str] = set()
-    for match in lex.CARE_PATTERN.finditer(lowered):
-        index = int(match.lastgroup[1:])  # type: ignore[index]
-        label, _, valence = lex.CARE_PHRASES[index]
-        if label not in seen:
-            seen.add(label)
-            hits.append((label, valence))
+    for label, pattern, valence, gates in lex.CARE_GATED:
+        for gate in gates:
+            if gate.isdisjoint(distinct):
+                break
+        else:
+            if pattern.search(lowered):
+                hits.append((label, valence))
     return hits
 
 
@@ -318,49 +310,94 @@ def _rule_probability(points: float) -> float:
 
 
 def _actionability_points(
-    lowered: str, words: list[str], care: list[str], score: float
+    lowered: str,
+    words: list[str],
+    distinct: set[str],
+    care: list[str],
+    score: float,
+    linked: bool,
+    emoji: bool,
+    addressed: bool,
 ) -> tuple[float, list[str]]:
-    """Evidence that the message needs an agent (positive) or not (negative), with reasons."""
-    points = 0.0
-    reasons: list[str] = []
+    """Evidence that the message needs an agent (positive) or not (negative), with reasons.
+
+    A weighted sum of general cues of customer problems and requests (weights set by hand and
+    checked on held-out tweets): problem phrases and words, requests, questions, talk of orders,
+    accounts and the like, negation, time, length; links, hashtags, promotion and praise count
+    against.
+    """
+    points = 0.0 if addressed else -2.0
+    reasons: list[str] = [] if addressed else ["addressed to no one"]
+    eager = "wait" in distinct and lex.CANT_WAIT.search(lowered) is not None
     if care:
-        points += 2.5
-        reasons.append("problem: " + ", ".join(f"'{c}'" for c in care))
-    problems = [w for w in dict.fromkeys(words) if w in lex.PROBLEM_WORDS]
+        points += 1.4
+        reasons.append("problem: '" + "', '".join(care) + "'")
+    problems = (
+        list(dict.fromkeys(w for w in words if w in lex.PROBLEM_WORDS))
+        if not lex.PROBLEM_WORDS.isdisjoint(distinct)
+        else []
+    )
+    if eager and "wait" in problems:
+        problems.remove("wait")
     if problems:
-        points += 1.0 + 0.5 * min(len(problems) - 1, 2)
-        reasons.append("problem words: " + ", ".join(f"'{w}'" for w in problems[:4]))
+        points += min(len(problems), 2) * 0.9
+        reasons.append("problem words: '" + "', '".join(problems[:4]) + "'")
     request = lex.REQUEST_PATTERN.search(lowered)
     if request:
-        points += 2.0
+        points += 1.75
         reasons.append(f"request: '{request.group()}'")
-    question = "?" in lowered or bool(lex.QUESTION_START.match(words[0]))
-    if question:
-        points += 1.0
+    if "?" in lowered or words[0] in lex.QUESTION_WORDS:
+        points += 0.9
         reasons.append("question")
-    objects = [w for w in dict.fromkeys(words) if w in lex.SERVICE_OBJECTS]
-    possessed = [o for o in objects if f"my {o}" in lowered or f"our {o}" in lowered]
-    if possessed:
-        points += 1.0
-        reasons.append("about their " + ", ".join(f"'{o}'" for o in possessed[:3]))
-    if score <= -0.5:
-        points += 1.0
-        reasons.append("negative")
-    elif score <= -0.2:
-        points += 0.5
-    addressed = any(w in lex.SECOND_PERSON for w in words)
-    if addressed and points > 0:
-        points += 0.5
-    spam = lex.SPAM_PATTERN.search(lowered)
+    objects = (
+        list(dict.fromkeys(w for w in words if w in lex.SERVICE_OBJECTS))
+        if not lex.SERVICE_OBJECTS.isdisjoint(distinct)
+        else []
+    )
+    if objects:
+        points += min(len(objects), 2) * 1.15
+        reasons.append("about: '" + "', '".join(objects[:3]) + "'")
+    you = not lex.SECOND_PERSON.isdisjoint(distinct)
+    if score <= -0.05:
+        points += 0.15 + (0.35 if score <= -0.3 else 0.0) + (0.5 if you else 0.0)
+        reasons.append("negative" + (", said to them" if you else ""))
+    elif score >= POSITIVE_AT:
+        points -= 0.45
+    if not lex.NEGATIONS.isdisjoint(distinct):
+        negations = sum(map(lex.NEGATIONS.__contains__, words))
+        points += 0.5 * min(negations, 2)
+    if not lex.TIME_WORDS.isdisjoint(distinct):
+        points += 0.3
+    if _DIGIT.search(lowered):
+        points += 0.95
+    if "why" in distinct:
+        points += 0.3
+    if "ed" in lowered:
+        points += 2.5 * len(_PAST.findall(lowered)) / len(words)
+    points += 2.15 * min(len(words), 40) / 40
+    if linked:  # news and promotion link out
+        points -= 1.8
+    points -= 0.2 * min(lowered.count("#"), 5)
+    if not lex.CHATTER.isdisjoint(distinct):
+        points -= 0.4
+    if not lex.THIRD_PERSON.isdisjoint(distinct):
+        points -= 0.4
+    if emoji and score > NEGATIVE_AT:
+        points -= 1.0
+    spam = (
+        lex.SPAM_PATTERN.search(lowered)
+        if "%" in lowered or not lex.SPAM_WORDS.isdisjoint(distinct)
+        else None
+    )
     if spam:
-        points -= 2.0
+        points -= 0.8
         reasons.append(f"promotion: '{spam.group()}'")
     if lowered.lstrip().startswith("rt "):
         points -= 1.0
     if score >= 0.5 and not care and not request:
         praise = lex.PRAISE_PATTERN.search(lowered)
-        points -= 1.5 if praise else 0.5
         if praise:
+            points -= 0.5
             reasons.append(f"praise: '{praise.group()}'")
     return points, reasons
 
@@ -368,11 +405,19 @@ def _actionability_points(
 def _explain(
     sentiment: Sentiment,
     score: float,
-    sentiment_reasons: list[str],
+    sentiment_reasons: list[tuple[str, float]],
     actionable: bool,
     action_reasons: list[str],
 ) -> str:
-    said = ", ".join(sentiment_reasons[:5]) or "no opinion words"
+    said = (
+        ", ".join(
+            [
+                f"'{_show(w) if w.startswith('wbemoji') else w}' {v:+.1f}"
+                for w, v in sentiment_reasons[:5]
+            ]
+        )
+        or "no opinion words"
+    )
     acted = "; ".join(action_reasons) or "no problem, request or question"
     verdict = "actionable" if actionable else "not actionable"
     return f"{sentiment.value} ({score:+.2f}): {said}. {verdict}: {acted}."

@@ -1,0 +1,322 @@
+"""Behaviour of workbench.classify: labels, undeclared text, bad input, retraining, quality."""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from workbench.bench import Result
+from workbench.bench.classify import classify_many_100k, synthetic_tweets
+from workbench.classify import (
+    ActionabilityModel,
+    Classification,
+    Classifier,
+    agreement,
+    classify,
+    classify_many,
+    latest_version,
+    load_latest,
+    retrain,
+)
+from workbench.classify._vader import Vader
+from workbench.classify.quality import format_report, report
+from workbench.domain.classification import Actionability, Sentiment
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+NEG, POS, NEU, UND = (
+    Sentiment.NEGATIVE,
+    Sentiment.POSITIVE,
+    Sentiment.NEUTRAL,
+    Sentiment.UNDECLARED,
+)
+ACT, NOT, UNK = Actionability.ACTIONABLE, Actionability.NOT_ACTIONABLE, Actionability.UNDECLARED
+
+
+# --- clear cases ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "sentiment", "actionability"),
+    [
+        (
+            "@AcmeAir my flight was cancelled and I've been on hold for 2 hours. Worst service!",
+            NEG,
+            ACT,
+        ),
+        ("@ShopCo thank you so much, the new jacket is perfect! 😍", POS, NOT),
+        ("@TelcoHelp how do I change the plan on my account?", NEU, ACT),
+        ("@ShopCo still waiting for my refund, thanks a lot", NEG, ACT),
+        ("@BankOne my app is not working since the update", NEG, ACT),
+        ("@BankOne I was charged twice for the same order. Please fix it", NEG, ACT),
+        ("Win a free phone! RT and follow to enter https://t.co/abc", None, NOT),
+        ("lol same, can't wait for the weekend", POS, NOT),
+        ("@PizzaPlace best pizza in town, love it 🙌", POS, NOT),
+    ],
+)
+def test_clear_cases(text: str, sentiment: Sentiment | None, actionability: Actionability) -> None:
+    result = classify(text)
+    if sentiment is not None:
+        assert result.sentiment is sentiment, result.explanation
+    assert result.actionability is actionability, result.explanation
+    assert 0.0 <= result.confidence <= 1.0
+    assert -1.0 <= result.score <= 1.0
+
+
+def test_explanation_names_the_deciding_words() -> None:
+    result = classify("@AcmeAir worst airline ever, my bag is still missing")
+    assert "'worst'" in result.explanation
+    assert "actionable" in result.explanation
+    assert "missing" in result.explanation
+
+
+def test_care_phrasing_beats_plain_vader() -> None:
+    vader = SentimentIntensityAnalyzer()
+    for text in [
+        "@ShopCo still waiting for a reply, thank you",
+        "@TelcoHelp please help, the internet is not working",
+        "@AcmeAir no response after 3 days, thanks",
+    ]:
+        assert vader.polarity_scores(text)["compound"] > 0  # plain VADER: positive
+        assert classify(text).sentiment is NEG
+
+
+def test_emoji_and_negation() -> None:
+    assert classify("@ShopCo my order 😡😡").sentiment is NEG
+    assert classify("@ShopCo the delivery was not good").sentiment is NEG
+    assert classify("@ShopCo not bad at all, nice work").sentiment is POS
+
+
+# --- undeclared ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   \n ",
+        "https://t.co/abc",
+        "@ShopCo @TelcoHelp",
+        "@ShopCo https://t.co/abc",
+        "Hola, mi pedido no ha llegado todavía, qué pasa con el envío?",
+        "Bonjour, je n'ai pas reçu ma commande et le service ne répond pas",
+        "Mein Paket ist noch nicht da und niemand antwortet mir",
+        "こんにちは、注文した商品がまだ届きません",
+        "Заказ до сих пор не доставлен",
+    ],
+)
+def test_text_that_cannot_be_judged_is_undeclared(text: str) -> None:
+    result = classify(text)
+    assert result.sentiment is UND
+    assert result.actionability is UNK
+    assert result.confidence == 0.0
+    assert result.explanation.startswith("undeclared")
+    assert not result.declared
+
+
+def test_emoji_only_has_a_sentiment_but_no_actionability() -> None:
+    result = classify("@ShopCo 😡😡😡")
+    assert result.sentiment is NEG
+    assert result.actionability is UNK
+
+
+# --- bad and awkward input -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", [None, b"my order is late", 3, ["text"]])
+def test_non_str_is_a_type_error(bad: object) -> None:
+    with pytest.raises(TypeError, match="text must be str"):
+        classify(bad)  # type: ignore[arg-type]
+
+
+def test_batch_type_errors_name_the_item() -> None:
+    with pytest.raises(TypeError, match=r"texts\[1\] must be str, not NoneType"):
+        classify_many(["fine", None])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="not a single str"):
+        classify_many("a whole string")
+    with pytest.raises(TypeError, match="not a single bytes"):
+        classify_many(b"bytes")  # type: ignore[arg-type]
+
+
+def test_awkward_characters_get_an_answer() -> None:
+    lone = classify("@ShopCo \ud800 my order never arrived \udfff")
+    assert lone.actionability is ACT
+    hidden = classify("@ShopCo my app is\u200b not\u200d working \u2066\u202e")
+    assert hidden.sentiment is NEG and hidden.actionability is ACT
+    rtl = classify("\u202b@ShopCo I love it, thank you!\u202c")
+    assert rtl.sentiment is POS
+
+
+def test_a_100k_character_text_is_answered_quickly() -> None:
+    started = time.perf_counter()
+    result = classify("my order is late and nobody answers. " * 2800)
+    assert time.perf_counter() - started < 5
+    assert result.sentiment is NEG
+    assert isinstance(classify("x" * 100_000), Classification)
+
+
+def test_classify_many_matches_classify_and_reuses_duplicates() -> None:
+    texts = ["@ShopCo where is my order?", "love it", "@ShopCo where is my order?", ""]
+    results = classify_many(texts)
+    assert results == [classify(t) for t in texts]
+    assert results[0] is results[2]
+    assert classify_many([]) == []
+
+
+# --- VADER, exactly ------------------------------------------------------------------------------
+
+_TRICKY = [
+    "VADER is smart, handsome, and funny!",
+    "VADER is VERY SMART, handsome, and FUNNY!!!",
+    "The book was kind of good.",
+    "At least it isn't a horrible book.",
+    "Today SUX! but I'm not so sure it was bad but it was OK",
+    "Not bad at all, but the shit is the bomb :) 😀 💔",
+    "no no no, never so good, without doubt the best, least good",
+    "Make sure you :) or :D today! kinda sorta",
+]
+
+
+_WORDS = [
+    "good", "bad", "not", "no", "but", "very", "kind", "of", "least", "never", "so", "this", ":)",
+    "😀", "GREAT", "!!", "?", "the", "shit", "bomb", "without", "doubt", "hate", "love", "sort",
+]  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(_WORDS) | st.text(max_size=6),
+        max_size=14,
+    ).map(" ".join)
+)
+def test_our_vader_scores_exactly_as_vadersentiment(text: str) -> None:
+    assert Vader().score(text).compound == _vader().polarity_scores(text)["compound"]
+
+
+def test_our_vader_on_known_sentences() -> None:
+    ours = Vader()
+    for text in _TRICKY:
+        assert ours.score(text).compound == _vader().polarity_scores(text)["compound"], text
+
+
+_ANALYZER: list[SentimentIntensityAnalyzer] = []
+
+
+def _vader() -> SentimentIntensityAnalyzer:
+    if not _ANALYZER:
+        _ANALYZER.append(SentimentIntensityAnalyzer())
+    return _ANALYZER[0]
+
+
+# --- learning from agents ------------------------------------------------------------------------
+
+_CORRECTIONS = [
+    ("@ShopCo the zip on my jacket broke after a week", True),
+    ("@ShopCo can I swap the size of my order?", True),
+    ("@ShopCo my parcel went to the wrong address", True),
+    ("@ShopCo is the store on Main St open on Sunday?", True),
+    ("@ShopCo charged me for delivery twice", True),
+    ("@ShopCo the discount code does not apply at checkout", True),
+    ("@ShopCo love the new collection!", False),
+    ("@ShopCo great chat with your team today", False),
+    ("@ShopCo happy friday everyone", False),
+    ("@ShopCo see you at the launch party", False),
+    ("@ShopCo nice photo", False),
+    ("@ShopCo following you now", False),
+]
+
+
+def test_retraining_round_trip_with_versions(tmp_path: Path) -> None:
+    assert load_latest(tmp_path) is None
+    assert latest_version(tmp_path) == 0
+    first = retrain(_CORRECTIONS, tmp_path)
+    second = retrain(_CORRECTIONS * 3, tmp_path)
+    assert (first.version, second.version) == (1, 2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "actionability-v0001.joblib",
+        "actionability-v0002.joblib",
+    ]
+    loaded = load_latest(tmp_path)
+    assert loaded is not None
+    assert (loaded.version, loaded.examples, loaded.actionable_examples) == (2, 36, 18)
+    texts = ["@ShopCo my parcel broke", "@ShopCo love the party"]
+    assert loaded.probabilities(texts) == pytest.approx(second.probabilities(texts))
+    assert loaded.predict(texts) == [True, False]
+
+
+def test_classifier_with_a_model_uses_it(tmp_path: Path) -> None:
+    # Agents here treat every question about opening hours as needing no agent.
+    corrections = [(f"@ShopCo are you open at {h} on sunday?", False) for h in range(1, 40)]
+    corrections += [(f"@ShopCo my order {n} never came", True) for n in range(1, 40)]
+    model = retrain(corrections, tmp_path)
+    text = "@ShopCo are you open at 9 on sunday?"
+    assert classify(text).actionability is ACT  # the rules: a question
+    learnt = Classifier(model=model).classify(text)
+    assert learnt.actionability is NOT
+    assert f"Model v{model.version}" in learnt.explanation
+    assert Classifier(model=model).classify("").actionability is UNK
+
+
+def test_training_needs_both_answers_and_pairs() -> None:
+    with pytest.raises(ValueError, match="both actionable and not actionable"):
+        ActionabilityModel.train([("a", True), ("b", True)])
+    with pytest.raises(TypeError, match=r"corrections\[0\] text must be str"):
+        ActionabilityModel.train([(b"a", True), ("b", False)])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match=r"corrections\[1\] must be a \(text, actionable\) pair"):
+        ActionabilityModel.train([("a", True), "b"])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="actionable must be bool"):
+        ActionabilityModel.train([("a", 1), ("b", False)])  # type: ignore[list-item]
+
+
+def test_agreement() -> None:
+    pairs = [
+        (Sentiment.NEGATIVE, "negative"),
+        (Sentiment.POSITIVE, Sentiment.NEUTRAL),
+        (Actionability.ACTIONABLE, Actionability.ACTIONABLE),
+        (True, True),
+    ]
+    assert agreement(pairs) == 0.75
+    assert math.isnan(agreement([]))
+    with pytest.raises(TypeError, match=r"pairs\[0\]"):
+        agreement([Sentiment.NEGATIVE])  # type: ignore[list-item]
+
+
+# --- quality and speed ---------------------------------------------------------------------------
+
+
+def _require_data() -> None:
+    if DATA.is_dir():
+        return
+    reason = f"labelled tweet sets not found at {DATA}"
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason + " (CI=true: the shared data must be there)")
+    pytest.skip(reason)
+
+
+def test_quality_goals_on_the_shared_data() -> None:
+    _require_data()
+    rows = report(DATA)
+    table = format_report(rows)
+    assert len(rows) == 7
+    missed = [r for r in rows if not r.met]
+    assert not missed, table
+    by_set = {r.dataset: r for r in rows}
+    assert by_set["TweetEval sentiment, validation"].ours >= 0.60
+    assert all(r.ours > r.vader for r in rows if r.metric == "sentiment macro-F1")
+    assert all(set(r.as_dict()) >= {"metric", "ours", "vader", "goal", "met"} for r in rows)
+
+
+def test_bench_runs_at_a_small_scale() -> None:
+    texts = synthetic_tweets(50)
+    assert len(texts) == 50 and len(set(texts)) > 25
+    result = classify_many_100k(0.0005)
+    assert isinstance(result, Result)
+    assert result.ours > 0 and result.baseline > 0
