@@ -59,8 +59,8 @@ FOREIGN: dict[str, frozenset[str]] = {
 # Words both in a foreign list and in English count for English only.
 FOREIGN = {lang: words - ENGLISH for lang, words in FOREIGN.items()}
 _LANGUAGES_OF: dict[str, tuple[str, ...]] = {}
-for _lang, _words in FOREIGN.items():
-    for _word in _words:
+for _lang, _vocabulary in FOREIGN.items():
+    for _word in _vocabulary:
         _LANGUAGES_OF[_word] = (*_LANGUAGES_OF.get(_word, ()), _lang)
 
 

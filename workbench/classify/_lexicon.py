@@ -173,7 +173,8 @@ _CARE_PHRASES: list[tuple[str, str, float]] = [
     (
         "no reply",
         r"\b(?:no ?one|no ?body) (?:has |have |is |will |ever )?(?:repl(?:y|ies|ied)|"
-        r"respond(?:s|ed)?|answer(?:s|ed)?|help(?:s|ed)?|call(?:s|ed)?|got back|gets back|cares?)",
+        r"respond(?:s|ed)?|answer(?:s|ed)?|help(?:s|ed)?|call(?:s|ed)?|got back|gets back|cares?)"
+        r"|\bno (?:response|reply|replies|answer|answers|feedback|call ?back)\b",
         -1.5,
     ),
     ("charged twice", r"\b(?:charged (?:me )?(?:twice|again|double)|double[- ]charged)", -2.0),
@@ -249,7 +250,7 @@ CANT_WAIT = re.compile(
 
 # "no" before a noun ("no idea") is a determiner; before what a customer lacks it is a complaint.
 LACKING = _words(
-    """response reply replies answer answers signal service internet wifi wi-fi refund help update
+    """signal service internet wifi wi-fi refund help update
     updates sound power connection email call callback contact delivery tracking confirmation
     access data notice explanation apology progress money heat water information info"""
 )

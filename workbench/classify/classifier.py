@@ -238,7 +238,7 @@ class RuleEngine:
             plain = list(valences)
             for k in kind:
                 plain[k] = 0
-            if care or summarize([*plain, *extra], scored.text)[1] <= -0.3:
+            if care or summarize([*plain, *extra], scored.text)[1] <= -0.5:
                 valences = plain
         if extra:
             score = summarize([*valences, *extra], scored.text)[1]

@@ -208,8 +208,8 @@ def format_report(rows: Sequence[QualityRow]) -> str:
             r.metric,
             r.dataset,
             str(r.rows),
-            f"{r.ours:.3f}",
-            f"{r.vader:.3f}",
+            f"{r.ours:.4f}" if "Pearson" in r.metric else f"{r.ours:.3f}",
+            f"{r.vader:.4f}" if "Pearson" in r.metric else f"{r.vader:.3f}",
             r.goal,
             "yes" if r.met else "NO",
         )
