@@ -11,7 +11,7 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-MODULES = ("store",)
+MODULES = ("store", "classify")
 
 
 @dataclass(frozen=True)
