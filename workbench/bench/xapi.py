@@ -1,0 +1,238 @@
+"""X API adapter: ingest and the outbox against a bare tweepy loop doing the same calls.
+
+Both sides talk to the same sandbox, run as its own process (``workbench sandbox``) as X would be,
+with rate limits raised so that only the work is measured. Each side runs ``TRIALS`` times,
+interleaved, and the best time counts (the machine may be busy with other work).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from workbench.bench import Result, benchmark
+
+PAGE = 100
+TRIALS = 3
+
+
+@contextmanager
+def _sandbox() -> Iterator[str]:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "workbench",
+            "sandbox",
+            "--empty",
+            "--port",
+            "0",
+            "--rate-limit-scale",
+            "100000",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "WORKBENCH_BRAND": "AcmeSupport"},
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline().strip()
+        if not line.startswith("X API sandbox at "):
+            raise RuntimeError(f"the sandbox did not start: {line!r}")
+        yield line.removeprefix("X API sandbox at ")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def _best(*sides: Callable[[int], float], trials: int = TRIALS) -> list[float]:
+    """The best time of each side over ``trials`` interleaved runs (``side(trial)``)."""
+    best = [float("inf")] * len(sides)
+    for trial in range(trials):
+        for i, side in enumerate(sides):
+            best[i] = min(best[i], side(trial))
+    return best
+
+
+def _bare_client(url: str, brand_id: str) -> Any:
+    """tweepy as anyone would use it, reaching the sandbox through the same adapter."""
+    import tweepy
+
+    from workbench.xapi.gateway import RewriteAdapter
+
+    client = tweepy.Client(
+        consumer_key="ck",
+        consumer_secret="cs",
+        access_token=f"{brand_id}-bench",
+        access_token_secret="ts",
+    )
+    client.session.trust_env = False
+    client.session.mount("https://api.twitter.com", RewriteAdapter(url, timeout=60))
+    client.get_me()  # an open connection, as the gateway's
+    return client
+
+
+def _gateway(url: str) -> Any:
+    from workbench.config import Settings
+    from workbench.xapi.gateway import Gateway
+
+    gateway = Gateway.from_settings(Settings.from_env({"WORKBENCH_X_API_URL": url}))
+    gateway.me()
+    return gateway
+
+
+def _load_mentions(url: str, n: int) -> str:
+    """``n`` customer tweets mentioning the brand, from up to 2,000 customers; the brand's id."""
+    import requests
+
+    s = requests.Session()
+    s.trust_env = False
+    people = min(2_000, max(10, n // 25))
+    s.post(
+        f"{url}/sandbox/users",
+        json=[
+            {"username": f"c{i}", "followers_count": i * 7, "follows_brand": i % 3 == 0}
+            for i in range(people)
+        ],
+    ).raise_for_status()
+    for start in range(0, n, 2_000):
+        batch = [
+            {
+                "author": f"c{i % people}",
+                "text": f"@AcmeSupport order {i} is late 😡 acmeshop.co/o/{i}",
+            }
+            for i in range(start, min(n, start + 2_000))
+        ]
+        s.post(f"{url}/sandbox/tweets", json=batch).raise_for_status()
+    return str(s.get(f"{url}/sandbox/accounts").json()[0]["id"])
+
+
+def _store(tmp: str, name: str) -> Any:
+    from workbench.store import Store
+
+    return Store(f"sqlite:///{Path(tmp) / name}")
+
+
+def _ingest(n: int, classify: bool) -> tuple[float, float]:
+    from workbench.xapi.gateway import TWEET_FIELDS, USER_FIELDS
+    from workbench.xapi.ingest import Ingest
+
+    with _sandbox() as url, tempfile.TemporaryDirectory() as tmp:
+        brand_id = _load_mentions(url, n)
+
+        def bare(_trial: int) -> float:
+            client = _bare_client(url, brand_id)
+            t0 = time.perf_counter()
+            token, seen = None, 0
+            while True:
+                page = client.get_users_mentions(
+                    brand_id,
+                    max_results=PAGE,
+                    pagination_token=token,
+                    expansions=["author_id"],
+                    tweet_fields=TWEET_FIELDS,
+                    user_fields=USER_FIELDS,
+                    user_auth=True,
+                )
+                seen += len(page.data or [])
+                token = page.meta.get("next_token")
+                if not token:
+                    break
+            took = time.perf_counter() - t0
+            assert seen == n, (seen, n)
+            return took
+
+        def ours(trial: int) -> float:
+            store = _store(tmp, f"ingest-{classify}-{trial}.db")
+            gateway = _gateway(url)
+            ingest = Ingest(store, gateway, classify=classify, skip_retweets=True, page_size=PAGE)
+            ingest.brands()
+            t0 = time.perf_counter()
+            report = ingest.mentions("AcmeSupport")
+            took = time.perf_counter() - t0
+            assert report.interactions == n, report
+            gateway.close()
+            store.close()
+            return took
+
+        mine, theirs = _best(ours, bare, trials=TRIALS if not classify else 2)
+    return mine, theirs
+
+
+@benchmark("xapi: ingest 50k mentions in pages of 100 vs bare tweepy paging")
+def ingest_mentions(scale: float) -> Result:
+    n = max(2_000, int(50_000 * scale))
+    ours, bare = _ingest(n, classify=False)
+    return Result(
+        f"xapi: ingest {n:,} mentions, stored (no classifier) vs bare tweepy", ours, bare, "s"
+    )
+
+
+@benchmark("xapi: ingest 50k mentions with the classifier vs bare tweepy paging")
+def ingest_mentions_classified(scale: float) -> Result:
+    n = max(2_000, int(50_000 * scale))
+    ours, bare = _ingest(n, classify=True)
+    return Result(
+        f"xapi: ingest {n:,} mentions, stored and classified vs bare tweepy", ours, bare, "s"
+    )
+
+
+@benchmark("xapi: outbox 5k replies vs bare tweepy create_tweet")
+def outbox_replies(scale: float) -> Result:
+    from workbench.xapi.outbox import Outbox
+
+    n = max(500, int(5_000 * scale))
+    with _sandbox() as url, tempfile.TemporaryDirectory() as tmp:
+        brand_id = _load_mentions(url, 200)
+        client = _bare_client(url, brand_id)
+        mentions = client.get_users_mentions(brand_id, max_results=100, user_auth=True)
+        targets = [str(p.id) for p in mentions.data]
+
+        def bare(trial: int) -> float:
+            client = _bare_client(url, brand_id)
+            t0 = time.perf_counter()
+            for i in range(n):
+                client.create_tweet(
+                    text=f"@c{i % 50} bare reply {trial}-{i}",
+                    in_reply_to_tweet_id=targets[i % len(targets)],
+                )
+            return time.perf_counter() - t0
+
+        def ours(trial: int) -> float:
+            store = _store(tmp, f"outbox-{trial}.db")
+            gateway = _gateway(url)
+            outbox = Outbox(store, gateway, batch=100)
+            t0 = time.perf_counter()
+            # Written inside the callers' transactions (an agent's action is one), then sent.
+            for start in range(0, n, 100):
+                with store.transaction() as conn:
+                    for i in range(start, min(n, start + 100)):
+                        outbox.enqueue(
+                            "reply",
+                            "AcmeSupport",
+                            {
+                                "text": f"@c{i % 50} our reply {trial}-{i}",
+                                "in_reply_to_tweet_id": targets[i % len(targets)],
+                            },
+                            conn=conn,
+                        )
+            while outbox.run_once().claimed:
+                pass
+            took = time.perf_counter() - t0
+            counts = outbox.counts()
+            assert counts["sent"] == n and counts["pending"] == 0, counts
+            gateway.close()
+            store.close()
+            return took
+
+        mine, theirs = _best(ours, bare)
+    return Result(
+        f"xapi: outbox {n:,} replies written, sent, marked vs bare tweepy", mine, theirs, "s"
+    )
