@@ -1,19 +1,48 @@
-"""The X API adapter: the tweepy gateway, the ingest poller and the durable outbox."""
+"""The X API adapter: the tweepy gateway, the ingest poller and the durable outbox.
+
+Names are imported on first use, so ``workbench --help`` does not load tweepy.
+"""
 
 from __future__ import annotations
 
-from workbench.xapi.errors import (
-    AuthError,
-    BadRequest,
-    Forbidden,
-    MalformedItem,
-    NotFound,
-    RateLimited,
-    Unavailable,
-    XApiError,
-)
-from workbench.xapi.gateway import Credentials, Gateway
-from workbench.xapi.models import DirectMessage, DmSent, Malformed, Page, Post, Sent
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from workbench.xapi.errors import (
+        AuthError,
+        BadRequest,
+        Forbidden,
+        MalformedItem,
+        NotFound,
+        RateLimited,
+        Unavailable,
+        XApiError,
+    )
+    from workbench.xapi.gateway import Credentials, Gateway
+    from workbench.xapi.ingest import Ingest, IngestReport
+    from workbench.xapi.models import DirectMessage, DmSent, Malformed, Page, Post, Sent
+    from workbench.xapi.outbox import Outbox, RunReport
+
+_WHERE = {
+    **dict.fromkeys(
+        (
+            "AuthError",
+            "BadRequest",
+            "Forbidden",
+            "MalformedItem",
+            "NotFound",
+            "RateLimited",
+            "Unavailable",
+            "XApiError",
+        ),
+        "errors",
+    ),
+    **dict.fromkeys(("Credentials", "Gateway"), "gateway"),
+    **dict.fromkeys(("Ingest", "IngestReport"), "ingest"),
+    **dict.fromkeys(("DirectMessage", "DmSent", "Malformed", "Page", "Post", "Sent"), "models"),
+    **dict.fromkeys(("Outbox", "RunReport"), "outbox"),
+}
 
 __all__ = [
     "AuthError",
@@ -23,13 +52,24 @@ __all__ = [
     "DmSent",
     "Forbidden",
     "Gateway",
+    "Ingest",
+    "IngestReport",
     "Malformed",
     "MalformedItem",
     "NotFound",
+    "Outbox",
     "Page",
     "Post",
     "RateLimited",
+    "RunReport",
     "Sent",
     "Unavailable",
     "XApiError",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'workbench.xapi' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"workbench.xapi.{module}"), name)
