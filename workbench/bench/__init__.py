@@ -11,7 +11,7 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-MODULES = ("store", "classify")
+MODULES = ("store", "xapi", "classify")
 
 
 @dataclass(frozen=True)
