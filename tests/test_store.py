@@ -207,3 +207,19 @@ def test_killed_connections_are_replaced(db_url):
             )
     assert s.add_interaction(new_interaction("1002", "i-2"), contact()) is True
     assert len(s.interactions()) == 2
+
+
+def _open_and_load(url: str) -> int:
+    s = Store(url)
+    s.load_reference_data()
+    count = len(s.dispositions())
+    s.close()
+    return count
+
+
+def test_processes_setting_up_one_fresh_store_at_once(db_url):
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(4) as pool:
+        counts = list(pool.map(_open_and_load, [db_url] * 4))
+    assert len(set(counts)) == 1 and counts[0] > 0

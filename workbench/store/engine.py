@@ -10,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
@@ -81,6 +81,18 @@ def create(url: str) -> Engine:
     return engine
 
 
+_SETUP_LOCK = 7_406_211  # any constant: the advisory lock key of schema and reference-data setup
+
+
+def serialize_setup(conn: Connection) -> None:
+    """Let one process at a time set the store up (migrate, load reference data).
+
+    SQLite's BEGIN IMMEDIATE already does; PostgreSQL takes a transaction-scoped advisory lock.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_SETUP_LOCK})")
+
+
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
@@ -105,5 +117,6 @@ def migrate(engine: Engine) -> None:
         return
     config = _alembic_config()
     with engine.begin() as conn:
+        serialize_setup(conn)  # alembic reads the version again once the lock is held
         config.attributes["connection"] = conn
         command.upgrade(config, "head")

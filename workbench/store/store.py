@@ -390,6 +390,7 @@ class Store:
         ref = load_reference(data_dir)
         now = utcnow()
         with self.transaction() as conn:
+            _engine.serialize_setup(conn)
             self._insert_missing(conn, t.dispositions, "code", ref.dispositions)
             self._insert_missing(conn, t.standard_responses, "name", ref.standard_responses)
             self._insert_missing(conn, t.queues, "name", ref.queues)
