@@ -6,33 +6,11 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from workbench.text import extract_mentions_with_indices, weighted_length
+
 MAX_WEIGHTED = 280
 TCO_LENGTH = 23
 _TCO_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
-_MENTION = re.compile(r"(?<![A-Za-z0-9_!@#$%&*])[@＠]([A-Za-z0-9_]{1,15})(?![A-Za-z0-9_@])")
-
-
-def _weigher() -> Callable[[str], int]:
-    try:  # the project's own rules, once they exist
-        from workbench.text import weighted_length  # type: ignore[attr-defined]
-
-        return weighted_length  # type: ignore[no-any-return]
-    except ImportError:
-        from twitter_text import parse_tweet
-
-        return lambda text: int(parse_tweet(text).weightedLength)
-
-
-_weighted: Callable[[str], int] | None = None
-
-
-def weighted_length(text: str) -> int:
-    """X's weighted length: URLs count 23, CJK and emoji 2, everything else 1."""
-    global _weighted
-    if _weighted is None:
-        _weighted = _weigher()
-    return _weighted(text)
 
 
 def too_long(text: str) -> bool:
@@ -103,4 +81,4 @@ def mentions(text: str) -> list[tuple[int, int, str]]:
     """(start, end, username) of each @mention, in code points as X v2 counts them."""
     if "@" not in text and "＠" not in text:
         return []
-    return [(m.start(), m.end(), m.group(1)) for m in _MENTION.finditer(text)]
+    return [(m.start, m.end, m.text) for m in extract_mentions_with_indices(text)]
