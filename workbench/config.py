@@ -102,6 +102,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("X_ACCESS_TOKEN_SECRET", None, "OAuth 1.0a access token secret.", secret=True),
     Setting("WORKBENCH_BRAND", "AcmeSupport", "Username of the brand account.", _parse_username),
     Setting(
+        "WORKBENCH_TIMELINES_FILE",
+        None,
+        "JSON file of more brand accounts to post on: username -> OAuth 1.0a credentials.",
+    ),
+    Setting(
         "WORKBENCH_OFFER_TIMEOUT",
         30.0,
         "Seconds an agent has to accept an offer before it goes to another agent.",

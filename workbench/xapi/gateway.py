@@ -8,11 +8,13 @@ configured, each with its own credentials; a call that acts names the timeline i
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 import requests
@@ -111,6 +113,35 @@ class RewriteAdapter(HTTPAdapter):
         return super().send(request, **kwargs)
 
 
+def _more_timelines(settings: Any) -> dict[str, Credentials]:
+    """Other brand accounts and their credentials, from ``WORKBENCH_TIMELINES_FILE``.
+
+    The file is JSON: ``{"AcmeDeals": {"consumer_key": ..., "consumer_secret": ...,
+    "access_token": ..., "access_token_secret": ...}, ...}``.
+    """
+    path = settings["WORKBENCH_TIMELINES_FILE"]
+    if not path:
+        return {}
+    name = "WORKBENCH_TIMELINES_FILE"
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(name, f"cannot read {path}: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(name, f"{path} is not valid JSON (line {exc.lineno})") from None
+    if not isinstance(data, dict):
+        raise ConfigError(name, f"{path} must hold an object of username -> credentials")
+    fields = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
+    out = {}
+    for username, creds in data.items():
+        if not isinstance(creds, dict) or not all(isinstance(creds.get(f), str) for f in fields):
+            raise ConfigError(name, f"{username}: needs {', '.join(fields)} as strings")
+        out[str(username).lstrip("@")] = Credentials(
+            *(creds[f] for f in fields), bearer_token=creds.get("bearer_token")
+        )
+    return out
+
+
 def is_real_x(url: str) -> bool:
     return url.rstrip("/").lower() in X_HOSTS
 
@@ -188,7 +219,8 @@ class Gateway:
                 given["X_ACCESS_TOKEN_SECRET"],
                 bearer_token=bearer,
             )
-            return cls(url, {settings.brand: creds}, timeout=timeout, hooks=hooks)
+            timelines = {settings.brand: creds, **_more_timelines(settings)}
+            return cls(url, timelines, timeout=timeout, hooks=hooks)
         if is_real_x(url):
             raise ConfigError(
                 "X_ACCESS_TOKEN",
