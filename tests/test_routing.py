@@ -263,25 +263,41 @@ def test_rejected_offer_goes_to_another_agent_not_back(store):
     ready(store, "ann")
     ready(store, "bob")
     one = arrive(store)
-    router = Router(store, offer_timeout=30)
+    router = Router(store, offer_timeout=30, heartbeat_stale=3600)
     router.run_once()
     assert offered_to(store, one) == "ann"
     store.apply(one, lambda it, _: it.reject("ann"))
     router.run_once()
     assert offered_to(store, one) == "bob"
     store.apply(one, lambda it, _: it.reject("bob"))
-    # Both declined and both have room: the one who has been idle longer gets it again.
-    router.run_once()
+    # Both declined and both have room: it waits a while, then one of them gets it again.
+    assert router.run_once().offered == 0
+    router.run_once(utcnow() + timedelta(seconds=31))
     assert offered_to(store, one) in {"ann", "bob"}
 
 
 def test_rejecting_agent_gets_it_back_when_nobody_else_has_room(store):
     ready(store, "ann")
-    one = arrive(store)
-    router = Router(store, offer_timeout=30)
+    one, two = arrive(store), arrive(store)
+    router = Router(store, offer_timeout=30, reoffer_after=5, heartbeat_stale=3600)
     router.run_once()
     store.apply(one, lambda it, _: it.reject("ann"))
     router.run_once()
+    assert offered_to(store, one) is None and offered_to(store, two) == "ann"  # not back at once
+    store.apply(two, lambda it, _: it.accept("ann"))
+    store.apply(two, lambda it, _: it.done("ann", require_disposition=False))
+    router.run_once(utcnow() + timedelta(seconds=6))
+    assert offered_to(store, one) == "ann"
+
+
+def test_missed_offer_does_not_bounce_straight_back(store):
+    ready(store, "ann")
+    one = arrive(store)
+    router = Router(store, offer_timeout=30, heartbeat_stale=3600)
+    router.run_once()
+    later = utcnow() + timedelta(seconds=31)
+    assert (router.run_once(later).timed_out, offered_to(store, one)) == (1, None)
+    router.run_once(later + timedelta(seconds=31))
     assert offered_to(store, one) == "ann"
 
 

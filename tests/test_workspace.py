@@ -265,7 +265,7 @@ def test_text_rules_are_refused(store, ann):
 
 
 def test_dm_interactions_have_no_tweet_to_reply_to(store, ann):
-    iid = handled(store, ann, channel=Channel.DM)
+    iid = handled(store, ann, LUCIA, channel=Channel.DM)  # she wrote first: the brand may answer
     with pytest.raises(TransitionError, match="a dm interaction has no customer tweet to reply"):
         ann.reply(iid, "hi")
     ann.dm(iid, "hi")

@@ -7,7 +7,9 @@ A pass (``Router.run_once``) is one transaction:
    offers of agents whose heartbeat stopped;
 3. offer: each queued interaction (oldest first) to one ready, online agent with room who serves
    its queue, the least loaded and longest idle first; an agent who rejected it, let it time out
-   or transferred it away gets it again only when nobody else has room.
+   or transferred it away gets it again only when nobody else has room, and not within
+   ``reoffer_after`` seconds (default: the offer time-out), so a missed offer does not bounce
+   straight back.
 
 Several routers may run at once (every workspace's ``poll()`` runs a pass), in several processes
 over one store. On SQLite every transaction holds the database's write lock (BEGIN IMMEDIATE), so
@@ -23,7 +25,7 @@ import logging
 import threading
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -82,10 +84,12 @@ class Router:
         *,
         offer_timeout: float | None = None,
         heartbeat_stale: float = HEARTBEAT_STALE,
+        reoffer_after: float | None = None,
         batch: int = 500,
     ) -> None:
         self.store = store
         self.offer_timeout = offer_timeout_setting() if offer_timeout is None else offer_timeout
+        self.reoffer_after = self.offer_timeout if reoffer_after is None else reoffer_after
         self.heartbeat_stale = heartbeat_stale
         self.batch = batch
 
@@ -199,7 +203,7 @@ class Router:
                 event, requeued = it.requeue("heartbeat lost"), requeued + 1
             else:
                 event, timed_out = it.timeout(), timed_out + 1
-            changes.append((it, before, event))
+            changes.append((it, before, replace(event, at=now)))
         _save_all(conn, changes)
         return timed_out, requeued
 
@@ -214,17 +218,18 @@ class Router:
         )
         return [_agent(r) for r in conn.execute(query)]
 
-    def _declined(self, conn: Connection, ids: Sequence[str]) -> dict[str, set[str]]:
+    def _declined(self, conn: Connection, ids: Sequence[str]) -> dict[str, dict[str, datetime]]:
+        """interaction -> agent -> when they last declined it (rejected, missed, gave it away)."""
         e = t.events
-        out: dict[str, set[str]] = defaultdict(set)
+        out: dict[str, dict[str, datetime]] = defaultdict(dict)
         rows = conn.execute(
-            select(e.c.interaction_id, e.c.agent).where(
-                and_(e.c.interaction_id.in_(list(ids)), e.c.action.in_(_DECLINED))
-            )
+            select(e.c.interaction_id, e.c.agent, func.max(e.c.at))
+            .where(and_(e.c.interaction_id.in_(list(ids)), e.c.action.in_(_DECLINED)))
+            .group_by(e.c.interaction_id, e.c.agent)
         )
-        for interaction_id, agent in rows:
+        for interaction_id, agent, at in rows:
             if agent:
-                out[interaction_id].add(agent)
+                out[interaction_id][agent] = at
         return out
 
     def _offer(self, conn: Connection, now: datetime) -> int:
@@ -247,6 +252,7 @@ class Router:
         if not rows:
             return 0
         declined = self._declined(conn, [r.id for r in rows])
+        cooled = now - timedelta(seconds=self.reoffer_after)
         offered: set[str] = set()
         changes: list[tuple[Interaction, int, Event]] = []
         count = 0
@@ -256,11 +262,16 @@ class Router:
                 if not any(room.values()):
                     break
                 continue
-            fresh = [a for a in takers if a.name not in declined.get(row.id, ())]
-            pick = min(fresh or takers, key=lambda a: (loads[a.name], idle[a.name], a.name))
+            last = declined.get(row.id, {})
+            fresh = [a for a in takers if a.name not in last]
+            if not fresh:  # only agents who declined it have room: after a while, again
+                fresh = [a for a in takers if last[a.name] <= cooled]
+                if not fresh:
+                    continue
+            pick = min(fresh, key=lambda a: (loads[a.name], idle[a.name], a.name))
             it = _interaction(row)
             before = it.version
-            changes.append((it, before, it.offer(pick.name)))
+            changes.append((it, before, replace(it.offer(pick.name), at=now)))
             room[pick.name] -= 1
             loads[pick.name] += 1
             idle[pick.name] = now

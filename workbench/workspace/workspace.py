@@ -10,8 +10,10 @@ written together, so a refused action leaves nothing behind and an accepted one 
 
 from __future__ import annotations
 
+import logging
 import string
 import threading
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -35,12 +37,14 @@ from workbench.domain import (
     TransitionError,
     utcnow,
 )
+from workbench.errors import WorkbenchError
 from workbench.routing.agents import (
     HEARTBEAT_INTERVAL,
     HEARTBEAT_STALE,
     Agent,
     AgentState,
     _agent,
+    heartbeat,
     load,
     lock_agent,
     register_agent,
@@ -52,6 +56,8 @@ from workbench.store import schema as t
 from workbench.store.store import _interaction
 from workbench.workspace import _mail
 from workbench.workspace._observable import Observable
+
+log = logging.getLogger(__name__)
 
 POLL_INTERVAL = 1.0
 """Seconds between polls of the live loop (``start``)."""
@@ -72,8 +78,22 @@ def _contact(conn: Connection, contact_id: str) -> Contact:
     return Contact(**{k: m[k] for k in Contact.__dataclass_fields__})
 
 
+def _ensure_contact(conn: Connection, contact: Contact) -> None:
+    """Insert ``contact`` unless it is there; safe when another process inserts it too."""
+    from sqlalchemy.exc import IntegrityError
+
+    if conn.execute(select(t.contacts.c.id).where(t.contacts.c.id == contact.id)).first():
+        return
+    row = {k: getattr(contact, k) for k in Contact.__dataclass_fields__}
+    try:
+        with conn.begin_nested():
+            conn.execute(t.contacts.insert(), {**row, "updated_at": utcnow()})
+    except IntegrityError:
+        pass  # inserted meanwhile by another workspace
+
+
 def _check_tweet_text(it: Interaction, action: str, text: str) -> None:
-    from workbench.text import MAX_WEIGHTED_LENGTH, is_valid_tweet, weighted_length
+    from workbench.workspace._text import MAX_WEIGHTED_LENGTH, is_valid_tweet, weighted_length
 
     if not isinstance(text, str) or not text.strip():
         raise _refuse(it, action, "text: must not be empty")
@@ -116,6 +136,7 @@ class Workspace(Observable):
         send: bool | None = None,
         heartbeat_stale: float = HEARTBEAT_STALE,
         mail_dir: str | Path | None = None,
+        gateway: Any = None,
     ) -> None:
         super().__init__()
         self.settings = settings or Settings.from_env(
@@ -126,7 +147,7 @@ class Workspace(Observable):
         if self._own_store:
             self.store.load_reference_data()
         self.x_api_url = self.settings.x_api_url
-        self.send = (x_api_url is not None) if send is None else send
+        self.send = (x_api_url is not None or gateway is not None) if send is None else send
         self.router = (
             Router(
                 self.store,
@@ -138,6 +159,7 @@ class Workspace(Observable):
         )
         self._mail_dir = Path(mail_dir) if mail_dir else None
         self._outbox_worker: Any = None
+        self._gateway = gateway
         info = register_agent(self.store, agent, display_name, capacity, queues)
         self.agent = info.name
         self.display_name = info.display_name
@@ -201,11 +223,17 @@ class Workspace(Observable):
     def poll(self) -> tuple[Interaction, ...]:
         """Beat the heartbeat, run a routing pass, send what waits in the outbox, and fetch this
         agent's offers and interactions now. Returns the offers."""
+        if time.monotonic() - self._beat_at >= HEARTBEAT_INTERVAL / 2:
+            heartbeat(self.store, self.agent)  # before routing: a live agent is never "gone"
+            self._beat_at = time.monotonic()
         if self.router is not None:
             self.router.run_once()
         if self.send:
-            self._outbox().run_once()
-        self._refresh(beat=True)
+            try:
+                self._outbox().run_once()
+            except WorkbenchError as exc:  # X unreachable or not configured: offers still come
+                log.warning("workspace %s: outbox not sent: %s", self.agent, exc)
+        self._refresh()
         return self._offers
 
     def start(self, interval: float = POLL_INTERVAL) -> None:
@@ -215,13 +243,11 @@ class Workspace(Observable):
         self._stop.clear()
 
         def loop() -> None:
-            import logging
-
             while not self._stop.is_set():
                 try:
                     self.poll()
                 except Exception as exc:  # the loop goes on; the next poll retries
-                    logging.getLogger(__name__).warning("poll failed: %s", exc)
+                    log.warning("workspace %s: poll failed: %s", self.agent, exc)
                 self._stop.wait(interval)
 
         self._loop = threading.Thread(target=loop, name=f"workspace-{self.agent}", daemon=True)
@@ -246,9 +272,7 @@ class Workspace(Observable):
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    def _refresh(self, beat: bool = False) -> None:
-        import time
-
+    def _refresh(self) -> None:
         i = t.interactions
         mine = and_(
             i.c.agent == self.agent, i.c.state.in_([State.OFFERED.value, State.ACCEPTED.value])
@@ -260,13 +284,6 @@ class Workspace(Observable):
         query = select(i).where(or_(mine, party)).order_by(i.c.arrived_at, i.c.id)
         with self._lock:
             with self.store.transaction() as conn:
-                if beat and time.monotonic() - self._beat_at >= HEARTBEAT_INTERVAL / 2:
-                    conn.execute(
-                        update(t.agents)
-                        .where(t.agents.c.name == self.agent)
-                        .values(heartbeat_at=utcnow())
-                    )
-                    self._beat_at = time.monotonic()
                 found = [_interaction(r) for r in conn.execute(query)]
                 me = conn.execute(select(t.agents).where(t.agents.c.name == self.agent)).first()
             found = [it for it in found if it.agent == self.agent or self.agent in it.parties]
@@ -340,7 +357,7 @@ class Workspace(Observable):
     def reply(self, interaction_id: str, text: str, tweet_id: str | None = None) -> Interaction:
         """Reply in public to the customer's tweet (the latest, or ``tweet_id``); the contact's
         @mention is put in front."""
-        from workbench.text import reply_text
+        from workbench.workspace._text import reply_text
 
         def use(it: Interaction, conn: Connection) -> Change:
             event = it.act(self.agent, "reply")
@@ -357,12 +374,14 @@ class Workspace(Observable):
         return self._apply(interaction_id, use, "reply")
 
     def dm(self, interaction_id: str, text: str) -> Interaction:
-        """Send the contact a direct message (only when they can receive one from the brand)."""
+        """Send the contact a direct message: when they follow the brand, their DMs are open, or
+        they wrote to the brand by DM (``Contact.can_receive_dm`` or a DM interaction)."""
 
         def use(it: Interaction, conn: Connection) -> Change:
             event = it.act(self.agent, "dm")
             contact = _contact(conn, it.contact_id)
-            if not contact.can_receive_dm:
+            # A contact who wrote to the brand by DM opened the conversation: X lets it answer.
+            if not contact.can_receive_dm and it.channel is not Channel.DM:
                 raise _refuse(
                     it,
                     "dm",
@@ -451,7 +470,8 @@ class Workspace(Observable):
         )
         _check_tweet_text(it, "post", text)
         with self.store.transaction() as conn:
-            self.store.add_interaction(it, brand, conn=conn)
+            _ensure_contact(conn, brand)
+            self.store.add_interaction(it, conn=conn)
             before = it.version
             event = it.act(self.agent, "post")
             change = self._outbound(conn, it, event, "post", {"text": text}, text, None)
@@ -831,25 +851,20 @@ class Workspace(Observable):
         payload: dict[str, Any],
         interaction_id: str,
     ) -> str:
-        from workbench.store.schema import outbox
-
-        key = f"{interaction_id}:{action}:{uuid.uuid4().hex[:16]}"
-        now = utcnow()
-        conn.execute(
-            outbox.insert(),
-            {
-                "key": key,
-                "interaction_id": interaction_id,
-                "timeline": timeline,
-                "action": action,
-                "payload": payload,
-                "state": "pending",
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-            },
+        """Write the action to the outbox in this transaction; the outbox worker sends it."""
+        return self._outbox().enqueue(
+            action, timeline, payload, interaction_id=interaction_id, conn=conn
         )
-        return key
 
     def _outbox(self) -> Any:
-        raise NotImplementedError
+        """The outbox (its gateway is made on first send, from the settings)."""
+        if self._outbox_worker is None:
+            from workbench.xapi.outbox import Outbox
+
+            self._outbox_worker = Outbox(self.store, self._gateway)
+        if self.send and self._outbox_worker.gateway is None:
+            from workbench.xapi.gateway import Gateway
+
+            self._gateway = Gateway.from_settings(self.settings)
+            self._outbox_worker.gateway = self._gateway
+        return self._outbox_worker

@@ -1,0 +1,140 @@
+"""The ledger: one row per interaction, derived from the event log, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+from sqlalchemy import event
+
+from tests.ledger_sample import COLUMNS as DESIGN_COLUMNS
+from workbench.analytics import COLUMNS, ledger
+from workbench.domain import Channel, Contact, Event, Interaction, Sentiment
+from workbench.store import Change
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+def arrive(store, source="1001", channel=Channel.MENTION, seconds=0):
+    store.upsert_contact(Contact("7", "dana", "Dana"))
+    it = Interaction(uuid.uuid4().hex, channel, "7", source, arrived_at=at(seconds))
+    store.add_interaction(it)
+    return it.id
+
+
+def play(store, iid, *steps):
+    """Apply domain steps ``(seconds, fn)`` with their events stamped at T0 + seconds."""
+    for seconds, fn in steps:
+
+        def use(it, _conn, fn=fn, seconds=seconds):
+            result = fn(it)
+            events = result if isinstance(result, list) else [result]
+            return Change(
+                [Event(e.action, e.interaction_id, e.agent, at(seconds), e.details) for e in events]
+            )
+
+        store.apply(iid, use)
+
+
+def test_columns_and_types(store):
+    frame = ledger(store=store)
+    assert list(frame.columns[: len(COLUMNS)]) == DESIGN_COLUMNS
+    assert frame.empty
+    arrive(store)
+    frame = ledger(store.url)
+    for column in ("arrived_at", "offered_at", "accepted_at", "first_reply_at", "done_at"):
+        assert str(frame[column].dtype).endswith(", UTC]"), column
+    row = frame.iloc[0]
+    assert (row["channel"], row["contact"], row["state"], row["queue"]) == (
+        "mention",
+        "dana",
+        "queued",
+        "mentions",
+    )
+    assert row["agent"] is None and pd.isna(row["offered_at"]) and row["replies"] == 0
+
+
+def test_times_and_counts_come_from_the_events(store):
+    iid = arrive(store)
+    play(
+        store,
+        iid,
+        (10, lambda it: it.offer("ann")),
+        (15, lambda it: it.reject("ann")),
+        (20, lambda it: it.offer("bob")),
+        (30, lambda it: it.accept("bob")),
+        (40, lambda it: it.act("bob", "like")),
+        (50, lambda it: it.act("bob", "reply")),
+        (60, lambda it: it.transfer("bob", to_agent="cy")),
+        (61, lambda it: it.accept("cy")),
+        (70, lambda it: it.act("cy", "dm")),
+        (75, lambda it: it.conference("cy", "bob")),
+        (76, lambda it: it.consult("cy", "ann", "voice")),
+        (80, lambda it: it.correct("cy", sentiment=Sentiment.NEGATIVE)),
+        (90, lambda it: it.set_disposition("cy", "resolved", "sent a refund")),
+        (100, lambda it: it.done("cy")),
+    )
+    row = ledger(store=store).iloc[0]
+    assert row["interaction_id"] == iid and row["tweet_id"] == "1001"
+    assert (row["offered_at"], row["accepted_at"]) == (at(10), at(30))  # the first ones
+    assert (row["first_reply_at"], row["done_at"]) == (at(50), at(100))
+    assert (row["agent"], row["state"], row["disposition"], row["note"]) == (
+        "cy",
+        "done",
+        "resolved",
+        "sent a refund",
+    )
+    assert (row["replies"], row["transfers"], row["offers"], row["rejections"]) == (2, 1, 2, 1)
+    assert (row["conferences"], row["consultations"], row["corrections"]) == (1, 1, 1)
+    assert row["sentiment"] == "negative"
+    assert row["handle_seconds"] == 70.0
+    assert row["first_response_seconds"] == 50.0
+
+
+def test_timeouts_requeues_and_open_work(store):
+    waiting = arrive(store, "2001", seconds=0)
+    dm = arrive(store, "2002", Channel.DM, seconds=5)
+    play(store, waiting, (10, lambda it: it.offer("ann")), (40, lambda it: it.timeout()))
+    play(
+        store,
+        dm,
+        (10, lambda it: it.offer("bob")),
+        (12, lambda it: it.requeue("heartbeat lost")),
+        (20, lambda it: it.offer("ann")),
+        (25, lambda it: it.accept("ann")),
+    )
+    frame = ledger(store=store).set_index("interaction_id")
+    assert list(frame.index) == [waiting, dm]  # oldest first
+    assert frame.loc[waiting, "timeouts"] == 1 and frame.loc[waiting, "state"] == "queued"
+    assert frame.loc[dm, "timeouts"] == 1 and frame.loc[dm, "channel"] == "dm"
+    assert pd.isna(frame.loc[dm, "handle_seconds"]) and pd.isna(frame.loc[dm, "done_at"])
+    assert frame.loc[dm, "agent"] == "ann"
+
+
+def test_one_query_per_table_whatever_the_size(store):
+    batch = []
+    for i in range(2_000):
+        it = Interaction(uuid.uuid4().hex, Channel.MENTION, "7", str(5000 + i), arrived_at=at(i))
+        batch.append(
+            (it, [Event("arrived", it.id, at=at(i)), Event("offered", it.id, "ann", at(i + 1))])
+        )
+    store.upsert_contact(Contact("7", "dana"))
+    store.add_interactions(batch)
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        frame = ledger(store=store)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", count)
+    assert len(frame) == 2_000 and frame["offers"].sum() == 2_000
+    assert len(statements) == 3  # interactions, contacts, events
