@@ -11,7 +11,7 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-MODULES = ("store", "xapi", "classify")
+MODULES = ("store", "xapi", "classify", "routing")
 
 
 @dataclass(frozen=True)
