@@ -11,7 +11,9 @@
 
 from __future__ import annotations
 
+import inspect
 import os
+import random
 import statistics
 import tempfile
 import threading
@@ -249,7 +251,7 @@ def _bare_fetch(client: object, brand_id: str, since: str | None) -> float:
 
 
 def _latency(interval_driven: bool, scale: float) -> tuple[float, float, int]:
-    n = max(3, int(LATENCY_TWEETS * scale))
+    n = max(1, round(LATENCY_TWEETS * scale))
     ours: list[float] = []
     bare: list[float] = []
     with _desk(interval_driven) as (sandbox, ingest, ws, client):
@@ -265,9 +267,6 @@ def _latency(interval_driven: bool, scale: float) -> tuple[float, float, int]:
         ws.observe(on_offers, "offers")  # type: ignore[attr-defined]
         previous: str | None = None
         # Tweets arrive at random moments of the ingest's polling cycle, not just after a pass.
-        import inspect
-        import random
-
         from workbench.xapi.ingest import Ingest
 
         cycle = float(inspect.signature(Ingest.run_forever).parameters["interval"].default)
