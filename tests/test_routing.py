@@ -333,3 +333,26 @@ def test_routing_pass_is_one_transaction(store):
     with store.engine.connect() as conn:
         assert conn.execute(select(t.interactions.c.routed_at)).scalar() is None
     assert [e.action for e in store.events(one)] == ["arrived"]
+
+
+def test_router_runs_as_a_loop_in_its_own_process(store):
+    import subprocess
+    import sys
+    import time
+
+    ready(store, "ann")
+    one = arrive(store)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "workbench.routing", "--db-url", store.url, "--interval", "0.1"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout.readline().startswith("routing on Store(")
+        deadline = time.monotonic() + 30
+        while offered_to(store, one) is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert offered_to(store, one) == "ann"
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=30) == 0

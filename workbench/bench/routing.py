@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select, update
 
@@ -84,6 +85,12 @@ def _fill(store: object, n: int) -> None:
 # --- throughput ---------------------------------------------------------------------------------
 
 
+def _accept_and_finish(store: Any, interaction_id: str, agent: str) -> None:
+    """What a simulated agent does with an offer: accept it, then finish it."""
+    store.apply(interaction_id, lambda it, _: it.accept(agent))
+    store.apply(interaction_id, lambda it, _: it.done(agent, require_disposition=False))
+
+
 def _ours(url: str, n: int) -> float:
     from workbench.routing import Router, register_agent, set_agent_state
     from workbench.store import Store
@@ -100,8 +107,7 @@ def _ours(url: str, n: int) -> float:
     while finished < n:
         router.run_once()
         for it in store.interactions(state=State.OFFERED):
-            store.apply(it.id, lambda x, _, a=it.agent: x.accept(a))
-            store.apply(it.id, lambda x, _, a=it.agent: x.done(a, require_disposition=False))
+            _accept_and_finish(store, it.id, str(it.agent))
             finished += 1
     elapsed = time.perf_counter() - t0
     store.close()

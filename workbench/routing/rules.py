@@ -163,7 +163,7 @@ def update_rule(
     actionability: str | None = _UNSET,
 ) -> Rule:
     """Change the given fields of a rule (pass None to clear a condition)."""
-    given = {
+    given: dict[str, Any] = {
         k: v
         for k, v in {
             "position": position,
