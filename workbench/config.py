@@ -107,6 +107,23 @@ SETTINGS: tuple[Setting, ...] = (
         "JSON file of more brand accounts to post on: username -> OAuth 1.0a credentials.",
     ),
     Setting(
+        "WORKBENCH_SMTP_URL",
+        None,
+        "smtp[s]://USER:PASSWORD@HOST:PORT to send agents' e-mails; unset: .eml files in the mail "
+        "folder.",
+        secret=True,
+    ),
+    Setting(
+        "WORKBENCH_MAIL_DIR",
+        None,
+        "Folder for e-mails when no SMTP server is set (default: mail/ in the user data dir).",
+    ),
+    Setting(
+        "WORKBENCH_MAIL_FROM",
+        None,
+        "Sender address of agents' e-mails (default: BRAND@localhost).",
+    ),
+    Setting(
         "WORKBENCH_OFFER_TIMEOUT",
         30.0,
         "Seconds an agent has to accept an offer before it goes to another agent.",

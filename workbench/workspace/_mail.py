@@ -19,13 +19,10 @@ class MailError(WorkbenchError):
 
 
 def setting(name: str, default: str | None = None) -> str | None:
-    """A setting from the settings table when it is declared there, else from the environment."""
+    """A mail setting as it is now (read at sending time, so a changed setting applies)."""
     from workbench.config import Settings
 
-    try:
-        value = Settings.from_env()[name]
-    except KeyError:
-        value = os.environ.get(name) or None
+    value = Settings.from_env()[name]
     return default if value in (None, "") else str(value)
 
 

@@ -137,7 +137,11 @@ def _more_timelines(settings: Any) -> dict[str, Credentials]:
         if not isinstance(creds, dict) or not all(isinstance(creds.get(f), str) for f in fields):
             raise ConfigError(name, f"{username}: needs {', '.join(fields)} as strings")
         out[str(username).lstrip("@")] = Credentials(
-            *(creds[f] for f in fields), bearer_token=creds.get("bearer_token")
+            consumer_key=creds["consumer_key"],
+            consumer_secret=creds["consumer_secret"],
+            access_token=creds["access_token"],
+            access_token_secret=creds["access_token_secret"],
+            bearer_token=creds.get("bearer_token"),
         )
     return out
 
