@@ -89,3 +89,13 @@ def test_html_report_runs_the_notebook_without_code(ledger, tmp_path):
     assert "papermill and converts it" not in body  # the notebook's own intro is left out
     assert "ledger_path = None" not in body  # no code
     assert body.count("plotly-graph-div") >= 5
+
+
+def test_classifier_kept_counts_finished_interactions_without_corrections(ledger):
+    assert summarize(ledger).classifier_kept is None  # no corrections column
+    frame = ledger.assign(corrections=0)
+    done = frame.index[frame["state"] == "done"]
+    frame.loc[done[:4], "corrections"] = 1
+    kept = summarize(frame).classifier_kept
+    assert kept == pytest.approx(1 - 4 / len(done))
+    assert ("classifier kept by agents", f"{kept:.0%}") in summarize(frame).rows()

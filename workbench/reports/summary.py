@@ -23,6 +23,9 @@ class Summary:
     service_level: float | None
     """Share of first responses within ``SERVICE_LEVEL_SECONDS`` (None before any reply)."""
     negative_share: float | None
+    classifier_kept: float | None = None
+    """Share of finished interactions whose sentiment and actionability the agent left as the
+    classifier set them (None when the ledger has no corrections column or nothing is done)."""
 
     def as_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
@@ -38,6 +41,7 @@ class Summary:
             ("median handle time", _minutes(self.median_handle_seconds)),
             ("answered within 15 min", _share(self.service_level)),
             ("negative", _share(self.negative_share)),
+            ("classifier kept by agents", _share(self.classifier_kept)),
         ]
 
 
@@ -63,6 +67,12 @@ def summarize(ledger: pd.DataFrame) -> Summary:
     states = ledger["state"].value_counts() if len(ledger) else pd.Series(dtype=int)
     responded = ledger["first_response_seconds"].dropna()
     judged = ledger[ledger["sentiment"] != "undeclared"]
+    done = ledger[ledger["state"] == "done"]
+    kept = (
+        float((done["corrections"] == 0).mean())
+        if "corrections" in ledger.columns and len(done)
+        else None
+    )
     return Summary(
         arrived=len(ledger),
         waiting=int(states.get("queued", 0) + states.get("offered", 0)),
@@ -74,4 +84,5 @@ def summarize(ledger: pd.DataFrame) -> Summary:
         if len(responded)
         else None,
         negative_share=float((judged["sentiment"] == "negative").mean()) if len(judged) else None,
+        classifier_kept=kept,
     )
