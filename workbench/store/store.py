@@ -7,14 +7,19 @@ written in the same transaction as the events that changed it.
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import JSON, Connection, Engine, Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from workbench.domain import (
@@ -65,6 +70,40 @@ class Change:
     transcript: list[TranscriptEntry] = field(default_factory=list)
 
 
+_ID_LOCK = threading.Lock()
+_last_id = 0
+
+
+def new_ids(n: int) -> list[str]:
+    """``n`` new opaque ids: 32 hex digits laid out as a UUIDv7 (48-bit Unix time in ms, then
+    74 random bits, counting up within a millisecond). Ids made later sort after the earlier ones
+    of this process, so the indexes on them grow at their right edge instead of splitting pages
+    at random as uuid4 ids do."""
+    global _last_id
+    ms = time.time_ns() // 1_000_000 << 74
+    noise = os.urandom(10 * n)
+    values = [ms | int.from_bytes(noise[k : k + 10]) >> 6 for k in range(0, 10 * n, 10)]
+    with _ID_LOCK:
+        last = _last_id
+        for k, value in enumerate(values):
+            if value <= last:
+                value = values[k] = last + 1
+            last = value
+        _last_id = last
+    return [
+        f"{v >> 74 << 80 | 0x7 << 76 | (v >> 62 & 0xFFF) << 64 | 0b10 << 62 | v & _LOW_62:032x}"
+        for v in values
+    ]
+
+
+_LOW_62 = (1 << 62) - 1
+
+
+def new_id() -> str:
+    """A new opaque id (see ``new_ids``)."""
+    return new_ids(1)[0]
+
+
 def _contact_row(contact: Contact, now: datetime) -> dict[str, Any]:
     return {
         "id": contact.id,
@@ -80,26 +119,53 @@ def _contact_row(contact: Contact, now: datetime) -> dict[str, Any]:
     }
 
 
+_INTERACTION_KEYS = (
+    "id",
+    "channel",
+    "source_id",
+    "timeline",
+    "contact_id",
+    "queue",
+    "subject",
+    "state",
+    "agent",
+    "parties",
+    "consultations",
+    "sentiment",
+    "actionability",
+    "disposition",
+    "note",
+    "arrived_at",
+    "version",
+)
+
+
+def _interaction_values(it: Interaction) -> tuple[Any, ...]:
+    """The interaction's row, in ``_INTERACTION_KEYS`` order."""
+    # ``_value_``: the enum member's value without the ``value`` property's cost (bulk paths).
+    return (
+        it.id,
+        it.channel._value_,
+        it.source_id,
+        it.timeline,
+        it.contact_id,
+        it.queue,
+        it.subject,
+        it.state._value_,
+        it.agent,
+        list(it.parties),
+        list(it.consultations),
+        it.sentiment._value_,
+        it.actionability._value_,
+        it.disposition,
+        it.note,
+        it.arrived_at,
+        it.version,
+    )
+
+
 def _interaction_row(it: Interaction) -> dict[str, Any]:
-    return {
-        "id": it.id,
-        "channel": it.channel.value,
-        "source_id": it.source_id,
-        "timeline": it.timeline,
-        "contact_id": it.contact_id,
-        "queue": it.queue,
-        "subject": it.subject,
-        "state": it.state.value,
-        "agent": it.agent,
-        "parties": list(it.parties),
-        "consultations": list(it.consultations),
-        "sentiment": it.sentiment.value,
-        "actionability": it.actionability.value,
-        "disposition": it.disposition,
-        "note": it.note,
-        "arrived_at": it.arrived_at,
-        "version": it.version,
-    }
+    return dict(zip(_INTERACTION_KEYS, _interaction_values(it), strict=True))
 
 
 def _interaction(row: Any) -> Interaction:
@@ -134,17 +200,146 @@ def _event_row(e: Event) -> dict[str, Any]:
     }
 
 
+_TRANSCRIPT_KEYS = (
+    "interaction_id",
+    "at",
+    "kind",
+    "author",
+    "text",
+    "action",
+    "tweet_id",
+    "details",
+)
+
+
+def _transcript_values(e: TranscriptEntry) -> tuple[Any, ...]:
+    """The transcript line's row, in ``_TRANSCRIPT_KEYS`` order."""
+    kind = e.kind._value_
+    return (e.interaction_id, e.at, kind, e.author, e.text, e.action, e.tweet_id, e.details)
+
+
 def _transcript_row(e: TranscriptEntry) -> dict[str, Any]:
-    return {
-        "interaction_id": e.interaction_id,
-        "at": e.at,
-        "kind": e.kind.value,
-        "author": e.author,
-        "text": e.text,
-        "action": e.action,
-        "tweet_id": e.tweet_id,
-        "details": e.details,
-    }
+    return dict(zip(_TRANSCRIPT_KEYS, _transcript_values(e), strict=True))
+
+
+_EVENT_KEYS = ("at", "interaction_id", "agent", "action", "details")
+
+
+# Timestamps already converted for the driver, per dialect: a bulk insert stores each item's
+# time in several tables (interaction, arrival event, transcript line).
+_STAMPS_CONVERTED: dict[str, dict[datetime, Any]] = {}
+
+
+def _processor(type_: Any, dialect: Any) -> Callable[[Any], Any] | None:
+    """The column type's bind processor; empty JSON lists and objects skip the encoder, and a
+    timestamp seen lately is converted once."""
+    process = type_.bind_processor(dialect)
+    if process is None:
+        return None
+    if isinstance(type_, t.UTCDateTime):
+        seen = _STAMPS_CONVERTED.setdefault(dialect.name, {})
+        # pysqlite hands the driver a datetime, which sqlite3's registered adapter turns to text.
+        adapt = sqlite3.adapters.get((datetime, sqlite3.PrepareProtocol))
+        if dialect.name != "sqlite":
+            adapt = None
+
+        def stamp(value: Any) -> Any:
+            found = seen.get(value)
+            if found is None:
+                if len(seen) >= 20_000:
+                    seen.clear()
+                found = process(value)  # a naive time raises: never kept
+                if adapt is not None and type(found) is datetime:
+                    found = adapt(found)
+                seen[value] = found
+            return found
+
+        return stamp
+    if not isinstance(type_, JSON):
+        return process
+    empty_list, empty_dict = process([]), process({})
+
+    def fast(value: Any) -> Any:
+        if not value and isinstance(value, list | dict):
+            return empty_list if isinstance(value, list) else empty_dict
+        return process(value)
+
+    return fast
+
+
+_Compiled = tuple[str, tuple[int, ...] | None, list[tuple[int, Callable[[Any], Any]]]]
+_COMPILED: dict[tuple[str, str, tuple[str, ...]], _Compiled] = {}
+
+
+def _compile_insert(dialect: Any, table: Table, keys: tuple[str, ...]) -> _Compiled:
+    """The INSERT's SQL; where each of its parameters is among ``keys`` (None: in order); the
+    conversion of each parameter that its column's type converts (as SQLAlchemy would)."""
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(keys))
+    order = list(compiled.positiontup or ())
+    where = tuple(keys.index(c) for c in order)
+    convert = [
+        (i, p) for i, p in enumerate(_processor(table.c[c].type, dialect) for c in order) if p
+    ]
+    return str(compiled), (None if where == tuple(range(len(keys))) else where), convert
+
+
+def _insert_rows(
+    conn: Connection, table: Table, keys: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> None:
+    """``INSERT`` many rows, each a tuple of values for ``keys``. On SQLite straight through the
+    driver's executemany (a third of the generic path's cost; the values converted column by
+    column, so that only the conversions run in Python); elsewhere through SQLAlchemy's
+    batched inserts."""
+    if not rows:
+        return
+    dialect = conn.dialect
+    if dialect.name != "sqlite":
+        conn.execute(insert(table), [dict(zip(keys, r, strict=True)) for r in rows])
+        return
+    found = _COMPILED.get((dialect.name, table.name, keys))
+    if found is None:
+        found = _COMPILED[(dialect.name, table.name, keys)] = _compile_insert(dialect, table, keys)
+    sql, where, convert = found
+    columns = list(zip(*rows, strict=True))
+    if where is not None:
+        columns = [columns[i] for i in where]
+    for i, process in convert:
+        columns[i] = tuple(map(process, columns[i]))
+    conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
+
+
+def _insert_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """``INSERT`` many rows given as dicts of the same keys (see ``_insert_rows``)."""
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
+        conn.execute(insert(table), rows)
+        return
+    keys = tuple(rows[0])
+    _insert_rows(conn, table, keys, [tuple(r[k] for k in keys) for r in rows])
+
+
+# What X may change about a contact; ingest refreshes these (phone and e-mail are the record's).
+_CONTACT_REFRESH = (
+    "username",
+    "name",
+    "followers_count",
+    "statuses_count",
+    "follows_brand",
+    "dm_open",
+)
+_contact_refresh = attrgetter(*_CONTACT_REFRESH)
+# Built once: an IN list's values are bound at execution, not coerced one by one each time.
+_KNOWN_SOURCES = select(t.interactions.c.source_id).where(
+    t.interactions.c.channel == bindparam("c"),
+    t.interactions.c.source_id.in_(bindparam("s", expanding=True)),
+)
+_KNOWN_CONTACTS = select(
+    t.contacts.c.id,
+    t.contacts.c.phone,
+    t.contacts.c.email,
+    *(t.contacts.c[k] for k in _CONTACT_REFRESH),
+).where(t.contacts.c.id.in_(bindparam("ids", expanding=True)))
 
 
 class Store:
@@ -244,6 +439,103 @@ class Store:
         if first_message is not None:
             conn.execute(insert(t.transcript), _transcript_row(first_message))
         return True
+
+    def add_new_interactions(
+        self,
+        batch: Sequence[tuple[Interaction, Contact | None, TranscriptEntry | None]],
+        conn: Connection | None = None,
+    ) -> list[Interaction]:
+        """``add_interaction`` for many at once, in one transaction (``conn``'s or a new one).
+
+        Each interaction is stored with its arrival event, its contact (inserted, or refreshed
+        when X shows it changed; the record's phone and e-mail are kept unless given) and its
+        first transcript line. One whose source (channel and tweet or DM id) is already in, or
+        earlier in ``batch``, is skipped. Returns the interactions stored, in ``batch`` order.
+        """
+        if conn is None:
+            with self.transaction() as c:
+                return self.add_new_interactions(batch, c)
+        if not batch:
+            return []
+        sources = [(it.channel._value_, it.source_id) for it, _, _ in batch]
+        have: set[tuple[str, str]] = set()
+        for channel in {c for c, _ in sources}:
+            ids = list({s for c, s in sources if c == channel})
+            for start in range(0, len(ids), 5_000):
+                chunk = ids[start : start + 5_000]
+                found = conn.execute(_KNOWN_SOURCES, {"c": channel, "s": chunk})
+                have.update((channel, sid) for sid in found.scalars().all())
+        new: list[tuple[Interaction, Contact | None, TranscriptEntry | None]] = []
+        new_sources: list[tuple[str, str]] = []
+        for entry, source in zip(batch, sources, strict=True):
+            if source not in have:
+                have.add(source)
+                new.append(entry)
+                new_sources.append(source)
+        if not new:
+            return []
+        self._upsert_contacts(conn, {c.id: c for _, c, _ in new if c is not None})
+        _insert_rows(
+            conn, t.interactions, _INTERACTION_KEYS, [_interaction_values(i) for i, _, _ in new]
+        )
+        arrivals = [
+            (i.arrived_at, i.id, None, "arrived", {"channel": c, "source_id": s})
+            for (i, _, _), (c, s) in zip(new, new_sources, strict=True)
+        ]
+        _insert_rows(conn, t.events, _EVENT_KEYS, arrivals)
+        lines = [_transcript_values(m) for _, _, m in new if m is not None]
+        _insert_rows(conn, t.transcript, _TRANSCRIPT_KEYS, lines)
+        return [it for it, _, _ in new]
+
+    @staticmethod
+    def _upsert_contacts(conn: Connection, contacts: dict[str, Contact]) -> None:
+        """Insert the new contacts; refresh the known ones whose X fields (or a given phone or
+        e-mail) changed."""
+        if not contacts:
+            return
+        c = t.contacts.c
+        known: dict[str, tuple[Any, ...]] = {}
+        ids = list(contacts)
+        for start in range(0, len(ids), 5_000):
+            found = conn.execute(_KNOWN_CONTACTS, {"ids": ids[start : start + 5_000]})
+            known.update((r[0], tuple(r[1:])) for r in found.all())
+        now = utcnow()
+        _insert_many(
+            conn,
+            t.contacts,
+            [_contact_row(x, now) for cid, x in contacts.items() if cid not in known],
+        )
+        refresh = []
+        for cid, x in contacts.items():
+            row = known.get(cid)
+            if row is None:
+                continue
+            phone = row[0] if x.phone is None else x.phone
+            email = row[1] if x.email is None else x.email
+            wanted = (phone, email, *_contact_refresh(x))
+            if wanted != row:
+                refresh.append(
+                    {
+                        "_id": cid,
+                        "_phone": x.phone,
+                        "_email": x.email,
+                        **{k: getattr(x, k) for k in _CONTACT_REFRESH},
+                        "updated_at": now,
+                    }
+                )
+        if refresh:
+            conn.execute(
+                update(t.contacts)
+                .where(c.id == bindparam("_id"))
+                .values(
+                    {
+                        **{k: bindparam(k) for k in (*_CONTACT_REFRESH, "updated_at")},
+                        "phone": func.coalesce(bindparam("_phone"), c.phone),
+                        "email": func.coalesce(bindparam("_email"), c.email),
+                    }
+                ),
+                refresh,
+            )
 
     def add_interactions(self, batch: Sequence[tuple[Interaction, Sequence[Event]]]) -> int:
         """Bulk-load interactions with their events in one transaction (imports, benchmarks)."""

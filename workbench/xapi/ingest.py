@@ -4,7 +4,8 @@ Each page (or a few pages of mentions, ``pages_per_transaction``) is one transac
 interactions (idempotent on the tweet or DM event id), their contacts, arrival events, first
 transcript lines, quarantined malformed items, and the timeline's cursor. X serves timelines
 newest first, so a poll walks back from the newest item to the last one seen; while it walks, a
-"run" cursor records how far it got, and a restart resumes there.
+"run" cursor records how far it got, and a restart resumes there. A thread reads a few pages of
+mentions ahead while the last ones are stored; only the caller's thread writes, in page order.
 The brand's own tweets and DMs (X lists them among mentions and DM events) open nothing: they
 join the transcript of the interaction they answer.
 """
@@ -15,12 +16,12 @@ import functools
 import logging
 import threading
 import time
-import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from queue import Queue
 from typing import Any
 
-from sqlalchemy import JSON, Connection, String, Table, bindparam, cast, insert, select, update
+from sqlalchemy import Connection, String, cast, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from workbench.domain import (
@@ -28,7 +29,6 @@ from workbench.domain import (
     Channel,
     Contact,
     EntryKind,
-    Event,
     Interaction,
     Sentiment,
     TranscriptEntry,
@@ -36,7 +36,7 @@ from workbench.domain import (
 )
 from workbench.store import Store
 from workbench.store import schema as t
-from workbench.store.store import _contact_row, _event_row, _interaction_row, _transcript_row
+from workbench.store.store import new_ids
 from workbench.xapi.errors import RateLimited, Unavailable, XApiError
 from workbench.xapi.models import DirectMessage, Malformed, Page, Post
 
@@ -45,14 +45,12 @@ log = logging.getLogger(__name__)
 MENTIONS_QUEUE = "mentions"
 DMS_QUEUE = "dms"
 SUBJECT_LENGTH = 140
-_CONTACT_UPDATE = (
-    "username",
-    "name",
-    "followers_count",
-    "statuses_count",
-    "follows_brand",
-    "dm_open",
-)
+# A mention's referenced tweets, by kind, as its first transcript line's details name them.
+_REFERENCE_KEYS = {
+    "replied_to": "in_reply_to_tweet_id",
+    "quoted": "quoted_tweet_id",
+    "retweeted": "retweeted_tweet_id",
+}
 
 
 def _classifier() -> Callable[[str], Any] | None:
@@ -237,35 +235,40 @@ class Ingest:
             held.clear()
             self._store_page(items, malformed, cursors, report, own, [], timeline)
 
-        page = fetch(until)
-        while True:
-            report.pages += 1
-            newest = newest or page.newest_id
-            more = bool(page.next_token) and bool(page.oldest_id)
-            brands = self.brands()
-            held.append(
-                (
-                    self._mention_items(timeline, page.items, report),
-                    page.malformed,
-                    [p for p in page.items if p.author_id in brands],
+        self.brands()
+        pages = _read_ahead(fetch, until, self.pages_per_transaction)
+        try:
+            page = next(pages)
+            while True:
+                report.pages += 1
+                newest = newest or page.newest_id
+                more = bool(page.next_token) and bool(page.oldest_id)
+                brands = self.brands()
+                held.append(
+                    (
+                        self._mention_items(timeline, page.items, report),
+                        page.malformed,
+                        [p for p in page.items if p.author_id in brands],
+                    )
                 )
-            )
-            run_value = f"{since or ''}|{newest}|{page.oldest_id}"
-            if not more:
-                cursors = [(name, newest)] if newest else []
-                if run is not None or until is not None:
-                    cursors.append((f"{name}:run", ""))
-                flush(cursors)
-                return report
-            if len(held) >= self.pages_per_transaction:
-                flush([(f"{name}:run", run_value)])
-            until = page.oldest_id
-            try:
-                page = fetch(until)
-            except BaseException:
-                if held:  # keep what was read before the failure
+                run_value = f"{since or ''}|{newest}|{page.oldest_id}"
+                if not more:
+                    cursors = [(name, newest)] if newest else []
+                    if run is not None or until is not None:
+                        cursors.append((f"{name}:run", ""))
+                    flush(cursors)
+                    return report
+                if len(held) >= self.pages_per_transaction:
                     flush([(f"{name}:run", run_value)])
-                raise
+                until = page.oldest_id
+                try:
+                    page = next(pages)
+                except BaseException:
+                    if held:  # keep what was read before the failure
+                        flush([(f"{name}:run", run_value)])
+                    raise
+        finally:
+            pages.close()
 
     def _run_cursor(self, name: str) -> tuple[str | None, str, str] | None:
         raw = self.store.cursor(f"{name}:run")
@@ -299,15 +302,17 @@ class Ingest:
             details: dict[str, Any] = {"kind": post.kind, "timeline": timeline}
             if post.tweet.urls:
                 details["urls"] = dict(post.tweet.urls)
-            for key, value in (
-                ("conversation_id", post.tweet.conversation_id),
-                ("in_reply_to_tweet_id", post.replied_to_id),
-                ("quoted_tweet_id", post.quoted_id),
-                ("retweeted_tweet_id", post.retweeted_id),
-                ("lang", post.lang),
-            ):
-                if value:
-                    details[key] = value
+            if post.tweet.conversation_id:
+                details["conversation_id"] = post.tweet.conversation_id
+            if post.referenced:  # the first of each kind, as Post's properties
+                refs: dict[str, str] = {}
+                for kind, ref in post.referenced:
+                    refs.setdefault(kind, ref)
+                for kind, key in _REFERENCE_KEYS.items():
+                    if refs.get(kind):
+                        details[key] = refs[kind]
+            if post.lang:
+                details["lang"] = post.lang
             out.append(
                 _Item(
                     source_id=post.id,
@@ -485,59 +490,14 @@ class Ingest:
         items: list[_Item],
         labels: list[tuple[Sentiment, Actionability]],
     ) -> tuple[int, int]:
+        """Store the new items as interactions; (stored, duplicates)."""
         if not items:
             return 0, 0
-        i = t.interactions.c
-        new: list[tuple[_Item, tuple[Sentiment, Actionability]]] = []
-        dupes = 0
-        for channel in {it.channel for it in items}:
-            ids = [it.source_id for it in items if it.channel == channel]
-            have = {
-                r[0]
-                for r in conn.execute(
-                    select(i.source_id).where(i.channel == channel.value, i.source_id.in_(ids))
-                )
-            }
-            seen: set[str] = set()
-            for it, label in zip(items, labels, strict=True):
-                if it.channel != channel:
-                    continue
-                if it.source_id in have or it.source_id in seen:
-                    dupes += 1
-                    continue
-                seen.add(it.source_id)
-                new.append((it, label))
-        if not new:
-            return 0, dupes
-        now = utcnow()
-        contacts: dict[str, Contact] = {}
-        for it, _ in new:
-            contacts[it.contact.id] = it.contact
-        columns = [t.contacts.c[k] for k in ("id", *_CONTACT_UPDATE)]
-        known = {
-            r[0]: tuple(r[1:])
-            for r in conn.execute(select(*columns).where(t.contacts.c.id.in_(list(contacts))))
-        }
-        fresh = [_contact_row(c, now) for cid, c in contacts.items() if cid not in known]
-        if fresh:
-            _insert_many(conn, t.contacts, fresh)
-        # Refresh only what X shows changed (counts, names, follow and DM status).
-        refresh = [
-            {"_id": c.id, **{k: getattr(c, k) for k in _CONTACT_UPDATE}, "updated_at": now}
-            for cid, c in contacts.items()
-            if cid in known and known[cid] != tuple(getattr(c, k) for k in _CONTACT_UPDATE)
-        ]
-        if refresh:
-            conn.execute(
-                update(t.contacts)
-                .where(t.contacts.c.id == bindparam("_id"))
-                .values({k: bindparam(k) for k in (*_CONTACT_UPDATE, "updated_at")}),
-                refresh,
-            )
-        rows, events, lines = [], [], []
-        for it, (sentiment, actionability) in new:
+        batch = []
+        ids = new_ids(len(items))
+        for it, (sentiment, actionability), iid in zip(items, labels, ids, strict=True):
             interaction = Interaction(
-                id=uuid.uuid4().hex,
+                id=iid,
                 channel=it.channel,
                 contact_id=it.contact.id,
                 source_id=it.source_id,
@@ -548,35 +508,19 @@ class Ingest:
                 sentiment=sentiment,
                 actionability=actionability,
             )
-            rows.append(_interaction_row(interaction))
-            events.append(
-                _event_row(
-                    Event(
-                        "arrived",
-                        interaction.id,
-                        at=it.at,
-                        details={"channel": it.channel.value, "source_id": it.source_id},
-                    )
-                )
+            first = TranscriptEntry(
+                interaction.id,
+                it.at,
+                EntryKind.INBOUND,
+                it.contact.username,
+                it.text,
+                it.action,
+                it.source_id,
+                it.details,
             )
-            lines.append(
-                _transcript_row(
-                    TranscriptEntry(
-                        interaction.id,
-                        it.at,
-                        EntryKind.INBOUND,
-                        it.contact.username,
-                        it.text,
-                        it.action,
-                        it.source_id,
-                        it.details,
-                    )
-                )
-            )
-        _insert_many(conn, t.interactions, rows)
-        _insert_many(conn, t.events, events)
-        _insert_many(conn, t.transcript, lines)
-        return len(rows), dupes
+            batch.append((interaction, it.contact, first))
+        added = len(self.store.add_new_interactions(batch, conn))
+        return added, len(items) - added
 
     # --- the brand's own messages --------------------------------------------------------------
 
@@ -616,20 +560,18 @@ class Ingest:
                 action, author = "dm", self.brands().get(item.sender_id, timeline)
             if found is None:
                 continue
-            conn.execute(
-                insert(t.transcript),
-                _transcript_row(
-                    TranscriptEntry(
-                        found,
-                        item.created_at,
-                        EntryKind.OUTBOUND,
-                        author,
-                        item.text,
-                        action,
-                        item.id,
-                        {"source": "x", "timeline": timeline},
-                    )
+            self.store.add_transcript(
+                TranscriptEntry(
+                    found,
+                    item.created_at,
+                    EntryKind.OUTBOUND,
+                    author,
+                    item.text,
+                    action,
+                    item.id,
+                    {"source": "x", "timeline": timeline},
                 ),
+                conn,
             )
             joined += 1
         return joined
@@ -676,43 +618,44 @@ class Ingest:
         return str(row[0]) if row is not None else None
 
 
-def _processor(type_: Any, dialect: Any) -> Callable[[Any], Any] | None:
-    """The column type's bind processor; empty JSON lists and objects skip the encoder."""
-    process = type_.bind_processor(dialect)
-    if process is None or not isinstance(type_, JSON):
-        return process
-    empty = {"[]": process([]), "{}": process({})}
+def _read_ahead(
+    fetch: Callable[[str | None], Page[Post]], until: str | None, depth: int
+) -> Iterator[Page[Post]]:
+    """The pages of a timeline walk (newest first, from ``until``), fetched by a thread up to
+    ``depth`` pages ahead of the caller, so that X (a network away) serves the next pages while
+    the caller stores the last ones. A failed fetch is raised where its page would have been;
+    closing the iterator stops the thread (after the call it is in, if any)."""
+    queue: Queue[Page[Post] | BaseException] = Queue(maxsize=max(1, depth))
+    stop = threading.Event()
 
-    def fast(value: Any) -> Any:
-        if not value and isinstance(value, list | dict):
-            return empty["[]" if isinstance(value, list) else "{}"]
-        return process(value)
+    def walk() -> None:
+        cursor = until
+        try:
+            while not stop.is_set():
+                page = fetch(cursor)
+                queue.put(page)
+                if not (page.next_token and page.oldest_id):
+                    return
+                cursor = page.oldest_id
+        except BaseException as exc:  # handed to the caller
+            queue.put(exc)
 
-    return fast
-
-
-_COMPILED: dict[tuple[str, str, tuple[str, ...]], tuple[str, list[str], list[Any]]] = {}
-
-
-def _insert_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """``INSERT`` many rows; on SQLite straight through the driver's executemany (the rows'
-    values converted by the columns' own types), which costs a third of the generic path."""
-    if not rows:
-        return
-    dialect = conn.dialect
-    if dialect.name != "sqlite":
-        conn.execute(insert(table), rows)
-        return
-    key = (dialect.name, table.name, tuple(rows[0]))
-    found = _COMPILED.get(key)
-    if found is None:
-        compiled = insert(table).compile(dialect=dialect, column_keys=list(rows[0]))
-        order = list(compiled.positiontup or ())
-        found = (str(compiled), order, [_processor(table.c[c].type, dialect) for c in order])
-        _COMPILED[key] = found
-    sql, order, processors = found
-    pairs = list(zip(order, processors, strict=True))
-    conn.exec_driver_sql(sql, [tuple(p(r[c]) if p else r[c] for c, p in pairs) for r in rows])
+    thread = threading.Thread(target=walk, name="ingest-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = queue.get()
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+            if not (item.next_token and item.oldest_id):
+                return
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a full queue, then wait for the call in flight
+            while not queue.empty():
+                queue.get_nowait()
+            thread.join(0.05)
 
 
 def _json(raw: Any) -> str:
