@@ -37,9 +37,8 @@ from workbench.errors import StoreError
 from workbench.routing.agents import HEARTBEAT_STALE, Agent, AgentState, _agent, load
 from workbench.routing.rules import _read as _read_rules
 from workbench.routing.rules import queue_for
-from workbench.store import ConflictError, Store
+from workbench.store import ConflictError, Store, interaction_from_row
 from workbench.store import schema as t
-from workbench.store.store import _interaction
 
 log = logging.getLogger(__name__)
 
@@ -197,7 +196,7 @@ class Router:
         timed_out = requeued = 0
         changes = []
         for row in conn.execute(query).all():
-            it = _interaction(row)
+            it = interaction_from_row(row)
             before = it.version
             if it.agent in stale:
                 event, requeued = it.requeue("heartbeat lost"), requeued + 1
@@ -269,7 +268,7 @@ class Router:
                 if not fresh:
                     continue
             pick = min(fresh, key=lambda a: (loads[a.name], idle[a.name], a.name))
-            it = _interaction(row)
+            it = interaction_from_row(row)
             before = it.version
             changes.append((it, before, replace(it.offer(pick.name), at=now)))
             room[pick.name] -= 1

@@ -3,6 +3,20 @@
 from __future__ import annotations
 
 from workbench.store.engine import head_revision, safe_url
-from workbench.store.store import Change, ConflictError, NotFoundError, Store
+from workbench.store.store import (
+    Change,
+    ConflictError,
+    NotFoundError,
+    Store,
+    interaction_from_row,
+)
 
-__all__ = ["Change", "ConflictError", "NotFoundError", "Store", "head_revision", "safe_url"]
+__all__ = [
+    "Change",
+    "ConflictError",
+    "NotFoundError",
+    "Store",
+    "head_revision",
+    "interaction_from_row",
+    "safe_url",
+]

@@ -168,7 +168,8 @@ def _interaction_row(it: Interaction) -> dict[str, Any]:
     return dict(zip(_INTERACTION_KEYS, _interaction_values(it), strict=True))
 
 
-def _interaction(row: Any) -> Interaction:
+def interaction_from_row(row: Any) -> Interaction:
+    """The domain object of an ``interactions`` row (for queries of their own)."""
     return Interaction(
         id=row.id,
         channel=Channel(row.channel),
@@ -559,7 +560,7 @@ class Store:
             row = conn.execute(query).first()
         if row is None:
             raise NotFoundError(f"interaction {interaction_id!r} is not in the store")
-        return _interaction(row)
+        return interaction_from_row(row)
 
     def interactions(
         self, *, state: State | None = None, agent: str | None = None
@@ -570,7 +571,7 @@ class Store:
         if agent is not None:
             query = query.where(t.interactions.c.agent == agent)
         with self.engine.connect() as conn:
-            return [_interaction(r) for r in conn.execute(query)]
+            return [interaction_from_row(r) for r in conn.execute(query)]
 
     def apply(
         self,

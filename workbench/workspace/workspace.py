@@ -51,9 +51,8 @@ from workbench.routing.agents import (
     set_agent_state,
 )
 from workbench.routing.router import Router
-from workbench.store import Change, NotFoundError, Store
+from workbench.store import Change, NotFoundError, Store, interaction_from_row
 from workbench.store import schema as t
-from workbench.store.store import _interaction
 from workbench.workspace import _mail
 from workbench.workspace._observable import Observable
 
@@ -284,7 +283,7 @@ class Workspace(Observable):
         query = select(i).where(or_(mine, party)).order_by(i.c.arrived_at, i.c.id)
         with self._lock:
             with self.store.transaction() as conn:
-                found = [_interaction(r) for r in conn.execute(query)]
+                found = [interaction_from_row(r) for r in conn.execute(query)]
                 me = conn.execute(select(t.agents).where(t.agents.c.name == self.agent)).first()
             found = [it for it in found if it.agent == self.agent or self.agent in it.parties]
             self._set("offers", tuple(it for it in found if it.state is State.OFFERED))
