@@ -16,7 +16,7 @@ import functools
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass, field
 from queue import Queue
 from typing import Any
@@ -620,7 +620,7 @@ class Ingest:
 
 def _read_ahead(
     fetch: Callable[[str | None], Page[Post]], until: str | None, depth: int
-) -> Iterator[Page[Post]]:
+) -> Generator[Page[Post], None, None]:
     """The pages of a timeline walk (newest first, from ``until``), fetched by a thread up to
     ``depth`` pages ahead of the caller, so that X (a network away) serves the next pages while
     the caller stores the last ones. A failed fetch is raised where its page would have been;
