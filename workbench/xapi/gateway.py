@@ -113,6 +113,25 @@ class RewriteAdapter(HTTPAdapter):
         return super().send(request, **kwargs)
 
 
+def _parse_items(
+    call: str,
+    raws: Sequence[Any],
+    parse: Callable[[Any, Mapping[str, Any]], R],
+    users: Mapping[str, Any],
+) -> tuple[list[R], list[Malformed]]:
+    """Parse a page's items; the ones that do not parse are kept aside with the reason."""
+    items: list[R] = []
+    malformed: list[Malformed] = []
+    for raw in raws:
+        try:
+            items.append(parse(raw, users))
+        except (ItemError, ValueError, TypeError) as exc:
+            item_id = raw.get("id") if isinstance(raw, dict) else None
+            kept = raw if isinstance(raw, dict) else {"raw": raw}
+            malformed.append(Malformed(item_id, f"{call}: {exc}", kept))
+    return items, malformed
+
+
 def _more_timelines(settings: Any) -> dict[str, Credentials]:
     """Other brand accounts and their credentials, from ``WORKBENCH_TIMELINES_FILE``.
 
@@ -460,18 +479,7 @@ class Gateway:
 
     def _posts(self, call: str, answer: Mapping[str, Any]) -> Page[Post]:
         users = models.users_by_id(answer.get("includes"))
-        items: list[Post] = []
-        malformed: list[Malformed] = []
-        for raw in answer.get("data") or []:
-            try:
-                items.append(models.post(raw, users))
-            except (ItemError, ValueError, TypeError) as exc:
-                item_id = raw.get("id") if isinstance(raw, dict) else None
-                malformed.append(
-                    Malformed(
-                        item_id, f"{call}: {exc}", raw if isinstance(raw, dict) else {"raw": raw}
-                    )
-                )
+        items, malformed = _parse_items(call, answer.get("data") or [], models.post, users)
         meta = answer.get("meta") or {}
         return Page(
             tuple(items),
@@ -662,20 +670,13 @@ class Gateway:
             ),
         )
         users = models.users_by_id(answer.get("includes"))
-        items: list[DirectMessage] = []
-        malformed: list[Malformed] = []
-        for raw in answer.get("data") or []:
-            if isinstance(raw, dict) and raw.get("event_type", "MessageCreate") != "MessageCreate":
-                continue
-            try:
-                items.append(models.direct_message(raw, users))
-            except (ItemError, ValueError, TypeError) as exc:
-                item_id = raw.get("id") if isinstance(raw, dict) else None
-                malformed.append(
-                    Malformed(
-                        item_id, f"{call}: {exc}", raw if isinstance(raw, dict) else {"raw": raw}
-                    )
-                )
+        events = [
+            raw
+            for raw in answer.get("data") or []
+            if not isinstance(raw, dict)
+            or raw.get("event_type", "MessageCreate") == "MessageCreate"
+        ]
+        items, malformed = _parse_items(call, events, models.direct_message, users)
         meta = answer.get("meta") or {}
         return Page(
             tuple(items),
