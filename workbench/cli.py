@@ -30,12 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (module, summary) in COMMANDS.items():
         command = sub.add_parser(name, help=summary, description=summary)
         command.set_defaults(_module=module)
-        try:
-            importlib.import_module(module).add_arguments(command)
-        except ModuleNotFoundError as exc:
-            if exc.name is None or not module.startswith(exc.name):
-                raise
-            command.set_defaults(_missing=True)
+        importlib.import_module(module).add_arguments(command)
     return parser
 
 
@@ -44,11 +39,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(importlib.import_module(args._module).run(args) or 0)
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and args._module.startswith(exc.name):
-            print(f"workbench {args.command}: not available in this build", file=sys.stderr)
-            return 2
-        raise
     except WorkbenchError as exc:
         print(f"workbench {args.command}: {exc}", file=sys.stderr)
         return 1

@@ -92,7 +92,7 @@ def _ensure_contact(conn: Connection, contact: Contact) -> None:
 
 
 def _check_tweet_text(it: Interaction, action: str, text: str) -> None:
-    from workbench.workspace._text import MAX_WEIGHTED_LENGTH, is_valid_tweet, weighted_length
+    from workbench.text import MAX_WEIGHTED_LENGTH, is_valid_tweet, weighted_length
 
     if not isinstance(text, str) or not text.strip():
         raise _refuse(it, action, "text: must not be empty")
@@ -356,7 +356,7 @@ class Workspace(Observable):
     def reply(self, interaction_id: str, text: str, tweet_id: str | None = None) -> Interaction:
         """Reply in public to the customer's tweet (the latest, or ``tweet_id``); the contact's
         @mention is put in front."""
-        from workbench.workspace._text import reply_text
+        from workbench.text import reply_text
 
         def use(it: Interaction, conn: Connection) -> Change:
             event = it.act(self.agent, "reply")
