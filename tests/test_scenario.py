@@ -16,6 +16,7 @@ sets another count.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import multiprocessing
 import os
 import queue
@@ -56,6 +57,9 @@ class Desk:
     def __init__(self, name: str, db_url: str, x_api_url: str, mail_dir: str) -> None:
         from workbench.workspace import Workspace
 
+        # X refuses a second identical reply to one tweet: an agent who gets an interaction back
+        # after a transfer says something new.
+        self.replies = itertools.count(1)
         settings = Settings.from_env(
             {},
             WORKBENCH_DB_URL=db_url,
@@ -118,7 +122,9 @@ class Desk:
         ok = True
         if action == "reply":
             ok = self.attempt(
-                iid, "reply", lambda: ws.reply(iid, f"On it ({self.name}, {iid[-8:]})")
+                iid,
+                "reply",
+                lambda: ws.reply(iid, f"On it ({self.name}, {iid[-8:]}, {next(self.replies)})"),
             )
         elif action == "reply_sr":
             text = ws.insert_standard_response(iid, "greeting")
