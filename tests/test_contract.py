@@ -11,13 +11,17 @@ What had to be relaxed, and why:
 - security is not checked by openapi-core: it cannot evaluate the ``UserToken`` (``http``
   scheme ``OAuth``) and ``OAuth2UserToken`` schemes; the sandbox's own tests check 401s;
 - requests that break a rule on purpose (empty text) are checked on their answer only;
-- the sandbox's control API (``/sandbox/...``) and its 404 for unknown routes are not X's.
+- the sandbox's control API (``/sandbox/...``) and its 404 for unknown routes are not X's;
+- the filtered stream's answer is newline-delimited JSON: each line is validated as if it were
+  the whole answer (the description gives the schema of one line).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import threading
+import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -57,8 +61,16 @@ ENDPOINTS = {
     ("GET", "/2/dm_events"),
     ("GET", "/2/dm_conversations/with/{participant_id}/dm_events"),
 }
+STREAM_ENDPOINTS = {
+    ("GET", "/2/tweets/search/stream"),
+    ("GET", "/2/tweets/search/stream/rules"),
+    ("POST", "/2/tweets/search/stream/rules"),
+}
 _TEMPLATES = sorted(
-    ((m, p, re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", p) + "$")) for m, p in ENDPOINTS),
+    (
+        (m, p, re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", p) + "$"))
+        for m, p in ENDPOINTS | STREAM_ENDPOINTS
+    ),
     key=lambda e: ("{" in e[1], e[1]),  # literal paths win over templated ones
 )
 
@@ -86,6 +98,7 @@ class Recorder:
     def __init__(self) -> None:
         self.exchanges: list[requests.Response] = []
         self.bad_requests: set[int] = set()
+        self.stream_lines: list[bytes] = []
 
     def __call__(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         self.exchanges.append(response)
@@ -120,15 +133,30 @@ class Recorder:
                             raise request_result.errors[0]
                     except Exception as exc:
                         problems.append(f"request {sent.method} {sent.url}: {_why(exc)}")
-                try:
-                    openapi.validate_response(request, RequestsOpenAPIResponse(response))
-                except Exception as exc:
-                    problems.append(
-                        f"answer {response.status_code} to {sent.method} {url.path}: {_why(exc)}"
-                        f"\n  body: {response.text[:300]}"
-                    )
+                streamed = where == ("GET", "/2/tweets/search/stream") and response.ok
+                for answer in _lines(response, self.stream_lines) if streamed else [response]:
+                    try:
+                        openapi.validate_response(request, RequestsOpenAPIResponse(answer))
+                    except Exception as exc:
+                        problems.append(
+                            f"answer {answer.status_code} to {sent.method} {url.path}: "
+                            f"{_why(exc)}\n  body: {answer.text[:300]}"
+                        )
         assert not problems, "\n".join(problems)
         return covered
+
+
+def _lines(response: requests.Response, lines: list[bytes]) -> list[requests.Response]:
+    """Each line of a stream as an answer of its own."""
+    out = []
+    for line in lines:
+        one = requests.Response()
+        one.status_code = response.status_code
+        one.headers.update(response.headers)
+        one._content = line
+        one.request = response.request
+        out.append(one)
+    return out
 
 
 def _why(exc: Exception) -> str:
@@ -312,3 +340,70 @@ def test_the_check_is_not_vacuous(openapi, recorded_gateway: Gateway, recorder: 
     recorded_gateway.mentions()
     with pytest.raises(AssertionError, match=r"answer 200 to GET /2/users/\d+/mentions"):
         recorder.validate(openapi)
+
+
+def test_the_filtered_stream_and_its_rules_follow_the_description(
+    openapi, sandbox, recorder: Recorder, control
+):
+    """tweepy's StreamingClient: rules added (one a duplicate, one invalid, one a dry run),
+    listed, streamed, deleted; every answer and every streamed line validated."""
+    from workbench.xapi.gateway import SANDBOX_BEARER
+
+    lines: list[bytes] = recorder.stream_lines
+    got_two = threading.Event()
+
+    class Client(tweepy.StreamingClient):
+        def on_data(self, raw_data: bytes) -> None:
+            lines.append(raw_data)
+            if len(lines) == 2:
+                got_two.set()
+
+    client = Client(SANDBOX_BEARER, return_type=dict)
+    client.session.trust_env = False
+    client.session.mount("https://api.twitter.com", RewriteAdapter(sandbox, timeout=10))
+    client.session.hooks["response"].append(recorder)
+    added = client.add_rules(
+        [
+            tweepy.StreamRule("@AcmeSupport -is:retweet", tag="support"),
+            tweepy.StreamRule("refund from:dana"),
+        ]
+    )
+    assert added["meta"]["summary"] == {"created": 2, "not_created": 0, "valid": 2, "invalid": 0}
+    again = client.add_rules(
+        [tweepy.StreamRule("@AcmeSupport -is:retweet"), tweepy.StreamRule("(a OR b")]
+    )
+    assert [e["title"] for e in again["errors"]] == ["DuplicateRule", "Invalid Rule"]
+    client.add_rules(tweepy.StreamRule("dry"), dry_run=True)
+    rules = client.get_rules()["data"]
+    assert [r["value"] for r in rules] == ["@AcmeSupport -is:retweet", "refund from:dana"]
+    assert client.get_rules(ids=[rules[0]["id"]])["data"][0]["tag"] == "support"
+    control.user("dana", follows_brand=True)
+    thread = client.filter(
+        expansions=["author_id"],
+        tweet_fields=["created_at", "entities", "conversation_id"],
+        user_fields=["public_metrics"],
+        threaded=True,
+    )
+    deadline = time.monotonic() + 10
+    while not client.running and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)
+    control.tweet("dana", "@AcmeSupport where is my refund? https://acmeshop.co/o/1")
+    control.tweet("dana", "lovely weather")  # matches no rule
+    control.tweet("dana", "still no refund")
+    assert got_two.wait(10), f"streamed: {lines}"
+    client.disconnect()
+    control.tweet("dana", "@AcmeSupport wake the stream so that it sees the disconnect")
+    thread.join(15)
+    first, second = (json.loads(line) for line in lines[:2])
+    assert first["matching_rules"] == [
+        {"id": rules[0]["id"], "tag": "support"},
+        {"id": rules[1]["id"]},
+    ]
+    assert first["includes"]["users"][0]["username"] == "dana"
+    assert second["data"]["text"] == "still no refund"
+    assert second["matching_rules"] == [{"id": rules[1]["id"]}]
+    deleted = client.delete_rules([r["id"] for r in rules])
+    assert deleted["meta"]["summary"] == {"deleted": 2, "not_deleted": 0}
+    covered = recorder.validate(openapi)
+    assert covered == STREAM_ENDPOINTS, f"not exercised: {sorted(STREAM_ENDPOINTS - covered)}"

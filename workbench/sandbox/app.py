@@ -12,11 +12,12 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from workbench.sandbox import _render as render
 from workbench.sandbox.limits import Fault, Faults, RateLimits
+from workbench.sandbox.stream import KEEP_ALIVE, StreamHub, rules_meta
 from workbench.sandbox.world import Problem, User, World, invalid
 
 PROBLEM_JSON = "application/problem+json"
@@ -78,7 +79,14 @@ def authenticate(request: Request, world: World) -> Auth:
     raise Problem(401, "Unauthorized", "Unauthorized")
 
 
-Handler = Callable[[Request, "Sandbox", Auth], Awaitable[tuple[int, Any]]]
+Handler = Callable[[Request, "Sandbox", Auth], Awaitable[tuple[int, Any] | Response]]
+_APP_ONLY = Problem(
+    403,
+    "Unsupported Authentication",
+    "Authenticating with OAuth 1.0a User Context is forbidden for this endpoint.  Supported "
+    "authentication types are [OAuth 2.0 Application-Only].",
+    "https://api.twitter.com/2/problems/unsupported-authentication",
+)
 
 
 class Sandbox:
@@ -96,6 +104,8 @@ class Sandbox:
         self.faults = faults or Faults(seed or 0)
         self.requests = 0
         self.player: Any = None
+        self.streams = StreamHub(world)
+        self.keep_alive = KEEP_ALIVE
         if seed is not None:
             self.seed(seed)
 
@@ -137,9 +147,11 @@ def _corrupt(body: Any) -> Any:
 
 
 def api(
-    key: str, *, user_context: bool = False
+    key: str, *, user_context: bool = False, app_only: bool = False
 ) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
-    """Wrap an X API handler: auth, rate limit, faults, problem+json, x-rate-limit headers."""
+    """Wrap an X API handler: auth, rate limit, faults, problem+json, x-rate-limit headers.
+
+    A handler answers ``(status, body)``, or a ``Response`` of its own (a stream)."""
 
     def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
@@ -181,10 +193,16 @@ def api(
                     ),
                     headers,
                 )
+            if app_only and auth.user_context:
+                return _problem(_APP_ONLY, headers)
             try:
-                status, body = await handler(request, sb, auth)
+                answer = await handler(request, sb, auth)
             except Problem as exc:
                 return _problem(exc, headers)
+            if isinstance(answer, Response):
+                answer.headers.update(headers)
+                return answer
+            status, body = answer
             if fault is not None:
                 if fault.status and fault.after:
                     return _problem(status_problem(fault.status), _fault_headers(fault, headers))
@@ -548,6 +566,77 @@ async def dm_events_with(request: Request, sb: Sandbox, auth: Auth) -> tuple[int
     return 200, render.dm_answer(sb.world, page.items, q, auth.account, page.next_token)
 
 
+# --- the filtered stream ------------------------------------------------------------------------
+
+
+@api("GET /2/tweets/search/stream/rules", app_only=True)
+async def stream_rules(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
+    ids = _many(request, "ids", r"^[0-9]{1,19}$") if request.query_params.get("ids") else []
+    found = sb.streams.rules(ids)
+    answer: dict[str, Any] = {"meta": rules_meta(result_count=len(found))}
+    if found:
+        answer["data"] = [r.as_dict() for r in found]
+    return 200, answer
+
+
+def _flag(request: Request, name: str) -> bool:
+    value = request.query_params.get(name, "false").lower()
+    if value not in {"true", "false"}:
+        raise invalid(name, value, f"{name}: true or false")
+    return value == "true"
+
+
+@api("POST /2/tweets/search/stream/rules", app_only=True)
+async def change_stream_rules(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
+    dry_run = _flag(request, "dry_run")
+    if _flag(request, "delete_all"):
+        return 200, {"meta": rules_meta(summary=sb.streams.delete_all())}
+    body = await _body(request)
+    if ("add" in body) == ("delete" in body):
+        raise invalid("body", sorted(body), "the body holds either `add` or `delete`")
+    answer: dict[str, Any]
+    if "add" in body:
+        wanted = body["add"]
+        if not isinstance(wanted, list) or not wanted:
+            raise invalid("add", wanted, "add: a non-empty list of {value, tag} rules")
+        created, errors, summary = sb.streams.add(wanted, dry_run)
+        answer = {"meta": rules_meta(summary=summary)}
+        if created:
+            answer["data"] = [r.as_dict() for r in created]
+    else:
+        doomed = body["delete"]
+        ids = doomed.get("ids") or [] if isinstance(doomed, dict) else None
+        values = doomed.get("values") or [] if isinstance(doomed, dict) else None
+        if not isinstance(ids, list) or not isinstance(values, list) or not (ids or values):
+            raise invalid("delete", doomed, "delete: {ids: [...]} or {values: [...]}")
+        errors, summary = sb.streams.delete(
+            [str(i) for i in ids], [str(v) for v in values], dry_run
+        )
+        answer = {"meta": rules_meta(summary=summary)}
+    if errors:
+        answer["errors"] = errors
+    return 200, answer
+
+
+@api("GET /2/tweets/search/stream", app_only=True)
+async def filtered_stream(request: Request, sb: Sandbox, auth: Auth) -> Response:
+    q = request.query_params
+    backfill = _int(q, "backfill_minutes", 0, 5, 0)
+    render.parse_list(q, "tweet.fields", render.TWEET_FIELDS)  # refuse bad fields before streaming
+    render.parse_list(q, "user.fields", render.USER_FIELDS)
+    render.parse_list(q, "expansions", render.TWEET_EXPANSIONS)
+    connection = sb.streams.connect(backfill)
+
+    def line(post: Any, matches: list[dict[str, str]]) -> bytes:
+        answer = render.tweets_answer(sb.world, [post], q, None, single=True)
+        answer["matching_rules"] = matches
+        return _dumps(answer)
+
+    return StreamingResponse(
+        sb.streams.lines(connection, line, sb.keep_alive), media_type="application/json"
+    )
+
+
 async def not_found_route(request: Request) -> Response:
     return _problem(
         Problem(404, "Not Found Error", f"No route for {request.method} {request.url.path}."),
@@ -572,6 +661,9 @@ ROUTES = [
     Route("/2/users/{source_user_id}/following/{target_user_id}", unfollow, methods=["DELETE"]),
     Route("/2/users/{id}", user_by_id, methods=["GET"]),
     Route("/2/tweets/search/recent", search_recent, methods=["GET"]),
+    Route("/2/tweets/search/stream", filtered_stream, methods=["GET"]),
+    Route("/2/tweets/search/stream/rules", stream_rules, methods=["GET"]),
+    Route("/2/tweets/search/stream/rules", change_stream_rules, methods=["POST"]),
     Route("/2/tweets", create_tweet, methods=["POST"]),
     Route("/2/tweets/{id}", tweet_by_id, methods=["GET"]),
     Route("/2/tweets/{id}", delete_tweet, methods=["DELETE"]),

@@ -21,6 +21,10 @@ X_LIMITS: dict[str, int] = {
     "GET /2/users/:id/mentions": 180,
     "GET /2/users/:id/followers": 15,
     "GET /2/tweets/search/recent": 300,
+    # the filtered stream (per app; Pro access)
+    "GET /2/tweets/search/stream": 50,
+    "GET /2/tweets/search/stream/rules": 450,
+    "POST /2/tweets/search/stream/rules": 100,
     "GET /2/tweets/:id": 900,
     "POST /2/tweets": 100,
     "DELETE /2/tweets/:id": 50,

@@ -52,6 +52,7 @@ class RunningSandbox:
     def stop(self, timeout: float = 10.0) -> None:
         if self.traffic is not None:
             self.traffic.stop()
+        self.sandbox.streams.close_all()
         self.server.should_exit = True
         self.thread.join(timeout)
 
@@ -114,6 +115,7 @@ def start(
         access_log=False,
         lifespan="off",
         timeout_keep_alive=30,
+        timeout_graceful_shutdown=3,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(

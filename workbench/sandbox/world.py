@@ -204,6 +204,7 @@ class World:
 
     def __init__(self, brands: Iterable[str] = ("AcmeSupport", "AcmeDeals")) -> None:
         self._lock = threading.RLock()
+        self._listeners: list[Callable[[Post], None]] = []
         self._brand_names = tuple(brands)
         if not self._brand_names:
             raise ValueError("World: at least one brand account is needed")
@@ -516,6 +517,12 @@ class World:
             out.append(entity)
         return out
 
+    def add_listener(self, listener: Callable[[Post], None]) -> None:
+        """Call ``listener(post)`` for each new post, as it is stored (holding the world's lock:
+        it must return at once)."""
+        with self._lock:
+            self._listeners.append(listener)
+
     def _store(self, post: Post) -> None:
         self.tweets[post.id] = post
         _append_sorted(self._all_tweets, post.id)
@@ -527,6 +534,8 @@ class World:
             if uid and uid not in seen:
                 seen.add(uid)
                 _append_sorted(self._mentions.setdefault(uid, []), post.id)
+        for listener in self._listeners:
+            listener(post)
 
     def retweet(
         self,
