@@ -21,7 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     mode.add_argument(
         "--follow",
         action="store_true",
-        help="poll every --interval seconds and send the outbox alongside, until stopped",
+        help="store mentions as X's filtered stream delivers them, poll every --interval seconds "
+        "(DMs, and what the stream missed), send the outbox alongside, until stopped",
     )
     mode.add_argument(
         "--outbox",
@@ -32,6 +33,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--no-outbox",
         action="store_true",
         help="with --once or --follow: do not send the outbox (another process does)",
+    )
+    parser.add_argument(
+        "--no-stream",
+        action="store_true",
+        help="with --follow: poll only (X's filtered stream needs X_BEARER_TOKEN and an access "
+        "level that includes it; without them ingest falls back to polling by itself)",
     )
     parser.add_argument(
         "--interval", type=float, default=10.0, help="seconds between polls with --follow (10)"
@@ -112,6 +119,7 @@ def run(args: argparse.Namespace) -> int:
         ingest.run_forever(
             stop,
             interval=args.interval,
+            stream=not args.no_stream,
             on_report=lambda r: say(_summary(r)) if r.interactions or r.quarantined else None,
         )
         if sender is not None:

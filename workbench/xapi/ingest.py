@@ -17,9 +17,9 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from queue import Queue
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, String, cast, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -37,10 +37,23 @@ from workbench.domain import (
 from workbench.store import Store
 from workbench.store import schema as t
 from workbench.store.store import new_ids
-from workbench.xapi.errors import RateLimited, Unavailable, XApiError
+from workbench.xapi.errors import (
+    AuthError,
+    BadRequest,
+    Forbidden,
+    RateLimited,
+    Unavailable,
+    XApiError,
+)
 from workbench.xapi.models import DirectMessage, Malformed, Page, Post
 
+if TYPE_CHECKING:
+    from workbench.xapi.stream import MentionStream
+
 log = logging.getLogger(__name__)
+
+# With the filtered stream connected, the mentions timeline is still polled this often (s).
+MENTIONS_BACKSTOP = 60.0
 
 MENTIONS_QUEUE = "mentions"
 DMS_QUEUE = "dms"
@@ -135,6 +148,9 @@ class Ingest:
         self._sleep = sleep or (lambda seconds: self._stop.wait(seconds))
         self.max_rate_limit_wait = max_rate_limit_wait
         self._brands: dict[str, str] | None = None
+        self._storing = threading.RLock()  # the stream's thread and the poll store in turn
+        self.stream: MentionStream | None = None
+        self.streamed = IngestReport()
 
     def __repr__(self) -> str:
         return f"Ingest({self.store!r}, timelines={self.gateway.timelines})"
@@ -156,13 +172,17 @@ class Ingest:
     def stop(self) -> None:
         self._stop.set()
 
-    def run_once(self, timelines: Sequence[str] | None = None) -> IngestReport:
-        """One pass over every timeline: mentions then DM events, until caught up."""
+    def run_once(
+        self, timelines: Sequence[str] | None = None, *, mentions: bool = True
+    ) -> IngestReport:
+        """One pass over every timeline: mentions (unless ``mentions`` is false) then DM events,
+        until caught up."""
         report = IngestReport()
         if isinstance(timelines, str):
             timelines = [timelines]
         for timeline in timelines or self.gateway.timelines:
-            report.add(self._with_rate_limits(functools.partial(self.mentions, timeline)))
+            if mentions:
+                report.add(self._with_rate_limits(functools.partial(self.mentions, timeline)))
             report.add(self._with_rate_limits(functools.partial(self.direct_messages, timeline)))
         return report
 
@@ -171,15 +191,35 @@ class Ingest:
         stop: threading.Event | None = None,
         *,
         interval: float = 10.0,
+        stream: bool = True,
         on_report: Callable[[IngestReport], None] | None = None,
     ) -> None:
-        """Poll every ``interval`` seconds until ``stop`` is set; failures are logged, retried."""
+        """Poll every ``interval`` seconds until ``stop`` is set; failures are logged, retried.
+
+        With ``stream`` (the default) mentions are also stored the moment X streams them
+        (``follow_stream`` in a thread); the polls then catch what the stream missed, and DMs.
+        """
         if stop is not None:
             self._stop = stop
+        streaming = None
+        if stream:
+            streaming = threading.Thread(
+                target=self.follow_stream, args=(self._stop,), name="ingest-stream", daemon=True
+            )
+            streaming.start()
         failures = 0
+        mentions_polled = -float("inf")
         while not self._stop.is_set():
+            # While the stream is connected, mentions are polled only now and then, to catch
+            # what it missed; X's mentions limit (about one call in 5 s) is then left to DMs.
+            streaming_now = self.stream is not None and self.stream.connected.is_set()
+            poll_mentions = (
+                not streaming_now or time.monotonic() - mentions_polled >= MENTIONS_BACKSTOP
+            )
             try:
-                report = self.run_once()
+                report = self.run_once(mentions=poll_mentions)
+                if poll_mentions:
+                    mentions_polled = time.monotonic()
                 failures = 0
                 if on_report is not None:
                     on_report(report)
@@ -193,6 +233,65 @@ class Ingest:
                 wait = min(interval * 2**failures, 300.0)
                 log.warning("ingest: %s: %s; trying again in %.0f s", type(exc).__name__, exc, wait)
             self._stop.wait(wait)
+        if streaming is not None:
+            streaming.join(timeout=5)
+
+    # --- the filtered stream -------------------------------------------------------------------
+
+    def follow_stream(self, stop: threading.Event | None = None) -> None:
+        """Store mentions as X's filtered stream delivers them, until ``stop`` is set.
+
+        Reconnects after failures (with back-off); returns at once, logging why, when X refuses
+        the stream for good (no Bearer token, or an access level without it): polling goes on.
+        """
+        from workbench.xapi.stream import MentionStream
+
+        stop = stop or self._stop
+        failures = 0
+        while not stop.is_set():
+            self.stream = MentionStream(
+                self.gateway, self._streamed, on_malformed=self._streamed_malformed
+            )
+            try:
+                self.stream.run(stop)
+                failures = 0
+            except (AuthError, Forbidden, BadRequest) as exc:
+                log.warning("ingest: no filtered stream (%s); polling every timeline instead", exc)
+                return
+            except (Unavailable, XApiError) as exc:
+                failures += 1
+                log.warning("ingest: stream: %s; connecting again", exc)
+            except Exception as exc:  # the store went away for a moment, say
+                failures += 1
+                log.warning("ingest: stream: %s: %s", type(exc).__name__, exc)
+            stop.wait(min(0.5 * 2**failures, 60.0) if failures else 0.1)
+
+    def _streamed(self, timeline: str, post: Post) -> None:
+        """Store one streamed mention. The stream is app-only, so who its author is to the brand
+        (follows it, can receive its DMs) is looked up as the brand first; when that fails the
+        post is left to the next poll, which sees it whole."""
+        report = IngestReport()
+        brands = self.brands()
+        own: list[Post] = []
+        if post.author_id in brands:
+            own = [post]
+            items: list[_Item | Malformed] = []
+        else:
+            try:
+                found = self.gateway.users(ids=[post.author_id], timeline=timeline)
+            except XApiError as exc:
+                log.info("ingest: stream: %s; post %s waits for the next poll", exc, post.id)
+                return
+            if not found:
+                return
+            items = self._mention_items(timeline, [replace(post, author=found[0])], report)
+        self._store_page(items, [], [], report, own, [], timeline)
+        self.streamed.add(report)
+
+    def _streamed_malformed(self, malformed: Malformed) -> None:
+        report = IngestReport()
+        self._store_page([malformed], [], [], report, [], [], self.gateway.default_timeline)
+        self.streamed.add(report)
 
     def _with_rate_limits(self, step: Callable[[], IngestReport]) -> IngestReport:
         """Run ``step``; on a 429 sleep until the window resets and go on where it stopped."""
@@ -442,6 +541,25 @@ class Ingest:
         if not (good or bad or cursors or brand_posts or brand_dms):
             return
         labels = [self._classify(i.subject_text) for i in good]
+        with self._storing:
+            added, dupes, joined = self._write_page(
+                good, labels, bad, cursors, brand_posts, brand_dms, timeline
+            )
+        report.interactions += added
+        report.duplicates += dupes
+        report.joined_transcripts += joined
+        report.quarantined += len(bad)
+
+    def _write_page(
+        self,
+        good: list[_Item],
+        labels: list[tuple[Sentiment, Actionability]],
+        bad: list[Malformed],
+        cursors: list[tuple[str, str]],
+        brand_posts: list[Post],
+        brand_dms: list[DirectMessage],
+        timeline: str,
+    ) -> tuple[int, int, int]:
         for attempt in range(3):
             try:
                 with self.store.transaction() as conn:
@@ -464,15 +582,12 @@ class Ingest:
                         )
                     for cursor, value in cursors:
                         self.store.set_cursor(cursor, value, conn)
-                break
+                return added, dupes, joined
             except IntegrityError:
                 # Another ingest stored some of these first: read again, store the rest.
                 if attempt == 2:
                     raise
-        report.interactions += added
-        report.duplicates += dupes
-        report.joined_transcripts += joined
-        report.quarantined += len(bad)
+        raise AssertionError("unreachable")
 
     def _classify(self, text: str) -> tuple[Sentiment, Actionability]:
         if self.classify is None:

@@ -522,15 +522,20 @@ class Outbox:
         idle: float = 0.5,
         on_report: Callable[[RunReport], None] | None = None,
     ) -> None:
-        """Send until ``stop`` is set; sleep ``idle`` seconds (at most) when nothing is due."""
-        while not stop.is_set():
-            try:
-                report = self.run_once()
-            except Exception as exc:  # the store went away for a moment: say so, go on
-                log.warning("outbox: %s", exc)
-                stop.wait(min(5.0, idle * 4))
-                continue
-            if on_report is not None and report:
-                on_report(report)
-            if not report.claimed:
-                stop.wait(idle)
+        """Send until ``stop`` is set. When nothing is due, wait ``idle`` seconds at most: an
+        action queued meanwhile (it appends an event) wakes the loop at once."""
+        feed = self.store.changes()
+        try:
+            while not stop.is_set():
+                try:
+                    report = self.run_once()
+                except Exception as exc:  # the store went away for a moment: say so, go on
+                    log.warning("outbox: %s", exc)
+                    stop.wait(min(5.0, idle * 4))
+                    continue
+                if on_report is not None and report:
+                    on_report(report)
+                if not report.claimed:
+                    feed.wait(idle, stop)
+        finally:
+            feed.close()
