@@ -32,8 +32,17 @@ def test_domain_imports_nothing_third_party():
 
 def test_use_cases_do_not_import_widgets():
     offenders = []
-    for package in ("domain", "store", "xapi", "sandbox", "classify", "routing", "workspace",
-                    "analytics", "reports"):
+    for package in (
+        "domain",
+        "store",
+        "xapi",
+        "sandbox",
+        "classify",
+        "routing",
+        "workspace",
+        "analytics",
+        "reports",
+    ):
         for path in sorted((ROOT / "workbench" / package).rglob("*.py")):
             for name in imports(path):
                 if name.split(".")[0] in {"ipywidgets", "anywidget"} or name.startswith(

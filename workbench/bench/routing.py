@@ -1,8 +1,9 @@
 """Routing: offer latency from a sandbox tweet to a ready workspace, and router throughput.
 
-- offer latency: a customer tweets at the sandbox; ingest, the router and the agent's live loop
-  run at their default intervals; the time until the offer reaches the workspace's observer
-  (median). Baseline: the bare tweepy round trip fetching that mention.
+- offer latency: a customer tweets at the sandbox; ingest (filtered stream plus polls), the
+  router and the agent's live loop run with their defaults; the time until the offer reaches
+  the workspace's observer (median). Baseline: a bare tweepy ``StreamingClient`` receiving the
+  same tweet. A second row runs ingest and poll back to back, against a bare tweepy fetch.
 - router throughput: 50 simulated agents take 10,000 interactions from queued to done (routing
   passes offer, each agent accepts and finishes in its own transactions). Baseline: bare
   SQLAlchemy updates of the same rows in the same transactions, without checks or events.
@@ -183,8 +184,8 @@ CUSTOMER = "bench_customer"
 
 
 @contextmanager
-def _desk(interval_driven: bool) -> Iterator[tuple[object, object, object, object]]:
-    """A sandbox, a SQLite store, ingest, and one ready workspace; yields
+def _desk(interval_driven: bool, url: str) -> Iterator[tuple[object, object, object, object]]:
+    """A sandbox, the store at ``url``, ingest, and one ready workspace; yields
     (sandbox, ingest, workspace, tweepy client of the brand)."""
     import requests
 
@@ -198,35 +199,32 @@ def _desk(interval_driven: bool) -> Iterator[tuple[object, object, object, objec
     sandbox = start()
     stop = threading.Event()
     threads: list[threading.Thread] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        store = Store(f"sqlite:///{Path(tmp) / 'latency.db'}")
-        store.load_reference_data()
-        settings = Settings.from_env(
-            {}, WORKBENCH_DB_URL=store.url, WORKBENCH_X_API_URL=sandbox.url
-        )
-        requests.post(
-            f"{sandbox.url}/sandbox/users",
-            json={"username": CUSTOMER, "name": "Bench Customer", "followers_count": 10},
-            timeout=10,
-        ).raise_for_status()
-        gateway = Gateway.from_settings(settings)
-        ingest = Ingest(store, gateway, classify=False)
-        ingest.run_once()  # catch up: start from now
-        ws = Workspace("bench_agent", store=store, settings=settings, send=False)
-        ws.ready()
-        try:
-            if interval_driven:
-                threads.append(threading.Thread(target=ingest.run_forever, args=(stop,)))
-                threads[-1].start()
-                ws.start()
-            yield sandbox, ingest, ws, gateway.client()
-        finally:
-            stop.set()
-            ws.close()
-            for thread in threads:
-                thread.join(timeout=60)
-            store.close()
-            sandbox.stop()
+    store = Store(url)
+    store.load_reference_data()
+    settings = Settings.from_env({}, WORKBENCH_DB_URL=store.url, WORKBENCH_X_API_URL=sandbox.url)
+    requests.post(
+        f"{sandbox.url}/sandbox/users",
+        json={"username": CUSTOMER, "name": "Bench Customer", "followers_count": 10},
+        timeout=10,
+    ).raise_for_status()
+    gateway = Gateway.from_settings(settings)
+    ingest = Ingest(store, gateway, classify=False)
+    ingest.run_once()  # catch up: start from now
+    ws = Workspace("bench_agent", store=store, settings=settings, send=False)
+    ws.ready()
+    try:
+        if interval_driven:
+            threads.append(threading.Thread(target=ingest.run_forever, args=(stop,)))
+            threads[-1].start()
+            ws.start()
+        yield sandbox, ingest, ws, gateway.client()
+    finally:
+        stop.set()
+        ws.close()
+        for thread in threads:
+            thread.join(timeout=60)
+        store.close()
+        sandbox.stop()
 
 
 def _tweet(url: str, n: int) -> str:
@@ -256,11 +254,42 @@ def _bare_fetch(client: object, brand_id: str, since: str | None) -> float:
     return time.perf_counter() - t0
 
 
-def _latency(interval_driven: bool, scale: float) -> tuple[float, float, int]:
+class _BareStream:
+    """tweepy's StreamingClient alone, noting when each tweet arrives (the baseline)."""
+
+    def __init__(self, url: str) -> None:
+        import tweepy
+
+        from workbench.xapi.gateway import SANDBOX_BEARER, X_ORIGIN, RewriteAdapter
+
+        self.seen: dict[str, float] = {}
+        self.connected = threading.Event()
+        outer = self
+
+        class Client(tweepy.StreamingClient):
+            def on_connect(self) -> None:
+                outer.connected.set()
+
+            def on_tweet(self, tweet: Any) -> None:
+                outer.seen.setdefault(str(tweet.id), time.perf_counter())
+
+        self.client = Client(SANDBOX_BEARER)
+        self.client.session.trust_env = False
+        adapter = RewriteAdapter(url, 30)
+        self.client.session.mount(X_ORIGIN, adapter)
+        self.thread = self.client.filter(threaded=True)
+        if not self.connected.wait(15):
+            raise RuntimeError("bench: the bare stream did not connect")
+
+    def close(self) -> None:
+        self.client.disconnect()
+
+
+def _latency(interval_driven: bool, scale: float, url: str) -> tuple[float, float, int]:
     n = max(1, round(LATENCY_TWEETS * scale))
     ours: list[float] = []
     bare: list[float] = []
-    with _desk(interval_driven) as (sandbox, ingest, ws, client):
+    with _desk(interval_driven, url) as (sandbox, ingest, ws, client):
         brand_id = ingest.gateway.user_id()  # type: ignore[attr-defined]
         arrived = threading.Event()
         seen: dict[str, float] = {}
@@ -272,47 +301,79 @@ def _latency(interval_driven: bool, scale: float) -> tuple[float, float, int]:
 
         ws.observe(on_offers, "offers")  # type: ignore[attr-defined]
         previous: str | None = None
+        bare_stream = None
+        if interval_driven:
+            deadline = time.monotonic() + 30
+            while ingest.stream is None or not ingest.stream.connected.is_set():  # type: ignore[attr-defined]
+                if time.monotonic() > deadline:
+                    raise RuntimeError("bench: ingest's stream did not connect within 30 s")
+                time.sleep(0.05)
+            bare_stream = _BareStream(sandbox.url)  # type: ignore[attr-defined]
         # Tweets arrive at random moments of the ingest's polling cycle, not just after a pass.
         from workbench.xapi.ingest import Ingest
 
         cycle = float(inspect.signature(Ingest.run_forever).parameters["interval"].default)
         rng = random.Random(7)
-        for k in range(n):
-            if interval_driven:
-                time.sleep(rng.uniform(0, cycle))
-            arrived.clear()
-            t0 = time.perf_counter()
-            tweet_id = _tweet(sandbox.url, k)  # type: ignore[attr-defined]
-            if not interval_driven:
-                ingest.run_once()  # type: ignore[attr-defined]
-                ws.poll()  # type: ignore[attr-defined]
-            deadline = time.monotonic() + 120
-            while tweet_id not in seen and time.monotonic() < deadline:
-                arrived.wait(0.05)
-            if tweet_id not in seen:
-                raise RuntimeError(f"tweet {tweet_id} reached no workspace within 120 s")
-            ours.append(seen[tweet_id] - t0)
-            bare.append(_bare_fetch(client, brand_id, previous))
-            previous = tweet_id
-            offer = next(o for o in ws.offers if o.source_id == tweet_id)  # type: ignore[attr-defined]
-            _finish(ws, offer.id)
+        try:
+            for k in range(n):
+                if interval_driven:
+                    time.sleep(rng.uniform(0, cycle))
+                arrived.clear()
+                t0 = time.perf_counter()
+                tweet_id = _tweet(sandbox.url, k)  # type: ignore[attr-defined]
+                if not interval_driven:
+                    ingest.run_once()  # type: ignore[attr-defined]
+                    ws.poll()  # type: ignore[attr-defined]
+                deadline = time.monotonic() + 120
+                while tweet_id not in seen and time.monotonic() < deadline:
+                    arrived.wait(0.05)
+                if tweet_id not in seen:
+                    raise RuntimeError(f"tweet {tweet_id} reached no workspace within 120 s")
+                ours.append(seen[tweet_id] - t0)
+                if bare_stream is not None:
+                    while tweet_id not in bare_stream.seen and time.monotonic() < deadline:
+                        time.sleep(0.005)
+                    bare.append(bare_stream.seen[tweet_id] - t0)
+                else:
+                    bare.append(_bare_fetch(client, brand_id, previous))
+                previous = tweet_id
+                offer = next(o for o in ws.offers if o.source_id == tweet_id)  # type: ignore[attr-defined]
+                _finish(ws, offer.id)
+        finally:
+            if bare_stream is not None:
+                bare_stream.close()
     return statistics.median(ours), statistics.median(bare), n
 
 
-@benchmark("routing: offer latency at default intervals")
-def offer_latency_default(scale: float) -> Result:
-    ours, bare, n = _latency(True, scale)
+def _offer_latency(database: str, url: str, scale: float) -> Result:
+    ours, bare, n = _latency(True, scale, url)
     return Result(
-        f"routing: sandbox tweet to offer in a ready workspace, default intervals (median of {n})",
+        f"routing: sandbox tweet to offer in a ready workspace, defaults, {database} "
+        f"(median of {n}); bare: tweepy StreamingClient gets it",
         ours,
         bare,
         "s",
     )
 
 
+@benchmark("routing: offer latency at default settings (sqlite)")
+def offer_latency_default(scale: float) -> Result:
+    with _sqlite_urls() as urls:
+        return _offer_latency("sqlite", urls[0], scale)
+
+
+if os.environ.get("WORKBENCH_TEST_PG_URL"):
+
+    @benchmark("routing: offer latency at default settings (postgresql)")
+    def offer_latency_postgresql(scale: float) -> Result:
+        with _postgres_urls(os.environ["WORKBENCH_TEST_PG_URL"]) as urls:
+            return _offer_latency("postgresql", urls[0], scale)
+
+
 @benchmark("routing: offer latency without polling waits")
 def offer_latency_pipeline(scale: float) -> Result:
-    ours, bare, n = _latency(False, scale)
+    with _sqlite_urls() as urls:
+        ours, bare, n = _latency(False, scale, urls[0])
     return Result(
         f"routing: sandbox tweet to offer, ingest and poll run at once (median of {n})",
         ours,

@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from workbench.errors import ConfigError, StoreError
+from workbench.store.changes import install_notify
 
 SETTING = "WORKBENCH_DB_URL"
 # Migrations are routine; say nothing unless something goes wrong.
@@ -74,6 +75,7 @@ def create(url: str) -> Engine:
             event.listen(engine, "begin", _sqlite_begin)
         elif parsed.get_backend_name() == "postgresql":
             engine = create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+            install_notify(engine)
         else:
             raise ConfigError(SETTING, f"unsupported database {parsed.get_backend_name()!r}")
     except NoSuchModuleError:

@@ -38,6 +38,7 @@ from workbench.domain import (
 from workbench.errors import StoreError
 from workbench.store import engine as _engine
 from workbench.store import schema as t
+from workbench.store.changes import ChangeFeed
 
 # The interaction's timestamp column that an event action sets (the first time it happens).
 _STAMPS = {
@@ -365,6 +366,11 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def changes(self) -> ChangeFeed:
+        """A feed whose ``wait(timeout)`` returns as soon as any process appends an event (see
+        ``workbench.store.changes``); close it when done."""
+        return ChangeFeed(self.url)
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:

@@ -1,4 +1,6 @@
-"""Run a view's refresh every few seconds in the kernel's event loop (no threads)."""
+"""Run a view's refresh in the kernel's event loop: every few seconds, and at once when the
+store says something happened (the wait for that runs in a worker thread; the refresh, and so
+every widget change, stays on the kernel's loop)."""
 
 from __future__ import annotations
 
@@ -6,14 +8,24 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 
+MIN_GAP = 0.05  # after a change: let the rest of a burst land, then refresh once
+
 
 class LiveLoop:
-    """Calls ``tick`` every ``interval`` seconds while started; errors are shown, not raised."""
+    """Calls ``tick`` every ``interval`` seconds while started, or as soon as
+    ``wake(timeout)`` (a ``ChangeFeed.wait``) returns True; errors are shown, not raised."""
 
-    def __init__(self, tick: Callable[[], None], interval: float, on_error: Callable[[str], None]):
+    def __init__(
+        self,
+        tick: Callable[[], None],
+        interval: float,
+        on_error: Callable[[str], None],
+        wake: Callable[[float], bool] | None = None,
+    ):
         self.tick = tick
         self.interval = interval
         self.on_error = on_error
+        self.wake = wake
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -35,8 +47,18 @@ class LiveLoop:
             self._task = None
 
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
-            await asyncio.sleep(self.interval)
+            if self.wake is None:
+                await asyncio.sleep(self.interval)
+            else:
+                try:
+                    woke = await loop.run_in_executor(None, self.wake, self.interval)
+                except Exception:  # the feed lost the store: fall back to the interval
+                    woke = False
+                    await asyncio.sleep(self.interval)
+                if woke:
+                    await asyncio.sleep(MIN_GAP)
             try:
                 self.tick()
             except Exception as exc:  # a live view keeps going and says what went wrong

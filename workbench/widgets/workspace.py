@@ -32,7 +32,8 @@ class AgentWorkspaceView(W.VBox):
         self.live.observe(
             lambda c: self._loop.start() if c["new"] else self._loop.stop(), names="value"
         )
-        self._loop = LiveLoop(self.poll, interval, self._show_error)
+        self._feed = ws.store.changes()
+        self._loop = LiveLoop(self.poll, interval, self._show_error, wake=self._feed.wait)
         self._toasts: dict[str, OfferToast] = {}
         self._views: dict[str, InteractionView] = {}
         header = W.HBox(
@@ -121,4 +122,5 @@ class AgentWorkspaceView(W.VBox):
 
     def close(self) -> None:
         self._loop.stop()
+        self._feed.close()
         super().close()

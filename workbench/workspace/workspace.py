@@ -59,6 +59,7 @@ from workbench.workspace._observable import Observable
 log = logging.getLogger(__name__)
 
 POLL_INTERVAL = 1.0
+MIN_POLL_GAP = 0.01  # after a change: wait this long for the rest of a burst, then poll
 """Seconds between polls of the live loop (``start``)."""
 CALL_OUTCOMES = ("connected", "no_answer", "voicemail", "busy", "wrong_number")
 DM_MAX_LENGTH = 10_000
@@ -236,18 +237,26 @@ class Workspace(Observable):
         return self._offers
 
     def start(self, interval: float = POLL_INTERVAL) -> None:
-        """Poll every ``interval`` seconds in a background thread until ``stop()``."""
+        """Keep polling in a background thread until ``stop()``: at once when anything happens
+        in the store (a new tweet, an offer, a colleague's action; see
+        ``workbench.store.changes``), and at least every ``interval`` seconds (heartbeat,
+        offer time-outs)."""
         if self._loop is not None and self._loop.is_alive():
             return
         self._stop.clear()
+        feed = self.store.changes()
 
         def loop() -> None:
-            while not self._stop.is_set():
-                try:
-                    self.poll()
-                except Exception as exc:  # the loop goes on; the next poll retries
-                    log.warning("workspace %s: poll failed: %s", self.agent, exc)
-                self._stop.wait(interval)
+            try:
+                while not self._stop.is_set():
+                    try:
+                        self.poll()
+                    except Exception as exc:  # the loop goes on; the next poll retries
+                        log.warning("workspace %s: poll failed: %s", self.agent, exc)
+                    if feed.wait(interval, self._stop):
+                        self._stop.wait(MIN_POLL_GAP)  # let a burst of changes land together
+            finally:
+                feed.close()
 
         self._loop = threading.Thread(target=loop, name=f"workspace-{self.agent}", daemon=True)
         self._loop.start()
