@@ -52,6 +52,34 @@ _STAMPS = {
 _FIRST_ONLY = {"first_reply_at"}
 
 
+# Statements built once (building one per call costs more than running it on SQLite).
+_BY_ID = select(t.interactions).where(t.interactions.c.id == bindparam("iid"))
+_BY_ID_LOCKED = _BY_ID.with_for_update()
+_INSERT_EVENT = insert(t.events)
+_INSERT_TRANSCRIPT = insert(t.transcript)
+_SAVES: dict[frozenset[str], Any] = {}
+
+
+def _save_statement(stamps: frozenset[str]) -> Any:
+    """The UPDATE of an interaction's row (checking its version), setting these stamp columns
+    too; one per set of stamps, built once. Parameters: ``v_<column>`` and ``v_expected``."""
+    found = _SAVES.get(stamps)
+    if found is None:
+        c = t.interactions.c
+        values: dict[str, Any] = {
+            k: bindparam(f"v_{k}", type_=c[k].type) for k in _INTERACTION_KEYS if k != "id"
+        }
+        for column in stamps:
+            given = bindparam(f"v_{column}", type_=c[column].type)
+            values[column] = func.coalesce(c[column], given) if column in _FIRST_ONLY else given
+        found = _SAVES[stamps] = (
+            update(t.interactions)
+            .where(c.id == bindparam("v_id"), c.version == bindparam("v_expected"))
+            .values(values)
+        )
+    return found
+
+
 class ConflictError(StoreError):
     """Someone else changed the interaction first (optimistic concurrency)."""
 
@@ -139,6 +167,7 @@ _INTERACTION_KEYS = (
     "arrived_at",
     "version",
 )
+_SAVE_KEYS = tuple(f"v_{k}" for k in _INTERACTION_KEYS)
 
 
 def _interaction_values(it: Interaction) -> tuple[Any, ...]:
@@ -556,14 +585,12 @@ class Store:
         return len(rows)
 
     def interaction(self, interaction_id: str, conn: Connection | None = None) -> Interaction:
-        query = select(t.interactions).where(t.interactions.c.id == interaction_id)
         if conn is None:
             with self.engine.connect() as c:
-                row = c.execute(query).first()
+                row = c.execute(_BY_ID, {"iid": interaction_id}).first()
         else:
-            if self.dialect == "postgresql":
-                query = query.with_for_update()
-            row = conn.execute(query).first()
+            query = _BY_ID_LOCKED if self.dialect == "postgresql" else _BY_ID
+            row = conn.execute(query, {"iid": interaction_id}).first()
         if row is None:
             raise NotFoundError(f"interaction {interaction_id!r} is not in the store")
         return interaction_from_row(row)
@@ -601,26 +628,22 @@ class Store:
         self, conn: Connection, it: Interaction, expected_version: int, change: Change
     ) -> None:
         """Write the interaction's new state, its events and transcript lines."""
-        values = _interaction_row(it)
+        params = dict(zip(_SAVE_KEYS, _interaction_values(it), strict=True))
+        params["v_expected"] = expected_version
+        stamps: dict[str, datetime] = {}
         for e in change.events:
             column = _STAMPS.get(e.action)
             if column is not None:
-                values.setdefault(column, e.at)
-        stamps = {c: values.pop(c) for c in set(_STAMPS.values()) if c in values}
+                stamps.setdefault(column, e.at)
         for column, at in stamps.items():
-            target = t.interactions.c[column]
-            values[column] = func.coalesce(target, at) if column in _FIRST_ONLY else at
-        done = conn.execute(
-            update(t.interactions)
-            .where(t.interactions.c.id == it.id, t.interactions.c.version == expected_version)
-            .values(**values)
-        )
+            params[f"v_{column}"] = at
+        done = conn.execute(_save_statement(frozenset(stamps)), params)
         if done.rowcount != 1:
             raise ConflictError(f"interaction {it.id} was changed by someone else; try again")
         if change.events:
-            conn.execute(insert(t.events), [_event_row(e) for e in change.events])
+            conn.execute(_INSERT_EVENT, [_event_row(e) for e in change.events])
         if change.transcript:
-            conn.execute(insert(t.transcript), [_transcript_row(e) for e in change.transcript])
+            conn.execute(_INSERT_TRANSCRIPT, [_transcript_row(e) for e in change.transcript])
 
     # --- log and transcript ---------------------------------------------------------------
 
@@ -628,7 +651,7 @@ class Store:
         if conn is None:
             with self.transaction() as c:
                 return self.append_event(event, c)
-        conn.execute(insert(t.events), _event_row(event))
+        conn.execute(_INSERT_EVENT, _event_row(event))
         return None
 
     def events(self, interaction_id: str | None = None) -> list[Event]:
