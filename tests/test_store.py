@@ -69,6 +69,33 @@ def test_contact_refresh_keeps_record_phone_and_email(store):
     assert (kept.followers_count, kept.phone, kept.email) == (99, "+1 555 0100", "d@example.com")
 
 
+def test_contacts_upserted_by_many_threads_at_once_never_collide(store):
+    """One INSERT ... ON CONFLICT: no select-then-insert race between writers."""
+    import threading
+
+    errors: list[Exception] = []
+    start = threading.Barrier(8)
+
+    def write(n: int) -> None:
+        start.wait()
+        try:
+            for k in range(20):
+                store.upsert_contact(Contact(str(100 + k), f"c{k}", followers_count=n))
+                with store.transaction() as conn:
+                    store.ensure_contact(Contact(str(500 + k), f"e{k}"), conn)
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert store.contact("119").username == "c19"
+    assert store.contact("519").username == "e19"
+
+
 def test_apply_saves_state_events_and_stamps_in_one_go(store):
     store.add_interaction(new_interaction(), contact())
     store.apply("i-1", lambda it, _: it.offer("ann"))

@@ -80,6 +80,17 @@ def _save_statement(stamps: frozenset[str]) -> Any:
     return found
 
 
+def _upsert(conn: Connection) -> Any:
+    """The dialect's INSERT with ON CONFLICT (SQLite and PostgreSQL spell it alike)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as insert_pg
+
+        return insert_pg(t.contacts)
+    from sqlalchemy.dialects.sqlite import insert as insert_sqlite
+
+    return insert_sqlite(t.contacts)
+
+
 class ConflictError(StoreError):
     """Someone else changed the interaction first (optimistic concurrency)."""
 
@@ -418,20 +429,24 @@ class Store:
     # --- contacts -------------------------------------------------------------------------
 
     def upsert_contact(self, contact: Contact, conn: Connection | None = None) -> None:
-        """Insert or refresh a contact (counts change; the record's phone/e-mail are kept)."""
+        """Insert or refresh a contact (counts change; the record's phone/e-mail are kept).
+        One statement (INSERT ... ON CONFLICT), so processes doing it at once do not collide."""
         if conn is None:
             with self.transaction() as c:
                 return self.upsert_contact(contact, c)
         row = _contact_row(contact, utcnow())
-        found = conn.execute(select(t.contacts.c.id).where(t.contacts.c.id == contact.id)).first()
-        if found is None:
-            conn.execute(insert(t.contacts), row)
-            return None
+        stmt = _upsert(conn).values(**row)
+        columns = t.contacts.c
+        fresh = {k: stmt.excluded[k] for k in row if k not in ("id", "phone", "email")}
         for kept in ("phone", "email"):
-            if row[kept] is None:
-                del row[kept]
-        conn.execute(update(t.contacts).where(t.contacts.c.id == contact.id).values(**row))
+            fresh[kept] = func.coalesce(stmt.excluded[kept], columns[kept])
+        conn.execute(stmt.on_conflict_do_update(index_elements=[columns.id], set_=fresh))
         return None
+
+    def ensure_contact(self, contact: Contact, conn: Connection) -> None:
+        """Insert the contact unless it is there already (by anyone, at any moment)."""
+        stmt = _upsert(conn).values(**_contact_row(contact, utcnow()))
+        conn.execute(stmt.on_conflict_do_nothing(index_elements=[t.contacts.c.id]))
 
     def contact(self, contact_id: str) -> Contact:
         with self.engine.connect() as conn:

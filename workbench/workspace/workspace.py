@@ -35,7 +35,6 @@ from workbench.domain import (
     State,
     TranscriptEntry,
     TransitionError,
-    utcnow,
 )
 from workbench.errors import WorkbenchError
 from workbench.routing.agents import (
@@ -76,20 +75,6 @@ def _contact(conn: Connection, contact_id: str) -> Contact:
         raise NotFoundError(f"contact {contact_id!r} is not in the store")
     m = row._mapping
     return Contact(**{k: m[k] for k in Contact.__dataclass_fields__})
-
-
-def _ensure_contact(conn: Connection, contact: Contact) -> None:
-    """Insert ``contact`` unless it is there; safe when another process inserts it too."""
-    from sqlalchemy.exc import IntegrityError
-
-    if conn.execute(select(t.contacts.c.id).where(t.contacts.c.id == contact.id)).first():
-        return
-    row = {k: getattr(contact, k) for k in Contact.__dataclass_fields__}
-    try:
-        with conn.begin_nested():
-            conn.execute(t.contacts.insert(), {**row, "updated_at": utcnow()})
-    except IntegrityError:
-        pass  # inserted meanwhile by another workspace
 
 
 def _check_tweet_text(it: Interaction, action: str, text: str) -> None:
@@ -478,7 +463,7 @@ class Workspace(Observable):
         )
         _check_tweet_text(it, "post", text)
         with self.store.transaction() as conn:
-            _ensure_contact(conn, brand)
+            self.store.ensure_contact(brand, conn)
             self.store.add_interaction(it, conn=conn)
             before = it.version
             event = it.act(self.agent, "post")
