@@ -26,7 +26,7 @@ AGENT = [
         "one with seeded customer traffic; run alone, this notebook starts its own."
     ),
     new_code_cell(
-        'agent = "ann"  # your agent name\nlive = True  # poll for offers every 2 seconds',
+        'agent = "ann"  # your agent name\nlive = True  # offers appear as they are routed to you',
         metadata={"tags": ["parameters"]},
     ),
     new_code_cell(

@@ -170,3 +170,37 @@ def test_post_tweet_form_counts_and_posts(store, tmp_path):
     form.composer.text.value = "y" * 300
     assert form.send() is False and "20 characters too long" in form.message.value
     ws.close()
+
+
+def test_the_live_view_shows_an_offer_as_soon_as_it_is_routed(store, tmp_path):
+    """The live loop runs in the kernel's event loop; the store's change feed wakes it long
+    before its interval (60 s here) would."""
+    import asyncio
+
+    async def scenario() -> tuple[int, int]:
+        ws = workspace(store, "ann", tmp_path)
+        view = AgentWorkspaceView(ws, interval=60.0, live=False)
+        view.ready()
+        before = len(view.toasts.children)
+        view.live.value = True
+        await asyncio.sleep(0.2)
+        arrive(store)
+        for _ in range(200):
+            await asyncio.sleep(0.05)
+            if view.toasts.children:
+                break
+        after = len(view.toasts.children)
+        view.close()
+        ws.close()
+        return before, after
+
+    assert asyncio.run(scenario()) == (0, 1)
+
+
+def test_an_empty_workspace_shows_no_empty_tab_frame(desk, store):
+    desk.ready()
+    assert desk.tabs.layout.display == "none"
+    iid = arrive(store)
+    desk.poll()
+    desk.accept(iid)
+    assert desk.tabs.layout.display == ""

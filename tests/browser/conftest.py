@@ -37,6 +37,7 @@ class Lab:
     url: str
     token: str
     root: Path
+    x_api_url: str
 
     def notebook(self, name: str) -> str:
         return f"{self.url}/lab/tree/{name}?token={self.token}&reset"
@@ -55,7 +56,13 @@ def browser_context_args(browser_context_args: dict) -> dict:
 
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    """JupyterLab on a free loopback port, serving a copy of notebooks/, isolated config."""
+    """JupyterLab on a free loopback port, serving a copy of notebooks/, isolated config; as in
+    ``make run``, beside an empty X API sandbox and a ``workbench ingest --follow`` process (the
+    tests post the customers' tweets and DMs themselves)."""
+    import sys
+
+    from workbench.sandbox import start
+
     require(Path(CHROMIUM).exists(), f"{CHROMIUM} is absent: install Debian's chromium")
     home = tmp_path_factory.mktemp("jupyter")
     root = home / "notebooks"
@@ -76,6 +83,15 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         json.dumps({"fetchNews": "false", "checkForUpdates": False})
     )
     env["WORKBENCH_DB_URL"] = f"sqlite:///{home / 'workbench.db'}"
+    sandbox = start()
+    env["WORKBENCH_X_API_URL"] = sandbox.url
+    ingest_log = (home / "ingest.log").open("w")
+    ingest = subprocess.Popen(
+        [sys.executable, "-m", "workbench", "ingest", "--follow", "--interval", "3"],
+        env=env,
+        stdout=ingest_log,
+        stderr=subprocess.STDOUT,
+    )
     port, token = free_port(), uuid.uuid4().hex
     cmd = jupyter_lab_command(port, root, token)
     log = (home / "lab.log").open("w")
@@ -92,8 +108,15 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
                 pytest.fail(f"JupyterLab did not start: {(home / 'lab.log').read_text()[-2000:]}")
             time.sleep(0.25)
     try:
-        yield Lab(url, token, root)
+        yield Lab(url, token, root, sandbox.url)
     finally:
+        ingest.terminate()
+        try:
+            ingest.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            ingest.kill()
+        ingest_log.close()
+        sandbox.stop()
         proc.terminate()
         try:
             proc.wait(timeout=15)

@@ -11,11 +11,20 @@ pytestmark = pytest.mark.browser
 
 
 def test_agent_accepts_an_offer_and_replies(page: Page, lab):
+    """A customer tweets while the agent's view is live: the offer shows up as a toast (filtered
+    stream, ingest, routing, the store's change feed); the agent replies and finishes it; then
+    a DM (polled) comes the same way."""
+    from tests.xapi_fixtures import Control
+
+    control = Control(lab.x_api_url)
     open_and_run(page, lab.notebook("agent_workspace.ipynb"))
     workspace = page.locator(".wb-workspace")
     expect(workspace).to_be_visible(timeout=90_000)
+    expect(workspace.locator(".wb-agent-state .mod-active")).to_have_text("Ready")
+    control.user("maya_k", name="Maya K", followers_count=240, follows_brand=True, dm_open=True)
+    control.tweet("maya_k", "@AcmeSupport my <b>parcel</b> is lost, order 5521 <script>x</script>")
     toast = page.locator(".wb-toast").first
-    expect(toast).to_be_visible(timeout=60_000)
+    expect(toast).to_contain_text("my <b>parcel</b> is lost", timeout=60_000)
     screenshot(page, "agent-offer")
     toast.locator(".wb-accept").click()
     view = page.locator(".wb-interaction").first
@@ -31,7 +40,15 @@ def test_agent_accepts_an_offer_and_replies(page: Page, lab):
     expect(view.locator(".wb-transcript")).to_contain_text("We are looking into it now")
     screenshot(page, "agent-replied")
     # nothing a customer wrote reaches the page as markup
-    assert page.locator(".wb-transcript script, .wb-original-tweet script").count() == 0
+    assert (
+        page.locator(".wb-transcript script, .wb-original-tweet script, .wb-toast b").count() == 0
+    )
+    view.locator(".wb-disposition select").select_option(label="Resolved")
+    view.locator(".wb-done").click()
+    expect(page.locator(".wb-interaction")).to_have_count(0, timeout=30_000)
+    control.dm("maya_k", "also, can you check refund 5521 by DM?")
+    expect(page.locator(".wb-toast").first).to_contain_text("refund 5521", timeout=60_000)
+    screenshot(page, "agent-dm-offer")
 
 
 def test_supervisor_sees_live_charts(page: Page, lab):

@@ -94,6 +94,7 @@ class AgentWorkspaceView(W.VBox):
         self.tabs.titles = tuple(f"@{self.ws.contact(i).username}" for i in mine)
         if self.tabs.children:
             self.tabs.selected_index = min(selected or 0, len(self.tabs.children) - 1)
+        self.tabs.layout.display = "" if self.tabs.children else "none"  # no empty frame
         self.status.value = (
             f'<span style="color:#666">{len(offers)} offered · {len(mine)} open</span>'
         )
