@@ -104,3 +104,25 @@ def test_the_live_workspace_gets_an_offer_without_waiting_for_its_interval(store
         assert [o.id for o in ws.offers] == [iid]
     finally:
         ws.close()
+
+
+def test_a_separate_router_offers_as_soon_as_an_interaction_arrives(store):
+    from workbench.domain import State
+    from workbench.routing import Router, set_agent_state
+
+    register_agent(store, "ann")
+    set_agent_state(store, "ann", "ready")
+    stop = threading.Event()
+    loop = threading.Thread(target=Router(store).run, kwargs={"interval": 60.0, "stop": stop})
+    loop.start()
+    try:
+        time.sleep(0.3)  # its first pass is over; the next is a minute away unless woken
+        [iid] = _arrive(store)
+        deadline = time.monotonic() + 10
+        while store.interaction(iid).state is not State.OFFERED and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert store.interaction(iid).state is State.OFFERED
+    finally:
+        stop.set()
+        loop.join(10)
+    assert not loop.is_alive()

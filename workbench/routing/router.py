@@ -112,14 +112,22 @@ class Router:
         interval: float = PASS_INTERVAL,
         stop: threading.Event | None = None,
     ) -> None:
-        """Pass after pass until ``stop`` is set; a failed pass is logged and the loop goes on."""
+        """Pass after pass until ``stop`` is set: at once when an event is appended (a new
+        interaction, an agent ready, a reject; see ``Store.changes``), at least every
+        ``interval`` seconds (offer time-outs). A failed pass is logged and the loop goes on."""
         stop = stop or threading.Event()
-        while not stop.is_set():
-            try:
-                self.run_once()
-            except (StoreError, DBAPIError) as exc:
-                log.warning("routing pass failed, retrying: %s", str(exc).splitlines()[0])
-            stop.wait(interval)
+        feed = self.store.changes()
+        try:
+            while not stop.is_set():
+                try:
+                    self.run_once()
+                except (StoreError, DBAPIError) as exc:
+                    log.warning("routing pass failed, retrying: %s", str(exc).splitlines()[0])
+                    stop.wait(interval)
+                    continue
+                feed.wait(interval, stop)
+        finally:
+            feed.close()
 
     # --- steps ------------------------------------------------------------------------------
 
