@@ -305,7 +305,7 @@ def test_quality_goals_on_the_shared_data() -> None:
     _require_data()
     rows = report(DATA)
     table = format_report(rows)
-    assert len(rows) == 7
+    assert len(rows) == 8
     missed = [r for r in rows if not r.met]
     assert not missed, table
     by_set = {r.dataset: r for r in rows}
@@ -320,3 +320,15 @@ def test_bench_runs_at_a_small_scale() -> None:
     result = classify_many_100k(0.0005)
     assert isinstance(result, Result)
     assert result.ours > 0 and result.baseline > 0
+
+
+def test_a_dm_is_addressed_to_the_brand_without_an_at_mention():
+    from workbench.classify import classify
+
+    text = "my refund for order 5521 never came, what is going on"
+    as_tweet = classify(text)
+    as_dm = classify(text, direct=True)
+    assert "addressed to no one" in as_tweet.explanation
+    assert "addressed to no one" not in as_dm.explanation
+    assert as_dm.actionability.value == "actionable"
+    assert classify("@AcmeSupport " + text, direct=True).actionability.value == "actionable"

@@ -200,6 +200,20 @@ def test_classification_is_attached_when_a_classifier_is_there(store, gateway, c
     ]
 
 
+def test_a_classifier_that_can_be_told_hears_which_messages_are_dms(store, gateway, control):
+    control.user("marta", dm_open=True)
+    control.tweet("marta", "@AcmeSupport order 1 is late")
+    control.dm("marta", "order 2 is late")
+    told: dict[str, bool] = {}
+
+    def classify(text: str, *, direct: bool = False) -> Label:
+        told[text] = direct
+        return Label(Sentiment.NEGATIVE, Actionability.ACTIONABLE)
+
+    Ingest(store, gateway, classify=classify).run_once()
+    assert told == {"@AcmeSupport order 1 is late": False, "order 2 is late": True}
+
+
 def _cli(args: list[str], db_url: str, api_url: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "WORKBENCH_DB_URL": db_url, "WORKBENCH_X_API_URL": api_url}
     return subprocess.run(

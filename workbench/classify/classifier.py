@@ -184,8 +184,11 @@ class RuleEngine:
         self.vader = Vader(lexicon=lexicon)
         self.vader.adjust = _adjust(self.vader.base_lexicon)
 
-    def evidence(self, text: str) -> _Evidence:
-        """Classify ``text`` by the rules alone, keeping the actionability evidence."""
+    def evidence(self, text: str, direct: bool = False) -> _Evidence:
+        """Classify ``text`` by the rules alone, keeping the actionability evidence.
+
+        ``direct``: the message was sent to the brand (a DM), so it is addressed to it even
+        without an @mention."""
         prepared = prepare(text)
         clean = _NOISE.sub(" ", prepared)
         if not clean.isascii():
@@ -202,7 +205,7 @@ class RuleEngine:
         sentiment, sentiment_conf = _sentiment_label(score)
         linked = "http" in prepared or "www." in prepared
         emoji = not prepared.isascii() and _PICTOGRAPH.search(prepared) is not None
-        addressed = "@" in prepared or "＠" in prepared
+        addressed = direct or "@" in prepared or "＠" in prepared
         points, action_reasons = _actionability_points(
             lowered, words, distinct, care, score, linked, emoji, addressed
         )
@@ -449,12 +452,13 @@ class Classifier:
         self.model = model
         self._rules = _engine()
 
-    def classify(self, text: str) -> Classification:
-        """Sentiment and actionability of one message."""
-        return self.classify_many([_need_text(text)])[0]
+    def classify(self, text: str, *, direct: bool = False) -> Classification:
+        """Sentiment and actionability of one message (``direct``: a DM to the brand)."""
+        return self.classify_many([_need_text(text)], direct=direct)[0]
 
-    def classify_many(self, texts: Iterable[str]) -> list[Classification]:
-        """Classify a batch; identical texts are worked out once."""
+    def classify_many(self, texts: Iterable[str], *, direct: bool = False) -> list[Classification]:
+        """Classify a batch; identical texts are worked out once. ``direct``: the messages
+        were sent to the brand (DMs), so none lacks an addressee."""
         if isinstance(texts, (str, bytes)):
             raise TypeError(
                 "texts must be an iterable of str, not a single " + type(texts).__name__
@@ -467,7 +471,7 @@ class Classifier:
         evidence = self._rules.evidence
         for text in items:
             if text not in found:
-                found[text] = evidence(text)
+                found[text] = evidence(text, direct)
         if self.model is not None:
             self._apply_model(found)
         return [found[text].classification for text in items]
@@ -513,14 +517,14 @@ def _default() -> Classifier:
     return Classifier()
 
 
-def classify(text: str) -> Classification:
-    """Sentiment and actionability of one message, by the default rules."""
-    return _default().classify(text)
+def classify(text: str, *, direct: bool = False) -> Classification:
+    """Sentiment and actionability of one message, by the default rules (``direct``: a DM)."""
+    return _default().classify(text, direct=direct)
 
 
-def classify_many(texts: Iterable[str]) -> list[Classification]:
+def classify_many(texts: Iterable[str], *, direct: bool = False) -> list[Classification]:
     """``classify`` for a batch (fast: shared lexicon, identical texts done once)."""
-    return _default().classify_many(texts)
+    return _default().classify_many(texts, direct=direct)
 
 
 def rule_probability(texts: Sequence[str]) -> list[float]:

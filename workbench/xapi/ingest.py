@@ -13,6 +13,7 @@ join the transcript of the interaction they answer.
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 import threading
 import time
@@ -66,12 +67,22 @@ _REFERENCE_KEYS = {
 }
 
 
-def _classifier() -> Callable[[str], Any] | None:
+def _classifier() -> Callable[..., Any] | None:
     try:
         from workbench.classify import classify  # type: ignore[attr-defined]
     except ImportError:
         return None
     return classify  # type: ignore[no-any-return]
+
+
+def _takes_direct(classify: Callable[..., Any] | None) -> bool:
+    """Whether ``classify`` can be told that a message is a DM (``direct=True``)."""
+    if classify is None:
+        return False
+    try:
+        return "direct" in inspect.signature(classify).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def _subject(text: str) -> str:
@@ -130,7 +141,7 @@ class Ingest:
         skip_retweets: bool | None = None,
         page_size: int = 100,
         pages_per_transaction: int = 5,
-        classify: Callable[[str], Any] | None | bool = True,
+        classify: Callable[..., Any] | None | bool = True,
         sleep: Callable[[float], bool] | None = None,
         max_rate_limit_wait: float = 16 * 60,
     ) -> None:
@@ -144,6 +155,7 @@ class Ingest:
         self.page_size = page_size
         self.pages_per_transaction = max(1, pages_per_transaction)
         self.classify = _classifier() if classify is True else (classify or None)
+        self._told = _takes_direct(self.classify)
         self._stop = threading.Event()
         self._sleep = sleep or (lambda seconds: self._stop.wait(seconds))
         self.max_rate_limit_wait = max_rate_limit_wait
@@ -540,7 +552,7 @@ class Ingest:
         bad = [*malformed, *(i for i in items if isinstance(i, Malformed))]
         if not (good or bad or cursors or brand_posts or brand_dms):
             return
-        labels = [self._classify(i.subject_text) for i in good]
+        labels = [self._classify(i.subject_text, i.channel is Channel.DM) for i in good]
         with self._storing:
             added, dupes, joined = self._write_page(
                 good, labels, bad, cursors, brand_posts, brand_dms, timeline
@@ -589,11 +601,14 @@ class Ingest:
                     raise
         raise AssertionError("unreachable")
 
-    def _classify(self, text: str) -> tuple[Sentiment, Actionability]:
+    def _classify(self, text: str, direct: bool) -> tuple[Sentiment, Actionability]:
+        """The classifier's labels; a DM is said to be one when the classifier can be told."""
         if self.classify is None:
             return Sentiment.UNDECLARED, Actionability.UNDECLARED
         try:
-            label = self.classify(text)
+            label = (
+                self.classify(text, direct=True) if direct and self._told else self.classify(text)
+            )
             return Sentiment(label.sentiment), Actionability(label.actionability)
         except Exception as exc:  # a classifier failure never loses a message
             log.warning("ingest: classify failed: %s", exc)
