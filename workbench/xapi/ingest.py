@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from queue import Queue
+from queue import Empty, Queue
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, String, cast, insert, select
@@ -55,6 +55,8 @@ log = logging.getLogger(__name__)
 
 # With the filtered stream connected, the mentions timeline is still polled this often (s).
 MENTIONS_BACKSTOP = 60.0
+# Streamed posts stored together at most (one users lookup takes 100 ids).
+STREAM_BATCH = 100
 
 MENTIONS_QUEUE = "mentions"
 DMS_QUEUE = "dms"
@@ -162,6 +164,7 @@ class Ingest:
         self._brands: dict[str, str] | None = None
         self._storing = threading.RLock()  # the stream's thread and the poll store in turn
         self.stream: MentionStream | None = None
+        self._missed = threading.Event()  # the stream lost posts: poll mentions next time
         self.streamed = IngestReport()
 
     def __repr__(self) -> str:
@@ -226,8 +229,11 @@ class Ingest:
             # what it missed; X's mentions limit (about one call in 5 s) is then left to DMs.
             streaming_now = self.stream is not None and self.stream.connected.is_set()
             poll_mentions = (
-                not streaming_now or time.monotonic() - mentions_polled >= MENTIONS_BACKSTOP
+                not streaming_now
+                or self._missed.is_set()
+                or time.monotonic() - mentions_polled >= MENTIONS_BACKSTOP
             )
+            self._missed.clear()
             try:
                 report = self.run_once(mentions=poll_mentions)
                 if poll_mentions:
@@ -236,14 +242,13 @@ class Ingest:
                 if on_report is not None:
                     on_report(report)
                 wait = interval
-            except (Unavailable, XApiError) as exc:
+            except Exception as exc:  # X or the store failed for a moment: say so, go on
+                if poll_mentions:
+                    self._missed.set()  # the mentions it was to fetch are still to fetch
                 failures += 1
                 wait = min(interval * 2**failures, 300.0)
-                log.warning("ingest: %s; trying again in %.0f s", exc, wait)
-            except Exception as exc:  # the store went away for a moment, say
-                failures += 1
-                wait = min(interval * 2**failures, 300.0)
-                log.warning("ingest: %s: %s; trying again in %.0f s", type(exc).__name__, exc, wait)
+                what = str(exc) if isinstance(exc, XApiError) else f"{type(exc).__name__}: {exc}"
+                log.warning("ingest: %s; trying again in %.0f s", what, wait)
             self._stop.wait(wait)
         if streaming is not None:
             streaming.join(timeout=5)
@@ -253,56 +258,103 @@ class Ingest:
     def follow_stream(self, stop: threading.Event | None = None) -> None:
         """Store mentions as X's filtered stream delivers them, until ``stop`` is set.
 
-        Reconnects after failures (with back-off); returns at once, logging why, when X refuses
-        the stream for good (no Bearer token, or an access level without it): polling goes on.
+        The stream's thread only queues what arrives; a writer thread stores it, as many posts
+        at a time as have arrived meanwhile (a burst costs one lookup and one transaction per
+        hundred posts, not per post). Reconnects after failures (with back-off); returns at
+        once, logging why, when X refuses the stream for good (no Bearer token, or an access
+        level without it): polling goes on.
         """
         from workbench.xapi.stream import MentionStream
 
         stop = stop or self._stop
+        arrived: Queue[tuple[str, Post] | Malformed] = Queue()
+        writer = threading.Thread(
+            target=self._write_streamed,
+            args=(arrived, stop),
+            name="ingest-stream-writer",
+            daemon=True,  # what it holds is not lost: the poll fetches it again
+        )
+        writer.start()
         failures = 0
-        while not stop.is_set():
-            self.stream = MentionStream(
-                self.gateway, self._streamed, on_malformed=self._streamed_malformed
-            )
-            try:
-                self.stream.run(stop)
-                failures = 0
-            except (AuthError, Forbidden, BadRequest) as exc:
-                log.warning("ingest: no filtered stream (%s); polling every timeline instead", exc)
-                return
-            except (Unavailable, XApiError) as exc:
-                failures += 1
-                log.warning("ingest: stream: %s; connecting again", exc)
-            except Exception as exc:  # the store went away for a moment, say
-                failures += 1
-                log.warning("ingest: stream: %s: %s", type(exc).__name__, exc)
-            stop.wait(min(0.5 * 2**failures, 60.0) if failures else 0.1)
+        try:
+            while not stop.is_set():
+                self.stream = MentionStream(
+                    self.gateway,
+                    lambda timeline, post: arrived.put((timeline, post)),
+                    on_malformed=arrived.put,
+                    # what was posted between the last poll and this (re)connection: the next
+                    # poll fetches it
+                    on_connect=self._missed.set,
+                )
+                try:
+                    self.stream.run(stop)
+                    failures = 0
+                except (AuthError, Forbidden, BadRequest) as exc:
+                    log.warning("ingest: no filtered stream (%s); polling only", exc)
+                    return
+                except (Unavailable, XApiError) as exc:
+                    failures += 1
+                    log.warning("ingest: stream: %s; connecting again", exc)
+                except Exception as exc:  # anything else: say so, connect again
+                    failures += 1
+                    log.warning("ingest: stream: %s: %s", type(exc).__name__, exc)
+                stop.wait(min(0.5 * 2**failures, 60.0) if failures else 0.1)
+        finally:
+            writer.join(timeout=30)
 
-    def _streamed(self, timeline: str, post: Post) -> None:
-        """Store one streamed mention. The stream is app-only, so who its author is to the brand
-        (follows it, can receive its DMs) is looked up as the brand first; when that fails the
-        post is left to the next poll, which sees it whole."""
-        report = IngestReport()
+    def _write_streamed(
+        self, arrived: Queue[tuple[str, Post] | Malformed], stop: threading.Event
+    ) -> None:
+        """Store what the stream queued, batch by batch, until ``stop``."""
+        while not (stop.is_set() and arrived.empty()):
+            try:
+                batch = [arrived.get(timeout=0.2)]
+            except Empty:
+                continue
+            while len(batch) < STREAM_BATCH:
+                try:
+                    batch.append(arrived.get_nowait())
+                except Empty:
+                    break
+            try:
+                self._store_streamed(batch)
+            except Exception as exc:  # the store went away, say: the poll fetches them again
+                log.warning("ingest: stream: %s: %s; left to the poll", type(exc).__name__, exc)
+                self._missed.set()
+
+    def _store_streamed(self, batch: list[tuple[str, Post] | Malformed]) -> None:
+        """Store streamed mentions. The stream is app-only, so who their authors are to the
+        brand (follow it, can receive its DMs) is looked up as the brand first; posts whose
+        lookup fails are left to a poll soon after, which sees them whole."""
         brands = self.brands()
-        own: list[Post] = []
-        if post.author_id in brands:
-            own = [post]
-            items: list[_Item | Malformed] = []
-        else:
-            try:
-                found = self.gateway.users(ids=[post.author_id], timeline=timeline)
-            except XApiError as exc:
-                log.info("ingest: stream: %s; post %s waits for the next poll", exc, post.id)
-                return
-            if not found:
-                return
-            items = self._mention_items(timeline, [replace(post, author=found[0])], report)
-        self._store_page(items, [], [], report, own, [], timeline)
-        self.streamed.add(report)
-
-    def _streamed_malformed(self, malformed: Malformed) -> None:
         report = IngestReport()
-        self._store_page([malformed], [], [], report, [], [], self.gateway.default_timeline)
+        malformed: list[_Item | Malformed] = [m for m in batch if isinstance(m, Malformed)]
+        if malformed:
+            self._store_page(malformed, [], [], report, [], [], self.gateway.default_timeline)
+        by_timeline: dict[str, list[Post]] = {}
+        for item in batch:
+            if not isinstance(item, Malformed):
+                by_timeline.setdefault(item[0], []).append(item[1])
+        for timeline, posts in by_timeline.items():
+            own = [p for p in posts if p.author_id in brands]
+            theirs = [p for p in posts if p.author_id not in brands]
+            authors: dict[str, Contact] = {}
+            wanted = list(dict.fromkeys(p.author_id for p in theirs))
+            try:
+                for start in range(0, len(wanted), 100):
+                    found = self.gateway.users(ids=wanted[start : start + 100], timeline=timeline)
+                    authors.update((c.id, c) for c in found)
+            except XApiError as exc:
+                log.info("ingest: stream: %s; %d posts wait for a poll", exc, len(theirs))
+                self._missed.set()
+                theirs = []
+            known = [
+                replace(p, author=authors[p.author_id]) for p in theirs if p.author_id in authors
+            ]
+            if len(known) < len(theirs):  # authors X did not return: the poll sees them whole
+                self._missed.set()
+            items = self._mention_items(timeline, known, report)
+            self._store_page(items, [], [], report, own, [], timeline)
         self.streamed.add(report)
 
     def _with_rate_limits(self, step: Callable[[], IngestReport]) -> IngestReport:
@@ -323,7 +375,18 @@ class Ingest:
     # --- mentions ------------------------------------------------------------------------------
 
     def mentions(self, timeline: str) -> IngestReport:
-        """Store the timeline's new mentions; resumes an interrupted walk from its run cursor."""
+        """Store the timeline's new mentions, until caught up. An interrupted walk is resumed
+        from its run cursor first; it ends at the newest mention of when it began, so a fresh
+        walk follows for what came since."""
+        report = IngestReport()
+        resumed = True
+        while resumed:
+            resumed = self._run_cursor(self.cursor_name("mentions", timeline)) is not None
+            report.add(self._mentions_walk(timeline))
+        return report
+
+    def _mentions_walk(self, timeline: str) -> IngestReport:
+        """One walk down the mentions timeline, newest first, to the cursor."""
         report = IngestReport()
         name = self.cursor_name("mentions", timeline)
         since = self.store.cursor(name) or None
