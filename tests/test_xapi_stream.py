@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import pytest
@@ -31,6 +33,25 @@ def wait_for(condition, timeout: float = 10.0) -> bool:
             return True
         time.sleep(0.01)
     return False
+
+
+@contextmanager
+def following(ingest: Ingest, interval: float) -> Iterator[None]:
+    """``ingest.run_forever`` in a thread, from the moment its stream is connected and the
+    poll after that connection is over, until the block ends."""
+    stop = threading.Event()
+    runner = threading.Thread(
+        target=ingest.run_forever, args=(stop,), kwargs={"interval": interval}
+    )
+    runner.start()
+    try:
+        assert wait_for(lambda: ingest.stream is not None and ingest.stream.connected.is_set())
+        time.sleep(0.5)
+        yield
+    finally:
+        stop.set()
+        runner.join(15)
+    assert not runner.is_alive()
 
 
 # --- the sandbox ----------------------------------------------------------------------------
@@ -241,17 +262,9 @@ def test_while_streaming_mentions_are_polled_only_as_a_backstop(store, sandbox: 
         settings_for(sandbox), timeout=10.0, hooks=[lambda r, *a, **k: paths.append(r.url)]
     )
     ingest = Ingest(store, gateway, classify=None)
-    stop = threading.Event()
-    runner = threading.Thread(target=ingest.run_forever, args=(stop,), kwargs={"interval": 0.05})
-    runner.start()
-    try:
-        assert wait_for(lambda: ingest.stream is not None and ingest.stream.connected.is_set())
-        time.sleep(0.5)  # the poll that follows a connection (it fetches what came before) is over
+    with following(ingest, interval=0.05):
         paths.clear()
         time.sleep(1.0)
-    finally:
-        stop.set()
-        runner.join(15)
     mentions = [p for p in paths if "/mentions" in p]
     dms = [p for p in paths if "/dm_events" in p]
     assert len(dms) >= 10 and len(mentions) == 0, (len(dms), len(mentions))
@@ -269,18 +282,10 @@ def test_a_catch_up_poll_that_fails_is_tried_again_at_once(store, sandbox: str, 
         hooks=[lambda r, *a, **k: answers.append((r.url, r.status_code))],
     )
     ingest = Ingest(store, gateway, classify=None)
-    stop = threading.Event()
-    runner = threading.Thread(target=ingest.run_forever, args=(stop,), kwargs={"interval": 0.05})
-    runner.start()
-    try:
-        assert wait_for(lambda: ingest.stream is not None and ingest.stream.connected.is_set())
-        time.sleep(0.5)
+    with following(ingest, interval=0.05):
         control.fault(path="/2/users/*/mentions", status=503, count=1)
         answers.clear()
         ingest._missed.set()  # as after a reconnection
         mentions = lambda: [s for u, s in answers if "/mentions" in u]  # noqa: E731
         assert wait_for(lambda: 503 in mentions())
         assert wait_for(lambda: mentions()[-1:] == [200] and len(mentions()) >= 3), mentions()
-    finally:
-        stop.set()
-        runner.join(15)

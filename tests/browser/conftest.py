@@ -110,16 +110,16 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     try:
         yield Lab(url, token, root, sandbox.url)
     finally:
-        ingest.terminate()
-        try:
-            ingest.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            ingest.kill()
+        _end(ingest)
         ingest_log.close()
         sandbox.stop()
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        _end(proc)
         log.close()
+
+
+def _end(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()

@@ -314,6 +314,11 @@ class Gateway:
                 self._clients[name] = found
             return found
 
+    @property
+    def bearer_token(self) -> str | None:
+        """The app's Bearer token (the default timeline's), for app-only calls: the stream."""
+        return self._credentials[self.default_timeline].bearer_token
+
     def _user_auth(self, name: str) -> bool:
         return self._credentials[name].user_context
 

@@ -115,13 +115,13 @@ class MentionStream:
     # --- rules ------------------------------------------------------------------------------
 
     def _bearer(self) -> str:
-        creds = self.gateway._credentials[self.gateway.default_timeline]
-        if not creds.bearer_token:
+        token = self.gateway.bearer_token
+        if not token:
             raise AuthError(
                 "filtered stream",
                 "the filtered stream needs the app's Bearer token: set X_BEARER_TOKEN",
             )
-        return str(creds.bearer_token)
+        return str(token)
 
     def _rules_client(self) -> _Client:
         return _Client(self, self._bearer())
