@@ -317,6 +317,38 @@ def test_silent_agent_gets_no_offers_and_pending_offers_return(store):
     assert requeued[0].agent == "ann" and requeued[0].details["reason"] == "heartbeat lost"
 
 
+def test_an_agent_gone_for_good_gives_back_what_they_accepted(store):
+    ready(store, "ann")
+    ready(store, "bob")
+    one = arrive(store)
+    router = Router(store, offer_timeout=300, heartbeat_stale=15, reclaim_after=300)
+    router.run_once()
+    store.apply(one, lambda it, _: it.accept("ann"))
+    store.apply(one, lambda it, _: it.conference("ann", "bob"))
+    soon = utcnow() + timedelta(seconds=200)
+    heartbeat(store, "bob", soon)
+    assert router.run_once(soon).reclaimed == 0  # ann may just have closed her laptop lid
+    later = utcnow() + timedelta(seconds=301)
+    heartbeat(store, "bob", later)
+    done = router.run_once(later)
+    assert (done.reclaimed, done.offered) == (1, 1)
+    it = store.interaction(one)
+    assert (it.state, it.agent, it.parties) == (State.OFFERED, "bob", ())
+    requeued = [e for e in store.events(one) if e.action == "requeued"]
+    assert requeued[0].agent == "ann"
+    assert requeued[0].details["reason"] == "no heartbeat from its agent for 300 s"
+
+
+def test_reclaiming_can_be_turned_off(store):
+    ready(store, "ann")
+    one = arrive(store)
+    router = Router(store, offer_timeout=300, heartbeat_stale=15, reclaim_after=0)
+    router.run_once()
+    store.apply(one, lambda it, _: it.accept("ann"))
+    assert router.run_once(utcnow() + timedelta(days=2)).reclaimed == 0
+    assert store.interaction(one).state is State.ACCEPTED
+
+
 def test_routing_pass_is_one_transaction(store):
     ready(store, "ann")
     one = arrive(store)

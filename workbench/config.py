@@ -39,6 +39,16 @@ def _parse_seconds(name: str, raw: str) -> float:
     return value
 
 
+def _parse_seconds_or_never(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(name, f"expected a number of seconds (0: never), got {raw!r}") from None
+    if value < 0:
+        raise ConfigError(name, f"must be 0 (never) or more, got {raw!r}")
+    return value
+
+
 def _parse_url(name: str, raw: str) -> str:
     if not raw.startswith(("http://", "https://")):
         raise ConfigError(name, f"expected an http:// or https:// URL, got {raw!r}")
@@ -128,6 +138,13 @@ SETTINGS: tuple[Setting, ...] = (
         30.0,
         "Seconds an agent has to accept an offer before it goes to another agent.",
         _parse_seconds,
+    ),
+    Setting(
+        "WORKBENCH_RECLAIM_AFTER",
+        300.0,
+        "Seconds without a heartbeat after which an agent's accepted interactions go back to "
+        "the queue (0: never).",
+        _parse_seconds_or_never,
     ),
     Setting(
         "WORKBENCH_REQUIRE_DISPOSITION",

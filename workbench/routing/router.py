@@ -55,6 +55,12 @@ def offer_timeout_setting() -> float:
     return float(Settings.from_env()["WORKBENCH_OFFER_TIMEOUT"])
 
 
+def reclaim_after_setting() -> float:
+    from workbench.config import Settings
+
+    return float(Settings.from_env()["WORKBENCH_RECLAIM_AFTER"])
+
+
 @dataclass
 class RouterPass:
     """What one pass did."""
@@ -62,6 +68,7 @@ class RouterPass:
     routed: int = 0
     timed_out: int = 0
     requeued: int = 0
+    reclaimed: int = 0
     offered: int = 0
 
     def __bool__(self) -> bool:
@@ -84,9 +91,11 @@ class Router:
         offer_timeout: float | None = None,
         heartbeat_stale: float = HEARTBEAT_STALE,
         reoffer_after: float | None = None,
+        reclaim_after: float | None = None,
         batch: int = 500,
     ) -> None:
         self.store = store
+        self.reclaim_after = reclaim_after_setting() if reclaim_after is None else reclaim_after
         self.offer_timeout = offer_timeout_setting() if offer_timeout is None else offer_timeout
         self.reoffer_after = self.offer_timeout if reoffer_after is None else reoffer_after
         self.heartbeat_stale = heartbeat_stale
@@ -104,6 +113,7 @@ class Router:
         with self.store.transaction() as conn:
             done.routed = self._route_new(conn, now)
             done.timed_out, done.requeued = self._expire(conn, now)
+            done.reclaimed = self._reclaim(conn, now)
             done.offered = self._offer(conn, now)
         return done
 
@@ -213,6 +223,30 @@ class Router:
             changes.append((it, before, replace(event, at=now)))
         _save_all(conn, changes)
         return timed_out, requeued
+
+    def _reclaim(self, conn: Connection, now: datetime) -> int:
+        """Accepted interactions whose owner has sent no heartbeat for ``reclaim_after``
+        seconds (a closed laptop, a dead kernel) go back to the queue; 0 turns this off."""
+        if not self.reclaim_after:
+            return 0
+        i, a = t.interactions, t.agents
+        cutoff = now - timedelta(seconds=self.reclaim_after)
+        gone = select(a.c.name).where(or_(a.c.heartbeat_at.is_(None), a.c.heartbeat_at < cutoff))
+        query = _skip_locked(
+            select(i)
+            .where(i.c.state == State.ACCEPTED.value, i.c.agent.in_(gone))
+            .order_by(i.c.arrived_at)
+            .limit(self.batch),
+            conn,
+        )
+        reason = f"no heartbeat from its agent for {self.reclaim_after:g} s"
+        changes = []
+        for row in conn.execute(query).all():
+            it = interaction_from_row(row)
+            before = it.version
+            changes.append((it, before, replace(it.requeue(reason), at=now)))
+        _save_all(conn, changes)
+        return len(changes)
 
     def _ready_agents(self, conn: Connection, now: datetime) -> list[Agent]:
         a = t.agents

@@ -138,6 +138,7 @@ class Workspace(Observable):
                 self.store,
                 offer_timeout=float(self.settings["WORKBENCH_OFFER_TIMEOUT"]),
                 heartbeat_stale=heartbeat_stale,
+                reclaim_after=float(self.settings["WORKBENCH_RECLAIM_AFTER"]),
             )
             if route
             else None
