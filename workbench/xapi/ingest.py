@@ -356,6 +356,8 @@ class Ingest:
             items = self._mention_items(timeline, known, report)
             self._store_page(items, [], [], report, own, [], timeline)
         self.streamed.add(report)
+        if report.interactions:
+            log.info("ingest: stream: %d new interactions", report.interactions)
 
     def _with_rate_limits(self, step: Callable[[], IngestReport]) -> IngestReport:
         """Run ``step``; on a 429 sleep until the window resets and go on where it stopped."""
