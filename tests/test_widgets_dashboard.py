@@ -22,3 +22,47 @@ def test_dashboard_escapes_errors_in_its_status():
     view = SupervisorDashboardView(sample_ledger, live=False)
     view._show_error("<img src=x onerror=alert(1)>")
     assert "<img" not in view.status.value
+
+
+def test_the_live_dashboard_redraws_when_something_happens(tmp_path):
+    """Woken by the store's change feed long before its interval (60 s here)."""
+    import asyncio
+    import threading
+    import uuid
+    from datetime import UTC, datetime
+
+    from workbench.analytics import ledger
+    from workbench.domain import Channel, Contact, Event, Interaction
+    from workbench.store import Store
+
+    store = Store(f"sqlite:///{tmp_path / 'wb.db'}")
+    store.load_reference_data()
+    store.upsert_contact(Contact("42", "dana"))
+    feed = store.changes()
+
+    async def scenario() -> tuple[str, str]:
+        view = SupervisorDashboardView(
+            lambda: ledger(store=store), interval=60.0, live=False, wake=feed.wait
+        )
+        before = view.kpis.value
+        view.live.value = True
+        await asyncio.sleep(0.2)
+        at = datetime.now(UTC)
+        it = Interaction(uuid.uuid4().hex, Channel.MENTION, "42", "t1", arrived_at=at)
+        store.add_interactions([(it, [Event("arrived", it.id, at=at, details={})])])
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            if view.kpis.value != before:
+                break
+        after = view.kpis.value
+        view.close()
+        return before, after
+
+    result: list[tuple[str, str]] = []
+    runner = threading.Thread(target=lambda: result.append(asyncio.run(scenario())))
+    runner.start()
+    runner.join(60)
+    feed.close()
+    store.close()
+    [(before, after)] = result
+    assert ">0<" in before and ">1<" in after

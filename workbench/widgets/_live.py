@@ -21,11 +21,13 @@ class LiveLoop:
         interval: float,
         on_error: Callable[[str], None],
         wake: Callable[[float], bool] | None = None,
+        min_gap: float = MIN_GAP,
     ):
         self.tick = tick
         self.interval = interval
         self.on_error = on_error
         self.wake = wake
+        self.min_gap = min_gap
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -58,7 +60,7 @@ class LiveLoop:
                     woke = False
                     await asyncio.sleep(self.interval)
                 if woke:
-                    await asyncio.sleep(MIN_GAP)
+                    await asyncio.sleep(self.min_gap)
             try:
                 self.tick()
             except Exception as exc:  # a live view keeps going and says what went wrong

@@ -29,11 +29,16 @@ def kpi_html(s: Summary) -> str:
     )
 
 
+WAKE_GAP = 1.0  # a busy store redraws the charts once a second, not on every event
+
+
 class SupervisorDashboardView(W.VBox):
     """Live charts of volume, queues, response times, dispositions and sentiment.
 
     ``ledger_source`` returns the current ledger; ``refresh()`` recomputes everything, and the
-    live loop calls it every ``interval`` seconds while the Live box is ticked.
+    live loop calls it every ``interval`` seconds while the Live box is ticked. With ``wake``
+    (a ``ChangeFeed.wait``, see ``Store.changes``) it refreshes as soon as something happens
+    in the store, at most once every ``WAKE_GAP`` seconds.
     """
 
     def __init__(
@@ -41,6 +46,7 @@ class SupervisorDashboardView(W.VBox):
         ledger_source: Callable[[], pd.DataFrame],
         interval: float = 5.0,
         live: bool = True,
+        wake: Callable[[float], bool] | None = None,
     ) -> None:
         self.ledger_source = ledger_source
         self.kpis = W.HTML()
@@ -53,7 +59,7 @@ class SupervisorDashboardView(W.VBox):
         self.live = W.Checkbox(value=False, description="Live", indent=False)
         self.live.add_class("wb-live")
         self.live.observe(self._on_live, names="value")
-        self._loop = LiveLoop(self.refresh, interval, self._show_error)
+        self._loop = LiveLoop(self.refresh, interval, self._show_error, wake=wake, min_gap=WAKE_GAP)
         ledger = ledger_source()
         self.charts: dict[str, go.FigureWidget] = {
             name: go.FigureWidget(build(ledger).update_layout(width=CHART_WIDTH))
