@@ -27,10 +27,10 @@ def test_dashboard_escapes_errors_in_its_status():
 def test_the_live_dashboard_redraws_when_something_happens(tmp_path):
     """Woken by the store's change feed long before its interval (60 s here)."""
     import asyncio
-    import threading
     import uuid
     from datetime import UTC, datetime
 
+    from tests.aio import run_in_own_loop, until
     from workbench.analytics import ledger
     from workbench.domain import Channel, Contact, Event, Interaction
     from workbench.store import Store
@@ -50,19 +50,14 @@ def test_the_live_dashboard_redraws_when_something_happens(tmp_path):
         at = datetime.now(UTC)
         it = Interaction(uuid.uuid4().hex, Channel.MENTION, "42", "t1", arrived_at=at)
         store.add_interactions([(it, [Event("arrived", it.id, at=at, details={})])])
-        for _ in range(100):
-            await asyncio.sleep(0.05)
-            if view.kpis.value != before:
-                break
+        await until(lambda: view.kpis.value != before)
         after = view.kpis.value
         view.close()
         return before, after
 
-    result: list[tuple[str, str]] = []
-    runner = threading.Thread(target=lambda: result.append(asyncio.run(scenario())))
-    runner.start()
-    runner.join(60)
-    feed.close()
-    store.close()
-    [(before, after)] = result
+    try:
+        before, after = run_in_own_loop(scenario)
+    finally:
+        feed.close()
+        store.close()
     assert ">0<" in before and ">1<" in after

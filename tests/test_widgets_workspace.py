@@ -176,7 +176,8 @@ def test_the_live_view_shows_an_offer_as_soon_as_it_is_routed(store, tmp_path):
     """The live loop runs in the kernel's event loop; the store's change feed wakes it long
     before its interval (60 s here) would."""
     import asyncio
-    import threading
+
+    from tests.aio import run_in_own_loop, until
 
     async def scenario() -> tuple[int, int]:
         ws = workspace(store, "ann", tmp_path)
@@ -186,21 +187,13 @@ def test_the_live_view_shows_an_offer_as_soon_as_it_is_routed(store, tmp_path):
         view.live.value = True
         await asyncio.sleep(0.2)
         arrive(store)
-        for _ in range(200):
-            await asyncio.sleep(0.05)
-            if view.toasts.children:
-                break
+        await until(lambda: bool(view.toasts.children))
         after = len(view.toasts.children)
         view.close()
         ws.close()
         return before, after
 
-    # A loop of its own in a thread of its own (the browser tests leave one running here).
-    result: list[tuple[int, int]] = []
-    runner = threading.Thread(target=lambda: result.append(asyncio.run(scenario())))
-    runner.start()
-    runner.join(60)
-    assert result == [(0, 1)]
+    assert run_in_own_loop(scenario) == (0, 1)
 
 
 def test_an_empty_workspace_shows_no_empty_tab_frame(desk, store):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from collections.abc import Callable
 
 MIN_GAP = 0.05  # after a change: let the rest of a burst land, then refresh once
@@ -13,14 +14,14 @@ MIN_GAP = 0.05  # after a change: let the rest of a burst land, then refresh onc
 
 class LiveLoop:
     """Calls ``tick`` every ``interval`` seconds while started, or as soon as
-    ``wake(timeout)`` (a ``ChangeFeed.wait``) returns True; errors are shown, not raised."""
+    ``wake(timeout, halt)`` (a ``ChangeFeed.wait``) returns True; errors are shown, not raised."""
 
     def __init__(
         self,
         tick: Callable[[], None],
         interval: float,
         on_error: Callable[[str], None],
-        wake: Callable[[float], bool] | None = None,
+        wake: Callable[[float, threading.Event], bool] | None = None,
         min_gap: float = MIN_GAP,
     ):
         self.tick = tick
@@ -28,6 +29,7 @@ class LiveLoop:
         self.on_error = on_error
         self.wake = wake
         self.min_gap = min_gap
+        self._halt = threading.Event()  # ends a wait in progress when the loop stops
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -41,9 +43,11 @@ class LiveLoop:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             loop = asyncio.get_event_loop()
+        self._halt = threading.Event()
         self._task = loop.create_task(self._run())
 
     def stop(self) -> None:
+        self._halt.set()
         if self._task is not None:
             self._task.cancel()
             self._task = None
@@ -55,7 +59,7 @@ class LiveLoop:
                 await asyncio.sleep(self.interval)
             else:
                 try:
-                    woke = await loop.run_in_executor(None, self.wake, self.interval)
+                    woke = await loop.run_in_executor(None, self.wake, self.interval, self._halt)
                 except Exception:  # the feed lost the store: fall back to the interval
                     woke = False
                     await asyncio.sleep(self.interval)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import threading
 from collections.abc import Callable
 
 import ipywidgets as W
@@ -46,7 +47,7 @@ class SupervisorDashboardView(W.VBox):
         ledger_source: Callable[[], pd.DataFrame],
         interval: float = 5.0,
         live: bool = True,
-        wake: Callable[[float], bool] | None = None,
+        wake: Callable[[float, threading.Event], bool] | None = None,
     ) -> None:
         self.ledger_source = ledger_source
         self.kpis = W.HTML()
