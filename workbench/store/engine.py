@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -49,11 +51,26 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # concurrent writers queue on the lock instead of failing midway with "database is locked".
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=60000")
+    _wal(cursor)
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=60000")
     cursor.close()
+
+
+def _wal(cursor: Any, patience: float = 60.0) -> None:
+    """Switch a fresh file to WAL. The switch needs the file to itself and SQLite answers "database
+    is locked" at once, without waiting, while another process is setting the same fresh file
+    up (several kernels opening a new store together): try again for a while."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _sqlite_begin(connection: Any) -> None:
