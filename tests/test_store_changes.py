@@ -79,7 +79,7 @@ def test_another_process_wakes_the_feed(store):
         assert woke.is_set()
 
 
-def test_a_feed_on_a_store_that_went_away_says_so_by_waking(tmp_path):
+def test_a_feed_that_cannot_reach_its_store_sleeps_its_timeout_instead_of_failing():
     from workbench.store.changes import ChangeFeed
 
     feed = ChangeFeed("postgresql+psycopg://nobody@127.0.0.1:1/none")

@@ -126,8 +126,7 @@ class Router:
         interaction, an agent ready, a reject; see ``Store.changes``), at least every
         ``interval`` seconds (offer time-outs). A failed pass is logged and the loop goes on."""
         stop = stop or threading.Event()
-        feed = self.store.changes()
-        try:
+        with self.store.changes() as feed:
             while not stop.is_set():
                 try:
                     self.run_once()
@@ -136,8 +135,6 @@ class Router:
                     stop.wait(interval)
                     continue
                 feed.wait(interval, stop)
-        finally:
-            feed.close()
 
     # --- steps ------------------------------------------------------------------------------
 

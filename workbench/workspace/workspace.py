@@ -230,10 +230,9 @@ class Workspace(Observable):
         if self._loop is not None and self._loop.is_alive():
             return
         self._stop.clear()
-        feed = self.store.changes()
 
         def loop() -> None:
-            try:
+            with self.store.changes() as feed:
                 while not self._stop.is_set():
                     try:
                         self.poll()
@@ -241,8 +240,6 @@ class Workspace(Observable):
                         log.warning("workspace %s: poll failed: %s", self.agent, exc)
                     if feed.wait(interval, self._stop):
                         self._stop.wait(MIN_POLL_GAP)  # let a burst of changes land together
-            finally:
-                feed.close()
 
         self._loop = threading.Thread(target=loop, name=f"workspace-{self.agent}", daemon=True)
         self._loop.start()

@@ -524,8 +524,7 @@ class Outbox:
     ) -> None:
         """Send until ``stop`` is set. When nothing is due, wait ``idle`` seconds at most: an
         action queued meanwhile (it appends an event) wakes the loop at once."""
-        feed = self.store.changes()
-        try:
+        with self.store.changes() as feed:
             while not stop.is_set():
                 try:
                     report = self.run_once()
@@ -537,5 +536,3 @@ class Outbox:
                     on_report(report)
                 if not report.claimed:
                     feed.wait(idle, stop)
-        finally:
-            feed.close()
