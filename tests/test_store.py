@@ -104,7 +104,7 @@ def test_apply_saves_state_events_and_stamps_in_one_go(store):
     assert (it.state, it.agent, it.version) == (State.ACCEPTED, "ann", 2)
     assert [e.action for e in store.events("i-1")] == ["arrived", "offered", "accepted"]
     with store.engine.connect() as conn:
-        row = conn.execute(text("SELECT offered_at, accepted_at FROM interactions")).one()
+        row = conn.execute(text("SELECT last_offered_at, accepted_at FROM interactions")).one()
     assert row[0] is not None and row[1] is not None
     for event in store.events("i-1"):
         assert event.at.tzinfo is not None

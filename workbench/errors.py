@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from workbench.domain.errors import WorkbenchError
 
-class WorkbenchError(Exception):
-    """Base of every error the workbench raises on purpose."""
+__all__ = ["ConfigError", "StoreError", "ValidationError", "WorkbenchError"]
 
 
 class ConfigError(WorkbenchError):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import select
 
+from workbench.domain import FIRST_RESPONSE_ACTIONS, Action
 from workbench.store import Store
 from workbench.store import schema as t
 
@@ -39,19 +40,20 @@ COLUMNS = [
 EXTRA = ["offers", "rejections", "timeouts", "conferences", "consultations", "corrections"]
 """Further columns after ``COLUMNS``."""
 
-REPLY_ACTIONS = ("reply", "dm", "quote")
-"""Events that answer the customer in words: the first one is the first response."""
+REPLY_ACTIONS = tuple(a.value for a in FIRST_RESPONSE_ACTIONS)
+"""Events that answer the customer in words (``Action.first_response``): the first one is the
+first response."""
 _COUNTED = {
     "replies": REPLY_ACTIONS,
-    "transfers": ("transferred",),
-    "offers": ("offered",),
-    "rejections": ("rejected",),
-    "timeouts": ("offer_timed_out", "requeued"),
-    "conferences": ("conference_joined",),
-    "consultations": ("consulted",),
-    "corrections": ("corrected",),
+    "transfers": (Action.TRANSFERRED.value,),
+    "offers": (Action.OFFERED.value,),
+    "rejections": (Action.REJECTED.value,),
+    "timeouts": (Action.OFFER_TIMED_OUT.value, Action.REQUEUED.value),
+    "conferences": (Action.CONFERENCE_JOINED.value,),
+    "consultations": (Action.CONSULTED.value,),
+    "corrections": (Action.CORRECTED.value,),
 }
-_TIMED = ("offered", "accepted", "done", *REPLY_ACTIONS)
+_TIMED = (Action.OFFERED.value, Action.ACCEPTED.value, Action.DONE.value, *REPLY_ACTIONS)
 _TIMES = ["arrived_at", "offered_at", "accepted_at", "first_reply_at", "done_at"]
 
 

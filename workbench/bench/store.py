@@ -37,7 +37,7 @@ def _batch(n: int, contact_id: str) -> list[tuple[Interaction, list[Event]]]:
 def insert_interactions(scale: float) -> Result:
     from workbench.store import Store
     from workbench.store import schema as t
-    from workbench.store.store import _event_row, _interaction_row
+    from workbench.store._rows import event_row, interaction_row
 
     n = max(BATCH, int(100_000 * scale))
     batch = _batch(n, "42")
@@ -47,8 +47,8 @@ def insert_interactions(scale: float) -> Result:
         for s in (ours_store, bare_store):
             s.upsert_contact(Contact(id="42", username="bench"))
         # The baseline gets its rows ready-made: it measures SQLAlchemy executemany alone.
-        rows = [_interaction_row(it) for it, _ in batch]
-        event_rows = [_event_row(e) for _, evs in batch for e in evs]
+        rows = [interaction_row(it) for it, _ in batch]
+        event_rows = [event_row(e) for _, evs in batch for e in evs]
 
         t0 = time.perf_counter()
         for i in range(0, n, BATCH):

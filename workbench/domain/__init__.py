@@ -5,12 +5,22 @@ from __future__ import annotations
 from workbench.domain.classification import Actionability, Sentiment
 from workbench.domain.contact import Contact
 from workbench.domain.disposition import Disposition
-from workbench.domain.event import Event, utcnow
+from workbench.domain.errors import WorkbenchError
+from workbench.domain.event import (
+    DECLINED_ACTIONS,
+    FIRST_RESPONSE_ACTIONS,
+    Action,
+    Event,
+    utcnow,
+)
 from workbench.domain.interaction import Interaction, State, TransitionError
 from workbench.domain.transcript import EntryKind, TranscriptEntry
 from workbench.domain.tweet import Channel, Tweet
 
 __all__ = [
+    "DECLINED_ACTIONS",
+    "FIRST_RESPONSE_ACTIONS",
+    "Action",
     "Actionability",
     "Channel",
     "Contact",
@@ -23,5 +33,6 @@ __all__ = [
     "TranscriptEntry",
     "TransitionError",
     "Tweet",
+    "WorkbenchError",
     "utcnow",
 ]

@@ -1,9 +1,16 @@
-"""The append-only event log's entry: who did what, when."""
+"""The append-only event log's entry (who did what, when) and its vocabulary.
+
+``Action`` names every fact the log can hold, and declares once what each one means for the
+rest of the workbench: which actions answer the customer (the first is the first response),
+which take an offer back from an agent (declined), and which interaction timestamp an action
+sets. The store, the router and the ledger read these declarations instead of keeping lists.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import Enum
 from typing import Any
 
 
@@ -12,11 +19,92 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class Action(str, Enum):
+    """What an event records. A ``str`` enum: ``Action.REPLY == "reply"``, stored as its value."""
+
+    # the interaction's life
+    ARRIVED = "arrived"
+    ROUTED = "routed"
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    OFFER_TIMED_OUT = "offer_timed_out"
+    REQUEUED = "requeued"
+    TRANSFERRED = "transferred"
+    CONFERENCE_JOINED = "conference_joined"
+    CONFERENCE_LEFT = "conference_left"
+    CONSULTED = "consulted"
+    CORRECTED = "corrected"
+    DISPOSITION_SET = "disposition_set"
+    DONE = "done"
+    # what an agent sent or did on X (through the outbox)
+    REPLY = "reply"
+    DM = "dm"
+    QUOTE = "quote"
+    RETWEET = "retweet"
+    LIKE = "like"
+    FOLLOW = "follow"
+    UNFOLLOW = "unfollow"
+    POST = "post"
+    # what the outbox heard back from X
+    SENT = "sent"
+    SEND_FAILED = "send_failed"
+    # other handling
+    INTERNAL_NOTE = "internal_note"
+    CALL = "call"
+    EMAIL = "email"
+    STANDARD_RESPONSE = "standard_response"
+    # the agent, not an interaction
+    AGENT_REGISTERED = "agent_registered"
+    AGENT_STATE = "agent_state"
+
+    @property
+    def first_response(self) -> bool:
+        """It answers the customer in words: the first such event is the first response."""
+        return self in _FIRST_RESPONSE
+
+    @property
+    def declined(self) -> bool:
+        """It takes an offer or an interaction back from its agent (the router does not offer
+        the interaction to that agent again)."""
+        return self in _DECLINED
+
+    @property
+    def stamp(self) -> str | None:
+        """The interaction's timestamp column this action sets, if any."""
+        return _STAMPS.get(self)
+
+    @property
+    def stamps_first_only(self) -> bool:
+        """Its stamp keeps the first time it happened (later ones do not move it)."""
+        return self in _FIRST_RESPONSE
+
+
+_FIRST_RESPONSE = frozenset({Action.REPLY, Action.DM, Action.QUOTE})
+_DECLINED = frozenset(
+    {Action.REJECTED, Action.OFFER_TIMED_OUT, Action.REQUEUED, Action.TRANSFERRED}
+)
+_STAMPS = {
+    Action.OFFERED: "last_offered_at",
+    Action.ACCEPTED: "accepted_at",
+    Action.REPLY: "first_reply_at",
+    Action.DM: "first_reply_at",
+    Action.QUOTE: "first_reply_at",
+    Action.DONE: "done_at",
+}
+
+FIRST_RESPONSE_ACTIONS: tuple[Action, ...] = tuple(a for a in Action if a.first_response)
+"""Actions that answer the customer in words, in declaration order."""
+DECLINED_ACTIONS: tuple[Action, ...] = tuple(a for a in Action if a.declined)
+"""Actions that take an interaction back from its agent."""
+
+
 @dataclass(frozen=True)
 class Event:
     """One fact in the log. ``interaction_id`` is None for agent-level events (ready, ...)."""
 
-    action: str
+    action: Action | str
+    """An ``Action``; a plain string for the rare action only a caller knows (kept as is)."""
     interaction_id: str | None = None
     agent: str | None = None
     at: datetime = field(default_factory=utcnow)

@@ -17,7 +17,8 @@ from enum import Enum
 from typing import Any
 
 from workbench.domain.classification import Actionability, Sentiment
-from workbench.domain.event import Event, utcnow
+from workbench.domain.errors import WorkbenchError
+from workbench.domain.event import Action, Event, utcnow
 from workbench.domain.tweet import Channel
 
 
@@ -30,7 +31,7 @@ class State(str, Enum):
     DONE = "done"
 
 
-class TransitionError(ValueError):
+class TransitionError(WorkbenchError, ValueError):
     """An action that the interaction's state or ownership does not allow."""
 
     def __init__(self, interaction_id: str, state: State | str, action: str, rule: str) -> None:
@@ -57,6 +58,9 @@ _ALLOWED: dict[str, frozenset[State]] = {
     "act": frozenset({State.ACCEPTED}),
     "done": frozenset({State.ACCEPTED}),
 }
+
+
+_ACTIONS: dict[str, Action] = {a.value: a for a in Action}
 
 
 @dataclass
@@ -101,39 +105,39 @@ class Interaction:
         """Whether ``agent`` owns the interaction or is a conference party."""
         return agent == self.agent or agent in self.parties
 
-    def _event(self, action: str, agent: str | None, **details: Any) -> Event:
+    def _event(self, action: Action | str, agent: str | None, **details: Any) -> Event:
         self.version += 1
         return Event(action=action, interaction_id=self.id, agent=agent, details=details)
 
     def offer(self, agent: str) -> Event:
         self._check("offer")
         self.state, self.agent = State.OFFERED, agent
-        return self._event("offered", agent)
+        return self._event(Action.OFFERED, agent)
 
     def accept(self, agent: str) -> Event:
         self._check("accept")
         if agent != self.agent:
             raise TransitionError(self.id, self.state, "accept", f"offered to {self.agent}")
         self.state = State.ACCEPTED
-        return self._event("accepted", agent)
+        return self._event(Action.ACCEPTED, agent)
 
     def reject(self, agent: str) -> Event:
         self._check("reject")
         if agent != self.agent:
             raise TransitionError(self.id, self.state, "reject", f"offered to {self.agent}")
         self.state, self.agent = State.QUEUED, None
-        return self._event("rejected", agent)
+        return self._event(Action.REJECTED, agent)
 
     def timeout(self) -> Event:
         self._check("timeout")
         agent, self.state, self.agent = self.agent, State.QUEUED, None
-        return self._event("offer_timed_out", agent)
+        return self._event(Action.OFFER_TIMED_OUT, agent)
 
     def requeue(self, reason: str) -> Event:
         """Back to the queue without its owner (the agent's heartbeat stopped)."""
         self._check("requeue")
         agent, self.state, self.agent, self.parties = self.agent, State.QUEUED, None, ()
-        return self._event("requeued", agent, reason=reason)
+        return self._event(Action.REQUEUED, agent, reason=reason)
 
     def transfer(self, by: str, to_agent: str | None = None, to_queue: str | None = None) -> Event:
         self._check("transfer", by)
@@ -146,10 +150,10 @@ class Interaction:
         self.parties = ()
         if to_agent is not None:
             self.state, self.agent = State.OFFERED, to_agent
-            return self._event("transferred", by, to_agent=to_agent)
+            return self._event(Action.TRANSFERRED, by, to_agent=to_agent)
         assert to_queue is not None
         self.state, self.agent, self.queue = State.QUEUED, None, to_queue
-        return self._event("transferred", by, to_queue=to_queue)
+        return self._event(Action.TRANSFERRED, by, to_queue=to_queue)
 
     def conference(self, by: str, agent: str) -> Event:
         self._check("conference", by)
@@ -158,7 +162,7 @@ class Interaction:
                 self.id, self.state, "conference", f"{agent} is already in the interaction"
             )
         self.parties = (*self.parties, agent)
-        return self._event("conference_joined", by, party=agent)
+        return self._event(Action.CONFERENCE_JOINED, by, party=agent)
 
     def leave_conference(self, agent: str) -> Event:
         self._check("leave_conference")
@@ -167,7 +171,7 @@ class Interaction:
                 self.id, self.state, "leave_conference", f"{agent} is not a conference party"
             )
         self.parties = tuple(p for p in self.parties if p != agent)
-        return self._event("conference_left", agent)
+        return self._event(Action.CONFERENCE_LEFT, agent)
 
     def consult(self, by: str, agent: str, channel: str = "chat") -> Event:
         self._check("consult", by)
@@ -176,12 +180,13 @@ class Interaction:
         if agent == by:
             raise TransitionError(self.id, self.state, "consult", "cannot consult yourself")
         self.consultations = (*self.consultations, {"agent": agent, "channel": channel})
-        return self._event("consulted", by, with_agent=agent, channel=channel)
+        return self._event(Action.CONSULTED, by, with_agent=agent, channel=channel)
 
-    def act(self, by: str, action: str, **details: Any) -> Event:
-        """Any handling action (reply, dm, like, note...) by the owner or a party."""
+    def act(self, by: str, action: Action | str, **details: Any) -> Event:
+        """Any handling action (reply, dm, like, note...) by the owner or a party; a name of
+        the vocabulary becomes its ``Action``."""
         self._check("act", by)
-        return self._event(action, by, **details)
+        return self._event(_ACTIONS.get(action, action), by, **details)
 
     def correct(
         self,
@@ -200,12 +205,12 @@ class Interaction:
                 "to": Actionability(actionability).value,
             }
             self.actionability = Actionability(actionability)
-        return self._event("corrected", by, **details)
+        return self._event(Action.CORRECTED, by, **details)
 
     def set_disposition(self, by: str, code: str, note: str = "") -> Event:
         self._check("act", by)
         self.disposition, self.note = code, note
-        return self._event("disposition_set", by, code=code, note=note)
+        return self._event(Action.DISPOSITION_SET, by, code=code, note=note)
 
     def done(self, by: str, require_disposition: bool = True) -> Event:
         self._check("done", by)
@@ -214,4 +219,4 @@ class Interaction:
         if require_disposition and not self.disposition:
             raise TransitionError(self.id, self.state, "done", "a disposition is required first")
         self.state, self.parties = State.DONE, ()
-        return self._event("done", by, disposition=self.disposition)
+        return self._event(Action.DONE, by, disposition=self.disposition)

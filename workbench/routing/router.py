@@ -32,7 +32,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError
 
-from workbench.domain import Event, Interaction, State, utcnow
+from workbench.domain import DECLINED_ACTIONS, Action, Event, Interaction, State, utcnow
 from workbench.errors import StoreError
 from workbench.routing.agents import HEARTBEAT_STALE, Agent, AgentState, _agent, load
 from workbench.routing.rules import _read as _read_rules
@@ -46,7 +46,7 @@ PASS_INTERVAL = 0.5
 """Seconds between passes of ``Router.run``."""
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Events after which the agent named in them should not get the interaction back right away.
-_DECLINED = ("rejected", "offer_timed_out", "requeued", "transferred")
+_DECLINED = [a.value for a in DECLINED_ACTIONS]
 
 
 def offer_timeout_setting() -> float:
@@ -176,7 +176,7 @@ class Router:
                     "at": now,
                     "interaction_id": row.id,
                     "agent": None,
-                    "action": "routed",
+                    "action": Action.ROUTED.value,
                     "details": details,
                 }
             )
@@ -199,7 +199,7 @@ class Router:
         i = t.interactions
         stale = self._stale_agents(conn, now)
         deadline = now - timedelta(seconds=self.offer_timeout)
-        late = func.coalesce(i.c.offered_at, i.c.arrived_at) < deadline
+        late = func.coalesce(i.c.last_offered_at, i.c.arrived_at) < deadline
         condition = or_(late, i.c.agent.in_(stale)) if stale else late
         query = _skip_locked(
             select(i)
@@ -325,7 +325,7 @@ class Router:
 
 def _save_all(conn: Connection, changes: Sequence[tuple[Interaction, int, Event]]) -> None:
     """Save offers, time-outs and requeues in two statements, as ``Store.save`` would one by one:
-    state, agent and version (checked), ``offered_at`` stamped by an offer, and the events."""
+    state, agent and version (checked), ``last_offered_at`` stamped by an offer, and the events."""
     if not changes:
         return
     i = t.interactions
@@ -337,7 +337,7 @@ def _save_all(conn: Connection, changes: Sequence[tuple[Interaction, int, Event]
             "b_state": it.state.value,
             "b_agent": it.agent,
             "b_parties": list(it.parties),
-            "b_offered_at": event.at if event.action == "offered" else None,
+            "b_last_offered_at": event.at if event.action == Action.OFFERED else None,
         }
         for it, before, event in changes
     ]
@@ -349,8 +349,8 @@ def _save_all(conn: Connection, changes: Sequence[tuple[Interaction, int, Event]
             agent=bindparam("b_agent"),
             parties=bindparam("b_parties", type_=i.c.parties.type),
             version=bindparam("b_version"),
-            offered_at=func.coalesce(
-                bindparam("b_offered_at", type_=i.c.offered_at.type), i.c.offered_at
+            last_offered_at=func.coalesce(
+                bindparam("b_last_offered_at", type_=i.c.last_offered_at.type), i.c.last_offered_at
             ),
         )
     )

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from workbench.store._rows import interaction_from_row
 from workbench.store.engine import head_revision, safe_url
 from workbench.store.store import (
     Change,
     ConflictError,
     NotFoundError,
     Store,
-    interaction_from_row,
+    new_id,
+    new_ids,
 )
 
 __all__ = [
@@ -18,5 +20,7 @@ __all__ = [
     "Store",
     "head_revision",
     "interaction_from_row",
+    "new_id",
+    "new_ids",
     "safe_url",
 ]

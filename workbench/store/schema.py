@@ -96,7 +96,9 @@ interactions = Table(
     Column("disposition", String(64)),
     Column("note", Text, nullable=False, server_default=""),
     Column("arrived_at", UTCDateTime, nullable=False),
-    Column("offered_at", UTCDateTime),
+    # When the latest offer was made (the offer time-out runs from it); the ledger's
+    # ``offered_at`` is the first offer, from the event log (revision 0003 renamed it).
+    Column("last_offered_at", UTCDateTime),
     Column("accepted_at", UTCDateTime),
     Column("first_reply_at", UTCDateTime),
     Column("done_at", UTCDateTime),

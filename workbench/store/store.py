@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -19,18 +18,15 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Engine, Table, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from workbench.domain import (
-    Actionability,
-    Channel,
+    Action,
     Contact,
     Disposition,
-    EntryKind,
     Event,
     Interaction,
-    Sentiment,
     State,
     TranscriptEntry,
     utcnow,
@@ -38,18 +34,28 @@ from workbench.domain import (
 from workbench.errors import StoreError
 from workbench.store import engine as _engine
 from workbench.store import schema as t
+from workbench.store._bulk import insert_many, insert_rows
+from workbench.store._rows import (
+    EVENT_KEYS,
+    INTERACTION_KEYS,
+    SAVE_KEYS,
+    TRANSCRIPT_KEYS,
+    contact_from_row,
+    contact_row,
+    event_from_row,
+    event_row,
+    interaction_from_row,
+    interaction_row,
+    interaction_values,
+    transcript_from_row,
+    transcript_row,
+    transcript_values,
+)
 from workbench.store.changes import ChangeFeed
 
-# The interaction's timestamp column that an event action sets (the first time it happens).
-_STAMPS = {
-    "offered": "offered_at",
-    "accepted": "accepted_at",
-    "reply": "first_reply_at",
-    "dm": "first_reply_at",
-    "quote": "first_reply_at",
-    "done": "done_at",
-}
-_FIRST_ONLY = {"first_reply_at"}
+# The interaction's timestamp column each event action sets (declared by ``Action.stamp``).
+_STAMPS = {a.value: a.stamp for a in Action if a.stamp is not None}
+_FIRST_ONLY = {a.stamp for a in Action if a.stamp is not None and a.stamps_first_only}
 
 
 # Statements built once (building one per call costs more than running it on SQLite).
@@ -67,7 +73,7 @@ def _save_statement(stamps: frozenset[str]) -> Any:
     if found is None:
         c = t.interactions.c
         values: dict[str, Any] = {
-            k: bindparam(f"v_{k}", type_=c[k].type) for k in _INTERACTION_KEYS if k != "id"
+            k: bindparam(f"v_{k}", type_=c[k].type) for k in INTERACTION_KEYS if k != "id"
         }
         for column in stamps:
             given = bindparam(f"v_{column}", type_=c[column].type)
@@ -144,223 +150,6 @@ def new_id() -> str:
     return new_ids(1)[0]
 
 
-def _contact_row(contact: Contact, now: datetime) -> dict[str, Any]:
-    return {
-        "id": contact.id,
-        "username": contact.username,
-        "name": contact.name,
-        "followers_count": contact.followers_count,
-        "statuses_count": contact.statuses_count,
-        "follows_brand": contact.follows_brand,
-        "dm_open": contact.dm_open,
-        "phone": contact.phone,
-        "email": contact.email,
-        "updated_at": now,
-    }
-
-
-_INTERACTION_KEYS = (
-    "id",
-    "channel",
-    "source_id",
-    "timeline",
-    "contact_id",
-    "queue",
-    "subject",
-    "state",
-    "agent",
-    "parties",
-    "consultations",
-    "sentiment",
-    "actionability",
-    "disposition",
-    "note",
-    "arrived_at",
-    "version",
-)
-_SAVE_KEYS = tuple(f"v_{k}" for k in _INTERACTION_KEYS)
-
-
-def _interaction_values(it: Interaction) -> tuple[Any, ...]:
-    """The interaction's row, in ``_INTERACTION_KEYS`` order."""
-    # ``_value_``: the enum member's value without the ``value`` property's cost (bulk paths).
-    return (
-        it.id,
-        it.channel._value_,
-        it.source_id,
-        it.timeline,
-        it.contact_id,
-        it.queue,
-        it.subject,
-        it.state._value_,
-        it.agent,
-        list(it.parties),
-        list(it.consultations),
-        it.sentiment._value_,
-        it.actionability._value_,
-        it.disposition,
-        it.note,
-        it.arrived_at,
-        it.version,
-    )
-
-
-def _interaction_row(it: Interaction) -> dict[str, Any]:
-    return dict(zip(_INTERACTION_KEYS, _interaction_values(it), strict=True))
-
-
-def interaction_from_row(row: Any) -> Interaction:
-    """The domain object of an ``interactions`` row (for queries of their own)."""
-    return Interaction(
-        id=row.id,
-        channel=Channel(row.channel),
-        contact_id=row.contact_id,
-        source_id=row.source_id,
-        queue=row.queue,
-        timeline=row.timeline,
-        subject=row.subject,
-        arrived_at=row.arrived_at,
-        state=State(row.state),
-        agent=row.agent,
-        parties=tuple(row.parties or ()),
-        consultations=tuple(row.consultations or ()),
-        sentiment=Sentiment(row.sentiment),
-        actionability=Actionability(row.actionability),
-        disposition=row.disposition,
-        note=row.note,
-        version=row.version,
-    )
-
-
-def _event_row(e: Event) -> dict[str, Any]:
-    return {
-        "at": e.at,
-        "interaction_id": e.interaction_id,
-        "agent": e.agent,
-        "action": e.action,
-        "details": e.details,
-    }
-
-
-_TRANSCRIPT_KEYS = (
-    "interaction_id",
-    "at",
-    "kind",
-    "author",
-    "text",
-    "action",
-    "tweet_id",
-    "details",
-)
-
-
-def _transcript_values(e: TranscriptEntry) -> tuple[Any, ...]:
-    """The transcript line's row, in ``_TRANSCRIPT_KEYS`` order."""
-    kind = e.kind._value_
-    return (e.interaction_id, e.at, kind, e.author, e.text, e.action, e.tweet_id, e.details)
-
-
-def _transcript_row(e: TranscriptEntry) -> dict[str, Any]:
-    return dict(zip(_TRANSCRIPT_KEYS, _transcript_values(e), strict=True))
-
-
-_EVENT_KEYS = ("at", "interaction_id", "agent", "action", "details")
-
-
-# Timestamps already converted for the driver, per dialect: a bulk insert stores each item's
-# time in several tables (interaction, arrival event, transcript line).
-_STAMPS_CONVERTED: dict[str, dict[datetime, Any]] = {}
-
-
-def _processor(type_: Any, dialect: Any) -> Callable[[Any], Any] | None:
-    """The column type's bind processor; empty JSON lists and objects skip the encoder, and a
-    timestamp seen lately is converted once."""
-    process = type_.bind_processor(dialect)
-    if process is None:
-        return None
-    if isinstance(type_, t.UTCDateTime):
-        seen = _STAMPS_CONVERTED.setdefault(dialect.name, {})
-        # pysqlite hands the driver a datetime, which sqlite3's registered adapter turns to text.
-        adapt = sqlite3.adapters.get((datetime, sqlite3.PrepareProtocol))
-        if dialect.name != "sqlite":
-            adapt = None
-
-        def stamp(value: Any) -> Any:
-            found = seen.get(value)
-            if found is None:
-                if len(seen) >= 20_000:
-                    seen.clear()
-                found = process(value)  # a naive time raises: never kept
-                if adapt is not None and type(found) is datetime:
-                    found = adapt(found)
-                seen[value] = found
-            return found
-
-        return stamp
-    if not isinstance(type_, JSON):
-        return process
-    empty_list, empty_dict = process([]), process({})
-
-    def fast(value: Any) -> Any:
-        if not value and isinstance(value, list | dict):
-            return empty_list if isinstance(value, list) else empty_dict
-        return process(value)
-
-    return fast
-
-
-_Compiled = tuple[str, tuple[int, ...] | None, list[tuple[int, Callable[[Any], Any]]]]
-_COMPILED: dict[tuple[str, str, tuple[str, ...]], _Compiled] = {}
-
-
-def _compile_insert(dialect: Any, table: Table, keys: tuple[str, ...]) -> _Compiled:
-    """The INSERT's SQL; where each of its parameters is among ``keys`` (None: in order); the
-    conversion of each parameter that its column's type converts (as SQLAlchemy would)."""
-    compiled = insert(table).compile(dialect=dialect, column_keys=list(keys))
-    order = list(compiled.positiontup or ())
-    where = tuple(keys.index(c) for c in order)
-    convert = [
-        (i, p) for i, p in enumerate(_processor(table.c[c].type, dialect) for c in order) if p
-    ]
-    return str(compiled), (None if where == tuple(range(len(keys))) else where), convert
-
-
-def _insert_rows(
-    conn: Connection, table: Table, keys: tuple[str, ...], rows: list[tuple[Any, ...]]
-) -> None:
-    """``INSERT`` many rows, each a tuple of values for ``keys``. On SQLite straight through the
-    driver's executemany (a third of the generic path's cost; the values converted column by
-    column, so that only the conversions run in Python); elsewhere through SQLAlchemy's
-    batched inserts."""
-    if not rows:
-        return
-    dialect = conn.dialect
-    if dialect.name != "sqlite":
-        conn.execute(insert(table), [dict(zip(keys, r, strict=True)) for r in rows])
-        return
-    found = _COMPILED.get((dialect.name, table.name, keys))
-    if found is None:
-        found = _COMPILED[(dialect.name, table.name, keys)] = _compile_insert(dialect, table, keys)
-    sql, where, convert = found
-    columns = list(zip(*rows, strict=True))
-    if where is not None:
-        columns = [columns[i] for i in where]
-    for i, process in convert:
-        columns[i] = tuple(map(process, columns[i]))
-    conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
-
-
-def _insert_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """``INSERT`` many rows given as dicts of the same keys (see ``_insert_rows``)."""
-    if not rows:
-        return
-    if conn.dialect.name != "sqlite":
-        conn.execute(insert(table), rows)
-        return
-    keys = tuple(rows[0])
-    _insert_rows(conn, table, keys, [tuple(r[k] for k in keys) for r in rows])
-
-
 # What X may change about a contact; ingest refreshes these (phone and e-mail are the record's).
 _CONTACT_REFRESH = (
     "username",
@@ -434,7 +223,7 @@ class Store:
         if conn is None:
             with self.transaction() as c:
                 return self.upsert_contact(contact, c)
-        row = _contact_row(contact, utcnow())
+        row = contact_row(contact, utcnow())
         stmt = _upsert(conn).values(**row)
         columns = t.contacts.c
         fresh = {k: stmt.excluded[k] for k in row if k not in ("id", "phone", "email")}
@@ -445,7 +234,7 @@ class Store:
 
     def ensure_contact(self, contact: Contact, conn: Connection) -> None:
         """Insert the contact unless it is there already (by anyone, at any moment)."""
-        stmt = _upsert(conn).values(**_contact_row(contact, utcnow()))
+        stmt = _upsert(conn).values(**contact_row(contact, utcnow()))
         conn.execute(stmt.on_conflict_do_nothing(index_elements=[t.contacts.c.id]))
 
     def contact(self, contact_id: str) -> Contact:
@@ -453,8 +242,7 @@ class Store:
             row = conn.execute(select(t.contacts).where(t.contacts.c.id == contact_id)).first()
         if row is None:
             raise NotFoundError(f"contact {contact_id!r} is not in the store")
-        m = row._mapping
-        return Contact(**{k: m[k] for k in Contact.__dataclass_fields__})
+        return contact_from_row(row)
 
     # --- interactions ---------------------------------------------------------------------
 
@@ -479,16 +267,16 @@ class Store:
             return False
         if contact is not None:
             self.upsert_contact(contact, conn)
-        conn.execute(insert(t.interactions), _interaction_row(interaction))
+        conn.execute(insert(t.interactions), interaction_row(interaction))
         arrival = Event(
-            "arrived",
+            Action.ARRIVED,
             interaction.id,
             at=interaction.arrived_at,
             details={"channel": interaction.channel.value, "source_id": interaction.source_id},
         )
-        conn.execute(insert(t.events), _event_row(arrival))
+        conn.execute(insert(t.events), event_row(arrival))
         if first_message is not None:
-            conn.execute(insert(t.transcript), _transcript_row(first_message))
+            conn.execute(insert(t.transcript), transcript_row(first_message))
         return True
 
     def add_new_interactions(
@@ -526,16 +314,16 @@ class Store:
         if not new:
             return []
         self._upsert_contacts(conn, {c.id: c for _, c, _ in new if c is not None})
-        _insert_rows(
-            conn, t.interactions, _INTERACTION_KEYS, [_interaction_values(i) for i, _, _ in new]
+        insert_rows(
+            conn, t.interactions, INTERACTION_KEYS, [interaction_values(i) for i, _, _ in new]
         )
         arrivals = [
             (i.arrived_at, i.id, None, "arrived", {"channel": c, "source_id": s})
             for (i, _, _), (c, s) in zip(new, new_sources, strict=True)
         ]
-        _insert_rows(conn, t.events, _EVENT_KEYS, arrivals)
-        lines = [_transcript_values(m) for _, _, m in new if m is not None]
-        _insert_rows(conn, t.transcript, _TRANSCRIPT_KEYS, lines)
+        insert_rows(conn, t.events, EVENT_KEYS, arrivals)
+        lines = [transcript_values(m) for _, _, m in new if m is not None]
+        insert_rows(conn, t.transcript, TRANSCRIPT_KEYS, lines)
         return [it for it, _, _ in new]
 
     @staticmethod
@@ -551,10 +339,10 @@ class Store:
             found = conn.execute(_KNOWN_CONTACTS, {"ids": ids[start : start + 5_000]})
             known.update((r[0], tuple(r[1:])) for r in found.all())
         now = utcnow()
-        _insert_many(
+        insert_many(
             conn,
             t.contacts,
-            [_contact_row(x, now) for cid, x in contacts.items() if cid not in known],
+            [contact_row(x, now) for cid, x in contacts.items() if cid not in known],
         )
         refresh = []
         for cid, x in contacts.items():
@@ -590,8 +378,8 @@ class Store:
 
     def add_interactions(self, batch: Sequence[tuple[Interaction, Sequence[Event]]]) -> int:
         """Bulk-load interactions with their events in one transaction (imports, benchmarks)."""
-        rows = [_interaction_row(it) for it, _ in batch]
-        event_rows = [_event_row(e) for _, evs in batch for e in evs]
+        rows = [interaction_row(it) for it, _ in batch]
+        event_rows = [event_row(e) for _, evs in batch for e in evs]
         with self.transaction() as conn:
             if rows:
                 conn.execute(insert(t.interactions), rows)
@@ -643,11 +431,11 @@ class Store:
         self, conn: Connection, it: Interaction, expected_version: int, change: Change
     ) -> None:
         """Write the interaction's new state, its events and transcript lines."""
-        params = dict(zip(_SAVE_KEYS, _interaction_values(it), strict=True))
+        params = dict(zip(SAVE_KEYS, interaction_values(it), strict=True))
         params["v_expected"] = expected_version
         stamps: dict[str, datetime] = {}
         for e in change.events:
-            column = _STAMPS.get(e.action)
+            column = _STAMPS.get(e.action)  # a str enum hashes as its value
             if column is not None:
                 stamps.setdefault(column, e.at)
         for column, at in stamps.items():
@@ -656,9 +444,9 @@ class Store:
         if done.rowcount != 1:
             raise ConflictError(f"interaction {it.id} was changed by someone else; try again")
         if change.events:
-            conn.execute(_INSERT_EVENT, [_event_row(e) for e in change.events])
+            conn.execute(_INSERT_EVENT, [event_row(e) for e in change.events])
         if change.transcript:
-            conn.execute(_INSERT_TRANSCRIPT, [_transcript_row(e) for e in change.transcript])
+            conn.execute(_INSERT_TRANSCRIPT, [transcript_row(e) for e in change.transcript])
 
     # --- log and transcript ---------------------------------------------------------------
 
@@ -666,7 +454,7 @@ class Store:
         if conn is None:
             with self.transaction() as c:
                 return self.append_event(event, c)
-        conn.execute(_INSERT_EVENT, _event_row(event))
+        conn.execute(_INSERT_EVENT, event_row(event))
         return None
 
     def events(self, interaction_id: str | None = None) -> list[Event]:
@@ -674,16 +462,13 @@ class Store:
         if interaction_id is not None:
             query = query.where(t.events.c.interaction_id == interaction_id)
         with self.engine.connect() as conn:
-            return [
-                Event(r.action, r.interaction_id, r.agent, r.at, dict(r.details or {}))
-                for r in conn.execute(query)
-            ]
+            return [event_from_row(r) for r in conn.execute(query)]
 
     def add_transcript(self, entry: TranscriptEntry, conn: Connection | None = None) -> None:
         if conn is None:
             with self.transaction() as c:
                 return self.add_transcript(entry, c)
-        conn.execute(insert(t.transcript), _transcript_row(entry))
+        conn.execute(insert(t.transcript), transcript_row(entry))
         return None
 
     def transcript(self, interaction_id: str) -> list[TranscriptEntry]:
@@ -693,19 +478,7 @@ class Store:
             .order_by(t.transcript.c.at, t.transcript.c.id)
         )
         with self.engine.connect() as conn:
-            return [
-                TranscriptEntry(
-                    r.interaction_id,
-                    r.at,
-                    EntryKind(r.kind),
-                    r.author,
-                    r.text,
-                    r.action,
-                    r.tweet_id,
-                    dict(r.details or {}),
-                )
-                for r in conn.execute(query)
-            ]
+            return [transcript_from_row(r) for r in conn.execute(query)]
 
     # --- reference data -------------------------------------------------------------------
 
@@ -739,7 +512,7 @@ class Store:
                     select(t.contacts.c.id).where(t.contacts.c.id == contact.id)
                 ).first()
                 if exists is None:
-                    conn.execute(insert(t.contacts), _contact_row(contact, now))
+                    conn.execute(insert(t.contacts), contact_row(contact, now))
 
     @staticmethod
     def _insert_missing(

@@ -1,0 +1,182 @@
+"""Rows and domain objects: how each table's row maps to the domain, written once.
+
+Every module of the store reads and writes rows through these functions (the bulk paths use the
+``*_values`` tuples in ``*_KEYS`` order, the rest the ``*_row`` dicts).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from workbench.domain import (
+    Action,
+    Actionability,
+    Channel,
+    Contact,
+    EntryKind,
+    Event,
+    Interaction,
+    Sentiment,
+    State,
+    TranscriptEntry,
+)
+
+
+def contact_row(contact: Contact, now: datetime) -> dict[str, Any]:
+    return {
+        "id": contact.id,
+        "username": contact.username,
+        "name": contact.name,
+        "followers_count": contact.followers_count,
+        "statuses_count": contact.statuses_count,
+        "follows_brand": contact.follows_brand,
+        "dm_open": contact.dm_open,
+        "phone": contact.phone,
+        "email": contact.email,
+        "updated_at": now,
+    }
+
+
+INTERACTION_KEYS = (
+    "id",
+    "channel",
+    "source_id",
+    "timeline",
+    "contact_id",
+    "queue",
+    "subject",
+    "state",
+    "agent",
+    "parties",
+    "consultations",
+    "sentiment",
+    "actionability",
+    "disposition",
+    "note",
+    "arrived_at",
+    "version",
+)
+SAVE_KEYS = tuple(f"v_{k}" for k in INTERACTION_KEYS)
+
+
+def interaction_values(it: Interaction) -> tuple[Any, ...]:
+    """The interaction's row, in ``INTERACTION_KEYS`` order."""
+    # ``_value_``: the enum member's value without the ``value`` property's cost (bulk paths).
+    return (
+        it.id,
+        it.channel._value_,
+        it.source_id,
+        it.timeline,
+        it.contact_id,
+        it.queue,
+        it.subject,
+        it.state._value_,
+        it.agent,
+        list(it.parties),
+        list(it.consultations),
+        it.sentiment._value_,
+        it.actionability._value_,
+        it.disposition,
+        it.note,
+        it.arrived_at,
+        it.version,
+    )
+
+
+def interaction_row(it: Interaction) -> dict[str, Any]:
+    return dict(zip(INTERACTION_KEYS, interaction_values(it), strict=True))
+
+
+def interaction_from_row(row: Any) -> Interaction:
+    """The domain object of an ``interactions`` row (for queries of their own)."""
+    return Interaction(
+        id=row.id,
+        channel=Channel(row.channel),
+        contact_id=row.contact_id,
+        source_id=row.source_id,
+        queue=row.queue,
+        timeline=row.timeline,
+        subject=row.subject,
+        arrived_at=row.arrived_at,
+        state=State(row.state),
+        agent=row.agent,
+        parties=tuple(row.parties or ()),
+        consultations=tuple(row.consultations or ()),
+        sentiment=Sentiment(row.sentiment),
+        actionability=Actionability(row.actionability),
+        disposition=row.disposition,
+        note=row.note,
+        version=row.version,
+    )
+
+
+def event_row(e: Event) -> dict[str, Any]:
+    return {
+        "at": e.at,
+        "interaction_id": e.interaction_id,
+        "agent": e.agent,
+        "action": action_value(e.action),
+        "details": e.details,
+    }
+
+
+def action_value(action: Action | str) -> str:
+    """The stored name of an event's action."""
+    return action._value_ if isinstance(action, Action) else action
+
+
+TRANSCRIPT_KEYS = (
+    "interaction_id",
+    "at",
+    "kind",
+    "author",
+    "text",
+    "action",
+    "tweet_id",
+    "details",
+)
+
+
+def transcript_values(e: TranscriptEntry) -> tuple[Any, ...]:
+    """The transcript line's row, in ``TRANSCRIPT_KEYS`` order."""
+    kind = e.kind._value_
+    return (e.interaction_id, e.at, kind, e.author, e.text, e.action, e.tweet_id, e.details)
+
+
+def transcript_row(e: TranscriptEntry) -> dict[str, Any]:
+    return dict(zip(TRANSCRIPT_KEYS, transcript_values(e), strict=True))
+
+
+EVENT_KEYS = ("at", "interaction_id", "agent", "action", "details")
+ACTIONS = {a.value: a for a in Action}
+
+
+def action_of(name: str) -> Action | str:
+    """An event's stored action read back as the vocabulary's member (unknown names as is)."""
+    return ACTIONS.get(name, name)
+
+
+def event_from_row(r: Any) -> Event:
+    """The domain object of an ``events`` row."""
+    return Event(action_of(r.action), r.interaction_id, r.agent, r.at, dict(r.details or {}))
+
+
+def transcript_from_row(r: Any) -> TranscriptEntry:
+    """The domain object of a ``transcript`` row."""
+    return TranscriptEntry(
+        r.interaction_id,
+        r.at,
+        EntryKind(r.kind),
+        r.author,
+        r.text,
+        r.action,
+        r.tweet_id,
+        dict(r.details or {}),
+    )
+
+
+def contact_from_row(row: Any) -> Contact:
+    """The domain object of a ``contacts`` row."""
+    m = row._mapping
+    return Contact(**{k: m[k] for k in Contact.__dataclass_fields__})
