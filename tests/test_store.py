@@ -250,3 +250,29 @@ def test_processes_setting_up_one_fresh_store_at_once(db_url):
     with ProcessPoolExecutor(4) as pool:
         counts = list(pool.map(_open_and_load, [db_url] * 4))
     assert len(set(counts)) == 1 and counts[0] > 0
+
+
+def test_a_held_read_does_not_block_a_write_on_sqlite(sqlite_url):
+    """A reader holding its transaction open (a notebook cell, a long report) takes no write
+    lock: another connection that refuses to wait at all still writes, and so does the store."""
+    import sqlite3
+
+    store = Store(sqlite_url)
+    store.add_interaction(new_interaction(), contact())
+    path = sqlite_url.removeprefix("sqlite:///")
+    try:
+        with store.read() as conn:
+            assert conn.execute(text("SELECT count(*) FROM interactions")).scalar() == 1
+            other = sqlite3.connect(path, timeout=0, isolation_level=None)
+            try:
+                other.execute("BEGIN IMMEDIATE")  # "database is locked" at once if the read held it
+                other.execute("INSERT INTO cursors VALUES ('probe', '1', '2026-01-01 00:00:00')")
+                other.execute("COMMIT")
+            finally:
+                other.close()
+            store.set_cursor("agent-write", "2")
+            # the reader still sees its snapshot, and the writes are in for everyone else
+            assert conn.execute(text("SELECT count(*) FROM cursors")).scalar() == 0
+        assert store.cursor("probe") == "1" and store.cursor("agent-write") == "2"
+    finally:
+        store.close()

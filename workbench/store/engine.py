@@ -73,8 +73,18 @@ def _wal(cursor: Any, patience: float = 60.0) -> None:
             time.sleep(0.05)
 
 
+READ_ONLY = "workbench_read_only"
+"""Execution option of a connection that only reads (``Store.read``): on SQLite its transaction
+begins DEFERRED, so it takes no write lock and, in WAL mode, never blocks a writer."""
+
+
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # Writers begin IMMEDIATE: they queue on the write lock at BEGIN (busy_timeout) instead of
+    # failing with "database is locked" when a read-then-write transaction finds a newer commit.
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create(url: str) -> Engine:
@@ -113,7 +123,7 @@ def serialize_setup(conn: Connection) -> None:
 
 
 def current_revision(engine: Engine) -> str | None:
-    with engine.connect() as conn:
+    with engine.connect().execution_options(**{READ_ONLY: True}) as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 

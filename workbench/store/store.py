@@ -202,6 +202,15 @@ class Store:
         return ChangeFeed(self.url)
 
     @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection for reads only: on SQLite it takes no write lock, so a reader that holds
+        it (a notebook cell, a long report) never blocks an agent's write. Writes go through
+        ``transaction``."""
+        with self.engine.connect() as conn:
+            conn.execution_options(**{_engine.READ_ONLY: True})
+            yield conn
+
+    @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """One transaction: everything in it is written, or nothing is."""
         try:
@@ -238,7 +247,7 @@ class Store:
         conn.execute(stmt.on_conflict_do_nothing(index_elements=[t.contacts.c.id]))
 
     def contact(self, contact_id: str) -> Contact:
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             row = conn.execute(select(t.contacts).where(t.contacts.c.id == contact_id)).first()
         if row is None:
             raise NotFoundError(f"contact {contact_id!r} is not in the store")
@@ -389,7 +398,7 @@ class Store:
 
     def interaction(self, interaction_id: str, conn: Connection | None = None) -> Interaction:
         if conn is None:
-            with self.engine.connect() as c:
+            with self.read() as c:
                 row = c.execute(_BY_ID, {"iid": interaction_id}).first()
         else:
             query = _BY_ID_LOCKED if self.dialect == "postgresql" else _BY_ID
@@ -406,7 +415,7 @@ class Store:
             query = query.where(t.interactions.c.state == State(state).value)
         if agent is not None:
             query = query.where(t.interactions.c.agent == agent)
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             return [interaction_from_row(r) for r in conn.execute(query)]
 
     def apply(
@@ -461,7 +470,7 @@ class Store:
         query = select(t.events).order_by(t.events.c.id)
         if interaction_id is not None:
             query = query.where(t.events.c.interaction_id == interaction_id)
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             return [event_from_row(r) for r in conn.execute(query)]
 
     def add_transcript(self, entry: TranscriptEntry, conn: Connection | None = None) -> None:
@@ -477,18 +486,18 @@ class Store:
             .where(t.transcript.c.interaction_id == interaction_id)
             .order_by(t.transcript.c.at, t.transcript.c.id)
         )
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             return [transcript_from_row(r) for r in conn.execute(query)]
 
     # --- reference data -------------------------------------------------------------------
 
     def dispositions(self) -> list[Disposition]:
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             rows = conn.execute(select(t.dispositions).order_by(t.dispositions.c.code))
             return [Disposition(r.code, r.label, bool(r.no_action)) for r in rows]
 
     def standard_responses(self) -> dict[str, str]:
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             rows = conn.execute(select(t.standard_responses).order_by(t.standard_responses.c.name))
             return {r.name: r.text for r in rows}
 
@@ -526,7 +535,7 @@ class Store:
     # --- key/value cursors (ingest's since_id per timeline, ...) --------------------------
 
     def cursor(self, name: str) -> str | None:
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             return conn.execute(select(t.cursors.c.value).where(t.cursors.c.name == name)).scalar()
 
     def set_cursor(self, name: str, value: str, conn: Connection | None = None) -> None:
