@@ -80,5 +80,6 @@ def test_report_refuses_a_period_that_ends_before_it_starts(tmp_path):
         "--output",
         str(tmp_path / "r.csv"),
     )
-    assert done.returncode == 1
+    assert done.returncode == 2  # a usage error, as argparse's own
     assert done.stderr.strip() == "workbench report: --to: must be later than --from"
+    assert list(tmp_path.iterdir()) == []

@@ -10,7 +10,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from workbench.errors import WorkbenchError
+from workbench.errors import UsageError, WorkbenchError
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "sandbox": ("workbench.sandbox.command", "run the local X API v2 sandbox"),
@@ -39,6 +39,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(importlib.import_module(args._module).run(args) or 0)
+    except UsageError as exc:
+        print(f"workbench {args.command}: {exc}", file=sys.stderr)
+        return 2
     except WorkbenchError as exc:
         print(f"workbench {args.command}: {exc}", file=sys.stderr)
         return 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from workbench.domain.errors import WorkbenchError
 
-__all__ = ["ConfigError", "StoreError", "ValidationError", "WorkbenchError"]
+__all__ = ["ConfigError", "StoreError", "UsageError", "ValidationError", "WorkbenchError"]
 
 
 class ConfigError(WorkbenchError):
@@ -27,3 +27,8 @@ class ValidationError(WorkbenchError, ValueError):
         self.field = field
         self.rule = rule
         super().__init__(f"{field}: {rule}")
+
+
+class UsageError(ValidationError):
+    """A command-line option broke a rule: the CLI prints it in one line and exits 2, as
+    argparse does for its own usage errors."""

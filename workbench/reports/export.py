@@ -1,14 +1,41 @@
-"""Write a ledger as CSV, Excel, Parquet, or an HTML report made from a parameterized notebook."""
+"""Write a ledger as CSV, Excel, Parquet, or an HTML report made from a parameterized notebook.
+
+Every format is written under a temporary name beside the target and renamed at the end, so a
+failed or interrupted export (an error, Ctrl+C, a kill) leaves nothing at the target path.
+Text is attacker-controlled: CSV cells a spreadsheet would run are neutralised
+(``workbench.reports._cells``), and Excel never turns a string into a formula or a link.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
+import os
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
 from pathlib import Path
+from types import FrameType
 
 import pandas as pd
 
-from workbench.errors import ValidationError
+from workbench.errors import UsageError
+from workbench.reports._cells import neutralize_frame
+
+EXCEL_MAX_ROWS = 1_048_576
+"""Rows of an Excel sheet, its header included."""
+
+
+@dataclass(frozen=True)
+class Report:
+    """What an export writes: the interactions, and each one's transcript lines if asked."""
+
+    ledger: pd.DataFrame
+    transcript: pd.DataFrame | None = None
+    tz: str = "UTC"
+    """The analyst's time zone for Excel and HTML (CSV and Parquet keep UTC with the offset)."""
+    title: str = "Interactions report"
 
 
 def between(ledger: pd.DataFrame, start: datetime | None, end: datetime | None) -> pd.DataFrame:
@@ -21,38 +48,77 @@ def between(ledger: pd.DataFrame, start: datetime | None, end: datetime | None) 
     return ledger[mask].reset_index(drop=True)
 
 
-def _csv(ledger: pd.DataFrame, path: Path) -> None:
-    ledger.to_csv(path, index=False, date_format="%Y-%m-%dT%H:%M:%S%z")
+def select(ledger: pd.DataFrame, **wanted: str | None) -> pd.DataFrame:
+    """The rows whose columns equal the given values (``queue="billing"``); None means any.
+    A value that no row has is refused, naming the option and the values there are."""
+    mask = pd.Series(True, index=ledger.index)
+    for column, value in wanted.items():
+        if value is None:
+            continue
+        present = ledger[column].dropna().astype(str)
+        if not (present == value).any():
+            known = ", ".join(sorted(set(present))[:20]) or "none"
+            raise UsageError(
+                f"--{column}", f"no {column} {value!r} in the store (there are: {known})"
+            )
+        mask &= ledger[column].astype(object) == value
+    return ledger[mask].reset_index(drop=True)
 
 
-def _xlsx(ledger: pd.DataFrame, path: Path) -> None:
-    from workbench.reports.summary import summarize
-
-    frame = ledger.copy()
-    for column in frame.select_dtypes(include=["datetimetz"]).columns:
-        # Excel has no time zones: write UTC wall time and say so in the header.
-        frame[column] = frame[column].dt.tz_convert("UTC").dt.tz_localize(None)
-        frame = frame.rename(columns={column: f"{column} (UTC)"})
-    summary = pd.DataFrame(list(summarize(ledger).as_dict().items()), columns=["figure", "value"])
-    with pd.ExcelWriter(path, engine="xlsxwriter") as writer:
-        frame.to_excel(writer, sheet_name="interactions", index=False)
-        summary.to_excel(writer, sheet_name="summary", index=False)
-        sheet = writer.sheets["interactions"]
-        sheet.freeze_panes(1, 0)
-        sheet.autofilter(0, 0, len(frame), max(len(frame.columns) - 1, 0))
+def _utc_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Times as ISO 8601 text in UTC with the offset (CSV)."""
+    out = frame.copy()
+    for column in out.select_dtypes(include=["datetimetz"]).columns:
+        stamps = out[column].dt.tz_convert("UTC")
+        out[column] = stamps.dt.strftime("%Y-%m-%dT%H:%M:%S%z").where(stamps.notna(), None)
+    return out
 
 
-def _parquet(ledger: pd.DataFrame, path: Path) -> None:
-    ledger.to_parquet(path, engine="pyarrow", index=False)
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    # CRLF ends rows (RFC 4180), so a value holding a lone CR or LF is quoted, not split.
+    safe = neutralize_frame(_utc_text(frame))
+    safe.to_csv(path, index=False, encoding="utf-8", lineterminator="\r\n")
 
 
-def _html(ledger: pd.DataFrame, path: Path) -> None:
+def _csv(report: Report, path: Path, extra: Callable[[str], Path]) -> None:
+    _write_csv(report.ledger, path)
+    if report.transcript is not None:
+        _write_csv(report.transcript, extra("transcript"))
+
+
+def _local(frame: pd.DataFrame, tz: str) -> pd.DataFrame:
+    """Times as wall-clock time in ``tz`` (Excel has no time zones), the zone in the header."""
+    out = frame.copy()
+    for column in out.select_dtypes(include=["datetimetz"]).columns:
+        out[column] = out[column].dt.tz_convert(tz).dt.tz_localize(None)
+        out = out.rename(columns={column: f"{column} ({tz})"})
+    for column in out.select_dtypes(include=["category"]).columns:
+        out[column] = out[column].astype(object)
+    return out
+
+
+def _xlsx(report: Report, path: Path, extra: Callable[[str], Path]) -> None:
+    from workbench.reports._excel import write_workbook
+
+    sheets = {"interactions": _local(report.ledger, report.tz)}
+    if report.transcript is not None:
+        sheets["transcript"] = _local(report.transcript, report.tz)
+    write_workbook(path, sheets, report.ledger, report.tz)
+
+
+def _parquet(report: Report, path: Path, extra: Callable[[str], Path]) -> None:
+    report.ledger.to_parquet(path, engine="pyarrow", index=False)
+    if report.transcript is not None:
+        report.transcript.to_parquet(extra("transcript"), engine="pyarrow", index=False)
+
+
+def _html(report: Report, path: Path, extra: Callable[[str], Path]) -> None:
     from workbench.reports.notebook import render_html
 
-    render_html(ledger, path)
+    render_html(report.ledger, path, title=report.title)
 
 
-FORMATS: dict[str, Callable[[pd.DataFrame, Path], None]] = {
+FORMATS: dict[str, Callable[[Report, Path, Callable[[str], Path]], None]] = {
     "csv": _csv,
     "xlsx": _xlsx,
     "parquet": _parquet,
@@ -60,17 +126,73 @@ FORMATS: dict[str, Callable[[pd.DataFrame, Path], None]] = {
 }
 
 
-def export(ledger: pd.DataFrame, fmt: str, output: str | Path) -> Path:
-    """Write ``ledger`` to ``output`` in format ``fmt``; the file appears whole or not at all."""
-    if fmt not in FORMATS:
-        raise ValidationError("--format", f"must be one of {', '.join(FORMATS)}, got {fmt!r}")
-    path = Path(output)
-    if not path.parent.exists():
-        raise ValidationError("--output", f"folder {path.parent} does not exist")
-    partial = path.with_name(f".{path.name}.partial")
+def companion(path: Path, name: str) -> Path:
+    """The file beside ``path`` for its ``name`` table: out.csv -> out.transcript.csv."""
+    return path.with_name(f"{path.stem}.{name}{path.suffix}")
+
+
+class Interrupted(Exception):
+    """The export was told to stop (SIGTERM) while writing."""
+
+
+@contextmanager
+def _stop_on_sigterm() -> Iterator[None]:
+    """Turn a kill (SIGTERM) into an exception while writing, so the temporary files go."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise Interrupted(f"stopped by signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, stop)
     try:
-        FORMATS[fmt](ledger, partial)
-        partial.replace(path)
+        yield
     finally:
-        partial.unlink(missing_ok=True)
+        signal.signal(signal.SIGTERM, previous)
+
+
+def write(report: Report, fmt: str, output: str | Path) -> Path:
+    """Write ``report`` to ``output`` in format ``fmt``; every file appears whole or not at all."""
+    if fmt not in FORMATS:
+        raise UsageError("--format", f"must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    path = Path(output)
+    if not path.parent.is_dir():
+        raise UsageError("--output", f"folder {path.parent} does not exist")
+    if not os.access(path.parent, os.W_OK):
+        raise UsageError("--output", f"folder {path.parent} is not writable")
+    if path.is_dir():
+        raise UsageError("--output", f"{path} is a folder; name a file")
+    partials: dict[Path, Path] = {path: path.with_name(f".{path.name}.partial")}
+
+    def extra(name: str) -> Path:
+        final = companion(path, name)
+        partials[final] = final.with_name(f".{final.name}.partial")
+        return partials[final]
+
+    try:
+        with _stop_on_sigterm():
+            FORMATS[fmt](report, partials[path], extra)
+            for final, partial in partials.items():
+                partial.replace(final)
+    finally:
+        for partial in partials.values():
+            partial.unlink(missing_ok=True)
     return path
+
+
+def export(ledger: pd.DataFrame, fmt: str, output: str | Path, *, tz: str = "UTC") -> Path:
+    """Write ``ledger`` alone to ``output`` in format ``fmt`` (see ``write``)."""
+    return write(Report(ledger, tz=tz), fmt, output)
+
+
+def zone(name: str) -> tzinfo:
+    """The time zone called ``name`` (IANA), or a usage error naming ``--tz``."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(
+            "--tz", f"not a time zone name (like Europe/Paris or UTC): {name!r}"
+        ) from None

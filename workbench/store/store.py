@@ -14,9 +14,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from operator import attrgetter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -52,6 +53,9 @@ from workbench.store._rows import (
     transcript_values,
 )
 from workbench.store.changes import ChangeFeed
+
+if TYPE_CHECKING:
+    from workbench.store.reports import Reports
 
 # The interaction's timestamp column each event action sets (declared by ``Action.stamp``).
 _STAMPS = {a.value: a.stamp for a in Action if a.stamp is not None}
@@ -188,6 +192,13 @@ class Store:
 
     def __repr__(self) -> str:
         return f"Store({_engine.safe_url(self.url)!r})"
+
+    @cached_property
+    def reports(self) -> Reports:
+        """What exports read beyond the ledger (transcripts of many interactions)."""
+        from workbench.store.reports import Reports
+
+        return Reports(self)
 
     @property
     def dialect(self) -> str:
