@@ -200,3 +200,18 @@ def test_the_command_refuses_bad_options_with_status_2(tmp_path, option, value, 
     assert done.returncode == 2, done.stderr
     assert done.stderr.strip().startswith(f"workbench report: {message}")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_pdf_is_the_html_report_printed_by_chromium(tmp_path):
+    import re
+    import shutil
+
+    from tests.conftest import require
+
+    require(shutil.which("chromium") is not None, "Debian's chromium prints the PDF report")
+    path = write(Report(sample_ledger(40)), "pdf", tmp_path / "report.pdf")
+    body = path.read_bytes()
+    assert body.startswith(b"%PDF-")
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", body))
+    assert 2 <= pages <= 10  # the report, not its source text (which runs to a thousand pages)
+    assert [p.name for p in tmp_path.iterdir()] == ["report.pdf"]

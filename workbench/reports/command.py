@@ -8,7 +8,7 @@ from datetime import datetime, tzinfo
 from workbench.errors import UsageError
 
 HELP = "export handled interactions as a report"
-FORMAT_CHOICES = ["csv", "xlsx", "parquet", "html"]
+FORMAT_CHOICES = ["csv", "xlsx", "parquet", "html", "pdf"]
 
 
 def instant(flag: str, raw: str, zone: tzinfo) -> datetime:

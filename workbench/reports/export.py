@@ -118,11 +118,23 @@ def _html(report: Report, path: Path, extra: Callable[[str], Path]) -> None:
     render_html(report.ledger, path, title=report.title)
 
 
+def _pdf(report: Report, path: Path, extra: Callable[[str], Path]) -> None:
+    import tempfile
+
+    from workbench.reports.pdf import print_pdf
+
+    with tempfile.TemporaryDirectory(prefix="workbench-report-") as tmp:
+        html = Path(tmp) / "report.html"  # chromium reads a file by its extension
+        _html(report, html, extra)
+        print_pdf(html, path)
+
+
 FORMATS: dict[str, Callable[[Report, Path, Callable[[str], Path]], None]] = {
     "csv": _csv,
     "xlsx": _xlsx,
     "parquet": _parquet,
     "html": _html,
+    "pdf": _pdf,
 }
 
 
