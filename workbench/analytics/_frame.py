@@ -148,6 +148,18 @@ class View:
 
         return self._memo(("seconds", later, earlier), make)
 
+    def slot_index(self, column: str, freq: str) -> tuple[np.ndarray, pd.DatetimeIndex]:
+        """``slots`` of a time column for every row (-1 where the time is missing)."""
+
+        def make() -> tuple[np.ndarray, pd.DatetimeIndex]:
+            has = self.has(column)
+            index, starts = slots(self.t(column)[has], freq)
+            full = np.full(self.n, -1, dtype="int64")
+            full[has] = index
+            return full, starts
+
+        return self._memo(("slots", column, freq), make)
+
     def codes(self, column: str) -> tuple[np.ndarray, list[str]]:
         return self._memo(("codes", column), lambda: codes(self.frame, column))
 

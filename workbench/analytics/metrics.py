@@ -27,7 +27,6 @@ from workbench.analytics._frame import (
     crosstab,
     nanos,
     share,
-    slots,
     view,
 )
 from workbench.domain import Action, Actionability, Event, Sentiment
@@ -107,14 +106,23 @@ def _stats(values: np.ndarray) -> dict[str, float | int | None]:
     }
 
 
-def _group_stats(keys: np.ndarray, values: np.ndarray, k: int) -> pd.DataFrame:
-    """``_stats`` of ``values`` per key code 0..k-1 (one stable sort, then numpy per group)."""
-    # few keys: a 16-bit stable sort is numpy's radix sort, linear in the rows
+def _groups(keys: np.ndarray, values: np.ndarray, k: int) -> list[np.ndarray]:
+    """``values`` split by key code 0..k-1 (one stable sort: a 16-bit one is numpy's radix
+    sort, linear in the rows)."""
     order = np.argsort(keys.astype("int16") if k < 2**15 else keys, kind="stable")
     bounds = np.concatenate([[0], np.cumsum(np.bincount(keys, minlength=k))])
     ranked = values[order]
-    rows = [_stats(ranked[bounds[i] : bounds[i + 1]]) for i in range(k)]
+    return [ranked[bounds[i] : bounds[i + 1]] for i in range(k)]
+
+
+def _group_stats(keys: np.ndarray, values: np.ndarray, k: int) -> pd.DataFrame:
+    """``_stats`` of ``values`` per key code 0..k-1."""
+    rows = [_stats(group) for group in _groups(keys, values, k)]
     return pd.DataFrame(rows, columns=["count", "mean", "median", "p90"])
+
+
+def _group_medians(keys: np.ndarray, values: np.ndarray, k: int) -> np.ndarray:
+    return np.array([np.median(g) if len(g) else np.nan for g in _groups(keys, values, k)])
 
 
 def _stats_by(v: View, by: str | None, values: np.ndarray, keep: np.ndarray):
@@ -180,7 +188,8 @@ def volume(ledger: pd.DataFrame | View, freq: str = "1h", by: str | None = "chan
     v = view(ledger)
     arr = v.t("arrived_at")
     has = arr != NAT
-    index, starts = slots(arr[has], freq)
+    full, starts = v.slot_index("arrived_at", freq)
+    index = full[has]
     if by is None:
         keys, names = np.zeros(int(has.sum()), dtype="int64"), ["total"]
     else:
@@ -389,7 +398,8 @@ def service_level(
     table = None
     if freq is not None:
         counted = met | missed
-        index, starts = slots(arr[counted], freq)
+        full, starts = v.slot_index("arrived_at", freq)
+        index = full[counted]
         both = crosstab(index, met[counted].astype("int64"), len(starts), 2)
         table = pd.DataFrame({"met": both[:, 1], "missed": both[:, 0]}, index=starts)
         total = table["met"] + table["missed"]
@@ -585,7 +595,8 @@ def shares(
         excluded.update(
             _excluded(**{"no arrival time (not in the trend)": int((keep & ~timed).sum())})
         )
-        index, starts = slots(arr[timed], freq)
+        full, starts = v.slot_index("arrived_at", freq)
+        index = full[timed]
         grid = crosstab(index, position[timed], len(starts), len(values)).astype("float64")
         sums = grid.sum(axis=1, keepdims=True)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -594,8 +605,15 @@ def shares(
     return Metric(figures, table, excluded)
 
 
-def _agent_events(events: pd.DataFrame) -> pd.DataFrame:
-    return events[events["interaction_id"].isna() & events["agent"].notna()]
+def _agent_rows(events: pd.DataFrame, actions: tuple[str, ...]) -> np.ndarray:
+    """Positions, in time order, of the agent-level events (no interaction) with ``actions``."""
+    mask = (
+        events["interaction_id"].isna().to_numpy()
+        & events["agent"].notna().to_numpy()
+        & np.isin(events["action"].to_numpy(dtype=object), actions)
+    )
+    rows = np.flatnonzero(mask)
+    return rows[np.argsort(nanos(events["at"])[rows], kind="stable")]
 
 
 def occupancy(
@@ -687,19 +705,15 @@ def occupancy(
 
 def _agent_states(events: pd.DataFrame) -> pd.Series:
     """Each agent's state after their last agent event (registration: ``not_ready``)."""
-    agent_ev = _agent_events(events)
-    agent_ev = agent_ev[
-        agent_ev["action"].isin([Action.AGENT_STATE.value, Action.AGENT_REGISTERED.value])
-    ]
-    if agent_ev.empty:
-        return pd.Series(dtype=object)
-    ordered = agent_ev.assign(who=agent_ev["agent"].astype(object)).sort_values("at", kind="stable")
-    last = ordered.groupby("who").tail(1)
-    states = [
-        (d or {}).get("state", "not_ready") if a == Action.AGENT_STATE.value else "not_ready"
-        for a, d in zip(last["action"].astype(object), last["details"], strict=True)
-    ]
-    return pd.Series(states, index=last["agent"].astype(object).to_numpy(), dtype=object)
+    rows = _agent_rows(events, (Action.AGENT_STATE.value, Action.AGENT_REGISTERED.value))
+    agents = events["agent"].to_numpy(dtype=object)[rows]
+    actions = events["action"].to_numpy(dtype=object)[rows]
+    details = events["details"].to_numpy(dtype=object)[rows]
+    states: dict[str, str] = {}
+    for agent, action, detail in zip(agents, actions, details, strict=True):
+        known = isinstance(detail, dict) and action == Action.AGENT_STATE.value
+        states[agent] = str(detail.get("state") or "not_ready") if known else "not_ready"
+    return pd.Series(states, dtype=object)
 
 
 def agent_table(
@@ -727,33 +741,32 @@ def agent_table(
     now_ts = _now(now)
     found, names = v.codes("agent")
     has = found >= 0
-    keys = found[has]
     k = len(names)
-    done = v.has("done_at")[has]
-    hs = v.seconds("done_at", "accepted_at")[has]
-    fr = v.seconds("first_reply_at", "arrived_at")[has]
-    inbound = _inbound(v)[has]
+    keys = np.where(has, found, k)  # rows with no agent count in a last bucket, dropped below
+
+    def per_agent(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(keys[mask], minlength=k + 1)[:k]
+
+    done = v.has("done_at")
+    hs = v.seconds("done_at", "accepted_at")
+    fr = v.seconds("first_reply_at", "arrived_at")
     table = pd.DataFrame(
         {
-            "handled": np.bincount(keys[done], minlength=k),
-            "open": np.bincount(keys[v.isin("state", [HOLDING])[has]], minlength=k),
-            "offered": np.bincount(keys[v.isin("state", ["offered"])[has]], minlength=k),
+            "handled": per_agent(done),
+            "open": per_agent(v.isin("state", [HOLDING])),
+            "offered": per_agent(v.isin("state", ["offered"])),
         },
         index=pd.Index(names, name="agent"),
     )
-    good_hs = done & (hs >= 0)
-    good_fr = inbound & (fr >= 0)
-    for column, good, values in (
-        ("median_handle_seconds", good_hs, hs),
-        ("median_first_response_seconds", good_fr, fr),
-    ):
-        medians = _group_stats(keys[good], values[good], k)["median"]
-        table[column] = medians.to_numpy(dtype="float64", na_value=np.nan)
+    good_hs = has & done & (hs >= 0)
+    good_fr = has & _inbound(v) & (fr >= 0)
+    table["median_handle_seconds"] = _group_medians(keys[good_hs], hs[good_hs], k)
+    table["median_first_response_seconds"] = _group_medians(keys[good_fr], fr[good_fr], k)
     corrections = v.count("corrections")
     if corrections is not None:
-        agreed = np.bincount(keys[done & (corrections[has] == 0)], minlength=k)
+        agreed = per_agent(done & (corrections == 0))
         table["agreement"] = agreed / table["handled"].where(table["handled"] > 0)
-    table = table[(np.bincount(keys, minlength=k) > 0)]
+    table = table[per_agent(has) > 0]
     excluded = _excluded(**{"no agent": int((~has).sum())})
     if events is None:
         for column in ("state", "occupancy", "rejections", "timeouts"):
@@ -925,9 +938,15 @@ def staffing(
         states = _agent_states(events)
         logged_in, ready = len(states), int((states == "ready").sum())
         if capacity is None:
-            reg = _agent_events(events)
-            reg = reg[reg["action"] == Action.AGENT_REGISTERED.value]
-            caps = [int((d or {}).get("capacity") or 1) for d in reg["details"]]
+            rows = _agent_rows(events, (Action.AGENT_REGISTERED.value,))
+            latest = dict(
+                zip(
+                    events["agent"].to_numpy(dtype=object)[rows],
+                    events["details"].to_numpy(dtype=object)[rows],
+                    strict=True,
+                )
+            )
+            caps = [int((d or {}).get("capacity") or 1) for d in latest.values()]
             capacity = max(1, int(np.median(caps))) if caps else None
     else:
         excluded["no events given: agents logged in and ready"] = 1
