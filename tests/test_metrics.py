@@ -482,7 +482,7 @@ def ledgers(draw):
     return frame(rows, draw(st.booleans()), draw(st.booleans()))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ledgers(), st.sampled_from(["channel", "queue", "timeline", None]), st.sampled_from(
     ["15min", "1h", "1D"]))  # fmt: skip
 def test_volume_sums_equal_row_counts(ledger, by, freq):
@@ -492,7 +492,7 @@ def test_volume_sums_equal_row_counts(ledger, by, freq):
     assert result["total"] + sum(result.excluded.values()) == len(ledger)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ledgers())
 def test_percentiles_lie_within_the_range(ledger):
     for result, values in (
@@ -567,3 +567,26 @@ def test_every_metric_on_the_ledger_of_a_real_store(store):
     assert 0 < agents.loc["ann", "occupancy"] < 1
     assert result["staffing"]["logged_in"] == 1 and result["staffing"]["needed"] >= 1
     assert np.isfinite(result["occupancy"]["occupancy"])
+
+
+def test_the_definitions_page_is_current_and_linked():
+    from tests.conftest import ROOT
+    from workbench.analytics._doc import ORDER, page
+
+    assert (ROOT / "docs" / "metrics.md").read_text() == page(), (
+        "regenerate: python -m workbench.analytics._doc > docs/metrics.md"
+    )
+    assert set(m.__all__) - {"Metric", "MetricError"} == set(ORDER)
+    assert "(docs/metrics.md)" in (ROOT / "README.md").read_text()
+
+
+def test_the_bench_runs_at_a_small_scale():
+    from workbench.bench import Result, registry
+    from workbench.bench.metrics import NAME, synthetic_ledger
+
+    ledger = synthetic_ledger(500, pd.Timestamp("2026-03-02 12:00", tz="UTC"))
+    for column in ("channel", "queue", "state", "agent", "disposition", "timeline"):
+        assert isinstance(ledger[column].dtype, pd.CategoricalDtype), column
+    result = registry()[NAME](0.001)
+    assert isinstance(result, Result) and result.name.endswith("1,000-row ledger")
+    assert result.ours > 0 and result.baseline > 0
