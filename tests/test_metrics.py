@@ -590,3 +590,21 @@ def test_the_bench_runs_at_a_small_scale():
     result = registry()[NAME](0.001)
     assert isinstance(result, Result) and result.name.endswith("1,000-row ledger")
     assert result.ours > 0 and result.baseline > 0
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "fragment"),
+    [
+        ("WORKBENCH_SL_THRESHOLD", "soon", "number of seconds"),
+        ("WORKBENCH_SL_THRESHOLD", "0", "greater than 0"),
+        ("WORKBENCH_SL_GOAL", "most", "share from 0 to 1"),
+        ("WORKBENCH_SL_GOAL", "80", "at most 1"),
+    ],
+)
+def test_service_level_settings_name_the_rule(name, raw, fragment):
+    from workbench.config import Settings
+    from workbench.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=f"^{name}: .*{fragment}"):
+        Settings.from_env({name: raw})
+    assert Settings.from_env({})["WORKBENCH_SL_GOAL"] == 0.8
