@@ -23,6 +23,10 @@ row per interaction; agent metrics also take the event log as a DataFrame,
 - `table`: the DataFrame behind them (per interval, queue, agent, code...), or None;
 - `excluded`: what the metric left out and why, as reason -> number of rows.
 
+A metric takes the DataFrame itself or a `View` of it (`workbench.analytics._frame.View`, what
+`every_metric` builds): the same ledger with each column's times and codes converted once and
+kept, so many metrics over one ledger do not convert the same column again.
+
 Rules shared by all of them:
 
 - Times are UTC. Intervals (`freq`: `15min`, `1h`, `1D`, ...) start on the hour or at midnight
