@@ -49,6 +49,16 @@ def _parse_seconds_or_never(name: str, raw: str) -> float:
     return value
 
 
+def _parse_share(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(name, f"expected a share from 0 to 1 (0.8 = 80%), got {raw!r}") from None
+    if not 0 < value <= 1:
+        raise ConfigError(name, f"must be greater than 0 and at most 1, got {raw!r}")
+    return value
+
+
 def _parse_url(name: str, raw: str) -> str:
     if not raw.startswith(("http://", "https://")):
         raise ConfigError(name, f"expected an http:// or https:// URL, got {raw!r}")
@@ -157,6 +167,18 @@ SETTINGS: tuple[Setting, ...] = (
         True,
         "Whether ingest skips plain retweets of the brand instead of opening interactions.",
         _parse_bool,
+    ),
+    Setting(
+        "WORKBENCH_SL_THRESHOLD",
+        900.0,
+        "Service level target: seconds from arrival to the first reply (15 minutes).",
+        _parse_seconds,
+    ),
+    Setting(
+        "WORKBENCH_SL_GOAL",
+        0.8,
+        "Service level goal: the share of interactions to answer within the threshold.",
+        _parse_share,
     ),
 )
 
