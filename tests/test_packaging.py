@@ -3,6 +3,8 @@ wheel built from them installs in a fresh virtual environment and runs."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -235,3 +237,50 @@ def test_the_installed_wheel_runs_sandbox_ingest_and_the_html_report(
     html = report.read_text(encoding="utf-8")
     assert html.lstrip().lower().startswith("<!doctype html")
     assert "Interactions report" in html
+
+
+def test_lab_works_on_a_copy_of_the_notebooks_and_keeps_edits(tmp_path: Path) -> None:
+    from workbench.lab import MANIFEST, notebooks_dir, working_notebooks
+
+    shipped = {
+        t.name: t.read_bytes() for t in notebooks_dir().iterdir() if t.name.endswith(".ipynb")
+    }
+    assert set(shipped) == {
+        "agent_workspace.ipynb",
+        "analyst_report.ipynb",
+        "supervisor_dashboard.ipynb",
+    }
+    folder = tmp_path / "notebooks"
+    assert working_notebooks(folder) == []
+    assert {p.name: p.read_bytes() for p in folder.glob("*.ipynb")} == shipped
+    assert (folder / MANIFEST).is_file()
+
+    edited = folder / "agent_workspace.ipynb"
+    edited.write_text('{"my": "edit"}')
+    stale = folder / "analyst_report.ipynb"
+    stale.write_bytes(b"an older shipped version")
+    recorded = json.loads((folder / MANIFEST).read_text())
+    recorded["analyst_report.ipynb"] = hashlib.sha256(b"an older shipped version").hexdigest()
+    (folder / MANIFEST).write_text(json.dumps(recorded))
+    (folder / "supervisor_dashboard.ipynb").unlink()
+
+    notes = working_notebooks(folder)
+    assert notes == [f"{edited}: kept as you edited it (the workbench ships a newer one)"]
+    assert edited.read_text() == '{"my": "edit"}'  # the user's edit stays
+    assert stale.read_bytes() == shipped["analyst_report.ipynb"]  # unedited: brought up to date
+    assert (folder / "supervisor_dashboard.ipynb").read_bytes() == shipped[
+        "supervisor_dashboard.ipynb"
+    ]  # deleted: copied again
+
+
+def test_lab_help_says_it_opens_a_working_copy() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "workbench", "lab", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    said = " ".join(done.stdout.split())
+    assert "working copy of the shipped notebooks: notebooks/ in the user data dir" in said
+    assert "Notebooks you edited there are kept" in said
