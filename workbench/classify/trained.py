@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+SETTING = "WORKBENCH_MODEL_DIR"
 FILE_PATTERN = re.compile(r"^actionability-v(\d{4,})\.joblib$")
 #: A folder changed this recently (seconds) is listed again on every call: a file written in the
 #: same clock tick as the last listing leaves the folder's mtime as it was.
@@ -51,7 +52,9 @@ def model_files(folder: Path) -> list[tuple[int, Path]]:
 
 @dataclass(frozen=True)
 class _Seen:
+    setting: str | None
     folder: Path
+    folder_name: str
     folder_stamp: tuple[int, int] | None
     file_stamp: tuple[str, int, int, int] | None
     classifier: Classifier
@@ -62,7 +65,7 @@ _lock = threading.Lock()
 _seen: _Seen | None = None
 
 
-def _folder_stamp(folder: Path) -> tuple[tuple[int, int] | None, bool]:
+def _folder_stamp(folder: str | Path) -> tuple[tuple[int, int] | None, bool]:
     """(inode, mtime) of ``folder`` (None when it is not a folder), and whether it settled."""
     try:
         st = os.stat(folder)
@@ -90,23 +93,28 @@ def _rules() -> Classifier:
 def newest_classifier() -> Classifier:
     """The classifier ``classify`` and ``classify_many`` use now (see the module's docstring)."""
     global _seen
-    folder = model_dir()
-    stamp, settled = _folder_stamp(folder)
+    setting = os.environ.get(SETTING)
     seen = _seen
-    if seen is not None and seen.folder == folder and seen.folder_stamp == stamp and settled:
-        return seen.classifier
+    if seen is not None and seen.setting == setting:  # the common case: one stat, no Paths
+        stamp, settled = _folder_stamp(seen.folder_name)
+        if seen.folder_stamp == stamp and settled:
+            return seen.classifier
     with _lock:
         seen = _seen
+        folder = model_dir()
+        stamp, _ = _folder_stamp(folder)
         files = model_files(folder) if stamp is not None else []
         newest = files[-1][1] if files else None
         file_stamp = _file_stamp(newest) if newest is not None else None
         if seen is not None and seen.folder == folder and seen.file_stamp == file_stamp:
             # nothing newer: remember the folder as it is now
-            _seen = _Seen(folder, stamp, file_stamp, seen.classifier, seen.model)
+            _seen = _Seen(
+                setting, folder, str(folder), stamp, file_stamp, seen.classifier, seen.model
+            )
             return seen.classifier
         model = _load(newest) if newest is not None else None
         classifier = _rules() if model is None else _with_model(model)
-        _seen = _Seen(folder, stamp, file_stamp, classifier, model)
+        _seen = _Seen(setting, folder, str(folder), stamp, file_stamp, classifier, model)
         return classifier
 
 
