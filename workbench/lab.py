@@ -38,9 +38,9 @@ def notebooks_dir() -> Traversable:
 
 def default_working_dir() -> Path:
     """``notebooks/`` in the user data dir (where the default store lives too)."""
-    from platformdirs import user_data_dir
+    from workbench.config import user_data_dir
 
-    return Path(user_data_dir("workbench")) / "notebooks"
+    return user_data_dir() / "notebooks"
 
 
 def _digest(data: bytes) -> str:
