@@ -22,16 +22,17 @@ run: install
 	$(VENV)/bin/workbench lab --demo
 
 test: install system-deps
-	$(PYTEST) tests notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
+	$(PYTEST) tests workbench/notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 lint: install
 	$(VENV)/bin/ruff check workbench tests
 	$(VENV)/bin/mypy workbench/domain workbench/store workbench/xapi
 
-# Rewrite notebooks/ from scripts/notebooks.py and store their outputs (never widget state).
+# Rewrite workbench/notebooks/ (shipped in the package) from scripts/notebooks.py and store
+# their outputs (never widget state).
 notebooks: install
 	$(PY) scripts/notebooks.py
-	cd notebooks && env -u WORKBENCH_X_API_URL WORKBENCH_DB_URL=sqlite:///$$(mktemp -d)/nb.db ../$(VENV)/bin/jupyter nbconvert \
+	cd workbench/notebooks && env -u WORKBENCH_X_API_URL WORKBENCH_DB_URL=sqlite:///$$(mktemp -d)/nb.db ../../$(VENV)/bin/jupyter nbconvert \
 	  --to notebook --execute --inplace --ExecutePreprocessor.store_widget_state=False *.ipynb
 
 bench: install

@@ -1,5 +1,6 @@
-"""Before anything runs (tests, notebooks under nbval, child processes): a scratch store, so no
-test ever touches the user's own data."""
+"""Before anything runs (tests, notebooks under nbval, child processes): a scratch store and an
+empty scratch model folder, so no test ever touches the user's own data or classifies with a model
+the user trained."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from pathlib import Path
 
 
 def pytest_configure(config: object) -> None:
+    scratch = Path(tempfile.mkdtemp(prefix="workbench-tests-"))
     if "WORKBENCH_DB_URL" not in os.environ:
-        scratch = Path(tempfile.mkdtemp(prefix="workbench-tests-"))
         os.environ["WORKBENCH_DB_URL"] = f"sqlite:///{scratch / 'workbench.db'}"
+    os.environ["WORKBENCH_MODEL_DIR"] = str(scratch / "models")
     os.environ.pop("WORKBENCH_X_API_URL", None)

@@ -1,4 +1,5 @@
-"""Write the notebooks in notebooks/ from the cells below, without outputs or widget state.
+"""Write the notebooks in workbench/notebooks/ (shipped in the package) from the cells below,
+without outputs or widget state.
 
 Run ``python scripts/notebooks.py`` after changing a cell here, then ``make notebooks`` to
 execute them and store their outputs for nbval.
@@ -11,7 +12,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-OUT = Path(__file__).resolve().parent.parent / "notebooks"
+OUT = Path(__file__).resolve().parent.parent / "workbench" / "notebooks"
 
 AGENT = [
     new_markdown_cell(

@@ -332,3 +332,23 @@ def test_a_dm_is_addressed_to_the_brand_without_an_at_mention():
     assert "addressed to no one" not in as_dm.explanation
     assert as_dm.actionability.value == "actionable"
     assert classify("@AcmeSupport " + text, direct=True).actionability.value == "actionable"
+
+
+def test_quality_report_shows_the_shipped_classifier_and_a_trained_model(tmp_path: Path) -> None:
+    _require_data()
+    corrections = [(f"@ShopCo are you open at {h} on sunday?", False) for h in range(1, 40)]
+    corrections += [(f"@ShopCo my order {n} never came", True) for n in range(1, 40)]
+    model = retrain(corrections, tmp_path)
+    shipped = report(DATA)
+    both = report(DATA, trained=model)
+    assert [(r.dataset, r.ours, r.vader) for r in both] == [
+        (r.dataset, r.ours, r.vader) for r in shipped
+    ]
+    assert all(r.trained is not None and r.trained_version == 1 for r in both)
+    sentiment = [r for r in both if r.metric.startswith("sentiment")]
+    assert all(r.trained == r.ours for r in sentiment)  # a model changes actionability only
+    table = format_report(both)
+    assert table.splitlines()[0].split()[-3:] == ["model", "v1", "met"]
+    assert "Model v1:" in table
+    assert "model v" not in format_report(shipped)
+    assert all("trained" not in r.as_dict() or r.as_dict()["trained"] is None for r in shipped)

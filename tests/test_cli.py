@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-COMMANDS = ("sandbox", "ingest", "lab", "report", "bench")
+COMMANDS = ("sandbox", "ingest", "lab", "report", "train", "bench")
 
 
 def workbench(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ingest": ("workbench.xapi.command", "turn mentions and DMs into interactions"),
     "lab": ("workbench.lab", "start JupyterLab on 127.0.0.1 with the notebooks"),
     "report": ("workbench.reports.command", "export handled interactions as a report"),
+    "train": ("workbench.classify.command", "train the actionability model on agents' corrections"),
     "bench": ("workbench.bench.command", "measure speed against the bare libraries"),
 }
 

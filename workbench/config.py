@@ -5,6 +5,7 @@ Secrets are kept out of every repr, log line and message: ``Settings`` shows the
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -14,10 +15,16 @@ from typing import Any
 from workbench.errors import ConfigError
 
 
-def _default_db_url() -> str:
-    from platformdirs import user_data_dir
+@functools.cache
+def user_data_dir() -> Path:
+    """The workbench's own data folder for this user (the default store, models, notebooks)."""
+    import platformdirs
 
-    return f"sqlite:///{Path(user_data_dir('workbench')) / 'workbench.db'}"
+    return Path(platformdirs.user_data_dir("workbench"))
+
+
+def _default_db_url() -> str:
+    return f"sqlite:///{user_data_dir() / 'workbench.db'}"
 
 
 def _parse_bool(name: str, raw: str) -> bool:
@@ -139,6 +146,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Folder for e-mails when no SMTP server is set (default: mail/ in the user data dir).",
     ),
     Setting(
+        "WORKBENCH_MODEL_DIR",
+        None,
+        "Folder of the actionability models `workbench train` writes; ingest classifies with the "
+        "newest one there (default: models/ in the user data dir). Models load from here only.",
+    ),
+    Setting(
         "WORKBENCH_MAIL_FROM",
         None,
         "Sender address of agents' e-mails (default: BRAND@localhost).",
@@ -185,6 +198,12 @@ SETTINGS: tuple[Setting, ...] = (
 _BY_NAME = {s.name: s for s in SETTINGS}
 
 
+def model_dir(env: Mapping[str, str] | None = None) -> Path:
+    """WORKBENCH_MODEL_DIR, else ``models/`` in the user data dir (cheap: one lookup)."""
+    raw = _BY_NAME["WORKBENCH_MODEL_DIR"].read(os.environ if env is None else env)
+    return Path(raw).expanduser() if raw else user_data_dir() / "models"
+
+
 @dataclass(frozen=True)
 class Settings:
     """The settings in force; build with ``Settings.from_env()``."""
@@ -219,6 +238,10 @@ class Settings:
     @property
     def brand(self) -> str:
         return str(self.values["WORKBENCH_BRAND"])
+
+    @property
+    def model_dir(self) -> Path:
+        return model_dir({"WORKBENCH_MODEL_DIR": self.values["WORKBENCH_MODEL_DIR"] or ""})
 
     def __repr__(self) -> str:
         shown = {

@@ -1,24 +1,94 @@
 """``workbench lab``: JupyterLab on 127.0.0.1 with the notebooks; ``--demo`` adds the sandbox
-with seeded customer traffic and the ingest loop, so everything runs with embedded defaults."""
+with seeded customer traffic and the ingest loop, so everything runs with embedded defaults.
+
+The package ships its notebooks in ``workbench/notebooks`` (read through ``importlib.resources``;
+an installed package's folder may be read-only). Lab runs on a working copy: ``notebooks/`` in the
+user data dir, or ``--notebooks DIR``. A notebook the user has edited there is never overwritten;
+one left as shipped is brought up to date when the package ships a newer one.
+"""
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 HELP = "start JupyterLab on 127.0.0.1 with the notebooks"
+EPILOG = (
+    "Lab opens a working copy of the shipped notebooks: notebooks/ in the user data dir (or "
+    "--notebooks DIR), copied there on first start. Notebooks you edited there are kept as they "
+    "are; unedited ones are updated when the workbench ships newer ones."
+)
+#: What was copied into a working folder, so an edited notebook can be told from a shipped one.
+MANIFEST = ".workbench-shipped.json"
 
 
-def notebooks_dir() -> Path:
-    return Path(__file__).resolve().parent.parent / "notebooks"
+def notebooks_dir() -> Traversable:
+    """The notebooks the package ships (``workbench/notebooks``): read them, never write."""
+    return files("workbench") / "notebooks"
+
+
+def default_working_dir() -> Path:
+    """``notebooks/`` in the user data dir (where the default store lives too)."""
+    from workbench.config import user_data_dir
+
+    return user_data_dir() / "notebooks"
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def working_notebooks(folder: Path) -> list[str]:
+    """Copy the shipped notebooks into ``folder`` for Lab to open and save; returns notes on the
+    notebooks kept as the user edited them although a newer one ships.
+
+    A notebook missing from ``folder`` is copied; one unchanged since it was copied (its digest is
+    in ``folder``'s manifest) is replaced by the shipped one; anything else is the user's and left
+    alone."""
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest_path = folder / MANIFEST
+    try:
+        copied: dict[str, str] = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        copied = {}
+    notes = []
+    for source in sorted(notebooks_dir().iterdir(), key=lambda t: t.name):
+        if not source.name.endswith(".ipynb"):
+            continue
+        shipped = source.read_bytes()
+        target = folder / source.name
+        if target.exists():
+            current = _digest(target.read_bytes())
+            if current == _digest(shipped):
+                copied[source.name] = current
+                continue
+            if copied.get(source.name) != current:
+                notes.append(f"{target}: kept as you edited it (the workbench ships a newer one)")
+                continue
+        target.write_bytes(shipped)
+        copied[source.name] = _digest(shipped)
+    manifest_path.write_text(json.dumps(copied, indent=1, sort_keys=True), encoding="utf-8")
+    return notes
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = EPILOG
+    parser.add_argument(
+        "--notebooks",
+        metavar="DIR",
+        type=Path,
+        default=None,
+        help="working folder of the notebooks (default: notebooks/ in the user data dir)",
+    )
     parser.add_argument("--port", type=int, default=8888, help="JupyterLab's port (default 8888)")
     parser.add_argument(
         "--demo",
@@ -106,7 +176,10 @@ def run(args: argparse.Namespace) -> int:
                     text=True,
                 )
             )
-        cmd = jupyter_lab_command(args.port, notebooks_dir(), args.token)
+        root = args.notebooks or default_working_dir()
+        for note in working_notebooks(root):
+            print(f"workbench lab: {note}", file=sys.stderr)
+        cmd = jupyter_lab_command(args.port, root, args.token)
         lab = subprocess.Popen(cmd, env=env, text=True)
         children.append(lab)
         return lab.wait()

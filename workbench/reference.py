@@ -1,30 +1,28 @@
-"""The reference data the project ships in ``data/``: dispositions, standard responses, queues,
-routing rules and a small contact directory."""
+"""The reference data the package ships in ``workbench/data/``: dispositions, standard responses,
+queues, routing rules and a small contact directory, read through ``importlib.resources`` (so an
+installed wheel reads the same files as a checkout)."""
 
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import dataclass
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
 from workbench.domain import Contact, Disposition
 
 
-def data_dir() -> Path:
-    """The project's ``data/`` folder (beside the package in a checkout, or installed copy)."""
-    for candidate in (
-        Path(__file__).resolve().parent.parent / "data",
-        Path(sys.prefix) / "share" / "workbench" / "data",
-    ):
-        if (candidate / "dispositions.json").exists():
-            return candidate
-    raise FileNotFoundError("the workbench's data/ folder is missing from this installation")
+def data_dir() -> Traversable:
+    """The package's ``data/`` folder (``workbench/data`` in a checkout and in an installation)."""
+    return files("workbench") / "data"
 
 
-def _read(directory: Path, name: str) -> Any:
+def _read(directory: Path | Traversable, name: str) -> Any:
     path = directory / name
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: missing from this installation of the workbench")
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
@@ -40,7 +38,7 @@ class Reference:
     contacts: list[Contact]
 
 
-def load_reference(directory: Path | None = None) -> Reference:
+def load_reference(directory: Path | Traversable | None = None) -> Reference:
     """Read and check the shipped reference data."""
     directory = directory or data_dir()
     dispositions = _read(directory, "dispositions.json")

@@ -11,13 +11,17 @@ import functools
 import html
 import re
 import unicodedata
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-import twitter_text
-from twitter_text.config import config as _TT_CONFIG
+with warnings.catch_warnings():
+    # twitter-text-parser imports pkg_resources, which newer setuptools warn about on import
+    warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
+    import twitter_text
+    from twitter_text.config import config as _TT_CONFIG
 
 MAX_WEIGHTED_LENGTH = 280
 #: Text whose URL scan would cost more than this (estimated microseconds) is refused, not scanned.

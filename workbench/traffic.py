@@ -14,27 +14,23 @@ import random
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
 KINDS = ("complaint", "question", "praise", "spam", "foreign", "followup", "retweet", "dm")
 
 
-def phrases_path() -> Path:
-    """``data/traffic.json`` beside the package (a checkout) or in the installed share dir."""
-    import sys
-
-    for candidate in (
-        Path(__file__).resolve().parent.parent / "data" / "traffic.json",
-        Path(sys.prefix) / "share" / "workbench" / "data" / "traffic.json",
-    ):
-        if candidate.exists():
-            return candidate
-    raise FileNotFoundError("data/traffic.json is missing from this installation")
+def phrases_path() -> Traversable:
+    """The package's ``data/traffic.json``, read through ``importlib.resources``."""
+    return files("workbench") / "data" / "traffic.json"
 
 
-def load_phrases(path: Path | None = None) -> dict[str, Any]:
+def load_phrases(path: Path | Traversable | None = None) -> dict[str, Any]:
     path = path or phrases_path()
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: missing from this installation of the workbench")
     phrases = json.loads(path.read_text(encoding="utf-8"))
     missing = [k for k in (*KINDS[:-3], "followup", "dm", "mix", "first_names") if k not in phrases]
     if missing:

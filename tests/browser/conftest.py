@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import time
 import urllib.request
@@ -15,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, require
+from tests.conftest import require
 from tests.pg import free_port
-from workbench.lab import jupyter_lab_command
+from workbench.lab import jupyter_lab_command, working_notebooks
 
 CHROMIUM = os.environ.get("CHROME_BIN", "/usr/bin/chromium")
 FLAGS = [
@@ -56,9 +55,10 @@ def browser_context_args(browser_context_args: dict) -> dict:
 
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    """JupyterLab on a free loopback port, serving a copy of notebooks/, isolated config; as in
-    ``make run``, beside an empty X API sandbox and a ``workbench ingest --follow`` process (the
-    tests post the customers' tweets and DMs themselves)."""
+    """JupyterLab on a free loopback port, serving a working copy of the shipped notebooks (as
+    ``workbench lab`` makes it), isolated config; as in ``make run``, beside an empty X API
+    sandbox and a ``workbench ingest --follow`` process (the tests post the customers' tweets and
+    DMs themselves)."""
     import sys
 
     from workbench.sandbox import start
@@ -66,7 +66,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     require(Path(CHROMIUM).exists(), f"{CHROMIUM} is absent: install Debian's chromium")
     home = tmp_path_factory.mktemp("jupyter")
     root = home / "notebooks"
-    shutil.copytree(ROOT / "notebooks", root)
+    working_notebooks(root)
     env = dict(os.environ)
     for var, sub in {
         "JUPYTER_CONFIG_DIR": "config",

@@ -20,7 +20,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--quality",
         action="store_true",
-        help="print the classifiers' quality on ../shared/data instead of timings",
+        help="print the classifiers' quality on ../shared/data instead of timings: the shipped "
+        "classifier's and, when `workbench train` wrote one, the newest trained model's",
     )
     parser.add_argument(
         "--data", metavar="DIR", help="labelled tweet sets for --quality (default ../shared/data)"
@@ -51,7 +52,9 @@ def run(args: argparse.Namespace) -> int:
         data = Path(args.data) if args.data else Path.cwd().resolve().parent / "shared" / "data"
         if not data.is_dir():
             data = Path(__file__).resolve().parents[3] / "shared" / "data"
-        rows = quality.report(data)
+        from workbench.classify.trained import newest_model
+
+        rows = quality.report(data, trained=newest_model())
         print(
             json.dumps([r.as_dict() for r in rows], indent=2)
             if args.json

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from workbench.classify import _lexicon as lex
 from workbench.classify._language import not_english
 from workbench.classify._vader import Vader, summarize
+from workbench.classify.trained import newest_classifier
 from workbench.domain.classification import Actionability, Sentiment
 
 if TYPE_CHECKING:
@@ -512,19 +513,16 @@ class Classifier:
             )
 
 
-@functools.cache
-def _default() -> Classifier:
-    return Classifier()
-
-
 def classify(text: str, *, direct: bool = False) -> Classification:
-    """Sentiment and actionability of one message, by the default rules (``direct``: a DM)."""
-    return _default().classify(text, direct=direct)
+    """Sentiment and actionability of one message (``direct``: a DM), by the rules and, once
+    ``workbench train`` has written one, the newest model in the model folder
+    (``workbench.classify.trained``)."""
+    return newest_classifier().classify(text, direct=direct)
 
 
 def classify_many(texts: Iterable[str], *, direct: bool = False) -> list[Classification]:
     """``classify`` for a batch (fast: shared lexicon, identical texts done once)."""
-    return _default().classify_many(texts, direct=direct)
+    return newest_classifier().classify_many(texts, direct=direct)
 
 
 def rule_probability(texts: Sequence[str]) -> list[float]:

@@ -24,8 +24,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from workbench.classify.classifier import prepare
+from workbench.classify.trained import FILE_PATTERN as FILE_PATTERN
+from workbench.classify.trained import model_files
 
-FILE_PATTERN = re.compile(r"^actionability-v(\d{4,})\.joblib$")
 _NOISE = re.compile(r"https?://\S+|[@＠][A-Za-z0-9_]+")
 
 
@@ -147,16 +148,8 @@ class ActionabilityModel:
 
 
 def versions(directory: str | os.PathLike[str]) -> list[tuple[int, Path]]:
-    """The model files in ``directory``, oldest first."""
-    folder = Path(directory)
-    if not folder.is_dir():
-        return []
-    found = []
-    for path in folder.iterdir():
-        match = FILE_PATTERN.match(path.name)
-        if match:
-            found.append((int(match.group(1)), path))
-    return sorted(found)
+    """The model files in ``directory``, oldest first (regular files only, no symlinks)."""
+    return model_files(Path(directory))
 
 
 def latest_version(directory: str | os.PathLike[str]) -> int:

@@ -1,5 +1,8 @@
 """How well the classifier does on public labelled tweets, beside plain vaderSentiment.
 
+The shipped classifier (the rules) is measured always; given a model trained on agents'
+corrections (``workbench train``), the rules with that model are measured beside it.
+
 Reads the sets described in ``shared/data/README.md`` (read-only, never copied into the project).
 Plain VADER labels by compound >= 0.05 positive, <= -0.05 negative; as an actionability baseline
 it calls a message actionable when VADER finds it negative. Texts our classifier leaves
@@ -15,13 +18,17 @@ import math
 import os
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from workbench.classify.classifier import Classification, classify_many
+from workbench.classify.classifier import Classification, Classifier
 from workbench.domain.classification import Actionability, Sentiment
+
+if TYPE_CHECKING:
+    from workbench.classify.model import ActionabilityModel
 
 LABELS = ("negative", "neutral", "positive")
 UNDECLARED_NOTE = "undeclared counted as neutral / not actionable"
@@ -29,7 +36,8 @@ UNDECLARED_NOTE = "undeclared counted as neutral / not actionable"
 
 @dataclass(frozen=True)
 class QualityRow:
-    """One figure: ours and plain VADER's on one data set, and the goal it is held to."""
+    """One figure: ours (the shipped classifier) and plain VADER's on one data set, and the goal
+    it is held to; ``trained`` is the figure with a trained model, when one was given."""
 
     metric: str
     dataset: str
@@ -39,11 +47,16 @@ class QualityRow:
     goal: str
     met: bool
     note: str = ""
+    trained: float | None = None
+    trained_met: bool | None = None
+    trained_version: int | None = None
 
     def as_dict(self) -> dict[str, object]:
         out = asdict(self)
         out["ours"] = round(self.ours, 4)
         out["vader"] = round(self.vader, 4)
+        if self.trained is not None:
+            out["trained"] = round(self.trained, 4)
         return out
 
 
@@ -136,11 +149,26 @@ def _vader_label(compound: float) -> str:
 _MENTION = re.compile(r"[@＠][A-Za-z0-9_]+")
 
 
-def report(shared_data_dir: str | os.PathLike[str]) -> list[QualityRow]:
-    """Every figure, ours beside plain VADER's, on the sets under ``shared_data_dir``."""
+def report(
+    shared_data_dir: str | os.PathLike[str], trained: ActionabilityModel | None = None
+) -> list[QualityRow]:
+    """Every figure, the shipped classifier's beside plain VADER's, on the sets under
+    ``shared_data_dir``; with ``trained``, also the figures of the rules with that model."""
     root = Path(shared_data_dir)
     if not root.is_dir():
         raise FileNotFoundError(f"quality data folder not found: {root}")
+    rows = _report(root, Classifier())
+    if trained is None:
+        return rows
+    with_model = _report(root, Classifier(model=trained))
+    return [
+        replace(r, trained=m.ours, trained_met=m.met, trained_version=trained.version)
+        for r, m in zip(rows, with_model, strict=True)
+    ]
+
+
+def _report(root: Path, classifier: Classifier) -> list[QualityRow]:
+    classify_many = classifier.classify_many
     analyzer = SentimentIntensityAnalyzer()
 
     def vader(texts: Sequence[str]) -> list[float]:
@@ -210,20 +238,33 @@ def report(shared_data_dir: str | os.PathLike[str]) -> list[QualityRow]:
 
 
 def format_report(rows: Sequence[QualityRow]) -> str:
-    """The rows as a plain-text table."""
-    header = ("metric", "data set", "rows", "ours", "VADER", "goal", "met")
-    table = [header] + [
-        (
+    """The rows as a plain-text table (with the trained model's columns when it was measured)."""
+    version = next((r.trained_version for r in rows if r.trained is not None), None)
+    header: tuple[str, ...] = ("metric", "data set", "rows", "ours", "VADER", "goal", "met")
+    if version is not None:
+        header += (f"model v{version}", "met")
+
+    def figure(r: QualityRow, value: float) -> str:
+        return f"{value:.4f}" if "Pearson" in r.metric else f"{value:.3f}"
+
+    table = [header]
+    for r in rows:
+        line: tuple[str, ...] = (
             r.metric,
             r.dataset,
             str(r.rows),
-            f"{r.ours:.4f}" if "Pearson" in r.metric else f"{r.ours:.3f}",
-            f"{r.vader:.4f}" if "Pearson" in r.metric else f"{r.vader:.3f}",
+            figure(r, r.ours),
+            figure(r, r.vader),
             r.goal,
             "yes" if r.met else "NO",
         )
-        for r in rows
-    ]
+        if version is not None:
+            line += (
+                ("", "")
+                if r.trained is None
+                else (figure(r, r.trained), "yes" if r.trained_met else "NO")
+            )
+        table.append(line)
     widths = [max(len(line[i]) for line in table) for i in range(len(header))]
     lines = [
         "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
@@ -236,6 +277,11 @@ def format_report(rows: Sequence[QualityRow]) -> str:
         "as actionability, negative means actionable."
     )
     lines.append(f"Ours: {UNDECLARED_NOTE} (non-English, nothing but links or mentions).")
+    if version is not None:
+        lines.append(
+            f"Model v{version}: ours with the newest model `workbench train` wrote "
+            "(it changes actionability only)."
+        )
     return "\n".join(lines)
 
 

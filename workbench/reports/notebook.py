@@ -1,8 +1,10 @@
-"""The HTML report: ``notebooks/analyst_report.ipynb`` run by papermill, converted by nbconvert."""
+"""The HTML report: the shipped ``workbench/notebooks/analyst_report.ipynb`` run by papermill,
+converted by nbconvert."""
 
 from __future__ import annotations
 
 import tempfile
+from importlib.resources import as_file
 from pathlib import Path
 
 import pandas as pd
@@ -23,13 +25,14 @@ def render_html(ledger: pd.DataFrame, output: Path, title: str = "Interactions r
         data = Path(tmp) / "ledger.parquet"
         ledger.to_parquet(data, index=False)
         executed = Path(tmp) / "report.ipynb"
-        papermill.execute_notebook(
-            str(notebooks_dir() / TEMPLATE),
-            str(executed),
-            parameters={"ledger_path": str(data), "title": title, "renderer": "notebook"},
-            progress_bar=False,
-            cwd=tmp,
-        )
+        with as_file(notebooks_dir() / TEMPLATE) as template:
+            papermill.execute_notebook(
+                str(template),
+                str(executed),
+                parameters={"ledger_path": str(data), "title": title, "renderer": "notebook"},
+                progress_bar=False,
+                cwd=tmp,
+            )
         exporter = HTMLExporter(
             # cells tagged "report-hide" explain the notebook to its users, not to readers
             config=Config({"TagRemovePreprocessor": {"remove_cell_tags": ["report-hide"]}}),

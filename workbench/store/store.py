@@ -56,6 +56,7 @@ from workbench.store.changes import ChangeFeed
 
 if TYPE_CHECKING:
     from workbench.store.reports import Reports
+    from workbench.store.training import Corrections
 
 # The interaction's timestamp column each event action sets (declared by ``Action.stamp``).
 _STAMPS = {a.value: a.stamp for a in Action if a.stamp is not None}
@@ -206,6 +207,13 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    @cached_property
+    def training(self) -> Corrections:
+        """Agents' corrections of the classifier, for ``workbench train``."""
+        from workbench.store.training import Corrections
+
+        return Corrections(self)
 
     def changes(self) -> ChangeFeed:
         """A feed whose ``wait(timeout)`` returns as soon as any process appends an event (see
