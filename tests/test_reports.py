@@ -75,8 +75,10 @@ def test_export_round_trips(ledger, tmp_path, fmt):
 
 
 def test_export_refuses_bad_format_and_missing_folder(ledger, tmp_path):
-    with pytest.raises(ValidationError, match="--format: must be one of csv, xlsx, parquet, html"):
-        export(ledger, "pdf", tmp_path / "x.pdf")
+    with pytest.raises(
+        ValidationError, match="--format: must be one of csv, xlsx, parquet, html, pdf"
+    ):
+        export(ledger, "docx", tmp_path / "x.docx")
     with pytest.raises(ValidationError, match="--output: folder .* does not exist"):
         export(ledger, "csv", tmp_path / "nope" / "x.csv")
 
