@@ -8,7 +8,15 @@ import pytest
 from sqlalchemy import select
 
 from workbench.config import Settings
-from workbench.domain import Channel, EntryKind, Interaction, Sentiment, State, TranscriptEntry
+from workbench.domain import (
+    Channel,
+    EntryKind,
+    Interaction,
+    Sentiment,
+    State,
+    TranscriptEntry,
+    utcnow,
+)
 from workbench.store import Store
 from workbench.store import schema as t
 from workbench.widgets import AgentWorkspaceView, PostTweetForm
@@ -185,15 +193,65 @@ def test_the_live_view_shows_an_offer_as_soon_as_it_is_routed(store, tmp_path):
         view.ready()
         before = len(view.toasts.children)
         view.live.value = True
+        assert ws.live  # the view runs the workspace's own live loop
         await asyncio.sleep(0.2)
         arrive(store)
         await until(lambda: bool(view.toasts.children))
         after = len(view.toasts.children)
         view.close()
+        assert not ws.live
         ws.close()
         return before, after
 
     assert run_in_own_loop(scenario) == (0, 1)
+
+
+def test_the_views_redraw_when_their_model_says_it_changed(store, desk, tmp_path):
+    """Nothing is pressed in ann's view: what happens elsewhere shows once her workspace polls
+    (a live loop's poll, or a script's) and says it changed."""
+    iid = arrive(store)
+    desk.ready()
+    desk.accept(iid)
+    view = desk.view(iid)
+    redraws = []
+    desk.ws.observe(redraws.append, "revision")
+    bob = workspace(store, "bob", tmp_path)
+    bob.ready()
+    bob.poll()
+    desk.ws.conference(iid, "bob")
+    bob.poll()
+    bob.reply(iid, "my colleague is here too")
+    later = TranscriptEntry(
+        iid, utcnow(), EntryKind.INBOUND, "dana_rivera", "any news?", "message", "777000111"
+    )
+    store.add_transcript(later)
+    shown = [getattr(line, "value", "") for line in view.transcript.children]
+    assert not any("my colleague is here too" in text for text in shown)
+    desk.ws.poll()  # the model, not the view
+    assert redraws
+    shown = [getattr(line, "value", "") for line in view.transcript.children]
+    assert any("my colleague is here too" in text for text in shown)
+    assert any(
+        "any news?" in getattr(part, "value", "")
+        for line in view.transcript.children
+        for part in getattr(line, "children", ())
+    )
+    assert "Conference" in view.case.value and "bob" in view.case.value
+    bob.close()
+
+
+def test_an_offer_shows_when_the_model_polls_and_a_closed_view_no_longer_redraws(store, tmp_path):
+    ws = workspace(store, "ann", tmp_path)
+    shown, closed = AgentWorkspaceView(ws, live=False), AgentWorkspaceView(ws, live=False)
+    shown.ready()
+    closed.close()
+    iid = arrive(store)
+    ws.poll()  # the model, not the views
+    assert [toast.interaction_id for toast in shown.toasts.children] == [iid]
+    assert "1 offered · 0 open" in shown.status.value
+    assert closed.toasts.children == ()
+    shown.close()
+    ws.close()
 
 
 def test_an_empty_workspace_shows_no_empty_tab_frame(desk, store):

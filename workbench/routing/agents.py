@@ -121,6 +121,11 @@ def load(conn: Connection, names: Sequence[str]) -> dict[str, int]:
     return counts
 
 
+def mark_idle(conn: Connection, name: str, at: datetime) -> None:
+    """The agent has had nothing in hand since ``at`` (offers go to the longest idle first)."""
+    conn.execute(update(t.agents).where(t.agents.c.name == name).values(idle_since=at))
+
+
 def _log(conn: Connection, name: str, action: str, **details: Any) -> None:
     event = Event(action, None, name, details=details)
     conn.execute(

@@ -55,6 +55,7 @@ from workbench.store._rows import (
 from workbench.store.changes import ChangeFeed
 
 if TYPE_CHECKING:
+    from workbench.store.reads import Reads
     from workbench.store.reports import Reports
     from workbench.store.training import Corrections
 
@@ -200,6 +201,13 @@ class Store:
         from workbench.store.reports import Reports
 
         return Reports(self)
+
+    @cached_property
+    def reads(self) -> Reads:
+        """The reads of an agent's desk (``workbench.store.reads``)."""
+        from workbench.store.reads import Reads
+
+        return Reads(self)
 
     @property
     def dialect(self) -> str:

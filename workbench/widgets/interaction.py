@@ -10,7 +10,6 @@ from typing import Any
 
 import ipywidgets as W
 
-from workbench import routing
 from workbench.domain import (
     Actionability,
     Contact,
@@ -22,7 +21,8 @@ from workbench.domain import (
 )
 from workbench.widgets._compose import Composer
 from workbench.widgets._html import STYLE, esc, icon, linked, profile_link, when
-from workbench.workspace import CALL_OUTCOMES
+from workbench.widgets._redraw import Redraw
+from workbench.workspace import CALL_OUTCOMES, Workspace
 
 _SMALL = W.Layout(width="34px", padding="0", margin="2px 1px")
 REPLY_KINDS = (("Reply", "reply"), ("Direct Message", "dm"), ("Quote Tweet", "quote"))
@@ -92,12 +92,15 @@ def line_html(entry: TranscriptEntry) -> str:
 
 
 class InteractionView(W.VBox):
-    """One accepted interaction. ``ws`` is the agent's Workspace; every button calls it."""
+    """One accepted interaction. ``ws`` is the agent's Workspace: every button calls it, and the
+    view redraws whenever it says something changed (``revision``)."""
 
     def __init__(
-        self, ws: Any, interaction_id: str, on_closed: Callable[[str], None] | None = None
+        self, ws: Workspace, interaction_id: str, on_closed: Callable[[str], None] | None = None
     ):
         self.ws = ws
+        self.title = ""
+        """The tab's title: the contact's @username."""
         self.interaction_id = interaction_id
         self._on_closed = on_closed
         self.message = W.HTML()
@@ -226,6 +229,16 @@ class InteractionView(W.VBox):
         self.add_class("wb-interaction")
         self._loading = False
         self.refresh()
+        self._redraw = Redraw(self.refresh, self._show_error)
+        ws.observe(self._redraw, "revision")
+
+    def _show_error(self, message: str) -> None:
+        self.message.value = f'<span style="color:#b00">{esc(message)}</span>'
+
+    def close(self) -> None:
+        self._redraw.closed = True
+        self.ws.unobserve(self._redraw)
+        super().close()
 
     # --- reading the model ---------------------------------------------------------------
 
@@ -239,6 +252,7 @@ class InteractionView(W.VBox):
         contact = self.ws.contact(self.interaction_id)
         lines = self.ws.transcript(self.interaction_id)
         first = next((e for e in lines if e.kind is EntryKind.INBOUND), None)
+        self.title = f"@{contact.username}"
         self._loading = True
         try:
             self.original.value = original_tweet_html(first, contact)
@@ -270,11 +284,9 @@ class InteractionView(W.VBox):
                 (name, name) for name in self.ws.standard_responses("")
             ]
             self.queue_pick.options = [("—", None)] + [
-                (q.label or q.name, q.name) for q in routing.queues(self.ws.store)
+                (q.label or q.name, q.name) for q in self.ws.queues()
             ]
-            self.agent_pick.options = [
-                a.name for a in routing.agents(self.ws.store) if a.name != self.ws.agent
-            ]
+            self.agent_pick.options = self.ws.colleagues()
             read_only = it.state is not State.ACCEPTED
             for control in self._action_controls():
                 control.disabled = read_only
@@ -348,8 +360,8 @@ class InteractionView(W.VBox):
                 f'<span style="color:#b00">{esc(what)}: {html.escape(str(exc))}</span>'
             )
             return False
+        # The workspace said it changed: the view has redrawn already.
         self.message.value = f'<span style="color:#2ca02c">{esc(ok or what + " done")}</span>'
-        self.refresh()
         return True
 
     # --- the agent's actions (every button calls one of these) ---------------------------

@@ -7,18 +7,25 @@ from typing import Any
 
 import ipywidgets as W
 
-from workbench.widgets._live import LiveLoop
+from workbench.routing import AgentState
+from workbench.widgets._redraw import Redraw
 from workbench.widgets.interaction import InteractionView
 from workbench.widgets.post_tweet import PostTweetForm
 from workbench.widgets.toast import OfferToast
+from workbench.workspace import Workspace
+
+_READY, _NOT_READY = "Ready", "Not Ready"
 
 
 class AgentWorkspaceView(W.VBox):
-    """Renders a ``Workspace``; ``poll()`` fetches offers and updates (the live loop calls it)."""
+    """Renders a ``Workspace`` and redraws whenever it says it changed (``revision``). Live runs
+    the workspace's live loop, which polls as soon as the store changes (at least every
+    ``interval`` seconds)."""
 
-    def __init__(self, ws: Any, interval: float = 2.0, live: bool = True) -> None:
+    def __init__(self, ws: Workspace, interval: float = 2.0, live: bool = True) -> None:
         self.ws = ws
-        self.state = W.ToggleButtons(options=["Ready", "Not Ready"], value="Not Ready")
+        self.interval = interval
+        self.state = W.ToggleButtons(options=[_READY, _NOT_READY], value=_NOT_READY)
         self.state.add_class("wb-agent-state")
         self.state.observe(self._on_state, names="value")
         self.status = W.HTML()
@@ -29,11 +36,9 @@ class AgentWorkspaceView(W.VBox):
         self.tabs.add_class("wb-interactions")
         self.post_form = PostTweetForm(ws.timelines, ws.post_tweet)
         self.live = W.Checkbox(value=False, description="Live", indent=False)
-        self.live.observe(
-            lambda c: self._loop.start() if c["new"] else self._loop.stop(), names="value"
-        )
-        self._feed = ws.store.changes()
-        self._loop = LiveLoop(self.poll, interval, self._show_error, wake=self._feed.wait)
+        self.live.observe(self._on_live, names="value")
+        self._started = False  # whether this view started the workspace's live loop
+        self._drawing = False
         self._toasts: dict[str, OfferToast] = {}
         self._views: dict[str, InteractionView] = {}
         header = W.HBox(
@@ -46,31 +51,63 @@ class AgentWorkspaceView(W.VBox):
         )
         super().__init__([header, self.toasts, self.tabs, W.HTML("<hr>"), self.post_form])
         self.add_class("wb-workspace")
+        self._redraw = Redraw(self.sync, self._show_error)
+        ws.observe(self._redraw, "revision")  # before the tabs' views observe it: drawn first
         self.sync()
         self.live.value = live
 
     def _show_error(self, message: str) -> None:
         self.status.value = f'<span style="color:#b00">{html.escape(message)}</span>'
 
+    # --- the agent's state and the live loop ----------------------------------------------
+
     def _on_state(self, change: dict[str, Any]) -> None:
-        if change["new"] == "Ready":
-            self.ws.ready()
-        else:
-            self.ws.not_ready("break")
-        self.poll()
+        if not self._drawing:
+            self._take(change["new"])
+
+    def _take(self, choice: str) -> None:
+        try:
+            if choice == _READY:
+                self.ws.ready()
+            else:
+                self.ws.not_ready("break")
+            self.poll()
+        except Exception as exc:  # shown to the agent, named
+            self._show_error(str(exc))
 
     def ready(self) -> None:
-        self.state.value = "Ready"
+        self._choose(_READY)
 
     def not_ready(self) -> None:
-        self.state.value = "Not Ready"
+        self._choose(_NOT_READY)
+
+    def _choose(self, choice: str) -> None:
+        if self.state.value == choice:
+            self._take(choice)  # shown already (the agent was so before): say it again
+        else:
+            self.state.value = choice
+
+    def _on_live(self, change: dict[str, Any]) -> None:
+        if change["new"]:
+            self._started = self._started or not self.ws.live
+            self.ws.start(self.interval)
+        else:
+            self.ws.stop()
+            self._started = False
+
+    # --- drawing the model ----------------------------------------------------------------
 
     def poll(self) -> None:
-        """Ask the workspace for new offers and updates, then redraw what changed."""
+        """Ask the workspace for new offers and updates; it says so and the view redraws."""
         self.ws.poll()
-        self.sync()
 
     def sync(self) -> None:
+        """Redraw from the workspace: its state, a toast per offer, a tab per interaction."""
+        self._drawing = True
+        try:
+            self.state.value = _READY if self.ws.state is AgentState.READY else _NOT_READY
+        finally:
+            self._drawing = False
         offers = {it.id: it for it in self.ws.offers}
         for gone in set(self._toasts) - set(offers):
             self._toasts.pop(gone).close()
@@ -81,17 +118,15 @@ class AgentWorkspaceView(W.VBox):
                 )
         self.toasts.children = [self._toasts[i] for i in offers]
 
-        mine = {it.id: it for it in self.ws.interactions}
+        mine = [it.id for it in self.ws.interactions]
         for gone in set(self._views) - set(mine):
             self._views.pop(gone).close()
         for iid in mine:
-            if iid in self._views:
-                self._views[iid].refresh()
-            else:
+            if iid not in self._views:
                 self._views[iid] = InteractionView(self.ws, iid, on_closed=self._closed)
         selected = self.tabs.selected_index
         self.tabs.children = [self._views[i] for i in mine]
-        self.tabs.titles = tuple(f"@{self.ws.contact(i).username}" for i in mine)
+        self.tabs.titles = tuple(self._views[i].title for i in mine)
         if self.tabs.children:
             self.tabs.selected_index = min(selected or 0, len(self.tabs.children) - 1)
         self.tabs.layout.display = "" if self.tabs.children else "none"  # no empty frame
@@ -99,21 +134,21 @@ class AgentWorkspaceView(W.VBox):
             f'<span style="color:#666">{len(offers)} offered · {len(mine)} open</span>'
         )
 
+    # --- the offers -----------------------------------------------------------------------
+
     def accept(self, interaction_id: str) -> None:
         try:
             self.ws.accept(interaction_id)
         except Exception as exc:
             self._show_error(str(exc))
-        self.sync()
         if interaction_id in self._views:
-            self.tabs.selected_index = list(self._views).index(interaction_id)
+            self.tabs.selected_index = self.tabs.children.index(self._views[interaction_id])
 
     def reject(self, interaction_id: str) -> None:
         try:
             self.ws.reject(interaction_id)
         except Exception as exc:
             self._show_error(str(exc))
-        self.sync()
 
     def _closed(self, _interaction_id: str) -> None:
         self.sync()
@@ -122,6 +157,13 @@ class AgentWorkspaceView(W.VBox):
         return self._views[interaction_id]
 
     def close(self) -> None:
-        self._loop.stop()
-        self._feed.close()
+        self._redraw.closed = True
+        self.ws.unobserve(self._redraw)
+        if self._started:
+            self.ws.stop()
+            self._started = False
+        for view in self._views.values():
+            view.close()
+        for toast in self._toasts.values():
+            toast.close()
         super().close()

@@ -1,8 +1,22 @@
-"""The agent's workspace model: offers, interactions and every action, observable by views."""
+"""The agent's workspace model: the session (state, offers, interactions, live loop), the actions
+on an interaction, and the ports (outbox, gateway) it is handed; observable by views."""
 
 from __future__ import annotations
 
+from workbench.workspace._checks import CALL_OUTCOMES
 from workbench.workspace._observable import Changed
-from workbench.workspace.workspace import CALL_OUTCOMES, POLL_INTERVAL, Workspace
+from workbench.workspace.actions import Actions
+from workbench.workspace.ports import GatewayPort, OutboxPort
+from workbench.workspace.session import POLL_INTERVAL, Session
+from workbench.workspace.workspace import Workspace
 
-__all__ = ["CALL_OUTCOMES", "POLL_INTERVAL", "Changed", "Workspace"]
+__all__ = [
+    "CALL_OUTCOMES",
+    "POLL_INTERVAL",
+    "Actions",
+    "Changed",
+    "GatewayPort",
+    "OutboxPort",
+    "Session",
+    "Workspace",
+]

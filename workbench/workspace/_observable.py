@@ -6,7 +6,6 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -15,10 +14,10 @@ log = logging.getLogger(__name__)
 class Changed:
     """What an observer receives: the model, the attribute's name, its old and new value."""
 
-    owner: Any
+    owner: object
     name: str
-    old: Any
-    new: Any
+    old: object
+    new: object
 
 
 Observer = Callable[[Changed], None]
@@ -62,7 +61,7 @@ class Observable:
             )
         return chosen
 
-    def _set(self, name: str, value: Any) -> bool:
+    def _set(self, name: str, value: object) -> bool:
         """Set ``_name`` and notify when the value changed; True if it did."""
         with self._observer_lock:
             old = getattr(self, f"_{name}")

@@ -1,0 +1,181 @@
+"""Reads the agent's desk needs: its open work, an interaction's contact, customer tweets and
+transcript, and the reference data it chooses from (standard responses, dispositions, queues,
+timelines).
+
+Exposed as ``store.reads``. Methods that take ``conn`` read inside that transaction (an action
+checks what it is about to write against them); without one they read through ``Store.read``
+(no write lock, so a desk that reads never holds up a colleague's write).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, String, and_, bindparam, cast, or_, select
+
+from workbench.domain import Contact, Disposition, EntryKind, Interaction, State, TranscriptEntry
+from workbench.store import schema as t
+from workbench.store._rows import contact_from_row, interaction_from_row, transcript_from_row
+from workbench.store.store import NotFoundError, Store
+
+_i = t.interactions.c
+# Offered to or owned by the agent, or joined in a conference (parties is a JSON list: the LIKE
+# narrows the rows, the exact check is made on the domain objects).
+_OPEN_WORK = (
+    select(t.interactions)
+    .where(
+        or_(
+            and_(
+                _i.agent == bindparam("agent"),
+                _i.state.in_([State.OFFERED.value, State.ACCEPTED.value]),
+            ),
+            and_(
+                _i.state == State.ACCEPTED.value,
+                cast(_i.parties, String).like(bindparam("party")),
+            ),
+        )
+    )
+    .order_by(_i.arrived_at, _i.id)
+)
+_AGENT_STATE = select(t.agents.c.state, t.agents.c.reason).where(
+    t.agents.c.name == bindparam("agent")
+)
+_KNOWN = select(_i.id).where(_i.id == bindparam("iid"))
+_CONTACT = select(t.contacts).where(t.contacts.c.id == bindparam("cid"))
+_CONTACT_OF = select(t.contacts).join(
+    t.interactions, t.interactions.c.contact_id == t.contacts.c.id
+)
+_tr = t.transcript.c
+_CUSTOMER_TWEETS = (
+    select(_tr.tweet_id)
+    .where(
+        _tr.interaction_id == bindparam("iid"),
+        _tr.kind == EntryKind.INBOUND.value,
+        _tr.tweet_id.is_not(None),
+    )
+    .order_by(_tr.at, _tr.id)
+)
+
+
+@dataclass(frozen=True)
+class OpenWork:
+    """What one agent has in hand, read in one transaction."""
+
+    offers: tuple[Interaction, ...]
+    """Offered to the agent, waiting for accept or reject (oldest first)."""
+    interactions: tuple[Interaction, ...]
+    """Accepted by the agent, or joined in a conference (oldest first)."""
+    agent_state: str | None
+    """The agent's state as stored (None: the agent is not registered)."""
+    agent_reason: str
+
+
+class Reads:
+    """The store's reads for an agent's desk (``store.reads``)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    @contextmanager
+    def _connection(self, conn: Connection | None) -> Iterator[Connection]:
+        if conn is not None:
+            yield conn
+            return
+        with self._store.read() as own:
+            yield own
+
+    # --- the agent's open work ----------------------------------------------------------------
+
+    def open_work(self, agent: str) -> OpenWork:
+        """The agent's offers and open interactions, and their state, as of one moment."""
+        with self._store.read() as conn:
+            rows = conn.execute(_OPEN_WORK, {"agent": agent, "party": f'%"{agent}"%'}).all()
+            me = conn.execute(_AGENT_STATE, {"agent": agent}).first()
+        found = [interaction_from_row(r) for r in rows]
+        found = [it for it in found if it.agent == agent or agent in it.parties]
+        return OpenWork(
+            offers=tuple(it for it in found if it.state is State.OFFERED),
+            interactions=tuple(it for it in found if it.state is State.ACCEPTED),
+            agent_state=None if me is None else me.state,
+            agent_reason="" if me is None else me.reason,
+        )
+
+    # --- one interaction ----------------------------------------------------------------------
+
+    def contact(self, contact_id: str, conn: Connection | None = None) -> Contact:
+        """The contact ``contact_id`` (``NotFoundError`` if unknown)."""
+        with self._connection(conn) as c:
+            row = c.execute(_CONTACT, {"cid": contact_id}).first()
+        if row is None:
+            raise NotFoundError(f"contact {contact_id!r} is not in the store")
+        return contact_from_row(row)
+
+    def contact_of(self, interaction_id: str) -> Contact:
+        """The contact an interaction is with (``NotFoundError`` if the interaction is unknown)."""
+        with self._store.read() as conn:
+            row = conn.execute(_CONTACT_OF.where(t.interactions.c.id == interaction_id)).first()
+        if row is None:  # name what is missing: the interaction, or its contact
+            return self.contact(self._store.interaction(interaction_id).contact_id)
+        return contact_from_row(row)
+
+    def customer_tweets(self, it: Interaction, conn: Connection | None = None) -> list[str]:
+        """The ids of the customer's tweets in the interaction: the one that opened it first,
+        then the later ones in the order they came."""
+        with self._connection(conn) as c:
+            later = c.execute(_CUSTOMER_TWEETS, {"iid": it.id}).scalars().all()
+        return [it.source_id, *(tid for tid in later if tid != it.source_id)]
+
+    def transcript(self, interaction_id: str) -> list[TranscriptEntry]:
+        """The interaction's messages and notes in order (``NotFoundError`` if unknown)."""
+        with self._store.read() as conn:
+            if conn.execute(_KNOWN, {"iid": interaction_id}).first() is None:
+                raise NotFoundError(f"interaction {interaction_id!r} is not in the store")
+            rows = conn.execute(
+                select(t.transcript)
+                .where(_tr.interaction_id == interaction_id)
+                .order_by(_tr.at, _tr.id)
+            )
+            return [transcript_from_row(r) for r in rows]
+
+    # --- what an agent chooses from -----------------------------------------------------------
+
+    def standard_responses(self, search: str = "") -> dict[str, str]:
+        """Standard responses (name -> text, by name) whose name, category or text contains
+        ``search`` (any case)."""
+        needle = (search or "").strip().lower()
+        sr = t.standard_responses
+        with self._store.read() as conn:
+            rows = conn.execute(select(sr).order_by(sr.c.name))
+            return {
+                r.name: r.text
+                for r in rows
+                if not needle or needle in f"{r.name}\n{r.category}\n{r.text}".lower()
+            }
+
+    def standard_response(self, name: str, conn: Connection | None = None) -> str | None:
+        """The text of the standard response ``name`` (None: there is none)."""
+        sr = t.standard_responses
+        with self._connection(conn) as c:
+            found: str | None = c.execute(select(sr.c.text).where(sr.c.name == name)).scalar()
+        return found
+
+    def dispositions(self, conn: Connection | None = None) -> list[Disposition]:
+        """The disposition codes with their labels, by code."""
+        d = t.dispositions
+        with self._connection(conn) as c:
+            rows = c.execute(select(d).order_by(d.c.code))
+            return [Disposition(r.code, r.label, bool(r.no_action)) for r in rows]
+
+    def queue_names(self, conn: Connection | None = None) -> list[str]:
+        """The names of the queues, sorted."""
+        with self._connection(conn) as c:
+            return list(c.execute(select(t.queues.c.name).order_by(t.queues.c.name)).scalars())
+
+    def timelines(self) -> set[str]:
+        """The brand accounts named by interactions or routing rules."""
+        with self._store.read() as conn:
+            seen = set(conn.execute(select(_i.timeline).distinct()).scalars())
+            seen |= set(conn.execute(select(t.routing_rules.c.timeline).distinct()).scalars())
+        return {s for s in seen if s}

@@ -1,0 +1,111 @@
+"""The input checks of the actions: each refusal names the field and the rule, and is raised as
+the interaction's ``TransitionError`` (or a ``ValidationError`` when there is no interaction)."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping, Sequence
+
+from workbench.domain import Actionability, Interaction, Sentiment, TransitionError
+from workbench.errors import ValidationError
+
+CALL_OUTCOMES = ("connected", "no_answer", "voicemail", "busy", "wrong_number")
+DM_MAX_LENGTH = 10_000
+
+
+def refuse(it: Interaction, action: str, rule: str) -> TransitionError:
+    return TransitionError(it.id, it.state, action, rule)
+
+
+def not_empty(it: Interaction, action: str, field: str, text: object) -> None:
+    if not isinstance(text, str) or not text.strip():
+        raise refuse(it, action, f"{field}: must not be empty")
+
+
+def tweet_text(it: Interaction, action: str, text: str) -> None:
+    """A tweet as X counts it: not empty, at most 280 weighted characters, all accepted."""
+    from workbench.text import MAX_WEIGHTED_LENGTH, is_valid_tweet, weighted_length
+
+    not_empty(it, action, "text", text)
+    try:
+        length = weighted_length(text)
+        valid = is_valid_tweet(text)
+    except ValueError as exc:
+        raise refuse(it, action, f"text: {exc}") from None
+    if length > MAX_WEIGHTED_LENGTH:
+        raise refuse(
+            it, action, f"text: {length} characters as X counts them, at most {MAX_WEIGHTED_LENGTH}"
+        )
+    if not valid:
+        raise refuse(it, action, "text: contains characters X does not accept")
+
+
+def dm_text(it: Interaction, text: str) -> None:
+    not_empty(it, "dm", "text", text)
+    if len(text) > DM_MAX_LENGTH:
+        raise refuse(it, "dm", f"text: {len(text)} characters, at most {DM_MAX_LENGTH}")
+
+
+def target_tweet(it: Interaction, action: str, tweets: Sequence[str], tweet_id: str | None) -> str:
+    """The customer tweet an action is about: ``tweet_id`` if it is one of ``tweets`` (the
+    interaction's customer tweets, oldest first), else the latest of them."""
+    if tweet_id is None:
+        return tweets[-1]
+    if str(tweet_id) not in tweets:
+        raise refuse(it, action, f"tweet {tweet_id} is not a customer message of this interaction")
+    return str(tweet_id)
+
+
+def call_outcome(it: Interaction, outcome: str) -> None:
+    if outcome not in CALL_OUTCOMES:
+        raise refuse(it, "call", f"outcome: one of {', '.join(CALL_OUTCOMES)}, got {outcome!r}")
+
+
+def email(it: Interaction, subject: str, body: str) -> None:
+    if not isinstance(subject, str) or not subject.strip() or "\n" in subject:
+        raise refuse(it, "email", "subject: one non-empty line is required")
+    not_empty(it, "email", "body", body)
+
+
+def correction(
+    it: Interaction,
+    sentiment: Sentiment | str | None,
+    actionability: Actionability | str | None,
+) -> tuple[Sentiment | None, Actionability | None]:
+    """The corrected labels, checked: at least one, each a known value."""
+    if sentiment is None and actionability is None:
+        raise refuse(it, "correct", "give a sentiment or an actionability")
+    try:
+        s = None if sentiment is None else Sentiment(sentiment)
+    except ValueError:
+        allowed = ", ".join(x.value for x in Sentiment)
+        raise refuse(it, "correct", f"sentiment: one of {allowed}, got {sentiment!r}") from None
+    try:
+        a = None if actionability is None else Actionability(actionability)
+    except ValueError:
+        allowed = ", ".join(x.value for x in Actionability)
+        raise refuse(
+            it, "correct", f"actionability: one of {allowed}, got {actionability!r}"
+        ) from None
+    return s, a
+
+
+def fill(it: Interaction, name: str, template: str, values: Mapping[str, str | None]) -> str:
+    """The standard response ``name`` with every {variable} filled; refused if one has none."""
+    action = "insert_standard_response"
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
+    except ValueError as exc:
+        raise refuse(it, action, f"{name}: {exc}") from None
+    for field in fields:
+        if field not in values or values[field] in (None, ""):
+            raise refuse(it, action, f"{name}: variable {{{field}}} has no value")
+    return template.format_map(values)
+
+
+def timeline(value: str) -> str:
+    """A brand account's X username (without the @)."""
+    name = (value or "").lstrip("@")
+    if not 1 <= len(name) <= 15 or not name.replace("_", "").isalnum():
+        raise ValidationError("timeline", f"an X username (1-15 letters, digits, _), got {value!r}")
+    return name

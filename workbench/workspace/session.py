@@ -1,0 +1,249 @@
+"""The agent's session: who is at the desk, in which state, and what they have in hand.
+
+It registers the agent, keeps their state (Ready, Not Ready, After Call Work) and heartbeat,
+and holds the observable picture of their work: ``offers`` and ``interactions``, and
+``revision``, which goes up each time that picture (or a transcript in it) may have changed. A
+view observes ``revision`` and redraws once per change. ``poll()`` brings the picture up to
+date; ``start()`` runs a live loop that polls as soon as the store changes.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+
+from workbench.config import Settings
+from workbench.domain import Contact, Disposition, Interaction, TranscriptEntry
+from workbench.errors import WorkbenchError
+from workbench.routing.agents import (
+    HEARTBEAT_INTERVAL,
+    Agent,
+    AgentState,
+    agents,
+    heartbeat,
+    register_agent,
+    set_agent_state,
+)
+from workbench.routing.queues import Queue
+from workbench.routing.queues import queues as all_queues
+from workbench.routing.router import Router
+from workbench.store import Store
+from workbench.workspace._observable import Observable
+from workbench.workspace.ports import OutboxPort
+
+log = logging.getLogger(__name__)
+
+POLL_INTERVAL = 1.0
+"""Seconds between polls of the live loop (``start``) when nothing happens."""
+MIN_POLL_GAP = 0.01  # after a change: wait this long for the rest of a burst, then poll
+
+
+class Session(Observable):
+    """One agent at the desk: ``ready()``, then ``poll()`` (or ``start()``) for offers.
+
+    ``poll()`` beats the heartbeat, runs a routing pass with ``router`` (None when a separate
+    router runs) and, when ``send``, one round of ``outbox``.
+    """
+
+    OBSERVABLE = ("state", "reason", "offers", "interactions", "revision")
+
+    def __init__(
+        self,
+        agent: str,
+        store: Store,
+        settings: Settings,
+        outbox: OutboxPort,
+        *,
+        router: Router | None = None,
+        send: bool = False,
+        display_name: str = "",
+        capacity: int | None = None,
+        queues: Sequence[str] | None = None,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.settings = settings
+        self.router = router
+        self.send = send
+        self._outbox = outbox
+        info = register_agent(store, agent, display_name, capacity, queues)
+        self.agent = info.name
+        self.display_name = info.display_name
+        self._state: AgentState = info.state
+        self._reason: str = info.reason
+        self._offers: tuple[Interaction, ...] = ()
+        self._interactions: tuple[Interaction, ...] = ()
+        self._revision = 0
+        self._beat_at = 0.0
+        self._lock = threading.RLock()
+        self._loop: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._refresh()
+
+    def __repr__(self) -> str:
+        name, state = type(self).__name__, self._state.value
+        return f"{name}({self.agent!r}, state={state!r}, store={self.store!r})"
+
+    # --- observable state ---------------------------------------------------------------------
+
+    @property
+    def state(self) -> AgentState:
+        """Ready, Not Ready or After Call Work."""
+        return self._state
+
+    @property
+    def reason(self) -> str:
+        """Why the agent is Not Ready ("" otherwise)."""
+        return self._reason
+
+    @property
+    def offers(self) -> tuple[Interaction, ...]:
+        """Interactions offered to this agent, waiting for accept or reject (oldest first)."""
+        return self._offers
+
+    @property
+    def interactions(self) -> tuple[Interaction, ...]:
+        """Interactions this agent handles now: owned, or joined in a conference."""
+        return self._interactions
+
+    @property
+    def revision(self) -> int:
+        """Goes up each time what this session shows may have changed: the agent's state, the
+        offers and interactions, or what is in them (a transcript line, a colleague's action).
+        Views observe it and redraw."""
+        return self._revision
+
+    # --- agent state --------------------------------------------------------------------------
+
+    def ready(self) -> Agent:
+        """Take offers."""
+        return self._agent_state(AgentState.READY)
+
+    def not_ready(self, reason: str) -> Agent:
+        """Stop taking offers, saying why (break, training, ...)."""
+        return self._agent_state(AgentState.NOT_READY, reason)
+
+    def after_call_work(self) -> Agent:
+        """Stop taking offers while wrapping up."""
+        return self._agent_state(AgentState.AFTER_CALL_WORK)
+
+    def _agent_state(self, state: AgentState, reason: str = "") -> Agent:
+        info = set_agent_state(self.store, self.agent, state, reason)
+        with self._lock:
+            moved = self._set("state", info.state) | self._set("reason", info.reason)
+            if moved:
+                self._set("revision", self._revision + 1)
+        return info
+
+    # --- polling and the live loop ------------------------------------------------------------
+
+    def poll(self) -> tuple[Interaction, ...]:
+        """Beat the heartbeat, run a routing pass, send what waits in the outbox, and fetch this
+        agent's offers and interactions now. Returns the offers."""
+        return self._poll(changed=True)
+
+    def _poll(self, changed: bool) -> tuple[Interaction, ...]:
+        if time.monotonic() - self._beat_at >= HEARTBEAT_INTERVAL / 2:
+            heartbeat(self.store, self.agent)  # before routing: a live agent is never "gone"
+            self._beat_at = time.monotonic()
+        if self.router is not None:
+            self.router.run_once()
+        if self.send:
+            try:
+                self._outbox.run_once()
+            except WorkbenchError as exc:  # X unreachable or not configured: offers still come
+                log.warning("workspace %s: outbox not sent: %s", self.agent, exc)
+        self._refresh(changed)
+        return self._offers
+
+    @property
+    def live(self) -> bool:
+        """Whether the live loop (``start``) runs."""
+        return self._loop is not None and self._loop.is_alive()
+
+    def start(self, interval: float = POLL_INTERVAL) -> None:
+        """Keep polling in a background thread until ``stop()``: at once when anything happens
+        in the store (a new tweet, an offer, a colleague's action; see
+        ``workbench.store.changes``), and at least every ``interval`` seconds (heartbeat,
+        offer time-outs). Observers are called from that thread."""
+        if self.live:
+            return
+        self._stop.clear()
+
+        def loop() -> None:
+            woke = True  # the first poll shows whatever happened before the loop started
+            with self.store.changes() as feed:
+                while not self._stop.is_set():
+                    try:
+                        self._poll(changed=woke)
+                    except Exception as exc:  # the loop goes on; the next poll retries
+                        log.warning("workspace %s: poll failed: %s", self.agent, exc)
+                    woke = feed.wait(interval, self._stop)
+                    if woke:
+                        self._stop.wait(MIN_POLL_GAP)  # let a burst of changes land together
+
+        self._loop = threading.Thread(target=loop, name=f"workspace-{self.agent}", daemon=True)
+        self._loop.start()
+
+    def stop(self) -> None:
+        """Stop the live loop (if running)."""
+        self._stop.set()
+        if self._loop is not None:
+            self._loop.join(timeout=30)
+            self._loop = None
+
+    def close(self) -> None:
+        """Stop the live loop."""
+        self.stop()
+
+    def _refresh(self, changed: bool = True) -> None:
+        """Read the agent's offers, interactions and state; ``changed``: something in them
+        surely moved (an action was taken), so views redraw even if these did not."""
+        with self._lock:
+            work = self.store.reads.open_work(self.agent)
+            moved = self._set("offers", work.offers)
+            moved |= self._set("interactions", work.interactions)
+            if work.agent_state is not None:
+                moved |= self._set("state", AgentState(work.agent_state))
+                moved |= self._set("reason", work.agent_reason)
+            if changed or moved:
+                self._set("revision", self._revision + 1)
+
+    # --- reading: what the views render -------------------------------------------------------
+
+    def interaction(self, interaction_id: str) -> Interaction:
+        return self.store.interaction(interaction_id)
+
+    def transcript(self, interaction_id: str) -> list[TranscriptEntry]:
+        """The interaction's messages and notes in order (anyone may read; only parties act)."""
+        return self.store.reads.transcript(interaction_id)
+
+    def contact(self, interaction_id: str) -> Contact:
+        """The contact of the interaction."""
+        return self.store.reads.contact_of(interaction_id)
+
+    @property
+    def dispositions(self) -> list[Disposition]:
+        """The disposition codes with their labels."""
+        return self.store.reads.dispositions()
+
+    def standard_responses(self, search: str = "") -> dict[str, str]:
+        """Standard responses (name -> text) whose name, category or text contains ``search``."""
+        return self.store.reads.standard_responses(search)
+
+    @property
+    def timelines(self) -> list[str]:
+        """Brand accounts this workbench posts on: the brand first, then those seen in traffic."""
+        brand = self.settings.brand
+        seen = self.store.reads.timelines()
+        return [brand] + sorted(s for s in seen if s.lower() != brand.lower())
+
+    def queues(self) -> list[Queue]:
+        """The queues an interaction can be transferred to."""
+        return all_queues(self.store)
+
+    def colleagues(self) -> list[str]:
+        """The other agents' names: to transfer to, bring into a conference or consult."""
+        return [a.name for a in agents(self.store) if a.name != self.agent]
