@@ -14,9 +14,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from operator import attrgetter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -52,6 +53,9 @@ from workbench.store._rows import (
     transcript_values,
 )
 from workbench.store.changes import ChangeFeed
+
+if TYPE_CHECKING:
+    from workbench.store.ledger import LedgerReads
 
 # The interaction's timestamp column each event action sets (declared by ``Action.stamp``).
 _STAMPS = {a.value: a.stamp for a in Action if a.stamp is not None}
@@ -195,6 +199,13 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    @cached_property
+    def ledger(self) -> LedgerReads:
+        """The ledger's reads (``workbench.store.ledger``)."""
+        from workbench.store.ledger import LedgerReads
+
+        return LedgerReads(self)
 
     def changes(self) -> ChangeFeed:
         """A feed whose ``wait(timeout)`` returns as soon as any process appends an event (see
