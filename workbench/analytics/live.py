@@ -121,30 +121,27 @@ class LiveLedger:
         rows = shape(read)
         frame = self.frame
         pos = self._positions(rows)
-        delta = _stats(events).reindex(rows["interaction_id"])
-        delta.index = rows.index
-        old = pd.DataFrame(index=rows.index)
         known = pos >= 0
-        for column in STATS:
-            if column in COUNTED:
-                values = np.zeros(len(rows), dtype=np.int32)
-                values[known] = frame[column].to_numpy()[pos[known]]
-            else:
-                values = pd.array([pd.NaT] * len(rows), dtype=frame[column].dtype)
-                values[known] = frame[column].array[pos[known]]
-            old[column] = values
+        at = pos[known]
+        delta = _stats(events, rows["interaction_id"])
         for column in COUNTED:
-            rows[column] = (old[column] + delta[column].fillna(0)).astype("int32")
-        for column in FIRST:
-            rows[column] = _earliest(old[column], delta[column])
-        for column in LAST:
-            rows[column] = _latest(old[column], delta[column])
+            base = np.zeros(len(rows), dtype=np.int32)
+            base[known] = frame[column].to_numpy()[at]
+            rows[column] = (base + delta[column]).astype(np.int32)
+        for column in (*FIRST, *LAST):
+            base = np.full(len(rows), _NAT, dtype=np.int64)
+            base[known] = frame[column].array.asi8[at]
+            new = delta[column]
+            pick = np.minimum if column in FIRST else np.maximum
+            both = np.where(base == _NAT, new, np.where(new == _NAT, base, pick(base, new)))
+            rows[column] = _times(both)
         with_seconds(rows)
         rows = rows[frame.columns]
-        return _write(frame, pos[known], rows[known], rows[~known])
+        return _write(frame, at, rows[known], rows[~known])
 
     def _positions(self, rows: pd.DataFrame) -> np.ndarray:
-        """Where each of ``rows`` is in the frame (by arrival time then id), -1 if it is not."""
+        """Where each of ``rows`` is in the frame, -1 if it is not: found by arrival time (the
+        frame is in arrival order; an interaction's arrival time never changes), then id."""
         frame = self.frame
         keys = frame["arrived_at"].array.asi8
         ids = frame["interaction_id"].array
@@ -160,41 +157,41 @@ class LiveLedger:
                 found = np.flatnonzero(np.asarray(ids[lo:hi], dtype=object) == iid)
                 if len(found):
                     out[k] = lo + int(found[0])
-        lost = out < 0
-        if lost.any() and len(frame) and (wanted[lost] <= keys[-1]).any():
-            # Not where its arrival puts it (its arrival time changed?): look everywhere.
-            where = pd.Series(np.arange(len(frame)), index=frame["interaction_id"].to_numpy())
-            for k in np.flatnonzero(lost):
-                hit = where.get(rows["interaction_id"].iloc[k])
-                if hit is not None:
-                    out[k] = int(np.asarray(hit).ravel()[0])
         return out
 
 
-def _stats(events: pd.DataFrame) -> pd.DataFrame:
-    """``STATS`` of these events, per interaction (as the store computes them for a load)."""
-    index = pd.Index(pd.unique(events["interaction_id"]), dtype="str")
-    out = pd.DataFrame(index=index)
-    for name, (how, actions) in STATS.items():
-        hit = events[events["action"].isin(actions)]
-        grouped = hit.groupby("interaction_id")["at"]
+_NAT = np.iinfo(np.int64).min
+"""A missing time among int64 microseconds (as ``asi8`` gives NaT)."""
+
+
+def _times(micros: np.ndarray) -> pd.arrays.DatetimeArray:
+    """int64 microseconds since the epoch (``_NAT`` for missing) as UTC times."""
+    return pd.DatetimeIndex(micros.view("datetime64[us]")).tz_localize("UTC").array
+
+
+def _stats(events: pd.DataFrame, ids: pd.Series) -> dict[str, np.ndarray]:
+    """``STATS`` of these events for the interactions ``ids`` (aligned with them): what the
+    store computes for a load, here from the few events of a refresh."""
+    codes = pd.Index(ids).get_indexer(events["interaction_id"])
+    mine = codes >= 0
+    codes = codes[mine]
+    actions = events["action"].to_numpy(dtype=object)[mine]
+    stamps = events["at"].array.asi8[mine]
+    out: dict[str, np.ndarray] = {}
+    for name, (how, wanted) in STATS.items():
+        hit = np.isin(actions, list(wanted))
         if how == "count":
-            out[name] = grouped.size().reindex(index, fill_value=0).astype("int32")
+            out[name] = np.bincount(codes[hit], minlength=len(ids)).astype(np.int32)
         elif how == "first":
-            out[name] = grouped.min().reindex(index)
+            first = np.full(len(ids), np.iinfo(np.int64).max, dtype=np.int64)
+            np.minimum.at(first, codes[hit], stamps[hit])
+            first[first == np.iinfo(np.int64).max] = _NAT
+            out[name] = first
         else:
-            out[name] = grouped.max().reindex(index)
+            last = np.full(len(ids), _NAT, dtype=np.int64)
+            np.maximum.at(last, codes[hit], stamps[hit])
+            out[name] = last
     return out
-
-
-def _earliest(a: pd.Series, b: pd.Series) -> pd.Series:
-    b = b.astype(a.dtype)
-    return a.where(b.isna() | (a.notna() & (a <= b)), b)
-
-
-def _latest(a: pd.Series, b: pd.Series) -> pd.Series:
-    b = b.astype(a.dtype)
-    return a.where(b.isna() | (a.notna() & (a >= b)), b)
 
 
 # --- writing rows into a frame -------------------------------------------------------------
@@ -209,7 +206,7 @@ def _write(
     for name in frame.columns:
         column = frame[name]
         fresh = changed[name].reset_index(drop=True)
-        same = _same(column.iloc[pos], fresh)
+        same = _same(column, pos, fresh)
         if same and new.empty:
             columns[name] = column
         elif name in CATEGORICAL:
@@ -223,9 +220,12 @@ def _write(
     return out
 
 
-def _same(a: pd.Series, b: pd.Series) -> bool:
-    """Whether the two hold the same values (missing equal to missing), whatever their dtypes."""
-    return pd.Series(a.to_numpy(dtype=object)).equals(pd.Series(b.to_numpy(dtype=object)))
+def _same(column: pd.Series, pos: np.ndarray, values: pd.Series) -> bool:
+    """Whether the column holds ``values`` at ``pos`` (missing equal to missing)."""
+    return all(
+        x == y or (pd.isna(x) and pd.isna(y))
+        for x, y in zip(column.array.take(pos), values.array, strict=True)
+    )
 
 
 def _before(row: pd.Series, last: pd.Series) -> bool:
@@ -259,8 +259,9 @@ def _put_categorical(
 ) -> pd.Series:
     """Write into a categorical column, keeping its categories the values present, sorted."""
     categories = column.cat.categories
-    incoming = pd.concat([values.astype(object), tail.astype(object)]).dropna().unique()
-    extra = [str(v) for v in incoming if v not in categories]
+    known = set(categories)
+    incoming = {str(v) for v in (*values.array, *tail.array) if not pd.isna(v)}
+    extra = sorted(incoming - known)
     codes = column.cat.codes.to_numpy().astype(np.int32)
     if extra:
         wider = pd.Index(sorted([*map(str, categories), *extra]), dtype="str")

@@ -11,7 +11,7 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-MODULES = ("store", "xapi", "classify", "routing")
+MODULES = ("store", "xapi", "classify", "routing", "ledger")
 
 
 @dataclass(frozen=True)
