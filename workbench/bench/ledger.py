@@ -135,7 +135,7 @@ def _rows(i: int, iid: str, start: datetime, rng: random.Random, contacts: int) 
     agent = None if state == "queued" else rng.choice(AGENTS)
     text = f"@brand {rng.choice(PHRASES)} #{i}"
     source = str((10**17 if mention else 2 * 10**17) + i)
-    row = (
+    row: tuple[Any, ...] = (
         iid,
         "mention" if mention else "dm",
         source,
@@ -154,7 +154,7 @@ def _rows(i: int, iid: str, start: datetime, rng: random.Random, contacts: int) 
         at,
         0,
     )
-    events = [(at, iid, None, "arrived", {})]
+    events: list[tuple[Any, ...]] = [(at, iid, None, "arrived", {})]
     if state != "queued":
         events.append((at + timedelta(seconds=30), iid, agent, "offered", {}))
     if state in ("accepted", "done"):
@@ -162,7 +162,16 @@ def _rows(i: int, iid: str, start: datetime, rng: random.Random, contacts: int) 
         events.append((at + timedelta(seconds=rng.randint(60, 1800)), iid, agent, "reply", {}))
     if state == "done":
         events.append((at + timedelta(seconds=rng.randint(1900, 4000)), iid, agent, "done", {}))
-    line = (iid, at, "inbound", "customer", text, "message", source if mention else None, {})
+    line: tuple[Any, ...] = (
+        iid,
+        at,
+        "inbound",
+        "customer",
+        text,
+        "message",
+        source if mention else None,
+        {},
+    )
     return row, events, line
 
 
