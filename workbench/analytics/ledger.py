@@ -62,9 +62,12 @@ CATEGORICAL = (
     "sentiment",
     "actionability",
     "timeline",
+    "contact",
+    "contact_name",
 )
-"""Columns held as categoricals: their categories are the values present, sorted."""
-TEXT = ("interaction_id", "tweet_id", "contact", "contact_name", "note", "text", "tweet_url")
+"""Columns held as categoricals: their categories are the values present, sorted (contacts come
+back: their names are held once each)."""
+TEXT = ("interaction_id", "tweet_id", "note", "text", "tweet_url")
 
 REPLY_ACTIONS = tuple(a.value for a in FIRST_RESPONSE_ACTIONS)
 """Events that answer the customer in words (``Action.first_response``): the first one is the
@@ -135,8 +138,6 @@ def shape(rows: pd.DataFrame) -> pd.DataFrame:
         {
             "interaction_id": rows["interaction_id"],
             "tweet_id": tweet_id,
-            "contact": rows["contact"],
-            "contact_name": rows["contact_name"],
             "note": rows["note"].fillna(""),
             "text": rows["text"],
             "tweet_url": url.where(mention),
