@@ -55,6 +55,7 @@ from workbench.store._rows import (
 from workbench.store.changes import ChangeFeed
 
 if TYPE_CHECKING:
+    from workbench.store.ledger import LedgerReads
     from workbench.store.reads import Reads
     from workbench.store.reports import Reports
     from workbench.store.training import Corrections
@@ -222,6 +223,13 @@ class Store:
         from workbench.store.training import Corrections
 
         return Corrections(self)
+
+    @cached_property
+    def ledger(self) -> LedgerReads:
+        """The ledger's reads (``workbench.store.ledger``)."""
+        from workbench.store.ledger import LedgerReads
+
+        return LedgerReads(self)
 
     def changes(self) -> ChangeFeed:
         """A feed whose ``wait(timeout)`` returns as soon as any process appends an event (see
