@@ -54,32 +54,56 @@ AGENT = [
 SUPERVISOR = [
     new_markdown_cell(
         "# Supervisor dashboard\n\n"
-        "Live charts of volume, queues, response times, dispositions and sentiment, computed with "
-        "pandas from the ledger of handled interactions (`workbench.analytics.ledger`). The "
-        "dashboard keeps a live ledger (`LiveLedger`): it loads the ledger once, then each refresh "
-        "applies only the events appended since. Tick **Live** to refresh as things happen (at "
-        "most once a second, at least every `interval` seconds); **Refresh** does it now."
+        "Pick a time window (last hour, today, last 7 days or a range) and, if you like, one "
+        "queue, timeline, channel or agent: every figure follows. The strip on top shows what "
+        "is in the queue now, the oldest wait, the service level against its goal (green at or "
+        "above it, amber within 10 points, red below), what was handled today, the negative "
+        "share and the agents needed (Erlang C) against those logged in. Click a bar, or an "
+        "agent in the table, to list the interactions behind it; from that list you can "
+        "requeue one or transfer it, and you can set an agent Not Ready. Every action goes "
+        "through the same use cases as an agent's and is kept in the event log with your name. "
+        "The figures are defined in `docs/metrics.md`. With **Live** ticked the dashboard "
+        "refreshes as the store changes (at most once a second, at least every `interval` "
+        "seconds), reading only what changed."
     ),
     new_code_cell(
-        "db_url = None  # None: WORKBENCH_DB_URL\ninterval = 5.0\nlive = True",
+        "db_url = None  # None: WORKBENCH_DB_URL\n"
+        "interval = 5.0\n"
+        "live = True\n"
+        'supervisor = "sam"  # your name, in the event log',
         metadata={"tags": ["parameters"]},
     ),
     new_code_cell(
-        "from workbench.analytics import LiveLedger\n"
         "from workbench.store import Store\n"
+        "from workbench.supervisor import DashboardModel\n"
         "from workbench.widgets import SupervisorDashboardView\n\n"
         "store = Store(db_url)\n"
-        "feed = store.changes()  # wakes the Live loop when something happens\n"
-        "ledger = LiveLedger(store)  # loaded once; a refresh reads only the new events\n"
-        "dashboard = SupervisorDashboardView(\n"
-        "    ledger, interval=interval, live=live, wake=feed.wait\n"
-        ")\n"
+        "model = DashboardModel(store, supervisor)  # the live ledger and the change feed\n"
+        "dashboard = SupervisorDashboardView(model, interval=interval, live=live)\n"
         "dashboard"
     ),
-    new_markdown_cell("The ledger itself, one row per interaction, newest first:"),
+    new_markdown_cell(
+        "The figures are plain data too: `model.snapshot.kpis`, `model.snapshot.metrics` "
+        "(each a `Metric` with its `excluded` reasons) and the rows in the window:"
+    ),
     new_code_cell(
-        "frame = ledger.refresh()\nframe.sort_values('arrived_at', ascending=False).head(20)",
+        "snap = model.refresh()\nsnap.rows.sort_values('arrived_at', ascending=False).head(20)",
         metadata={"tags": ["nbval-ignore-output"]},
+    ),
+]
+
+WALLBOARD = [
+    new_markdown_cell("# Contact centre wallboard"),
+    new_code_cell(
+        "db_url = None  # None: WORKBENCH_DB_URL\ninterval = 5.0",
+        metadata={"tags": ["parameters"]},
+    ),
+    new_code_cell(
+        "from workbench.store import Store\n"
+        "from workbench.supervisor import DashboardModel\n"
+        "from workbench.widgets import SupervisorDashboardView\n\n"
+        "model = DashboardModel(Store(db_url), 'wallboard')\n"
+        "SupervisorDashboardView(model, interval=interval, live=True, actions=False)"
     ),
 ]
 
@@ -160,3 +184,4 @@ if __name__ == "__main__":
     write("agent_workspace.ipynb", AGENT)
     write("supervisor_dashboard.ipynb", SUPERVISOR)
     write("analyst_report.ipynb", ANALYST)
+    write("wallboard.ipynb", WALLBOARD)

@@ -249,6 +249,7 @@ def test_lab_works_on_a_copy_of_the_notebooks_and_keeps_edits(tmp_path: Path) ->
         "agent_workspace.ipynb",
         "analyst_report.ipynb",
         "supervisor_dashboard.ipynb",
+        "wallboard.ipynb",
     }
     folder = tmp_path / "notebooks"
     assert working_notebooks(folder) == []

@@ -1,95 +1,175 @@
+"""The supervisor dashboard without a browser: filters, KPIs, charts, drill-down, actions."""
+
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from tests.ledger_sample import sample_ledger
+from tests.test_workspace import arrive, handled, settings
+from workbench.analytics import metrics as m
+from workbench.domain import Action, TransitionError
+from workbench.supervisor import DashboardModel
 from workbench.widgets import SupervisorDashboardView
+from workbench.widgets.dashboard import sl_colour
+from workbench.workspace import Workspace
+
+NOW = pd.Timestamp("2026-03-02 17:00", tz="UTC")
 
 
-def test_dashboard_refresh_updates_charts_in_place():
+def sample_view(frame=None):
+    frame = sample_ledger(60) if frame is None else frame
+    model = DashboardModel(lambda: frame, clock=lambda: NOW)
+    return SupervisorDashboardView(model, live=False), frame
+
+
+def bars(view):
+    return sum(sum(t.y) for t in view.charts["volume"].data)
+
+
+def test_a_filter_changes_what_every_chart_shows():
+    view, frame = sample_view()
+    assert bars(view) == len(frame)
+    view.filters.pick("channel", "dm")
+    dms = int((frame["channel"] == "dm").sum())
+    assert bars(view) == dms
+    assert [t.name for t in view.charts["volume"].data] == ["dm"]
+    assert len(view.model.snapshot.rows) == dms
+    view.filters.pick("channel", None)
+    view.filters.pick("queue", "vip")
+    assert bars(view) == int((frame["queue"] == "vip").sum())
+    view.filters.pick_window("last hour")  # nothing arrived in the last hour of the sample
+    assert bars(view) == 0
+    assert view.charts["volume"].layout.annotations[0].text == "No interactions in this window"
+    view.filters.choose_range("2026-03-02 08:00", "2026-03-02 10:00")
+    early = frame[(frame["queue"] == "vip") & (frame["arrived_at"] < "2026-03-02 10:00Z")]
+    assert bars(view) == len(early)
+    assert view.model.snapshot.freq == "5min"
+
+
+def test_kpis_equal_the_metrics_on_the_same_rows():
+    view, frame = sample_view()
+    k = view.model.snapshot.kpis
+    assert k["in_queue"] == m.queue_now(frame, NOW)["depth"]
+    assert k["service_level"] == m.service_level(frame, now=NOW)["service_level"]
+    assert k["negative_share"] == m.shares(frame)["negative"]
+    assert k["handled_today"] == int(frame["done_at"].notna().sum())
+    assert f">{k['in_queue']}<" in view.kpis.value
+    assert f">{k['service_level']:.0%}<" in view.kpis.value
+
+
+def test_the_service_level_colour():
+    assert sl_colour(0.85, 0.8) == sl_colour(0.8, 0.8) == "#1a7f37"
+    assert sl_colour(0.75, 0.8) == "#bf8700"
+    assert sl_colour(0.65, 0.8) == "#cf222e"
+
+
+def test_no_nan_reaches_a_chart():
+    view, _ = sample_view()
+    for chart in view.charts.values():
+        for trace in chart.data:
+            assert all(not (isinstance(v, float) and v != v) for v in (trace.y or ()))
+
+
+def test_clicking_a_bar_lists_its_interactions_escaped():
+    view, frame = sample_view()
+    trace = view.charts["volume"].data[0]
+    k = next(i for i, y in enumerate(trace.y) if y)
+    view.click_bar("volume", trace.name, trace.x[k])
+    start = pd.Timestamp(trace.x[k], tz="UTC")
+    expected = frame[
+        (frame["channel"] == trace.name)
+        & (frame["arrived_at"] >= start)
+        & (frame["arrived_at"] < start + pd.Timedelta("1h"))
+    ]
+    assert set(view.drill.rows["interaction_id"]) == set(expected["interaction_id"])
+    assert "<b>" not in view.drill.body.value and "&lt;b&gt;" in view.drill.body.value
+    view.click_bar("dispositions", "dispositions", "spam")
+    assert set(view.drill.rows["disposition"]) == {"spam"}
+
+
+def test_the_agent_table_sorts_and_drills_down():
+    view, frame = sample_view()
+    assert sorted(view.agents.rows()) == ["ann", "bob"]
+    view.agents.sort_by("agent")
+    assert view.agents.rows() == ["ann", "bob"]
+    view.agents.sort_by("agent")
+    assert view.agents.rows() == ["bob", "ann"]
+    view.agents.agent_buttons["ann"].click()
+    assert set(view.drill.rows["agent"]) == {"ann"}
+    assert len(view.drill.rows) == int((frame["agent"] == "ann").sum())
+
+
+def test_refresh_updates_the_charts_in_place():
     frames = [sample_ledger(20), sample_ledger(80, seed=2)]
-    view = SupervisorDashboardView(lambda: frames[0], live=False)
+    model = DashboardModel(lambda: frames[0], clock=lambda: NOW)
+    view = SupervisorDashboardView(model, live=False)
     volume = view.charts["volume"]
-    assert sum(sum(t.y) for t in volume.data) == 20
-    assert ">20<" in view.kpis.value
+    assert bars(view) == 20
     frames[0] = frames[1]
     view.refresh_button.click()
-    assert view.charts["volume"] is volume
-    assert sum(sum(t.y) for t in volume.data) == 80
-    assert ">80<" in view.kpis.value
+    assert view.charts["volume"] is volume and bars(view) == 80
     assert "wb-dashboard" in view._dom_classes
 
 
-def test_dashboard_escapes_errors_in_its_status():
-    view = SupervisorDashboardView(sample_ledger, live=False)
+def test_errors_in_the_status_are_escaped():
+    view, _ = sample_view()
     view._show_error("<img src=x onerror=alert(1)>")
     assert "<img" not in view.status.value
 
 
-def test_the_dashboard_refreshes_through_a_live_ledger(tmp_path):
-    """Each refresh applies only the events appended since: the frame and charts follow."""
-    import uuid
-    from datetime import UTC, datetime
-
-    from workbench.analytics import LiveLedger, ledger
-    from workbench.domain import Channel, Contact, Event, Interaction
-    from workbench.store import Store
-
-    store = Store(f"sqlite:///{tmp_path / 'wb.db'}")
-    try:
-        store.load_reference_data()
-        store.upsert_contact(Contact("42", "dana"))
-        live = LiveLedger(store)
-        view = SupervisorDashboardView(live, live=False)
-        assert ">0<" in view.kpis.value
-        at = datetime.now(UTC)
-        batch = []
-        for k in range(3):
-            it = Interaction(uuid.uuid4().hex, Channel.MENTION, "42", f"t{k}", arrived_at=at)
-            batch.append((it, [Event("arrived", it.id, at=at, details={})]))
-        store.add_interactions(batch)
-        view.refresh_button.click()
-        assert live.applied == 3  # the three new events, nothing older
-        assert ">3<" in view.kpis.value
-        assert sum(sum(t.y) for t in view.charts["volume"].data) == 3
-        pd.testing.assert_frame_equal(live.frame, ledger(store=store))
-        view.close()
-    finally:
-        store.close()
+@pytest.fixture
+def desk(store, tmp_path):
+    ann = Workspace("ann", store=store, mail_dir=tmp_path / "mail", settings=settings())
+    bob = Workspace("bob", store=store, mail_dir=tmp_path / "mail", settings=settings())
+    yield ann, bob
+    ann.close()
+    bob.close()
 
 
-def test_the_live_dashboard_redraws_when_something_happens(tmp_path):
-    """Woken by the store's change feed long before its interval (60 s here)."""
-    import asyncio
-    import uuid
-    from datetime import UTC, datetime
+def test_a_live_store_refresh_reads_only_what_changed(store, desk):
+    ann, _ = desk
+    model = DashboardModel(store, "sam")
+    view = SupervisorDashboardView(model, live=False)
+    assert model.snapshot.kpis["in_queue"] == 0
+    arrive(store)
+    arrive(store)
+    view.refresh()
+    assert model.live.applied == 2
+    assert bars(view) == 2 and model.snapshot.kpis["in_queue"] == 2
+    assert ">2<" in view.kpis.value
+    view.close()
+    model.close()
 
-    from tests.aio import run_in_own_loop, until
-    from workbench.analytics import LiveLedger
-    from workbench.domain import Channel, Contact, Event, Interaction
-    from workbench.store import Store
 
-    store = Store(f"sqlite:///{tmp_path / 'wb.db'}")
-    store.load_reference_data()
-    store.upsert_contact(Contact("42", "dana"))
-    feed = store.changes()
-
-    async def scenario() -> tuple[str, str]:
-        view = SupervisorDashboardView(LiveLedger(store), interval=60.0, live=False, wake=feed.wait)
-        before = view.kpis.value
-        view.live.value = True
-        await asyncio.sleep(0.2)
-        at = datetime.now(UTC)
-        it = Interaction(uuid.uuid4().hex, Channel.MENTION, "42", "t1", arrived_at=at)
-        store.add_interactions([(it, [Event("arrived", it.id, at=at, details={})])])
-        await until(lambda: view.kpis.value != before)
-        after = view.kpis.value
-        view.close()
-        return before, after
-
-    try:
-        before, after = run_in_own_loop(scenario)
-    finally:
-        feed.close()
-        store.close()
-    assert ">0<" in before and ">1<" in after
+def test_supervisor_actions_are_in_the_event_log(store, desk):
+    ann, bob = desk
+    iid = handled(store, ann)
+    bob.ready()
+    model = DashboardModel(store, "sam")
+    view = SupervisorDashboardView(model, live=False)
+    view.drill_agent("ann")
+    form = view.actions
+    assert list(form.interaction.options)[0][1] == iid
+    form.interaction.value = iid
+    form.target.value = "agent:bob"
+    form.transfer_button.click()
+    assert "transferred to bob" in form.message.value, form.message.value
+    it = store.interaction(iid)
+    assert it.agent == "bob" and it.state.value == "offered"
+    moved = [e for e in store.events(iid) if e.action == Action.TRANSFERRED]
+    assert moved[-1].agent == "sam" and moved[-1].details["from_agent"] == "ann"
+    form.requeue_button.click()
+    assert store.interaction(iid).state.value == "queued"
+    requeued = [e for e in store.events(iid) if e.action == Action.REQUEUED]
+    assert requeued[-1].details["by"] == "sam"
+    form.agent.value = "ann"
+    form.reason.value = "coaching"
+    form.not_ready_button.click()
+    states = [e for e in store.events() if e.action == Action.AGENT_STATE and e.agent == "ann"]
+    assert states[-1].details["state"] == "not_ready" and states[-1].details["by"] == "sam"
+    assert model.snapshot.metrics["agents"].table.loc["ann", "state"] == "not_ready"
+    with pytest.raises(TransitionError, match="no queue named"):
+        model.actions.transfer(iid, to_queue="nope")
+    view.close()
+    model.close()

@@ -55,6 +55,7 @@ _ALLOWED: dict[str, frozenset[State]] = {
     "leave_conference": frozenset({State.ACCEPTED}),
     "consult": frozenset({State.ACCEPTED}),
     "requeue": frozenset({State.OFFERED, State.ACCEPTED}),
+    "reassign": frozenset({State.QUEUED, State.OFFERED, State.ACCEPTED}),
     "act": frozenset({State.ACCEPTED}),
     "done": frozenset({State.ACCEPTED}),
 }
@@ -154,6 +155,39 @@ class Interaction:
         assert to_queue is not None
         self.state, self.agent, self.queue = State.QUEUED, None, to_queue
         return self._event(Action.TRANSFERRED, by, to_queue=to_queue)
+
+    def reassign(
+        self, supervisor: str, to_agent: str | None = None, to_queue: str | None = None
+    ) -> Event:
+        """A supervisor's transfer: to an agent (offered to them) or to a queue, from any state
+        but done, without being the owner. The event names the supervisor; its details name the
+        agent it was taken from (``from_agent``) and where it went."""
+        self._check("reassign")
+        if (to_agent is None) == (to_queue is None):
+            raise TransitionError(
+                self.id, self.state, "reassign", "name exactly one of to_agent or to_queue"
+            )
+        if to_agent is not None and to_agent == self.agent:
+            raise TransitionError(self.id, self.state, "reassign", f"already with {to_agent}")
+        previous, self.parties = self.agent, ()
+        if to_agent is not None:
+            self.state, self.agent = State.OFFERED, to_agent
+            return self._event(
+                Action.TRANSFERRED,
+                supervisor,
+                to_agent=to_agent,
+                from_agent=previous,
+                supervisor=supervisor,
+            )
+        assert to_queue is not None
+        self.state, self.agent, self.queue = State.QUEUED, None, to_queue
+        return self._event(
+            Action.TRANSFERRED,
+            supervisor,
+            to_queue=to_queue,
+            from_agent=previous,
+            supervisor=supervisor,
+        )
 
     def conference(self, by: str, agent: str) -> Event:
         self._check("conference", by)

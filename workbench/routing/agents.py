@@ -185,8 +185,11 @@ def register_agent(
         return lock_agent(conn, name)
 
 
-def set_agent_state(store: Store, name: str, state: AgentState | str, reason: str = "") -> Agent:
-    """Move the agent to Ready, Not Ready (a reason is required) or After Call Work."""
+def set_agent_state(
+    store: Store, name: str, state: AgentState | str, reason: str = "", by: str | None = None
+) -> Agent:
+    """Move the agent to Ready, Not Ready (a reason is required) or After Call Work; ``by``
+    names who did it when it is not the agent (a supervisor), in the event's details."""
     try:
         new = AgentState(state)
     except ValueError:
@@ -212,6 +215,7 @@ def set_agent_state(store: Store, name: str, state: AgentState | str, reason: st
                 state=new.value,
                 reason=reason,
                 previous=before.state.value,
+                **({"by": by} if by else {}),
             )
         return lock_agent(conn, name)
 

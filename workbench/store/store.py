@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from workbench.store.ledger import LedgerReads
     from workbench.store.reads import Reads
     from workbench.store.reports import Reports
+    from workbench.store.supervision import SupervisionReads
     from workbench.store.training import Corrections
 
 # The interaction's timestamp column each event action sets (declared by ``Action.stamp``).
@@ -230,6 +231,13 @@ class Store:
         from workbench.store.ledger import LedgerReads
 
         return LedgerReads(self)
+
+    @cached_property
+    def supervision(self) -> SupervisionReads:
+        """The supervisor dashboard's reads (``workbench.store.supervision``)."""
+        from workbench.store.supervision import SupervisionReads
+
+        return SupervisionReads(self)
 
     def changes(self) -> ChangeFeed:
         """A feed whose ``wait(timeout)`` returns as soon as any process appends an event (see

@@ -1,0 +1,97 @@
+"""What a supervisor may do from the dashboard, through the same store transactions as agents'
+actions: set an agent Not Ready, requeue an interaction, transfer it to an agent or a queue.
+Each is recorded in the event log with the supervisor's name."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from workbench.domain import Action, EntryKind, Event, Interaction, TranscriptEntry
+from workbench.errors import ValidationError
+from workbench.routing.agents import Agent, AgentState, load, lock_agent, set_agent_state
+from workbench.store import Change, NotFoundError, Store, Transaction
+from workbench.workspace._checks import refuse
+
+
+class SupervisorActions:
+    """The actions of supervisor ``supervisor`` on ``store``."""
+
+    def __init__(self, supervisor: str, store: Store) -> None:
+        name = (supervisor or "").strip()
+        if not name:
+            raise ValidationError("supervisor", "a supervisor's name is required")
+        self.supervisor = name
+        self.store = store
+
+    def set_not_ready(self, agent: str, reason: str) -> Agent:
+        """Move ``agent`` to Not Ready with ``reason`` (the agent state event names the
+        supervisor as ``by``)."""
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValidationError("reason", "Not Ready needs a reason (break, training, ...)")
+        text = f"{reason} (set by {self.supervisor})"
+        return set_agent_state(self.store, agent, AgentState.NOT_READY, text, by=self.supervisor)
+
+    def requeue(self, interaction_id: str, reason: str = "requeued by a supervisor") -> Interaction:
+        """Take the interaction from its agent and put it back in its queue for routing."""
+
+        def use(it: Interaction, conn: Transaction) -> Change:
+            event = it.requeue(reason)
+            event = replace(event, details={**event.details, "by": self.supervisor})
+            return Change([event], [self._line(it, event, f"{self.supervisor} requeued it")])
+
+        return self.store.apply(interaction_id, use)
+
+    def transfer(
+        self, interaction_id: str, to_agent: str | None = None, to_queue: str | None = None
+    ) -> Interaction:
+        """Hand the interaction to a ready agent with room (offered to them) or to a queue,
+        whoever holds it now."""
+
+        def use(it: Interaction, conn: Transaction) -> Change:
+            replace(it).reassign(self.supervisor, to_agent=to_agent, to_queue=to_queue)
+            if to_agent is not None:
+                target = self._ready(conn, it, to_agent)
+                if load(conn, [to_agent])[to_agent] >= target.capacity:
+                    raise refuse(
+                        it, "reassign", f"{to_agent} has no room ({target.capacity} at once)"
+                    )
+                event = it.reassign(self.supervisor, to_agent=to_agent)
+                offered = Event(
+                    Action.OFFERED,
+                    it.id,
+                    to_agent,
+                    details={
+                        "transfer_from": event.details.get("from_agent"),
+                        "by": self.supervisor,
+                    },
+                )
+                text = f"{self.supervisor} transferred to {to_agent}"
+                return Change([event, offered], [self._line(it, event, text)])
+            known = self.store.reads.queue_names(conn)
+            if to_queue not in known:
+                raise refuse(
+                    it,
+                    "reassign",
+                    f"no queue named {to_queue!r} (known: {', '.join(sorted(known))})",
+                )
+            event = it.reassign(self.supervisor, to_queue=to_queue)
+            text = f"{self.supervisor} transferred to queue {to_queue}"
+            return Change([event], [self._line(it, event, text)])
+
+        return self.store.apply(interaction_id, use)
+
+    def _ready(self, conn: Transaction, it: Interaction, name: str) -> Agent:
+        try:
+            other = lock_agent(conn, name)
+        except NotFoundError:
+            raise refuse(it, "reassign", f"no agent named {name!r}") from None
+        if other.state is not AgentState.READY:
+            why = f": {other.reason}" if other.reason else ""
+            raise refuse(it, "reassign", f"{name} is not ready ({other.state.value}{why})")
+        return other
+
+    def _line(self, it: Interaction, event: Event, text: str) -> TranscriptEntry:
+        return TranscriptEntry(
+            it.id, event.at, EntryKind.SYSTEM, self.supervisor, text, event.action
+        )

@@ -1,0 +1,347 @@
+"""The dashboard's model: the live ledger, the agents' events, the filters, and the figures
+the view draws. It owns the store's ledger and change feed; views observe ``snapshot``.
+
+A refresh reads only what changed (``LiveLedger.refresh()`` and the events appended since the
+last one seen); changing a filter recomputes from the frames in memory, reading nothing.
+
+Which rows each figure counts: the time window (by arrival) and the queue, timeline, channel
+and agent filters apply to volume, response and handle times, service level, dispositions,
+sentiment, the negative share and the per-agent table; figures about *now* (in queue, oldest
+wait, queue depth over the window, handled today, agents needed) apply the queue, timeline,
+channel and agent filters to every interaction, whenever it arrived, since an interaction that
+arrived before the window may still be waiting in it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from workbench.analytics import LiveLedger
+from workbench.analytics import metrics as m
+from workbench.errors import ValidationError
+from workbench.store import Store
+from workbench.supervisor.actions import SupervisorActions
+from workbench.workspace._observable import Observable
+
+WINDOWS = ("last hour", "today", "last 7 days", "range")
+"""The time windows a supervisor can pick; ``range`` uses ``Filters.start`` and ``end``."""
+DIMENSIONS = ("queue", "timeline", "channel", "agent")
+DRILL_COLUMNS = [
+    "interaction_id",
+    "contact",
+    "contact_name",
+    "text",
+    "channel",
+    "queue",
+    "state",
+    "agent",
+    "arrived_at",
+    "first_reply_at",
+    "done_at",
+    "disposition",
+]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the dashboard shows: a time window and, for each dimension, one value or all."""
+
+    window: str = "today"
+    start: pd.Timestamp | None = None
+    end: pd.Timestamp | None = None
+    queue: str | None = None
+    timeline: str | None = None
+    channel: str | None = None
+    agent: str | None = None
+
+    def bounds(self, now: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
+        """The window's [start, end) in UTC."""
+        if self.window == "last hour":
+            return now - pd.Timedelta(hours=1), now
+        if self.window == "today":
+            return now.normalize(), now
+        if self.window == "last 7 days":
+            return now - pd.Timedelta(days=7), now
+        if self.start is None or self.end is None:
+            raise ValidationError("range", "a chosen range needs a start and an end")
+        return m.as_utc(self.start), m.as_utc(self.end)
+
+
+def interval_for(start: pd.Timestamp, end: pd.Timestamp) -> str:
+    """The chart interval for a window: about 12 to 48 bars."""
+    span = (end - start).total_seconds()
+    for freq, most in (("5min", 4 * 3600), ("15min", 12 * 3600), ("1h", 2 * 86400)):
+        if span <= most:
+            return freq
+    return "6h" if span <= 14 * 86400 else "1D"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the view draws, computed at ``now`` under ``filters``."""
+
+    now: pd.Timestamp
+    filters: Filters
+    start: pd.Timestamp
+    end: pd.Timestamp
+    freq: str
+    rows: pd.DataFrame
+    """The ledger rows in the window under the filters."""
+    metrics: dict[str, m.Metric]
+    kpis: dict[str, Any]
+    times: pd.DataFrame
+    """Per interval: median and p90 first response and handle time (seconds)."""
+    options: dict[str, list[str]] = field(default_factory=dict)
+
+
+class DashboardModel(Observable):
+    """The supervisor dashboard's model over ``store`` (or, for a read-only dashboard, any
+    function returning a ledger frame); ``supervisor`` names who acts."""
+
+    OBSERVABLE = ("snapshot",)
+
+    def __init__(
+        self,
+        source: Store | Callable[[], pd.DataFrame],
+        supervisor: str = "supervisor",
+        *,
+        clock: Callable[[], pd.Timestamp] | None = None,
+    ) -> None:
+        super().__init__()
+        self._clock = clock or (lambda: pd.Timestamp.now(tz="UTC"))
+        self._lock = threading.RLock()
+        self.store: Store | None = source if isinstance(source, Store) else None
+        if self.store is not None:
+            self.live = LiveLedger(self.store)
+            self._source: Callable[[], pd.DataFrame] = self.live.refresh
+            self.actions: SupervisorActions | None = SupervisorActions(supervisor, self.store)
+        else:
+            self._source = source  # type: ignore[assignment]
+            self.actions = None
+        self._feed: Any = None
+        self._event_rows: list[tuple[Any, ...]] = []
+        self._last_event = 0
+        self.events = m.events_frame([])
+        self.frame = self._source() if self.store is None else self.live.frame
+        self._read_events()
+        self.filters = Filters()
+        self._snapshot: Snapshot | None = None
+        self.recompute()
+
+    # --- reading ------------------------------------------------------------------------------
+
+    @property
+    def snapshot(self) -> Snapshot:
+        assert self._snapshot is not None
+        return self._snapshot
+
+    def wake(self, timeout: float, halt: threading.Event) -> bool:
+        """The store's change feed (``ChangeFeed.wait``), opened on first use: True as soon as
+        something is written, False after ``timeout``."""
+        if self.store is None:
+            halt.wait(timeout)
+            return False
+        if self._feed is None:
+            self._feed = self.store.changes()
+        return bool(self._feed.wait(timeout, halt))
+
+    def refresh(self) -> Snapshot:
+        """Apply what changed in the store since the last refresh and recompute."""
+        with self._lock:
+            self.frame = self._source()
+            self._read_events()
+            return self.recompute()
+
+    def _read_events(self) -> None:
+        if self.store is None:
+            return
+        fresh = self.store.supervision.events_after(self._last_event)
+        if not fresh:
+            return
+        self._last_event = fresh[-1][0]
+        rows = [
+            (e.at, e.interaction_id, e.agent, getattr(e.action, "value", e.action), e.details)
+            for _, e in fresh
+            if e.agent is not None
+        ]
+        if rows:
+            more = pd.DataFrame.from_records(
+                rows, columns=["at", "interaction_id", "agent", "action", "details"]
+            )
+            more["at"] = pd.to_datetime(more["at"], utc=True)
+            self.events = (
+                more if self.events.empty else pd.concat([self.events, more], ignore_index=True)
+            )
+
+    def set_filters(self, **changes: Any) -> Snapshot:
+        """Change some filters (``window``, ``start``, ``end``, ``queue``, ``timeline``,
+        ``channel``, ``agent``; None or "" for all) and recompute from memory."""
+        if "window" in changes and changes["window"] not in WINDOWS:
+            raise ValidationError("window", f"one of {', '.join(WINDOWS)} is required")
+        for name in DIMENSIONS:
+            if name in changes and not changes[name]:
+                changes[name] = None
+        for name in ("start", "end"):
+            if changes.get(name) is not None:
+                changes[name] = m.as_utc(changes[name])
+        with self._lock:
+            self.filters = replace(self.filters, **changes)
+            return self.recompute()
+
+    # --- figures -------------------------------------------------------------------------------
+
+    def _dimension_rows(self, frame: pd.DataFrame) -> pd.DataFrame:
+        keep = np.ones(len(frame), dtype=bool)
+        for name in DIMENSIONS:
+            value = getattr(self.filters, name)
+            if value is not None and name in frame:
+                keep &= (frame[name].astype(object) == value).to_numpy()
+        return frame[keep] if not keep.all() else frame
+
+    def recompute(self) -> Snapshot:
+        """The figures of the current frame under the current filters (no store read)."""
+        with self._lock:
+            now = self._clock()
+            start, end = self.filters.bounds(now)
+            freq = interval_for(start, end)
+            every = self._dimension_rows(self.frame)
+            rows = m.between(every, start, end)
+            events = self._agent_events(start)
+            metrics = {
+                "volume": m.volume(rows, freq, "channel"),
+                "queue_now": m.queue_now(every, now),
+                "queue_over_time": m.queue_over_time(every, freq, start=start, end=min(end, now)),
+                "first_response": m.first_response(rows),
+                "handle_time": m.handle_time(rows),
+                "service_level": m.service_level(rows, now=now, freq=freq),
+                "dispositions": m.dispositions(rows),
+                "sentiment": m.shares(rows, "sentiment", freq),
+                "staffing": m.staffing(every, events if self.store is not None else None, now),
+                "agents": m.agent_table(
+                    rows, events if self.store is not None else None, now, start=start
+                ),
+            }
+            midnight = now.normalize()
+            done = every["done_at"] if len(every) else pd.Series(dtype="datetime64[us, UTC]")
+            handled_today = int(((done >= midnight) & (done <= now)).sum())
+            sl = metrics["service_level"]
+            staffing = metrics["staffing"]
+            kpis = {
+                "in_queue": metrics["queue_now"]["depth"],
+                "oldest_wait_seconds": metrics["queue_now"]["oldest_wait_seconds"],
+                "service_level": sl["service_level"],
+                "goal": sl["goal"],
+                "threshold": sl["threshold"],
+                "handled_today": handled_today,
+                "negative_share": metrics["sentiment"]["negative"],
+                "agents_needed": staffing["needed"],
+                "logged_in": staffing["logged_in"],
+            }
+            snap = Snapshot(
+                now=now,
+                filters=self.filters,
+                start=start,
+                end=end,
+                freq=freq,
+                rows=rows,
+                metrics=metrics,
+                kpis=kpis,
+                times=_times(rows, freq, start, end),
+                options=self._options(),
+            )
+            self._snapshot = None  # always notify: the figures are new even when equal
+            self._set("snapshot", snap)
+            return snap
+
+    def _agent_events(self, start: pd.Timestamp) -> pd.DataFrame:
+        events = self.events
+        agent = self.filters.agent
+        if agent is not None and len(events):
+            events = events[(events["agent"] == agent).to_numpy()]
+        return events
+
+    def _options(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for name in DIMENSIONS:
+            if name in self.frame:
+                values = self.frame[name].dropna().astype(str).unique().tolist()
+                out[name] = sorted(v for v in values if v)
+            else:
+                out[name] = []
+        if len(self.events):
+            out["agent"] = sorted(set(out["agent"]) | set(self.events["agent"].dropna()))
+        if self.store is not None:
+            from workbench.routing.queues import queues
+
+            out["queues_known"] = [q.name for q in queues(self.store)]
+        return out
+
+    # --- drill-down ----------------------------------------------------------------------------
+
+    def interactions(
+        self,
+        *,
+        channel: str | None = None,
+        interval: object | None = None,
+        disposition: str | None = None,
+        agent: str | None = None,
+        sentiment: str | None = None,
+        limit: int = 200,
+    ) -> pd.DataFrame:
+        """The interactions behind a figure: those in the window under the filters, of this
+        ``channel``, arriving in this ``interval`` (its start, of the chart's length), with this
+        ``disposition``, ``agent`` or ``sentiment``; newest first, at most ``limit``."""
+        snap = self.snapshot
+        rows = snap.rows
+        keep = np.ones(len(rows), dtype=bool)
+        for name, value in (
+            ("channel", channel),
+            ("disposition", disposition),
+            ("agent", agent),
+            ("sentiment", sentiment),
+        ):
+            if value is not None:
+                keep &= (rows[name].astype(object) == value).to_numpy()
+        if interval is not None:
+            lo = m.as_utc(interval)
+            hi = lo + pd.Timedelta(snap.freq)
+            arr = rows["arrived_at"]
+            keep &= ((arr >= lo) & (arr < hi)).to_numpy()
+        if disposition is not None:
+            keep &= rows["done_at"].notna().to_numpy()
+        picked = rows[keep]
+        picked = picked.sort_values("arrived_at", ascending=False, kind="stable").head(limit)
+        return picked[[c for c in DRILL_COLUMNS if c in picked]].reset_index(drop=True)
+
+    def close(self) -> None:
+        if self._feed is not None:
+            self._feed.close()
+            self._feed = None
+
+
+def _times(rows: pd.DataFrame, freq: str, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    """Median and 90th percentile of first response and handle time per arrival interval."""
+    grid = pd.date_range(start.floor(freq), end, freq=freq)
+    out = pd.DataFrame(index=grid)
+    out.index.name = "at"
+    if rows.empty:
+        for c in ("fr_median", "fr_p90", "ht_median", "ht_p90"):
+            out[c] = np.nan
+        return out
+    slot = rows["arrived_at"].dt.floor(freq)
+    inbound = (rows["channel"].astype(object) != m.OUTBOUND).to_numpy()
+    for prefix, column in (("fr", "first_response_seconds"), ("ht", "handle_seconds")):
+        values = rows[column].astype("float64")
+        ok = values.notna().to_numpy() & (values >= 0).to_numpy()
+        if prefix == "fr":
+            ok &= inbound
+        g = values[ok].groupby(slot[ok].to_numpy())
+        out[f"{prefix}_median"] = g.median().reindex(grid).to_numpy()
+        out[f"{prefix}_p90"] = g.quantile(0.9).reindex(grid).to_numpy()
+    return out

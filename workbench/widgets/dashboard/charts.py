@@ -1,0 +1,272 @@
+"""The dashboard's plotly figures, built complete from a ``Snapshot``, and the panel holding
+them as FigureWidgets updated in place (``batch_update``: one message per chart, no flicker)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as W
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from workbench.supervisor import Snapshot
+
+WIDTH, HEIGHT = 470, 300
+EMPTY = "No interactions in this window"
+COLOURS = {
+    "mention": "#1d9bf0",
+    "dm": "#7856ff",
+    "outbound": "#00ba7c",
+    "positive": "#2ca02c",
+    "negative": "#d62728",
+    "neutral": "#7f7f7f",
+    "undeclared": "#c7c7c7",
+}
+
+
+def _values(series: pd.Series | np.ndarray) -> list[Any]:
+    """Numbers with NaN as None (a gap, never "NaN" on a hover)."""
+    return [None if v is None or (isinstance(v, float) and np.isnan(v)) else v for v in series]
+
+
+def _times(index: pd.Index) -> list[str]:
+    return [t.strftime("%Y-%m-%dT%H:%M:%S") for t in pd.DatetimeIndex(index).tz_convert("UTC")]
+
+
+def _layout(fig: go.Figure, title: str, snap: Snapshot | None, empty: bool, **more: Any) -> None:
+    fig.update_layout(
+        title={"text": title, "x": 0.02, "font": {"size": 15}},
+        width=WIDTH,
+        height=HEIGHT,
+        margin={"l": 50, "r": 16, "t": 44, "b": 44},
+        legend={"orientation": "h", "y": -0.22, "x": 0},
+        template="plotly_white",
+        annotations=(
+            [
+                {
+                    "text": EMPTY,
+                    "xref": "paper",
+                    "yref": "paper",
+                    "x": 0.5,
+                    "y": 0.5,
+                    "showarrow": False,
+                    "font": {"size": 14, "color": "#888"},
+                }
+            ]
+            if empty
+            else []
+        ),
+        **more,
+    )
+
+
+def _time_axis(fig: go.Figure, snap: Snapshot) -> None:
+    span = (snap.end - snap.start).total_seconds()
+    fmt = "%H:%M" if span <= 86400 else "%b %d\n%H:%M" if span <= 3 * 86400 else "%b %d"
+    fig.update_xaxes(
+        type="date",
+        tickformat=fmt,
+        range=[_times(pd.DatetimeIndex([snap.start]))[0], _times(pd.DatetimeIndex([snap.end]))[0]],
+        title_text="UTC",
+    )
+
+
+def volume(snap: Snapshot) -> go.Figure:
+    table = snap.metrics["volume"].table
+    fig = go.Figure()
+    if table is not None:
+        grid = pd.date_range(snap.start.floor(snap.freq), snap.end, freq=snap.freq)
+        table = table.reindex(grid.union(table.index), fill_value=0)
+        for name in table.columns:
+            fig.add_bar(
+                x=_times(table.index),
+                y=table[name].astype(int).tolist(),
+                name=str(name),
+                marker_color=COLOURS.get(str(name)),
+                hovertemplate="%{x}<br>%{y} " + str(name) + "<extra></extra>",
+            )
+    empty = not snap.metrics["volume"]["total"]
+    _layout(fig, "Volume by channel", snap, empty, barmode="stack", bargap=0.1)
+    _time_axis(fig, snap)
+    fig.update_yaxes(title_text="interactions", rangemode="tozero")
+    return fig
+
+
+def queue_depth(snap: Snapshot) -> go.Figure:
+    table = snap.metrics["queue_over_time"].table
+    fig = go.Figure()
+    fig.add_scatter(
+        x=_times(table.index),
+        y=_values(table["depth"].astype("float64")),
+        name="in queue",
+        mode="lines+markers",
+        line_shape="hv",
+        line_color="#1d9bf0",
+    )
+    _layout(fig, "Queues: depth over time", snap, not len(table) or not table["depth"].any())
+    _time_axis(fig, snap)
+    fig.update_yaxes(title_text="waiting", rangemode="tozero")
+    return fig
+
+
+def times(snap: Snapshot) -> go.Figure:
+    t = snap.times
+    x = _times(t.index)
+    fig = go.Figure()
+    for column, name, colour, dash in (
+        ("fr_median", "first response median", "#1d9bf0", "solid"),
+        ("fr_p90", "first response p90", "#1d9bf0", "dot"),
+        ("ht_median", "handle median", "#ff7f0e", "solid"),
+        ("ht_p90", "handle p90", "#ff7f0e", "dot"),
+    ):
+        fig.add_scatter(
+            x=x,
+            y=_values(t[column] / 60),
+            name=name,
+            mode="lines+markers",
+            line={"color": colour, "dash": dash},
+            connectgaps=False,
+            hovertemplate="%{x}<br>%{y:.1f} min<extra>" + name + "</extra>",
+        )
+    empty = t[["fr_median", "ht_median"]].isna().all().all()
+    _layout(fig, "Response times: first response and handle", snap, bool(empty))
+    _time_axis(fig, snap)
+    fig.update_yaxes(title_text="minutes", rangemode="tozero")
+    return fig
+
+
+def service_level(snap: Snapshot) -> go.Figure:
+    metric = snap.metrics["service_level"]
+    table = metric.table
+    goal = metric["goal"]
+    fig = go.Figure()
+    x = _times(table.index) if table is not None else []
+    y = _values(table["service_level"] * 100) if table is not None else []
+    fig.add_scatter(
+        x=x,
+        y=y,
+        name="service level",
+        mode="lines+markers",
+        line_color="#00ba7c",
+        hovertemplate="%{x}<br>%{y:.0f}%<extra></extra>",
+    )
+    fig.add_scatter(
+        x=_times(pd.DatetimeIndex([snap.start, snap.end])),
+        y=[goal * 100, goal * 100],
+        name=f"goal {goal:.0%}",
+        mode="lines",
+        line={"color": "#d62728", "dash": "dash"},
+        hoverinfo="skip",
+    )
+    empty = table is None or table["service_level"].isna().all()
+    threshold = metric["threshold"] / 60
+    _layout(fig, f"Service level (answered within {threshold:g} min)", snap, bool(empty))
+    _time_axis(fig, snap)
+    fig.update_yaxes(title_text="%", range=[0, 105])
+    return fig
+
+
+def dispositions(snap: Snapshot) -> go.Figure:
+    table = snap.metrics["dispositions"].table
+    fig = go.Figure()
+    fig.add_bar(
+        x=[str(c) for c in table.index],
+        y=table["count"].astype(int).tolist(),
+        customdata=[str(v) for v in table["label"]],
+        name="dispositions",
+        marker_color="#7856ff",
+        hovertemplate="%{customdata}: %{y}<extra></extra>",
+    )
+    _layout(fig, "Dispositions", snap, table.empty)
+    fig.update_yaxes(title_text="done", rangemode="tozero")
+    return fig
+
+
+def sentiment(snap: Snapshot) -> go.Figure:
+    table = snap.metrics["sentiment"].table
+    fig = go.Figure()
+    x = _times(table.index)
+    for name in table.columns:
+        fig.add_scatter(
+            x=x,
+            y=_values(table[name] * 100),
+            name=str(name),
+            mode="lines",
+            stackgroup="one",
+            line={"color": COLOURS.get(str(name)), "width": 1},
+            hovertemplate="%{x}<br>%{y:.0f}% " + str(name) + "<extra></extra>",
+        )
+    _layout(fig, "Sentiment over time", snap, bool(table.isna().all().all()))
+    _time_axis(fig, snap)
+    fig.update_yaxes(title_text="% of inbound", range=[0, 100])
+    return fig
+
+
+BUILDERS: dict[str, Callable[[Snapshot], go.Figure]] = {
+    "volume": volume,
+    "queue_depth": queue_depth,
+    "times": times,
+    "service_level": service_level,
+    "dispositions": dispositions,
+    "sentiment": sentiment,
+}
+
+
+class ChartsPanel(W.GridBox):
+    """The six charts; ``show(snapshot)`` updates each in place. ``on_bar(chart, trace name,
+    x)`` is called when a bar of the volume or dispositions chart is clicked."""
+
+    def __init__(self, snap: Snapshot, on_bar: Callable[[str, str, Any], None]) -> None:
+        self._on_bar = on_bar
+        self.charts: dict[str, go.FigureWidget] = {}
+        for name, build in BUILDERS.items():
+            chart = go.FigureWidget(build(snap))  # built complete, then wrapped
+            chart._config = {"displaylogo": False, "displayModeBar": False}
+            chart.layout.meta = name
+            self.charts[name] = chart
+            self._listen(name)
+        super().__init__(
+            list(self.charts.values()),
+            layout=W.Layout(
+                grid_template_columns=f"repeat(auto-fill, {WIDTH + 10}px)", width="100%"
+            ),
+        )
+        self.add_class("wb-charts")
+
+    def _listen(self, name: str) -> None:
+        if name not in ("volume", "dispositions"):
+            return
+        for trace in self.charts[name].data:
+            trace.on_click(self._clicked(name))
+
+    def _clicked(self, name: str) -> Callable[[Any, Any, Any], None]:
+        def handler(trace: Any, points: Any, _state: Any) -> None:
+            if points.xs:
+                self._on_bar(name, trace.name, points.xs[0])
+
+        return handler
+
+    def show(self, snap: Snapshot) -> None:
+        for name, chart in self.charts.items():
+            fresh = BUILDERS[name](snap)
+            same_shape = len(chart.data) == len(fresh.data) and all(
+                old.name == new.name and len(old.x or ()) == len(new.x or ())
+                for old, new in zip(chart.data, fresh.data, strict=True)
+            )
+            with chart.batch_update():
+                if same_shape:
+                    for old, new in zip(chart.data, fresh.data, strict=True):
+                        old.x, old.y = new.x, new.y
+                        if new.customdata is not None:
+                            old.customdata = new.customdata
+                else:  # traces added, gone or resized: replace them (the browser resyncs)
+                    chart.data = ()
+                    chart.add_traces(list(fresh.data))
+                chart.layout.annotations = fresh.layout.annotations
+                chart.layout.title = fresh.layout.title
+                chart.layout.xaxis = fresh.layout.xaxis
+                chart.layout.yaxis = fresh.layout.yaxis
+            if not same_shape:
+                self._listen(name)

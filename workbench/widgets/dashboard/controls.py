@@ -1,0 +1,196 @@
+"""The dashboard's filters and its KPI strip."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as W
+import pandas as pd
+
+from workbench.supervisor import WINDOWS, Snapshot
+from workbench.supervisor.model import DIMENSIONS
+from workbench.widgets._html import esc
+
+ALL = "(all)"
+GREEN, AMBER, RED, GREY = "#1a7f37", "#bf8700", "#cf222e", "#57606a"
+
+
+def sl_colour(level: float | None, goal: float) -> str:
+    """Green at or above the goal, amber within 10 points below it, red further below."""
+    if level is None:
+        return GREY
+    if level >= goal:
+        return GREEN
+    return AMBER if level >= goal - 0.10 else RED
+
+
+def minutes(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    if seconds < 3600:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def percent(share: float | None) -> str:
+    return "-" if share is None else f"{share:.0%}"
+
+
+class DashboardFiltersForm(W.VBox):
+    """Time window (last hour, today, last 7 days, a chosen range) and one queue, timeline,
+    channel and agent, or all; ``on_change(**filters)`` gets each change."""
+
+    def __init__(self, on_change: Callable[..., Any]) -> None:
+        self._on_change = on_change
+        self.window = W.ToggleButtons(
+            options=list(WINDOWS), value="today", style={"button_width": "90px"}
+        )
+        self.window.add_class("wb-window")
+        self.window.observe(lambda c: self._window(c["new"]), names="value")
+        self.range_start = W.Text(
+            placeholder="YYYY-MM-DD HH:MM", description="from", layout=W.Layout(width="220px")
+        )
+        self.range_start.add_class("wb-range-start")
+        self.range_end = W.Text(
+            placeholder="YYYY-MM-DD HH:MM", description="to", layout=W.Layout(width="220px")
+        )
+        self.range_end.add_class("wb-range-end")
+        self.apply_button = W.Button(description="Apply range", icon="check")
+        self.apply_button.add_class("wb-apply-range")
+        self.apply_button.on_click(lambda _: self.apply_range())
+        self.range_box = W.HBox([self.range_start, self.range_end, self.apply_button])
+        self.range_box.layout.display = "none"
+        self.message = W.HTML()
+        self.message.add_class("wb-filter-message")
+        self.dropdowns: dict[str, W.Dropdown] = {}
+        for name in DIMENSIONS:
+            box = W.Dropdown(
+                options=[ALL], value=ALL, description=name, layout=W.Layout(width="200px")
+            )
+            box.style.description_width = "60px"
+            box.add_class(f"wb-filter-{name}")
+            box.observe(lambda c, n=name: self._pick(n, c["new"]), names="value")
+            self.dropdowns[name] = box
+        super().__init__(
+            [
+                W.HBox([self.window, self.range_box]),
+                W.HBox(list(self.dropdowns.values())),
+                self.message,
+            ]
+        )
+        self.add_class("wb-filters")
+        self._quiet = False
+
+    # --- what a supervisor presses --------------------------------------------------------
+
+    def pick_window(self, window: str) -> None:
+        self.window.value = window
+
+    def choose_range(self, start: object, end: object) -> None:
+        """Pick the chosen-range window from ``start`` to ``end`` (UTC)."""
+        self.range_start.value = pd.Timestamp(start).strftime("%Y-%m-%d %H:%M")
+        self.range_end.value = pd.Timestamp(end).strftime("%Y-%m-%d %H:%M")
+        self._quiet = True
+        self.window.value = "range"
+        self._quiet = False
+        self.apply_range()
+
+    def apply_range(self) -> None:
+        try:
+            start, end = pd.Timestamp(self.range_start.value), pd.Timestamp(self.range_end.value)
+        except ValueError:
+            self.message.value = '<span style="color:#cf222e">from/to: YYYY-MM-DD HH:MM</span>'
+            return
+        if pd.isna(start) or pd.isna(end) or end <= start:
+            self.message.value = (
+                '<span style="color:#cf222e">the range must end after it starts</span>'
+            )
+            return
+        self.message.value = ""
+        self._on_change(window="range", start=start, end=end)
+
+    def pick(self, dimension: str, value: str | None) -> None:
+        """Show only ``value`` of ``dimension`` (queue, timeline, channel, agent); None: all."""
+        box = self.dropdowns[dimension]
+        wanted = ALL if value is None else value
+        if wanted not in box.options:
+            box.options = [*box.options, wanted]
+        box.value = wanted
+
+    # --- model -> view --------------------------------------------------------------------
+
+    def set_options(self, options: dict[str, list[str]]) -> None:
+        for name, box in self.dropdowns.items():
+            wanted = [ALL, *options.get(name, [])]
+            if box.value not in wanted:
+                wanted.append(box.value)
+            if list(box.options) != wanted:
+                value = box.value
+                self._quiet = True
+                box.options = wanted
+                box.value = value
+                self._quiet = False
+
+    def _window(self, window: str) -> None:
+        self.range_box.layout.display = "flex" if window == "range" else "none"
+        if window == "range":
+            if not self._quiet and self.range_start.value and self.range_end.value:
+                self.apply_range()
+            return
+        self._on_change(window=window)
+
+    def _pick(self, name: str, value: str) -> None:
+        if not self._quiet:
+            self._on_change(**{name: None if value == ALL else value})
+
+
+KPI_STYLE = """<style>
+.wb-kpi-strip{display:flex;gap:10px;flex-wrap:wrap;
+  font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif}
+.wb-kpi{border:1px solid #d0d7de;border-radius:8px;padding:6px 12px;min-width:110px;background:#fff}
+.wb-kpi-value{font-size:22px;font-weight:600}
+.wb-kpi-label{color:#57606a;font-size:12px}
+</style>"""
+
+
+def kpi_html(snap: Snapshot) -> str:
+    k = snap.kpis
+    colour = sl_colour(k["service_level"], k["goal"])
+    needed = "-" if k["agents_needed"] is None else str(k["agents_needed"])
+    logged = "-" if k["logged_in"] is None else str(k["logged_in"])
+    items = [
+        ("in-queue", str(k["in_queue"]), "in queue", None),
+        ("oldest-wait", minutes(k["oldest_wait_seconds"]), "oldest wait", None),
+        (
+            "service-level",
+            percent(k["service_level"]),
+            f"service level (goal {k['goal']:.0%} within {k['threshold'] / 60:g} min)",
+            colour,
+        ),
+        ("handled-today", str(k["handled_today"]), "handled today", None),
+        ("negative", percent(k["negative_share"]), "negative sentiment", None),
+        ("staffing", f"{needed} / {logged}", "agents needed / logged in", None),
+    ]
+    cells = "".join(
+        f'<div class="wb-kpi wb-kpi-{key}"'
+        + (f' style="border-color:{c};background:{c}14"' if c else "")
+        + '><div class="wb-kpi-value"'
+        + (f' style="color:{c}"' if c else "")
+        + f'>{esc(value)}</div><div class="wb-kpi-label">{esc(label)}</div></div>'
+        for key, value, label, c in items
+    )
+    return f'{KPI_STYLE}<div class="wb-kpi-strip">{cells}</div>'
+
+
+class KpiPanel(W.HTML):
+    """The KPI strip."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.add_class("wb-kpis")
+
+    def show(self, snap: Snapshot) -> None:
+        self.value = kpi_html(snap)

@@ -1,0 +1,183 @@
+"""The per-agent table (sortable, an agent's name opens their interactions) and the drill-down
+panel listing the interactions behind a bar or an agent (all text escaped)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as W
+import pandas as pd
+
+from workbench.widgets._html import esc
+from workbench.widgets.dashboard.controls import minutes, percent
+
+AGENT_COLUMNS = {
+    "state": "state",
+    "handled": "handled",
+    "open": "open",
+    "median_handle_seconds": "median handle",
+    "median_first_response_seconds": "median first response",
+    "occupancy": "occupancy",
+    "rejections": "rejected",
+    "timeouts": "timed out",
+}
+_CELL = "padding:3px 8px;border-bottom:1px solid #eaeef2;font-size:13px"
+
+
+def _cell(column: str, value: Any) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "-"
+    if column.endswith("_seconds"):
+        return minutes(float(value))
+    if column == "occupancy":
+        return percent(float(value))
+    return str(value).replace("_", " ")
+
+
+class AgentTablePanel(W.VBox):
+    """One row per agent; ``sort_by(column)`` (a header click) sorts, again reverses;
+    ``pick(agent)`` (a name click) calls ``on_agent(agent)``."""
+
+    def __init__(self, on_agent: Callable[[str], None]) -> None:
+        self._on_agent = on_agent
+        self.sort_column = "handled"
+        self.descending = True
+        self.table = pd.DataFrame()
+        self.headers: dict[str, W.Button] = {}
+        for column, label in {"agent": "agent", **AGENT_COLUMNS}.items():
+            b = W.Button(description=label, layout=W.Layout(width="auto"))
+            b.add_class("wb-sort")
+            b.add_class(f"wb-sort-{column}")
+            b.on_click(lambda _, c=column: self.sort_by(c))
+            self.headers[column] = b
+        self.grid = W.GridBox(
+            layout=W.Layout(grid_template_columns=f"repeat({len(self.headers)}, auto)")
+        )
+        self.grid.add_class("wb-agent-grid")
+        self.agent_buttons: dict[str, W.Button] = {}
+        title = W.HTML("<b>Agents</b>")
+        super().__init__([title, self.grid])
+        self.add_class("wb-agent-table")
+
+    def sort_by(self, column: str) -> None:
+        if column == self.sort_column:
+            self.descending = not self.descending
+        else:
+            self.sort_column, self.descending = column, column != "agent"
+        self._draw()
+
+    def pick(self, agent: str) -> None:
+        self._on_agent(agent)
+
+    def show(self, table: pd.DataFrame | None) -> None:
+        self.table = pd.DataFrame() if table is None else table
+        self._draw()
+
+    def rows(self) -> list[str]:
+        """The agents in the order shown."""
+        return list(self._sorted().index.astype(str))
+
+    def _sorted(self) -> pd.DataFrame:
+        t = self.table
+        if t.empty:
+            return t
+        if self.sort_column == "agent":
+            return t.sort_index(ascending=not self.descending, key=lambda i: i.astype(str))
+        if self.sort_column not in t:
+            return t
+        return t.sort_values(
+            self.sort_column, ascending=not self.descending, na_position="last", kind="stable"
+        )
+
+    def _draw(self) -> None:
+        for column, b in self.headers.items():
+            arrow = (" ▼" if self.descending else " ▲") if column == self.sort_column else ""
+            label = "agent" if column == "agent" else AGENT_COLUMNS[column]
+            b.description = label + arrow
+        children: list[W.Widget] = list(self.headers.values())
+        self.agent_buttons = {}
+        t = self._sorted()
+        if t.empty:
+            self.grid.children = children
+            return
+        for agent, row in t.iterrows():
+            name = str(agent)
+            link = W.Button(
+                description=name, tooltip=f"interactions of {name}", layout=W.Layout(width="auto")
+            )
+            link.add_class("wb-agent-link")
+            link.on_click(lambda _, a=name: self.pick(a))
+            self.agent_buttons[name] = link
+            children.append(link)
+            for column in AGENT_COLUMNS:
+                value = row.get(column, None)
+                cell = W.HTML(f'<div style="{_CELL}">{esc(_cell(column, value))}</div>')
+                children.append(cell)
+        self.grid.children = children
+
+
+def _when(value: Any) -> str:
+    if value is None or pd.isna(value):
+        return "-"
+    return pd.Timestamp(value).strftime("%m-%d %H:%M")
+
+
+class DrillDownPanel(W.VBox):
+    """The interactions behind what was clicked: contact, text, state, agent and times."""
+
+    def __init__(self) -> None:
+        self.title = W.HTML()
+        self.title.add_class("wb-drill-title")
+        self.body = W.HTML()
+        self.body.add_class("wb-drill-rows")
+        self.rows = pd.DataFrame()
+        super().__init__([self.title, self.body])
+        self.add_class("wb-drill")
+
+    def show(self, title: str, rows: pd.DataFrame) -> None:
+        self.rows = rows
+        self.title.value = (
+            f'<b>{esc(title)}</b> <span style="color:#57606a">({len(rows)} shown)</span>'
+        )
+        if rows.empty:
+            self.body.value = '<div style="color:#57606a">No interactions.</div>'
+            return
+        head = "".join(
+            f'<th style="{_CELL};text-align:left">{h}</th>'
+            for h in (
+                "contact",
+                "text",
+                "channel",
+                "state",
+                "agent",
+                "arrived",
+                "first reply",
+                "done",
+            )
+        )
+        lines = []
+        for r in rows.itertuples(index=False):
+            contact = f"@{r.contact}" if isinstance(r.contact, str) else "-"
+            text = r.text if isinstance(r.text, str) else ""
+            lines.append(
+                "<tr>"
+                + "".join(
+                    f'<td style="{_CELL}">{esc(v)}</td>'
+                    for v in (
+                        contact,
+                        text[:140],
+                        r.channel,
+                        r.state,
+                        r.agent if isinstance(r.agent, str) else "-",
+                        _when(r.arrived_at),
+                        _when(r.first_reply_at),
+                        _when(r.done_at),
+                    )
+                )
+                + "</tr>"
+            )
+        self.body.value = (
+            '<div style="max-height:260px;overflow:auto"><table style="border-collapse:collapse">'
+            f"<tr>{head}</tr>{''.join(lines)}</table></div>"
+        )
