@@ -19,7 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("workbench.reports.command", "export handled interactions as a report"),
     "train": ("workbench.classify.command", "train the actionability model on agents' corrections"),
     "bench": ("workbench.bench.command", "measure speed against the bare libraries"),
-    "wallboard": ("workbench.supervisor.command", "serve the dashboard alone as a page on 127.0.0.1"),
+    "wallboard": ("workbench.supervisor.command", "serve the dashboard as a page on 127.0.0.1"),
 }
 
 

@@ -55,8 +55,8 @@ def test_supervisor_sees_live_charts(page: Page, lab):
     open_and_run(page, lab.notebook("supervisor_dashboard.ipynb"))
     dashboard = page.locator(".wb-dashboard")
     expect(dashboard).to_be_visible(timeout=90_000)
-    expect(dashboard.locator(".js-plotly-plot")).to_have_count(5, timeout=60_000)
-    expect(dashboard.locator(".wb-kpis")).to_contain_text("median first response")
+    expect(dashboard.locator(".js-plotly-plot")).to_have_count(6, timeout=60_000)
+    expect(dashboard.locator(".wb-kpis")).to_contain_text("in queue")
     for title in ("Volume", "Queues", "Response times", "Dispositions", "Sentiment"):
         expect(dashboard.locator(".gtitle", has_text=title)).to_have_count(1)
     dashboard.locator(".wb-refresh").click()

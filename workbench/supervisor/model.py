@@ -24,6 +24,7 @@ import pandas as pd
 
 from workbench.analytics import LiveLedger
 from workbench.analytics import metrics as m
+from workbench.domain import Channel
 from workbench.errors import ValidationError
 from workbench.store import Store
 from workbench.supervisor.actions import SupervisorActions
@@ -276,10 +277,12 @@ class DashboardModel(Observable):
                 out[name] = []
         if len(self.events):
             out["agent"] = sorted(set(out["agent"]) | set(self.events["agent"].dropna()))
+        out["channel"] = sorted(set(out["channel"]) | {c.value for c in Channel})
         if self.store is not None:
             from workbench.routing.queues import queues
 
             out["queues_known"] = [q.name for q in queues(self.store)]
+            out["queue"] = sorted(set(out["queue"]) | set(out["queues_known"]))
         return out
 
     # --- drill-down ----------------------------------------------------------------------------

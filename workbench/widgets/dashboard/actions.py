@@ -60,16 +60,15 @@ class SupervisorActionsForm(W.VBox):
         if list(self.agent.options) != agents:
             keep = self.agent.value
             self.agent.options = agents
-            if keep in agents:
-                self.agent.value = keep
+            self.agent.value = keep if keep in agents else (agents[0] if agents else None)
         targets = [(f"agent {a}", f"agent:{a}") for a in agents] + [
             (f"queue {q}", f"queue:{q}") for q in queues
         ]
         if list(self.target.options) != targets:
             keep = self.target.value
             self.target.options = targets
-            if keep in [v for _, v in targets]:
-                self.target.value = keep
+            values = [v for _, v in targets]
+            self.target.value = keep if keep in values else (values[0] if values else None)
 
     def set_interactions(self, rows: pd.DataFrame) -> None:
         options = []
@@ -78,6 +77,7 @@ class SupervisorActionsForm(W.VBox):
             label = f"@{r.contact}: {text[:40]} ({r.state})"
             options.append((label, r.interaction_id))
         self.interaction.options = options
+        self.interaction.value = options[0][1] if options else None
 
     def set_not_ready(self) -> None:
         agent = self.agent.value
@@ -87,10 +87,16 @@ class SupervisorActionsForm(W.VBox):
 
     def requeue(self) -> None:
         iid = self.interaction.value
+        if iid is None:
+            self._say_error("interaction: click a bar or an agent, then pick one of the list")
+            return
         self._run(lambda: self.actions.requeue(iid), "requeued")
 
     def transfer(self) -> None:
         iid, target = self.interaction.value, self.target.value or ""
+        if iid is None or not target:
+            self._say_error("interaction and to: pick an interaction and where it goes")
+            return
         kind, _, name = target.partition(":")
         if kind == "agent":
             self._run(lambda: self.actions.transfer(iid, to_agent=name), f"transferred to {name}")
@@ -99,13 +105,16 @@ class SupervisorActionsForm(W.VBox):
                 lambda: self.actions.transfer(iid, to_queue=name), f"transferred to queue {name}"
             )
 
+    def _say_error(self, text: str) -> None:
+        self.message.value = f'<span style="color:#cf222e">{esc(text)}</span>'
+
     def _run(self, do: Callable[[], object], done: str) -> None:
         try:
             if self.agent.value is None and "Not Ready" in done:
                 raise WorkbenchError("agent: pick an agent")
             do()
         except (WorkbenchError, ValueError) as exc:
-            self.message.value = f'<span style="color:#cf222e">{esc(exc)}</span>'
+            self._say_error(str(exc))
             return
         self.message.value = f'<span style="color:#1a7f37">{esc(done)}</span>'
         self._after()

@@ -64,13 +64,20 @@ def _layout(fig: go.Figure, title: str, snap: Snapshot | None, empty: bool, **mo
 
 def _time_axis(fig: go.Figure, snap: Snapshot) -> None:
     span = (snap.end - snap.start).total_seconds()
-    fmt = "%H:%M" if span <= 86400 else "%b %d\n%H:%M" if span <= 3 * 86400 else "%b %d"
-    fig.update_xaxes(
-        type="date",
-        tickformat=fmt,
-        range=[_times(pd.DatetimeIndex([snap.start]))[0], _times(pd.DatetimeIndex([snap.end]))[0]],
-        title_text="UTC",
-    )
+    fmt = "%H:%M" if span <= 86400 else "%H:%M<br>%b %d" if span <= 3 * 86400 else "%b %d"
+    ends = pd.DatetimeIndex([snap.start.floor(snap.freq), snap.end.ceil(snap.freq)])
+    fig.update_xaxes(type="date", tickformat=fmt, range=_times(ends), title_text="UTC")
+
+
+def _period(snap: Snapshot) -> int:
+    """The chart interval in milliseconds: a bar spans its interval, not centred on its start."""
+    return int(pd.Timedelta(snap.freq).total_seconds() * 1000)
+
+
+def _counts(fig: go.Figure, most: float) -> None:
+    """Whole numbers on a count axis (no 0.2 steps for a handful)."""
+    most = 0 if pd.isna(most) else float(most)
+    fig.update_yaxes(tickformat=",d", dtick=1 if most <= 5 else None, range=[0, max(most, 1) * 1.1])
 
 
 def volume(snap: Snapshot) -> go.Figure:
@@ -85,12 +92,15 @@ def volume(snap: Snapshot) -> go.Figure:
                 y=table[name].astype(int).tolist(),
                 name=str(name),
                 marker_color=COLOURS.get(str(name)),
+                xperiod=_period(snap),
+                xperiodalignment="middle",
                 hovertemplate="%{x}<br>%{y} " + str(name) + "<extra></extra>",
             )
     empty = not snap.metrics["volume"]["total"]
     _layout(fig, "Volume by channel", snap, empty, barmode="stack", bargap=0.1)
     _time_axis(fig, snap)
     fig.update_yaxes(title_text="interactions", rangemode="tozero")
+    _counts(fig, table.sum(axis=1).max() if table is not None and len(table) else 0)
     return fig
 
 
@@ -106,8 +116,11 @@ def queue_depth(snap: Snapshot) -> go.Figure:
         line_color="#1d9bf0",
     )
     _layout(fig, "Queues: depth over time", snap, not len(table) or not table["depth"].any())
+    if len(table) and not table["depth"].any():
+        fig.layout.annotations[0].text = "Nobody waiting at any sample"
     _time_axis(fig, snap)
     fig.update_yaxes(title_text="waiting", rangemode="tozero")
+    _counts(fig, table["depth"].max() if len(table) else 0)
     return fig
 
 
@@ -181,6 +194,7 @@ def dispositions(snap: Snapshot) -> go.Figure:
     )
     _layout(fig, "Dispositions", snap, table.empty)
     fig.update_yaxes(title_text="done", rangemode="tozero")
+    _counts(fig, table["count"].max() if len(table) else 0)
     return fig
 
 
@@ -189,16 +203,16 @@ def sentiment(snap: Snapshot) -> go.Figure:
     fig = go.Figure()
     x = _times(table.index)
     for name in table.columns:
-        fig.add_scatter(
+        fig.add_bar(
             x=x,
             y=_values(table[name] * 100),
             name=str(name),
-            mode="lines",
-            stackgroup="one",
-            line={"color": COLOURS.get(str(name)), "width": 1},
+            marker_color=COLOURS.get(str(name)),
+            xperiod=_period(snap),
+            xperiodalignment="middle",
             hovertemplate="%{x}<br>%{y:.0f}% " + str(name) + "<extra></extra>",
         )
-    _layout(fig, "Sentiment over time", snap, bool(table.isna().all().all()))
+    _layout(fig, "Sentiment over time", snap, bool(table.isna().all().all()), barmode="stack")
     _time_axis(fig, snap)
     fig.update_yaxes(title_text="% of inbound", range=[0, 100])
     return fig
@@ -264,9 +278,8 @@ class ChartsPanel(W.GridBox):
                 else:  # traces added, gone or resized: replace them (the browser resyncs)
                     chart.data = ()
                     chart.add_traces(list(fresh.data))
-                chart.layout.annotations = fresh.layout.annotations
-                chart.layout.title = fresh.layout.title
-                chart.layout.xaxis = fresh.layout.xaxis
-                chart.layout.yaxis = fresh.layout.yaxis
+                for part in ("annotations", "title", "xaxis", "yaxis"):
+                    if chart.layout[part] != fresh.layout[part]:  # send only what changed
+                        chart.layout[part] = fresh.layout[part]
             if not same_shape:
                 self._listen(name)

@@ -46,7 +46,7 @@ class DashboardFiltersForm(W.VBox):
     def __init__(self, on_change: Callable[..., Any]) -> None:
         self._on_change = on_change
         self.window = W.ToggleButtons(
-            options=list(WINDOWS), value="today", style={"button_width": "90px"}
+            options=list(WINDOWS), value="today", style={"button_width": "104px"}
         )
         self.window.add_class("wb-window")
         self.window.observe(lambda c: self._window(c["new"]), names="value")
@@ -150,7 +150,7 @@ class DashboardFiltersForm(W.VBox):
 KPI_STYLE = """<style>
 .wb-kpi-strip{display:flex;gap:10px;flex-wrap:wrap;
   font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif}
-.wb-kpi{border:1px solid #d0d7de;border-radius:8px;padding:6px 12px;min-width:110px;background:#fff}
+.wb-kpi{border:1px solid #d0d7de;border-radius:8px;padding:6px 12px;min-width:96px;background:#fff}
 .wb-kpi-value{font-size:22px;font-weight:600}
 .wb-kpi-label{color:#57606a;font-size:12px}
 </style>"""
@@ -167,12 +167,12 @@ def kpi_html(snap: Snapshot) -> str:
         (
             "service-level",
             percent(k["service_level"]),
-            f"service level (goal {k['goal']:.0%} within {k['threshold'] / 60:g} min)",
+            f"service level, goal {k['goal']:.0%}",
             colour,
         ),
         ("handled-today", str(k["handled_today"]), "handled today", None),
         ("negative", percent(k["negative_share"]), "negative sentiment", None),
-        ("staffing", f"{needed} / {logged}", "agents needed / logged in", None),
+        ("staffing", f"{needed} / {logged}", "needed / logged in", None),
     ]
     cells = "".join(
         f'<div class="wb-kpi wb-kpi-{key}"'

@@ -77,7 +77,7 @@ class SupervisorDashboardView(W.VBox):
         )
         self.add_class("wb-dashboard")
         model.observe(self._changed, "snapshot")
-        self._draw()
+        self._draw(charts=False)  # the charts were built complete from this snapshot
         self.live.value = live
 
     # --- what a supervisor presses ----------------------------------------------------------
@@ -120,11 +120,12 @@ class SupervisorDashboardView(W.VBox):
     def _changed(self, _change: object) -> None:
         self._draw()
 
-    def _draw(self) -> None:
+    def _draw(self, charts: bool = True) -> None:
         snap = self.model.snapshot
         self.filters.set_options(snap.options)
         self.kpis.show(snap)
-        self.charts_panel.show(snap)
+        if charts:
+            self.charts_panel.show(snap)
         self.agents.show(snap.metrics["agents"].table)
         if self.actions is not None:
             self.actions.set_choices(
@@ -132,7 +133,8 @@ class SupervisorDashboardView(W.VBox):
             )
         stamp = snap.now.strftime("%H:%M:%S UTC")
         self.status.value = (
-            f'<span style="color:#57606a">updated {stamp} · {len(snap.rows)} interactions in '
+            f'<span style="color:#57606a">updated {stamp} · {len(snap.rows)} '
+            f"interaction{'' if len(snap.rows) == 1 else 's'} in "
             f"{html.escape(snap.filters.window)}</span>"
         )
 
