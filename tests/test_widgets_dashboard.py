@@ -173,3 +173,32 @@ def test_supervisor_actions_are_in_the_event_log(store, desk):
         model.actions.transfer(iid, to_queue="nope")
     view.close()
     model.close()
+
+
+def test_a_filter_with_nothing_under_it_empties_every_chart_and_the_agent_table(store, desk):
+    ann, _ = desk
+    iid = handled(store, ann)
+    ann.reply(iid, "on it")
+    ann.set_disposition(iid, "resolved")
+    ann.done(iid)
+    model = DashboardModel(store, "sam")
+    view = SupervisorDashboardView(model, live=False)
+    assert view.charts["service_level"].data and view.charts["dispositions"].data
+    assert view.agents.table.loc["ann", "handled"] == 1
+    view.filters.pick("channel", "dm")  # no dm interaction in the window
+    assert len(model.snapshot.rows) == 0
+    for name, chart in view.charts.items():
+        assert chart.data == (), (name, [t.name for t in chart.data])
+        assert [a.text for a in chart.layout.annotations] in (
+            ["No interactions in this window"],
+            ["Nobody waiting at any sample"],
+        ), name
+        assert chart.layout.xaxis.visible is False and chart.layout.yaxis.visible is False
+    assert view.agents.rows() == []
+    assert "wb-agent-link" not in str([c._dom_classes for c in view.agents.grid.children])
+    view.filters.pick("channel", None)  # and back: the traces and ann's row return
+    assert [t.y for t in view.charts["dispositions"].data] == [(1,)]
+    assert view.charts["service_level"].layout.xaxis.visible is True
+    assert view.agents.table.loc["ann", "handled"] == 1
+    view.close()
+    model.close()

@@ -224,9 +224,7 @@ class DashboardModel(Observable):
                 "dispositions": m.dispositions(rows),
                 "sentiment": m.shares(rows, "sentiment", freq),
                 "staffing": m.staffing(every, events if self.store is not None else None, now),
-                "agents": m.agent_table(
-                    rows, events if self.store is not None else None, now, start=start
-                ),
+                "agents": self._agents(rows, events, now, start),
             }
             midnight = now.normalize()
             done = every["done_at"] if len(every) else pd.Series(dtype="datetime64[us, UTC]")
@@ -259,6 +257,21 @@ class DashboardModel(Observable):
             self._snapshot = None  # always notify: the figures are new even when equal
             self._set("snapshot", snap)
             return snap
+
+    def _agents(
+        self, rows: pd.DataFrame, events: pd.DataFrame, now: pd.Timestamp, start: pd.Timestamp
+    ) -> m.Metric:
+        """The per-agent table of ``rows``; under a queue, timeline or channel filter only the
+        agents with rows under it (the events alone would add every logged-in agent back)."""
+        table = m.agent_table(rows, events if self.store is not None else None, now, start=start)
+        filtered = any(
+            getattr(self.filters, n) is not None for n in ("queue", "timeline", "channel")
+        )
+        if not filtered or table.table is None:
+            return table
+        agents = set(rows["agent"].dropna().astype(str)) if "agent" in rows else set()
+        kept = table.table[table.table.index.astype(str).isin(agents)]
+        return m.Metric({**table.figures, "agents": len(kept)}, kept, table.excluded)
 
     def _agent_events(self, start: pd.Timestamp) -> pd.DataFrame:
         events = self.events

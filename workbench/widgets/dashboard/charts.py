@@ -60,6 +60,8 @@ def _layout(fig: go.Figure, title: str, snap: Snapshot | None, empty: bool, **mo
         ),
         **more,
     )
+    fig.update_xaxes(visible=not empty)  # an empty chart: its note alone, no bare axes
+    fig.update_yaxes(visible=not empty)
 
 
 def _time_axis(fig: go.Figure, snap: Snapshot) -> None:
@@ -83,7 +85,8 @@ def _counts(fig: go.Figure, most: float) -> None:
 def volume(snap: Snapshot) -> go.Figure:
     table = snap.metrics["volume"].table
     fig = go.Figure()
-    if table is not None:
+    empty = not snap.metrics["volume"]["total"]
+    if table is not None and not empty:
         grid = pd.date_range(snap.start.floor(snap.freq), snap.end, freq=snap.freq)
         table = table.reindex(grid.union(table.index), fill_value=0)
         for name in table.columns:
@@ -96,7 +99,6 @@ def volume(snap: Snapshot) -> go.Figure:
                 xperiodalignment="middle",
                 hovertemplate="%{x}<br>%{y} " + str(name) + "<extra></extra>",
             )
-    empty = not snap.metrics["volume"]["total"]
     _layout(fig, "Volume by channel", snap, empty, barmode="stack", bargap=0.1)
     _time_axis(fig, snap)
     fig.update_yaxes(title_text="interactions", rangemode="tozero")
@@ -107,15 +109,17 @@ def volume(snap: Snapshot) -> go.Figure:
 def queue_depth(snap: Snapshot) -> go.Figure:
     table = snap.metrics["queue_over_time"].table
     fig = go.Figure()
-    fig.add_scatter(
-        x=_times(table.index),
-        y=_values(table["depth"].astype("float64")),
-        name="in queue",
-        mode="lines+markers",
-        line_shape="hv",
-        line_color="#1d9bf0",
-    )
-    _layout(fig, "Queues: depth over time", snap, not len(table) or not table["depth"].any())
+    empty = bool(not len(table) or not table["depth"].any())
+    if not empty:
+        fig.add_scatter(
+            x=_times(table.index),
+            y=_values(table["depth"].astype("float64")),
+            name="in queue",
+            mode="lines+markers",
+            line_shape="hv",
+            line_color="#1d9bf0",
+        )
+    _layout(fig, "Queues: depth over time", snap, empty)
     if len(table) and not table["depth"].any():
         fig.layout.annotations[0].text = "Nobody waiting at any sample"
     _time_axis(fig, snap)
@@ -128,11 +132,16 @@ def times(snap: Snapshot) -> go.Figure:
     t = snap.times
     x = _times(t.index)
     fig = go.Figure()
+    empty = bool(t[["fr_median", "ht_median"]].isna().all().all())
     for column, name, colour, dash in (
-        ("fr_median", "first response median", "#1d9bf0", "solid"),
-        ("fr_p90", "first response p90", "#1d9bf0", "dot"),
-        ("ht_median", "handle median", "#ff7f0e", "solid"),
-        ("ht_p90", "handle p90", "#ff7f0e", "dot"),
+        ()
+        if empty
+        else (
+            ("fr_median", "first response median", "#1d9bf0", "solid"),
+            ("fr_p90", "first response p90", "#1d9bf0", "dot"),
+            ("ht_median", "handle median", "#ff7f0e", "solid"),
+            ("ht_p90", "handle p90", "#ff7f0e", "dot"),
+        )
     ):
         fig.add_scatter(
             x=x,
@@ -143,8 +152,7 @@ def times(snap: Snapshot) -> go.Figure:
             connectgaps=False,
             hovertemplate="%{x}<br>%{y:.1f} min<extra>" + name + "</extra>",
         )
-    empty = t[["fr_median", "ht_median"]].isna().all().all()
-    _layout(fig, "Response times: first response and handle", snap, bool(empty))
+    _layout(fig, "Response times: first response and handle", snap, empty)
     _time_axis(fig, snap)
     fig.update_yaxes(title_text="minutes", rangemode="tozero")
     return fig
@@ -155,27 +163,26 @@ def service_level(snap: Snapshot) -> go.Figure:
     table = metric.table
     goal = metric["goal"]
     fig = go.Figure()
-    x = _times(table.index) if table is not None else []
-    y = _values(table["service_level"] * 100) if table is not None else []
-    fig.add_scatter(
-        x=x,
-        y=y,
-        name="service level",
-        mode="lines+markers",
-        line_color="#00ba7c",
-        hovertemplate="%{x}<br>%{y:.0f}%<extra></extra>",
-    )
-    fig.add_scatter(
-        x=_times(pd.DatetimeIndex([snap.start, snap.end])),
-        y=[goal * 100, goal * 100],
-        name=f"goal {goal:.0%}",
-        mode="lines",
-        line={"color": "#d62728", "dash": "dash"},
-        hoverinfo="skip",
-    )
-    empty = table is None or table["service_level"].isna().all()
+    empty = bool(table is None or table["service_level"].isna().all())
+    if not empty:
+        fig.add_scatter(
+            x=_times(table.index),
+            y=_values(table["service_level"] * 100),
+            name="service level",
+            mode="lines+markers",
+            line_color="#00ba7c",
+            hovertemplate="%{x}<br>%{y:.0f}%<extra></extra>",
+        )
+        fig.add_scatter(
+            x=_times(pd.DatetimeIndex([snap.start, snap.end])),
+            y=[goal * 100, goal * 100],
+            name=f"goal {goal:.0%}",
+            mode="lines",
+            line={"color": "#d62728", "dash": "dash"},
+            hoverinfo="skip",
+        )
     threshold = metric["threshold"] / 60
-    _layout(fig, f"Service level (answered within {threshold:g} min)", snap, bool(empty))
+    _layout(fig, f"Service level (answered within {threshold:g} min)", snap, empty)
     _time_axis(fig, snap)
     fig.update_yaxes(title_text="%", range=[0, 105])
     return fig
@@ -184,6 +191,11 @@ def service_level(snap: Snapshot) -> go.Figure:
 def dispositions(snap: Snapshot) -> go.Figure:
     table = snap.metrics["dispositions"].table
     fig = go.Figure()
+    if table.empty:
+        _layout(fig, "Dispositions", snap, True)
+        fig.update_yaxes(title_text="done", rangemode="tozero")
+        _counts(fig, 0)
+        return fig
     fig.add_bar(
         x=[str(c) for c in table.index],
         y=table["count"].astype(int).tolist(),
@@ -202,7 +214,8 @@ def sentiment(snap: Snapshot) -> go.Figure:
     table = snap.metrics["sentiment"].table
     fig = go.Figure()
     x = _times(table.index)
-    for name in table.columns:
+    empty = bool(table.empty or table.isna().all().all())
+    for name in () if empty else table.columns:
         fig.add_bar(
             x=x,
             y=_values(table[name] * 100),
@@ -212,7 +225,7 @@ def sentiment(snap: Snapshot) -> go.Figure:
             xperiodalignment="middle",
             hovertemplate="%{x}<br>%{y:.0f}% " + str(name) + "<extra></extra>",
         )
-    _layout(fig, "Sentiment over time", snap, bool(table.isna().all().all()), barmode="stack")
+    _layout(fig, "Sentiment over time", snap, empty, barmode="stack")
     _time_axis(fig, snap)
     fig.update_yaxes(title_text="% of inbound", range=[0, 100])
     return fig
@@ -269,15 +282,18 @@ class ChartsPanel(W.GridBox):
                 old.name == new.name and len(old.x or ()) == len(new.x or ())
                 for old, new in zip(chart.data, fresh.data, strict=True)
             )
+            if not same_shape:  # traces added, gone or resized: replace them, none when empty
+                # (outside batch_update, which batches restyles only: removing and adding
+                # traces there can leave the old ones drawn in the browser)
+                chart.data = ()
+                if fresh.data:
+                    chart.add_traces(list(fresh.data))
             with chart.batch_update():
                 if same_shape:
                     for old, new in zip(chart.data, fresh.data, strict=True):
                         old.x, old.y = new.x, new.y
                         if new.customdata is not None:
                             old.customdata = new.customdata
-                else:  # traces added, gone or resized: replace them (the browser resyncs)
-                    chart.data = ()
-                    chart.add_traces(list(fresh.data))
                 for part in ("annotations", "title", "xaxis", "yaxis"):
                     if chart.layout[part] != fresh.layout[part]:  # send only what changed
                         chart.layout[part] = fresh.layout[part]
