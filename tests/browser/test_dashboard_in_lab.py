@@ -19,6 +19,9 @@ VOLUME = """() => {
   return volume.data.reduce((n, t) => n + (t.y || []).reduce((a, b) => a + (b || 0), 0), 0);
 }"""
 
+TRACES = """() => [...document.querySelectorAll('.wb-charts .js-plotly-plot')]
+  .reduce((n, p) => n + (p.data || []).length, 0)"""
+
 
 def volume_total(page: Page) -> int:
     return int(page.evaluate(VOLUME))
@@ -81,6 +84,10 @@ def test_a_handled_tweet_reaches_the_dashboard_and_a_filter_changes_it(page: Pag
     dashboard.locator(".wb-filter-channel select").select_option("dm")
     wait_for(page, lambda: volume_total(page) == 0, timeout=15)
     expect(dashboard.locator(".annotation-text", has_text="No interactions")).not_to_have_count(0)
+    # every chart follows: no trace left drawn (no 100% point, no "resolved" bar, no legend)
+    wait_for(page, lambda: page.evaluate(TRACES) == 0, timeout=15)
+    expect(dashboard.locator(".wb-charts .legendtext")).to_have_count(0)
+    expect(dashboard.locator(".wb-agent-link")).to_have_count(0)
     screenshot(page, "dashboard-filtered")
     dashboard.locator(".wb-filter-channel select").select_option("(all)")
     wait_for(page, lambda: volume_total(page) == before + 1, timeout=15)
