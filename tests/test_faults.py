@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from sqlalchemy import func, select
 
+from workbench.intake import Ingest
+from workbench.outbox import Outbox
 from workbench.store import Store
 from workbench.store import schema as t
-from workbench.xapi.ingest import Ingest
-from workbench.xapi.outbox import Outbox
 
 if TYPE_CHECKING:
     from tests.xapi_fixtures import Control

@@ -338,9 +338,9 @@ def sandbox():
 @pytest.mark.slow
 def test_three_agents_in_three_processes(db_url, sandbox, tmp_path):
     from workbench.analytics import ledger
+    from workbench.intake import Ingest
+    from workbench.outbox import Outbox
     from workbench.xapi.gateway import Gateway
-    from workbench.xapi.ingest import Ingest
-    from workbench.xapi.outbox import Outbox
 
     # Scripts are named "#sm<k>"/"#sd<k>" in the text; Desk reads "#s" + kind.
     store = Store(db_url)

@@ -20,8 +20,8 @@ def sandbox():
 
 
 def test_poll_routes_offers_and_sends_the_outbox(db_url, sandbox, tmp_path):
+    from workbench.intake import Ingest
     from workbench.xapi.gateway import Gateway
-    from workbench.xapi.ingest import Ingest
 
     url = sandbox.url
     requests.post(

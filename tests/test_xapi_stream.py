@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 import pytest
 import requests
 
+from workbench.intake import Ingest
 from workbench.xapi import AuthError, Gateway
 from workbench.xapi.gateway import SANDBOX_BEARER, Credentials
-from workbench.xapi.ingest import Ingest
 from workbench.xapi.stream import MentionStream, rule_for
 
 if TYPE_CHECKING:

@@ -190,11 +190,11 @@ def _desk(interval_driven: bool, url: str) -> Iterator[tuple[object, object, obj
     import requests
 
     from workbench.config import Settings
+    from workbench.intake import Ingest
     from workbench.sandbox import start
     from workbench.store import Store
     from workbench.workspace import Workspace
     from workbench.xapi.gateway import Gateway
-    from workbench.xapi.ingest import Ingest
 
     sandbox = start()
     stop = threading.Event()
@@ -310,7 +310,7 @@ def _latency(interval_driven: bool, scale: float, url: str) -> tuple[float, floa
                 time.sleep(0.05)
             bare_stream = _BareStream(sandbox.url)  # type: ignore[attr-defined]
         # Tweets arrive at random moments of the ingest's polling cycle, not just after a pass.
-        from workbench.xapi.ingest import Ingest
+        from workbench.intake import Ingest
 
         cycle = float(inspect.signature(Ingest.run_forever).parameters["interval"].default)
         rng = random.Random(7)

@@ -850,7 +850,7 @@ class Workspace(Observable):
     def _outbox(self) -> Any:
         """The outbox (its gateway is made on first send, from the settings)."""
         if self._outbox_worker is None:
-            from workbench.xapi.outbox import Outbox
+            from workbench.outbox import Outbox
 
             self._outbox_worker = Outbox(self.store, self._gateway)
         if self.send and self._outbox_worker.gateway is None:

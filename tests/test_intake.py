@@ -15,11 +15,11 @@ import pytest
 from sqlalchemy import func, select
 
 from workbench.domain import Actionability, Channel, EntryKind, Sentiment
+from workbench.intake import Ingest
+from workbench.outbox import Outbox
 from workbench.sandbox.world import BRAND_IDS
 from workbench.store import schema as t
 from workbench.xapi import Unavailable
-from workbench.xapi.ingest import Ingest
-from workbench.xapi.outbox import Outbox
 
 if TYPE_CHECKING:
     from tests.xapi_fixtures import Control
