@@ -22,9 +22,6 @@ from dataclasses import dataclass, field, replace
 from queue import Empty, Queue
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, String, cast, insert, select
-from sqlalchemy.exc import IntegrityError
-
 from workbench.domain import (
     Actionability,
     Channel,
@@ -33,11 +30,8 @@ from workbench.domain import (
     Interaction,
     Sentiment,
     TranscriptEntry,
-    utcnow,
 )
-from workbench.store import Store
-from workbench.store import schema as t
-from workbench.store.store import new_ids
+from workbench.store import Store, Transaction, new_ids
 from workbench.xapi.errors import (
     AuthError,
     BadRequest,
@@ -637,34 +631,18 @@ class Ingest:
         brand_dms: list[DirectMessage],
         timeline: str,
     ) -> tuple[int, int, int]:
-        for attempt in range(3):
-            try:
-                with self.store.transaction() as conn:
-                    added, dupes = self._insert(conn, good, labels)
-                    joined = self._join(conn, timeline, brand_posts, brand_dms)
-                    if bad:
-                        now = utcnow()
-                        conn.execute(
-                            insert(t.quarantine),
-                            [
-                                {
-                                    "at": now,
-                                    "source": f"x:{timeline}",
-                                    "item_id": m.item_id,
-                                    "reason": m.reason[:2000],
-                                    "payload": _json(m.raw),
-                                }
-                                for m in bad
-                            ],
-                        )
-                    for cursor, value in cursors:
-                        self.store.set_cursor(cursor, value, conn)
-                return added, dupes, joined
-            except IntegrityError:
-                # Another ingest stored some of these first: read again, store the rest.
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+        def write(conn: Transaction) -> tuple[int, int, int]:
+            added, dupes = self._insert(conn, good, labels)
+            joined = self._join(conn, timeline, brand_posts, brand_dms)
+            if bad:
+                self.store.intake.quarantine(
+                    conn, f"x:{timeline}", [(m.item_id, m.reason, m.raw) for m in bad]
+                )
+            self.store.intake.set_cursors(conn, cursors)
+            return added, dupes, joined
+
+        # Another ingest may store some of these first: then it reads again, stores the rest.
+        return self.store.intake.write(write)
 
     def _classify(self, text: str, direct: bool) -> tuple[Sentiment, Actionability]:
         """The classifier's labels; a DM is said to be one when the classifier can be told."""
@@ -681,7 +659,7 @@ class Ingest:
 
     def _insert(
         self,
-        conn: Connection,
+        conn: Transaction,
         items: list[_Item],
         labels: list[tuple[Sentiment, Actionability]],
     ) -> tuple[int, int]:
@@ -721,7 +699,7 @@ class Ingest:
 
     def _join(
         self,
-        conn: Connection,
+        conn: Transaction,
         timeline: str,
         posts: list[Post],
         dms: list[DirectMessage],
@@ -730,28 +708,22 @@ class Ingest:
         if not posts and not dms:
             return 0
         ids = [p.id for p in posts] + [d.id for d in dms]
-        known = {
-            r[0]
-            for r in conn.execute(
-                select(t.transcript.c.tweet_id).where(
-                    t.transcript.c.tweet_id.in_(ids),
-                    t.transcript.c.kind == EntryKind.OUTBOUND.value,
-                )
-            )
-        }
+        intake = self.store.intake
+        known = intake.in_transcripts(conn, ids)
+        known |= intake.sent_by_outbox(conn, [i for i in ids if i not in known])
         joined = 0
         everything: list[Post | DirectMessage] = [*posts, *dms]
         for item in everything:
-            if item.id in known or self._sent_by_outbox(conn, item.id):
+            if item.id in known:
                 continue
             if isinstance(item, Post):
                 target = item.replied_to_id or item.quoted_id
-                found = self._interaction_for_tweet(conn, target) if target else None
+                found = intake.interaction_for_tweet(conn, target) if target else None
                 action = item.kind if item.kind in ("reply", "quote") else "tweet"
                 author = self.brands().get(item.author_id, timeline)
             else:
                 other = item.participant_other_than(item.sender_id)
-                found = self._latest_dm_interaction(conn, other) if other else None
+                found = intake.latest_dm_interaction(conn, other) if other else None
                 action, author = "dm", self.brands().get(item.sender_id, timeline)
             if found is None:
                 continue
@@ -770,47 +742,6 @@ class Ingest:
             )
             joined += 1
         return joined
-
-    @staticmethod
-    def _sent_by_outbox(conn: Connection, item_id: str) -> bool:
-        o = t.outbox.c
-        return (
-            conn.execute(
-                select(o.id).where(
-                    o.state == "sent", cast(o.result, String).contains(f'"{item_id}"')
-                )
-            ).first()
-            is not None
-        )
-
-    @staticmethod
-    def _interaction_for_tweet(conn: Connection, tweet_id: str) -> str | None:
-        row = conn.execute(
-            select(t.interactions.c.id).where(
-                t.interactions.c.channel == Channel.MENTION.value,
-                t.interactions.c.source_id == tweet_id,
-            )
-        ).first()
-        if row is not None:
-            return str(row[0])
-        row = conn.execute(
-            select(t.transcript.c.interaction_id)
-            .where(t.transcript.c.tweet_id == tweet_id)
-            .order_by(t.transcript.c.id.desc())
-        ).first()
-        return str(row[0]) if row is not None else None
-
-    @staticmethod
-    def _latest_dm_interaction(conn: Connection, contact_id: str) -> str | None:
-        row = conn.execute(
-            select(t.interactions.c.id)
-            .where(
-                t.interactions.c.channel == Channel.DM.value,
-                t.interactions.c.contact_id == contact_id,
-            )
-            .order_by(t.interactions.c.arrived_at.desc())
-        ).first()
-        return str(row[0]) if row is not None else None
 
 
 def _read_ahead(
@@ -851,9 +782,3 @@ def _read_ahead(
             while not queue.empty():
                 queue.get_nowait()
             thread.join(0.05)
-
-
-def _json(raw: Any) -> str:
-    import json
-
-    return json.dumps(raw, default=str, ensure_ascii=False)[:100_000]

@@ -6,7 +6,6 @@ written in the same transaction as the events that changed it.
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 import time
@@ -14,9 +13,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from operator import attrgetter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -52,6 +52,10 @@ from workbench.store._rows import (
     transcript_values,
 )
 from workbench.store.changes import ChangeFeed
+
+if TYPE_CHECKING:
+    from workbench.store.intake import IntakeTables
+    from workbench.store.outbox import OutboxTable
 
 # The interaction's timestamp column each event action sets (declared by ``Action.stamp``).
 _STAMPS = {a.value: a.stamp for a in Action if a.stamp is not None}
@@ -214,6 +218,20 @@ class Store:
                     f"{str(exc.orig).strip().splitlines()[0]}; nothing of this change was written"
                 ) from None
             raise
+
+    @cached_property
+    def intake(self) -> IntakeTables:
+        """Ingest's reads and writes: quarantine, cursors, threading lookups."""
+        from workbench.store.intake import IntakeTables
+
+        return IntakeTables(self)
+
+    @cached_property
+    def outbox(self) -> OutboxTable:
+        """The outbox rows: enqueue, claim, mark sent or failed, status."""
+        from workbench.store.outbox import OutboxTable
+
+        return OutboxTable(self)
 
     # --- contacts -------------------------------------------------------------------------
 
@@ -553,15 +571,5 @@ class Store:
 
     def quarantine(self, source: str, item_id: str | None, reason: str, payload: Any) -> None:
         """Keep a malformed item aside with its reason, so the loop can go on."""
-        text = payload if isinstance(payload, str) else json.dumps(payload, default=str)
         with self.transaction() as conn:
-            conn.execute(
-                insert(t.quarantine),
-                {
-                    "at": utcnow(),
-                    "source": source,
-                    "item_id": item_id,
-                    "reason": reason,
-                    "payload": text,
-                },
-            )
+            self.intake.quarantine(conn, source, [(item_id, reason, payload)])
