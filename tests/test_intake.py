@@ -50,7 +50,7 @@ def test_mentions_and_dms_become_one_interaction_each(store, gateway: Gateway, c
     assert (first.interactions, first.duplicates) == (3, 1)  # ``both`` is on two timelines
     again = ingest.run_once()
     assert again.interactions == 0
-    its = {i.source_id: i for i in store.interactions()}
+    its = {i.tweet_id or i.dm_event_id: i for i in store.interactions()}
     assert set(its) == {both["id"], dm["id"], *(i for i in its if i not in (both["id"], dm["id"]))}
     assert len(its) == 3
     mention, message = its[both["id"]], its[dm["id"]]

@@ -54,7 +54,8 @@ def bob(store, tmp_path):
 
 def arrive(store, contact_id=DANA, channel=Channel.MENTION, text="my order is late"):
     source = str(uuid.uuid4().int % 10**18)
-    it = Interaction(uuid.uuid4().hex, channel, contact_id, source, subject=text)
+    source_column = "dm_event_id" if channel is Channel.DM else "tweet_id"
+    it = Interaction(uuid.uuid4().hex, channel, contact_id, subject=text, **{source_column: source})
     username = store.contact(contact_id).username
     first = TranscriptEntry(
         it.id, it.arrived_at, EntryKind.INBOUND, username, text, "message", source
@@ -178,7 +179,7 @@ def test_live_loop_delivers_offers_to_observers(store, ann):
 
 def test_reply_inserts_the_mention_and_goes_through_the_outbox(store, ann):
     iid = handled(store, ann)
-    source = store.interaction(iid).source_id
+    source = store.interaction(iid).tweet_id
     ann.reply(iid, "sorry, we are on it")
     assert outbox(store, iid) == [
         (
@@ -211,7 +212,7 @@ def test_actions_can_target_one_customer_message_of_the_thread(store, ann):
         iid, utcnow(), EntryKind.INBOUND, "dana_rivera", "still waiting", "message", "777000111"
     )
     store.add_transcript(later)
-    first = store.interaction(iid).source_id
+    first = store.interaction(iid).tweet_id
     ann.reply(iid, "checking")  # the latest customer tweet by default
     ann.like(iid, tweet_id=first)
     ann.retweet(iid, tweet_id="777000111")

@@ -81,7 +81,7 @@ def ledger(db_url: str | None = None, *, store: Store | None = None) -> pd.DataF
             store,
             select(
                 i.c.id,
-                i.c.source_id,
+                i.c.tweet_id,
                 i.c.channel,
                 i.c.contact_id,
                 i.c.agent,
@@ -142,8 +142,8 @@ def ledger(db_url: str | None = None, *, store: Store | None = None) -> pd.DataF
     out["handle_seconds"] = (out["done_at"] - out["accepted_at"]).dt.total_seconds()
     out["first_response_seconds"] = (out["first_reply_at"] - out["arrived_at"]).dt.total_seconds()
     out["note"] = out["note"].fillna("")
-    # Posts are keyed by their outbox entry until X gives them an id: no tweet id yet.
-    out["tweet_id"] = out["tweet_id"].astype(object).where(out["tweet_id"].str.isdigit(), None)
+    # Only mentions have a tweet id (DMs have a DM event id, posts an outbox key).
+    out["tweet_id"] = out["tweet_id"].astype(object).where(out["tweet_id"].notna(), None)
     out = out.reset_index()
     out["agent"] = out["agent"].astype(object).where(out["agent"].notna(), None)
     out["disposition"] = out["disposition"].astype(object).where(out["disposition"].notna(), None)

@@ -115,7 +115,8 @@ class IngestReport:
 class _Item:
     """One inbound message ready to store."""
 
-    source_id: str
+    x_id: str
+    """The tweet id of a mention, the DM event id of a DM."""
     channel: Channel
     timeline: str
     contact: Contact
@@ -485,7 +486,7 @@ class Ingest:
                 details["lang"] = post.lang
             out.append(
                 _Item(
-                    source_id=post.id,
+                    x_id=post.id,
                     channel=Channel.MENTION,
                     timeline=timeline,
                     contact=author,
@@ -572,7 +573,7 @@ class Ingest:
                 details["urls"] = dict(event.urls)
             items.append(
                 _Item(
-                    source_id=event.id,
+                    x_id=event.id,
                     channel=Channel.DM,
                     timeline=timeline,
                     contact=sender,
@@ -673,7 +674,8 @@ class Ingest:
                 id=iid,
                 channel=it.channel,
                 contact_id=it.contact.id,
-                source_id=it.source_id,
+                tweet_id=it.x_id if it.channel is Channel.MENTION else None,
+                dm_event_id=it.x_id if it.channel is Channel.DM else None,
                 queue=DMS_QUEUE if it.channel == Channel.DM else MENTIONS_QUEUE,
                 timeline=it.timeline,
                 subject=_subject(it.subject_text),
@@ -688,7 +690,7 @@ class Ingest:
                 it.contact.username,
                 it.text,
                 it.action,
-                it.source_id,
+                it.x_id,
                 it.details,
             )
             batch.append((interaction, it.contact, first))

@@ -96,6 +96,12 @@ def _same_text(sent: str, wanted: str) -> bool:
     return norm(sent) == norm(wanted)
 
 
+def x_id(result: Mapping[str, Any]) -> str | None:
+    """The id X gave what was sent (a tweet's, a DM event's), from a send's result."""
+    found = result.get("dm_event_id") or result.get("id")
+    return str(found) if isinstance(found, (str, int)) and not isinstance(found, bool) else None
+
+
 @dataclass
 class RunReport:
     """What one ``run_once`` did."""
@@ -349,7 +355,7 @@ class Outbox:
                 later.append(self._retry(row, at, f"{type(exc).__name__}: {exc}"))
             else:
                 report.found_already_sent += int(before)
-                done.append(Sent(row, result))
+                done.append(Sent(row, result, x_id(result)))
         report.sent, report.failed = len(done), len(failed)
         report.retried, report.released = len(later), len(release)
         report.errors = [r.error for r in later] + [f.reason for f in failed]

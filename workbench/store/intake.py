@@ -11,11 +11,12 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Connection, String, bindparam, cast, insert, select
+from sqlalchemy import Connection, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from workbench.domain import Channel, EntryKind, utcnow
 from workbench.store import schema as t
+from workbench.store.outbox import SENT
 
 if TYPE_CHECKING:
     from workbench.store.store import Store
@@ -29,8 +30,10 @@ _OUTBOUND_LINES = select(_tr.tweet_id).where(
     _tr.kind == EntryKind.OUTBOUND.value,
 )
 _MENTION_OF_TWEET = select(t.interactions.c.id).where(
-    t.interactions.c.channel == Channel.MENTION.value,
-    t.interactions.c.source_id == bindparam("tweet"),
+    t.interactions.c.tweet_id == bindparam("tweet")
+)
+_SENT_BY_OUTBOX = select(t.outbox.c.x_id).where(
+    t.outbox.c.x_id.in_(bindparam("ids", expanding=True)), t.outbox.c.state == SENT
 )
 _LINE_OF_TWEET = (
     select(_tr.interaction_id).where(_tr.tweet_id == bindparam("tweet")).order_by(_tr.id.desc())
@@ -105,15 +108,9 @@ class IntakeTables:
 
     def sent_by_outbox(self, conn: Connection, ids: Sequence[str]) -> set[str]:
         """The ids among ``ids`` that X gave to what the outbox sent."""
-        o = t.outbox.c
-        found = set()
-        for x_id in ids:
-            row = conn.execute(
-                select(o.id).where(o.state == "sent", cast(o.result, String).contains(f'"{x_id}"'))
-            ).first()
-            if row is not None:
-                found.add(x_id)
-        return found
+        if not ids:
+            return set()
+        return set(conn.execute(_SENT_BY_OUTBOX, {"ids": list(ids)}).scalars())
 
     def interaction_for_tweet(self, conn: Connection, tweet_id: str) -> str | None:
         """The interaction a tweet belongs to: the mention it opened, else the latest one whose

@@ -36,6 +36,7 @@ _MARK_SENT = (
     .values(
         state=SENT,
         result=bindparam("result"),
+        x_id=bindparam("x_id"),
         sent_at=bindparam("now"),
         claimed_until=None,
         last_error=None,

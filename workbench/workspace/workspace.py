@@ -50,7 +50,7 @@ from workbench.routing.agents import (
     set_agent_state,
 )
 from workbench.routing.router import Router
-from workbench.store import Change, NotFoundError, Store, interaction_from_row
+from workbench.store import Change, NotFoundError, Store, interaction_from_row, new_id
 from workbench.store import schema as t
 from workbench.workspace import _mail
 from workbench.workspace._observable import Observable
@@ -449,10 +449,10 @@ class Workspace(Observable):
             )
         brand = Contact(id=f"brand:{name}"[:32], username=name, name=name)
         it = Interaction(
-            id=uuid.uuid4().hex,
+            id=new_id(),
             channel=Channel.OUTBOUND,
             contact_id=brand.id,
-            source_id=f"post:{uuid.uuid4().hex}",
+            post_key=uuid.uuid4().hex,
             queue="outbound",
             timeline=name,
             subject=text[:140] if isinstance(text, str) else "",
@@ -806,7 +806,7 @@ class Workspace(Observable):
             )
             .order_by(tr.c.at, tr.c.id)
         ).scalars()
-        tweets = [it.source_id, *(r for r in rows if r != it.source_id)]
+        tweets = [it.tweet_id, *(r for r in rows if r != it.tweet_id)]
         if tweet_id is None:
             return tweets[-1]
         if str(tweet_id) not in tweets:
