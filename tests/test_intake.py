@@ -214,6 +214,51 @@ def test_a_classifier_that_can_be_told_hears_which_messages_are_dms(store, gatew
     assert told == {"@AcmeSupport order 1 is late": False, "order 2 is late": True}
 
 
+def test_the_workbench_classifier_labels_a_page_at_once(store, gateway, control, monkeypatch):
+    import workbench.classify
+
+    control.user("marta", dm_open=True)
+    for k in range(3):
+        control.tweet("marta", f"@AcmeSupport order {k} is late")
+    control.dm("marta", "order 9 is late")
+    calls: list[tuple[list[str], bool]] = []
+    real = workbench.classify.classify_many
+
+    def classify_many(texts, *, direct=False):
+        calls.append((list(texts), direct))
+        return real(texts, direct=direct)
+
+    monkeypatch.setattr(workbench.classify, "classify_many", classify_many)
+    Ingest(store, gateway).run_once("AcmeSupport")
+    assert sorted((len(texts), direct) for texts, direct in calls) == [(1, True), (3, False)]
+    assert all(i.sentiment is not Sentiment.UNDECLARED for i in store.interactions())
+
+
+def test_a_failing_batch_is_classified_one_by_one(store, gateway, control, monkeypatch):
+    import workbench.classify
+
+    control.tweet("dana", "@AcmeSupport this is awful")
+    control.tweet("dana", "@AcmeSupport boom")
+
+    def classify_many(texts, *, direct=False):
+        raise RuntimeError("model fell over")
+
+    def classify(text, *, direct=False):
+        if "boom" in text:
+            raise RuntimeError("model fell over")
+        return Label(Sentiment.NEGATIVE, Actionability.ACTIONABLE)
+
+    monkeypatch.setattr(workbench.classify, "classify_many", classify_many)
+    monkeypatch.setattr(workbench.classify, "classify", classify)
+    report = Ingest(store, gateway).run_once("AcmeSupport")
+    assert report.interactions == 2
+    labels = sorted((i.sentiment, i.actionability) for i in store.interactions())
+    assert labels == [
+        (Sentiment.NEGATIVE, Actionability.ACTIONABLE),
+        (Sentiment.UNDECLARED, Actionability.UNDECLARED),
+    ]
+
+
 def _cli(args: list[str], db_url: str, api_url: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "WORKBENCH_DB_URL": db_url, "WORKBENCH_X_API_URL": api_url}
     return subprocess.run(

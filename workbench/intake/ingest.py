@@ -63,12 +63,18 @@ _REFERENCE_KEYS = {
 }
 
 
-def _classifier() -> Callable[..., Any] | None:
-    try:
-        from workbench.classify import classify  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return classify  # type: ignore[no-any-return]
+def _classify_many(texts: list[str], direct: bool) -> list[Any]:
+    """The workbench's classifier on a batch (through ``workbench.classify``'s public function,
+    so whatever model it picks is the one used)."""
+    import workbench.classify
+
+    return workbench.classify.classify_many(texts, direct=direct)
+
+
+def _classify_one(text: str, *, direct: bool = False) -> Any:
+    import workbench.classify
+
+    return workbench.classify.classify(text, direct=direct)
 
 
 def _takes_direct(classify: Callable[..., Any] | None) -> bool:
@@ -151,7 +157,10 @@ class Ingest:
         self.skip_retweets = skip_retweets
         self.page_size = page_size
         self.pages_per_transaction = max(1, pages_per_transaction)
-        self.classify = _classifier() if classify is True else (classify or None)
+        # ``True``: the workbench's classifier, a batch at a time; a function of one text (and
+        # maybe ``direct``) is called once per message; None or False: no labels.
+        self._batched = classify is True
+        self.classify = _classify_one if classify is True else (classify or None)
         self._told = _takes_direct(self.classify)
         self._stop = threading.Event()
         self._sleep = sleep or (lambda seconds: self._stop.wait(seconds))
@@ -612,7 +621,7 @@ class Ingest:
         bad = [*malformed, *(i for i in items if isinstance(i, Malformed))]
         if not (good or bad or cursors or brand_posts or brand_dms):
             return
-        labels = [self._classify(i.subject_text, i.channel is Channel.DM) for i in good]
+        labels = self._labels(good)
         with self._storing:
             added, dupes, joined = self._write_page(
                 good, labels, bad, cursors, brand_posts, brand_dms, timeline
@@ -644,6 +653,33 @@ class Ingest:
 
         # Another ingest may store some of these first: then it reads again, stores the rest.
         return self.store.intake.write(write)
+
+    def _labels(self, items: list[_Item]) -> list[tuple[Sentiment, Actionability]]:
+        """The classifier's labels of ``items``: mentions in one batch, DMs (told as such) in
+        another. When a batch fails, its messages are classified one by one, so that a failure
+        leaves only the message it is about unlabelled; none is ever lost for it."""
+        undeclared = (Sentiment.UNDECLARED, Actionability.UNDECLARED)
+        if self.classify is None or not items:
+            return [undeclared] * len(items)
+        if not self._batched:
+            return [self._classify(i.subject_text, i.channel is Channel.DM) for i in items]
+        out = [undeclared] * len(items)
+        for direct in (False, True):
+            at = [k for k, i in enumerate(items) if (i.channel is Channel.DM) is direct]
+            if not at:
+                continue
+            texts = [items[k].subject_text for k in at]
+            try:
+                found = _classify_many(texts, direct)
+                labels = [(Sentiment(f.sentiment), Actionability(f.actionability)) for f in found]
+                if len(labels) != len(texts):
+                    raise ValueError(f"{len(labels)} labels for {len(texts)} messages")
+            except Exception as exc:  # one by one: a failure loses no message, labels the rest
+                log.warning("ingest: classify_many failed (%s); one message at a time", exc)
+                labels = [self._classify(text, direct) for text in texts]
+            for k, label in zip(at, labels, strict=True):
+                out[k] = label
+        return out
 
     def _classify(self, text: str, direct: bool) -> tuple[Sentiment, Actionability]:
         """The classifier's labels; a DM is said to be one when the classifier can be told."""
