@@ -31,7 +31,10 @@ def at(seconds: float) -> datetime:
 
 def arrive(store, source="1001", channel=Channel.MENTION, seconds=0):
     store.upsert_contact(Contact("7", "dana", "Dana"))
-    it = Interaction(uuid.uuid4().hex, channel, "7", source, arrived_at=at(seconds))
+    source_column = "dm_event_id" if channel is Channel.DM else "tweet_id"
+    it = Interaction(
+        uuid.uuid4().hex, channel, "7", arrived_at=at(seconds), **{source_column: source}
+    )
     store.add_interaction(it)
     return it.id
 
@@ -163,7 +166,9 @@ def test_compact_dtypes_and_the_new_columns(store):
 def test_one_query_whatever_the_size(store):
     batch = []
     for i in range(2_000):
-        it = Interaction(uuid.uuid4().hex, Channel.MENTION, "7", str(5000 + i), arrived_at=at(i))
+        it = Interaction(
+            uuid.uuid4().hex, Channel.MENTION, "7", tweet_id=str(5000 + i), arrived_at=at(i)
+        )
         batch.append(
             (it, [Event("arrived", it.id, at=at(i)), Event("offered", it.id, "ann", at(i + 1))])
         )

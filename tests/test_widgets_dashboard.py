@@ -80,7 +80,7 @@ def test_the_live_dashboard_redraws_when_something_happens(tmp_path):
         view.live.value = True
         await asyncio.sleep(0.2)
         at = datetime.now(UTC)
-        it = Interaction(uuid.uuid4().hex, Channel.MENTION, "42", "t1", arrived_at=at)
+        it = Interaction(uuid.uuid4().hex, Channel.MENTION, "42", tweet_id="t1", arrived_at=at)
         store.add_interactions([(it, [Event("arrived", it.id, at=at, details={})])])
         await until(lambda: view.kpis.value != before)
         after = view.kpis.value

@@ -54,10 +54,10 @@ def ensure_x_api(seed: int = 7, traffic: float = 4.0, interval: float = 3.0) -> 
             _RUNNING = XApi(Settings.from_env().x_api_url)
             return _RUNNING
         from workbench import sandbox
+        from workbench.intake import Ingest
+        from workbench.outbox import Outbox
         from workbench.store import Store
         from workbench.xapi.gateway import Gateway
-        from workbench.xapi.ingest import Ingest
-        from workbench.xapi.outbox import Outbox
 
         running = sandbox.start(seed=seed, traffic=traffic)
         os.environ["WORKBENCH_X_API_URL"] = running.url

@@ -129,9 +129,8 @@ def categorical(values: pd.Series) -> pd.Categorical:
 
 def shape(rows: pd.DataFrame) -> pd.DataFrame:
     """The ledger's rows from the store's (``store.ledger.interactions`` with ``STATS``)."""
-    digits = rows["tweet_id"].str.isdigit().fillna(False).astype(bool)
-    # Posts are keyed by their outbox entry until X gives them an id: no tweet id yet.
-    tweet_id = rows["tweet_id"].where(digits)
+    # Only mentions have a tweet id (DMs have a DM event id, posts an outbox key).
+    tweet_id = rows["tweet_id"]
     mention = (rows["channel"] == "mention").fillna(False).astype(bool)
     url = "https://x.com/" + rows["contact"] + "/status/" + tweet_id
     out = pd.DataFrame(

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 _i, _c, _e, _tr = t.interactions, t.contacts, t.events, t.transcript
 
-TWEET_ID = _i.c.source_id
+TWEET_ID = _i.c.tweet_id
 """Where the interaction's tweet id is read from (the one place: a separate column may take
 its place)."""
 

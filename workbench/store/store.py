@@ -6,7 +6,6 @@ written in the same transaction as the events that changed it.
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 import time
@@ -55,7 +54,9 @@ from workbench.store._rows import (
 from workbench.store.changes import ChangeFeed
 
 if TYPE_CHECKING:
+    from workbench.store.intake import IntakeTables
     from workbench.store.ledger import LedgerReads
+    from workbench.store.outbox import OutboxTable
     from workbench.store.reads import Reads
     from workbench.store.reports import Reports
     from workbench.store.training import Corrections
@@ -167,11 +168,32 @@ _CONTACT_REFRESH = (
     "dm_open",
 )
 _contact_refresh = attrgetter(*_CONTACT_REFRESH)
+# The columns of the ids that open an interaction; each is unique (ingest is idempotent on them).
+_SOURCES = ("tweet_id", "dm_event_id", "post_key")
 # Built once: an IN list's values are bound at execution, not coerced one by one each time.
-_KNOWN_SOURCES = select(t.interactions.c.source_id).where(
-    t.interactions.c.channel == bindparam("c"),
-    t.interactions.c.source_id.in_(bindparam("s", expanding=True)),
-)
+_KNOWN_SOURCES = {
+    column: select(t.interactions.c[column]).where(
+        t.interactions.c[column].in_(bindparam("s", expanding=True))
+    )
+    for column in _SOURCES
+}
+_SOURCE_EXISTS = {
+    column: select(t.interactions.c.id).where(t.interactions.c[column] == bindparam("s"))
+    for column in _SOURCES
+}
+
+
+def _source(it: Interaction) -> tuple[str, str] | None:
+    """The column and id of what opened ``it`` (a tweet, a DM event, a post's outbox key)."""
+    if it.tweet_id is not None:
+        return "tweet_id", it.tweet_id
+    if it.dm_event_id is not None:
+        return "dm_event_id", it.dm_event_id
+    if it.post_key is not None:
+        return "post_key", it.post_key
+    return None
+
+
 _KNOWN_CONTACTS = select(
     t.contacts.c.id,
     t.contacts.c.phone,
@@ -259,6 +281,20 @@ class Store:
                 ) from None
             raise
 
+    @cached_property
+    def intake(self) -> IntakeTables:
+        """Ingest's reads and writes: quarantine, cursors, threading lookups."""
+        from workbench.store.intake import IntakeTables
+
+        return IntakeTables(self)
+
+    @cached_property
+    def outbox(self) -> OutboxTable:
+        """The outbox rows: enqueue, claim, mark sent or failed, status."""
+        from workbench.store.outbox import OutboxTable
+
+        return OutboxTable(self)
+
     # --- contacts -------------------------------------------------------------------------
 
     def upsert_contact(self, contact: Contact, conn: Connection | None = None) -> None:
@@ -297,27 +333,22 @@ class Store:
         first_message: TranscriptEntry | None = None,
         conn: Connection | None = None,
     ) -> bool:
-        """Store a new interaction with its arrival event; False if its source is already in."""
+        """Store a new interaction with its arrival event; False if its source (tweet, DM event
+        or post key) is already in."""
         if conn is None:
             with self.transaction() as c:
                 return self.add_interaction(interaction, contact, first_message, c)
-        exists = conn.execute(
-            select(t.interactions.c.id).where(
-                t.interactions.c.channel == interaction.channel.value,
-                t.interactions.c.source_id == interaction.source_id,
-            )
-        ).first()
-        if exists is not None:
-            return False
+        source = _source(interaction)
+        details: dict[str, Any] = {"channel": interaction.channel.value}
+        if source is not None:
+            column, value = source
+            if conn.execute(_SOURCE_EXISTS[column], {"s": value}).first() is not None:
+                return False
+            details[column] = value
         if contact is not None:
             self.upsert_contact(contact, conn)
         conn.execute(insert(t.interactions), interaction_row(interaction))
-        arrival = Event(
-            Action.ARRIVED,
-            interaction.id,
-            at=interaction.arrived_at,
-            details={"channel": interaction.channel.value, "source_id": interaction.source_id},
-        )
+        arrival = Event(Action.ARRIVED, interaction.id, at=interaction.arrived_at, details=details)
         conn.execute(insert(t.events), event_row(arrival))
         if first_message is not None:
             conn.execute(insert(t.transcript), transcript_row(first_message))
@@ -332,27 +363,29 @@ class Store:
 
         Each interaction is stored with its arrival event, its contact (inserted, or refreshed
         when X shows it changed; the record's phone and e-mail are kept unless given) and its
-        first transcript line. One whose source (channel and tweet or DM id) is already in, or
-        earlier in ``batch``, is skipped. Returns the interactions stored, in ``batch`` order.
+        first transcript line. One whose source (tweet id, DM event id or post key) is already
+        in, or earlier in ``batch``, is skipped. Returns the interactions stored, in ``batch``
+        order.
         """
         if conn is None:
             with self.transaction() as c:
                 return self.add_new_interactions(batch, c)
         if not batch:
             return []
-        sources = [(it.channel._value_, it.source_id) for it, _, _ in batch]
-        have: set[tuple[str, str]] = set()
-        for channel in {c for c, _ in sources}:
-            ids = list({s for c, s in sources if c == channel})
+        sources = [_source(it) for it, _, _ in batch]
+        have: set[tuple[str, str] | None] = set()
+        for column in {s[0] for s in sources if s is not None}:
+            ids = list({s[1] for s in sources if s is not None and s[0] == column})
             for start in range(0, len(ids), 5_000):
                 chunk = ids[start : start + 5_000]
-                found = conn.execute(_KNOWN_SOURCES, {"c": channel, "s": chunk})
-                have.update((channel, sid) for sid in found.scalars().all())
+                found = conn.execute(_KNOWN_SOURCES[column], {"s": chunk})
+                have.update((column, sid) for sid in found.scalars().all())
         new: list[tuple[Interaction, Contact | None, TranscriptEntry | None]] = []
-        new_sources: list[tuple[str, str]] = []
+        new_sources: list[tuple[str, str] | None] = []
         for entry, source in zip(batch, sources, strict=True):
-            if source not in have:
-                have.add(source)
+            if source is None or source not in have:
+                if source is not None:
+                    have.add(source)
                 new.append(entry)
                 new_sources.append(source)
         if not new:
@@ -362,8 +395,14 @@ class Store:
             conn, t.interactions, INTERACTION_KEYS, [interaction_values(i) for i, _, _ in new]
         )
         arrivals = [
-            (i.arrived_at, i.id, None, "arrived", {"channel": c, "source_id": s})
-            for (i, _, _), (c, s) in zip(new, new_sources, strict=True)
+            (
+                i.arrived_at,
+                i.id,
+                None,
+                "arrived",
+                {"channel": i.channel._value_, **({s[0]: s[1]} if s is not None else {})},
+            )
+            for (i, _, _), s in zip(new, new_sources, strict=True)
         ]
         insert_rows(conn, t.events, EVENT_KEYS, arrivals)
         lines = [transcript_values(m) for _, _, m in new if m is not None]
@@ -597,15 +636,5 @@ class Store:
 
     def quarantine(self, source: str, item_id: str | None, reason: str, payload: Any) -> None:
         """Keep a malformed item aside with its reason, so the loop can go on."""
-        text = payload if isinstance(payload, str) else json.dumps(payload, default=str)
         with self.transaction() as conn:
-            conn.execute(
-                insert(t.quarantine),
-                {
-                    "at": utcnow(),
-                    "source": source,
-                    "item_id": item_id,
-                    "reason": reason,
-                    "payload": text,
-                },
-            )
+            self.intake.quarantine(conn, source, [(item_id, reason, payload)])
