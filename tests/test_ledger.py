@@ -134,7 +134,7 @@ def test_compact_dtypes_and_the_new_columns(store):
         uuid.uuid4().hex,
         Channel.MENTION,
         "7",
-        "1001",
+        tweet_id="1001",
         timeline="brand",
         subject="subj",
         arrived_at=at(0),
@@ -143,15 +143,17 @@ def test_compact_dtypes_and_the_new_columns(store):
     store.add_interaction(mention, first_message=line)
     later = TranscriptEntry(mention.id, at(9), EntryKind.INBOUND, "dana", "hello?")
     store.add_transcript(later)
-    dm = Interaction(uuid.uuid4().hex, Channel.DM, "7", "5002", subject="dm subj", arrived_at=at(1))
+    dm = Interaction(
+        uuid.uuid4().hex, Channel.DM, "7", dm_event_id="5002", subject="dm subj", arrived_at=at(1)
+    )
     store.add_interaction(dm)
-    post = Interaction(uuid.uuid4().hex, Channel.MENTION, "7", "post:abc", arrived_at=at(2))
+    post = Interaction(uuid.uuid4().hex, Channel.OUTBOUND, "7", post_key="abc", arrived_at=at(2))
     store.add_interaction(post)
     frame = ledger(store=store).set_index("interaction_id")
     assert list(frame.columns[-len(EXTRA) :]) == EXTRA
     for column in CATEGORICAL:
         assert isinstance(frame[column].dtype, pd.CategoricalDtype), column
-    assert list(frame["channel"].cat.categories) == ["dm", "mention"]  # present, sorted
+    assert list(frame["channel"].cat.categories) == ["dm", "mention", "outbound"]  # present, sorted
     for column in ("replies", "transfers", *EXTRA):
         assert frame[column].dtype == "int32", column
     row = frame.loc[mention.id]
