@@ -115,13 +115,74 @@ def _compiled_save(dialect: Any, stamps: frozenset[str]) -> tuple[str, list[tupl
     return found
 
 
-def _update_rows(conn: Connection, stamps: frozenset[str], rows: list[tuple[Any, ...]]) -> int:
-    """Run the version-checked UPDATE for each row (``_SAVE_PARAMS`` then the stamps, sorted),
-    in one executemany; how many rows it updated. On SQLite straight through the driver."""
+_EVENT_PARAMS = ("e_at", "e_agent", "e_action", "e_details")
+_SAVES_WITH_EVENT: dict[frozenset[str], Any] = {}
+
+
+def _save_with_event_statement(stamps: frozenset[str]) -> Any:
+    """PostgreSQL: ``_save_statement`` and the insert of the change's one event in one
+    statement (the event is inserted only where the row was updated), built once. Parameters:
+    those of ``_save_statement`` and ``e_at``, ``e_agent``, ``e_action``, ``e_details``."""
+    found = _SAVES_WITH_EVENT.get(stamps)
+    if found is None:
+        e = t.events.c
+        saved = _save_statement(stamps).returning(t.interactions.c.id).cte("saved")
+        event = select(
+            bindparam("e_at", type_=e.at.type),
+            saved.c.id,
+            bindparam("e_agent", type_=e.agent.type),
+            bindparam("e_action", type_=e.action.type),
+            bindparam("e_details", type_=e.details.type),
+        )
+        found = _SAVES_WITH_EVENT[stamps] = insert(t.events).from_select(
+            ["at", "interaction_id", "agent", "action", "details"], event
+        )
+    return found
+
+
+_NAMED: dict[tuple[str, frozenset[str], bool], tuple[str, tuple[str, ...], list[Any]]] = {}
+
+
+def _compiled_named(
+    dialect: Any, stamps: frozenset[str], with_event: bool
+) -> tuple[str, tuple[str, ...], list[Any]]:
+    """The save statement compiled for a driver of named parameters (PostgreSQL): its SQL, the
+    names of a row's values, and the conversion of each parameter its type converts."""
+    key = (dialect.name, stamps, with_event)
+    found = _NAMED.get(key)
+    if found is None:
+        names: tuple[str, ...] = (*_SAVE_PARAMS, *(f"v_{c}" for c in sorted(stamps)))
+        if with_event:
+            names = (*names, *_EVENT_PARAMS)
+            statement = _save_with_event_statement(stamps)
+        else:
+            statement = _save_statement(stamps)
+        compiled = statement.compile(dialect=dialect)
+        processors = [
+            (name, process)
+            for name, bind in compiled.binds.items()
+            if (process := bind.type._cached_bind_processor(dialect)) is not None
+        ]
+        found = _NAMED[key] = (str(compiled), names, processors)
+    return found
+
+
+def _update_rows(
+    conn: Connection, stamps: frozenset[str], rows: list[tuple[Any, ...]], with_event: bool
+) -> int:
+    """Run the version-checked UPDATE for each row (``_SAVE_PARAMS``, the stamps sorted, then
+    with ``with_event`` the ``_EVENT_PARAMS`` of its one event), in one executemany; how many
+    rows it updated. On SQLite straight through the driver."""
     if conn.dialect.name != "sqlite":
-        names = (*_SAVE_PARAMS, *(f"v_{c}" for c in sorted(stamps)))
-        params = [dict(zip(names, r, strict=True)) for r in rows]
-        return int(conn.execute(_save_statement(stamps), params).rowcount)
+        sql, names, processors = _compiled_named(conn.dialect, stamps, with_event)
+        params = []
+        for r in rows:
+            given = dict(zip(names, r, strict=True))
+            for name, process in processors:
+                given[name] = process(given[name])
+            params.append(given)
+        # Through the driver: SQLAlchemy reports no row count for an INSERT fed by a CTE.
+        return int(conn.exec_driver_sql(sql, params).rowcount)
     sql, convert, order = _compiled_save(conn.dialect, stamps)
     ordered = [list(order(r)) for r in rows]
     for row in ordered:
@@ -535,6 +596,12 @@ class Store:
         """
         if not changes:
             return
+        # PostgreSQL: a change of one event saves it in the UPDATE's statement (a round trip
+        # less); the event's interaction is the one saved.
+        with_event = conn.dialect.name == "postgresql" and all(
+            len(c.events) == 1 and not c.transcript and c.events[0].interaction_id == it.id
+            for it, _, c in changes
+        )
         groups: dict[frozenset[str], list[tuple[Any, ...]]] = {}
         events: list[tuple[Any, ...]] = []
         lines: list[tuple[Any, ...]] = []
@@ -547,18 +614,21 @@ class Store:
                 events.append((e.at, e.interaction_id, e.agent, action_value(e.action), e.details))
             key = frozenset(stamps)
             row = (*interaction_values(it), expected, *(stamps[c] for c in sorted(key)))
+            if with_event:
+                at, _, agent, action, details = events.pop()
+                row = (*row, at, agent, action, details)
             groups.setdefault(key, []).append(row)
             lines.extend(transcript_values(e) for e in change.transcript)
         if len(changes) == 1:
             ((key, rows),) = groups.items()
-            if _update_rows(conn, key, rows) != 1:
+            if _update_rows(conn, key, rows, with_event) != 1:
                 raise ConflictError(
                     f"interaction {changes[0][0].id} was changed by someone else; try again"
                 )
         else:
             batch = conn.begin_nested()  # a failed check undoes the rows already updated
             for key, rows in groups.items():
-                if _update_rows(conn, key, rows) != len(rows):
+                if _update_rows(conn, key, rows, with_event) != len(rows):
                     batch.rollback()
                     raise _conflict(conn, changes)
             batch.commit()
