@@ -193,23 +193,24 @@ class Router:
         waiting = tables.waiting(conn, served, wanted)
         if not waiting:
             return 0
-        declined = tables.declined(conn, [it.id for it in waiting])
+        declined = tables.declined(conn, [c.id for c in waiting])
         cooled = now - timedelta(seconds=self.reoffer_after)
         offered: set[str] = set()
         changes: list[tuple[Interaction, int, Change]] = []
-        for it in waiting:
-            takers = [a for a in pool if room[a.name] > 0 and a.serves(it.queue)]
+        for candidate in waiting:
+            takers = [a for a in pool if room[a.name] > 0 and a.serves(candidate.queue)]
             if not takers:
                 if not any(room.values()):
                     break
                 continue
-            last = declined.get(it.id, {})
+            last = declined.get(candidate.id, {})
             fresh = [a for a in takers if a.name not in last]
             if not fresh:  # only agents who declined it have room: after a while, again
                 fresh = [a for a in takers if last[a.name] <= cooled]
                 if not fresh:
                     continue
             pick = min(fresh, key=lambda a: (loads[a.name], idle[a.name], a.name))
+            it = candidate.interaction()
             before = it.version
             changes.append((it, before, Change([replace(it.offer(pick.name), at=now)])))
             room[pick.name] -= 1

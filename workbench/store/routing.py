@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -77,6 +77,18 @@ class Arrival:
     actionability: str
     queue: str
     followers_count: int
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """An interaction waiting in its queue for an offer (read whole only when it gets one)."""
+
+    id: str
+    queue: str
+    row: Any = field(repr=False, compare=False)
+
+    def interaction(self) -> Interaction:
+        return interaction_from_row(self.row)
 
 
 class RoutingTables:
@@ -239,15 +251,13 @@ class RoutingTables:
         )
         return [agent_from_row(r) for r in conn.execute(query)]
 
-    def waiting(
-        self, conn: Connection, queues: Sequence[str] | None, limit: int
-    ) -> list[Interaction]:
+    def waiting(self, conn: Connection, queues: Sequence[str] | None, limit: int) -> list[Waiting]:
         """Routed, queued interactions (in ``queues``; None: any), oldest first (locked)."""
         query = select(_i).where(_i.c.state == State.QUEUED.value, _i.c.routed_at.is_not(None))
         if queues is not None:
             query = query.where(_i.c.queue.in_(sorted(queues)))
         query = _skip_locked(query.order_by(_i.c.arrived_at, _i.c.id).limit(limit), conn)
-        return [interaction_from_row(r) for r in conn.execute(query)]
+        return [Waiting(r.id, r.queue, r) for r in conn.execute(query)]
 
     def declined(self, conn: Connection, ids: Sequence[str]) -> dict[str, dict[str, datetime]]:
         """interaction -> agent -> when they last declined it (rejected, missed, gave it away)."""

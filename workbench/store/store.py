@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -188,7 +189,16 @@ def _update_rows(
     for row in ordered:
         for k, process in convert:
             row[k] = process(row[k])
-    return int(conn.exec_driver_sql(sql, [tuple(r) for r in ordered]).rowcount)
+    # The driver's own cursor, in the transaction SQLAlchemy began on this connection (no
+    # engine event listens to SQLite's statements).
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(sql, ordered)
+        return int(cursor.rowcount)
+    except sqlite3.Error as exc:  # as SQLAlchemy would have raised it
+        raise DBAPIError.instance(sql, ordered, exc, sqlite3.Error) from exc
+    finally:
+        cursor.close()
 
 
 def _conflict(
