@@ -7,7 +7,7 @@ take their rows with ``FOR UPDATE SKIP LOCKED``, so concurrent passes work on di
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -215,7 +215,7 @@ class RoutingTables:
         return set(conn.execute(query).scalars())
 
     def expiring_offers(
-        self, conn: Connection, deadline: datetime, agents: set[str], limit: int
+        self, conn: Connection, deadline: datetime, agents: Collection[str], limit: int
     ) -> list[Interaction]:
         """Offers made before ``deadline``, or to one of ``agents``, oldest first (locked)."""
         late = func.coalesce(_i.c.last_offered_at, _i.c.arrived_at) < deadline
@@ -251,7 +251,7 @@ class RoutingTables:
         )
         return [agent_from_row(r) for r in conn.execute(query)]
 
-    def waiting(self, conn: Connection, queues: Sequence[str] | None, limit: int) -> list[Waiting]:
+    def waiting(self, conn: Connection, queues: Iterable[str] | None, limit: int) -> list[Waiting]:
         """Routed, queued interactions (in ``queues``; None: any), oldest first (locked)."""
         query = select(_i).where(_i.c.state == State.QUEUED.value, _i.c.routed_at.is_not(None))
         if queues is not None:
