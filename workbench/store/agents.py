@@ -24,7 +24,11 @@ _ALL = select(_a).order_by(_a.c.name)
 _HEARTBEAT = (
     update(_a).where(_a.c.name == bindparam("b_name")).values(heartbeat_at=bindparam("b_at"))
 )
-_HELD_STATES = [State.OFFERED.value, State.ACCEPTED.value]
+_HELD = (
+    select(t.interactions.c.agent, func.count())
+    .where(t.interactions.c.state.in_([State.OFFERED.value, State.ACCEPTED.value]))
+    .group_by(t.interactions.c.agent)
+)
 
 
 def agent_from_row(row: Any) -> Agent:
@@ -60,14 +64,11 @@ def held(conn: Connection, names: Sequence[str]) -> dict[str, int]:
     """How many interactions each agent holds now (offered to them or accepted by them)."""
     if not names:
         return {}
-    i = t.interactions
-    rows = conn.execute(
-        select(i.c.agent, func.count())
-        .where(i.c.state.in_(_HELD_STATES), i.c.agent.in_(list(names)))
-        .group_by(i.c.agent)
-    )
     counts = {name: 0 for name in names}
-    counts.update({agent: int(n) for agent, n in rows})
+    # By state, the few held rows: by agent it would read every interaction they ever had.
+    for agent, n in conn.execute(_HELD):
+        if agent in counts:
+            counts[agent] = int(n)
     return counts
 
 
