@@ -26,6 +26,7 @@ __all__ = [
     "heartbeat",
     "load",
     "lock_agent",
+    "mark_idle",
     "register_agent",
     "set_agent_state",
 ]
@@ -61,6 +62,11 @@ def lock_agent(conn: Transaction, name: str) -> Agent:
 def load(conn: Transaction, names: Sequence[str]) -> dict[str, int]:
     """How many interactions each agent holds now (offered to them or accepted by them)."""
     return _table.held(conn, names)
+
+
+def mark_idle(conn: Transaction, name: str, at: datetime) -> None:
+    """The agent has had nothing in hand since ``at`` (offers go to the longest idle first)."""
+    _table.mark_idle(conn, name, at)
 
 
 def register_agent(

@@ -151,3 +151,8 @@ class AgentTable:
     def log(self, conn: Connection, name: str, action: Action, details: dict[str, Any]) -> None:
         """Append an agent event (not about an interaction)."""
         conn.execute(t.events.insert(), event_row(Event(action, None, name, details=details)))
+
+
+def mark_idle(conn: Connection, name: str, at: datetime) -> None:
+    """The agent has had nothing in hand since ``at`` (offers go to the longest idle first)."""
+    conn.execute(update(_a).where(_a.c.name == name).values(idle_since=at))
