@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from workbench.bench import Result, benchmark
-from workbench.domain import Channel, Contact, Event, Interaction, State
+from workbench.domain import Action, Channel, Contact, Event, Interaction, State
 
 AGENTS = 50
 INTERACTIONS = 10_000
@@ -80,7 +80,7 @@ def _fill(store: object, n: int) -> None:
         it = Interaction(
             uuid.uuid4().hex, Channel.MENTION, "9001", tweet_id=str(10**15 + i), arrived_at=at
         )
-        batch.append((it, [Event("arrived", it.id, at=at, details={"channel": "mention"})]))
+        batch.append((it, [Event(Action.ARRIVED, it.id, at=at, details={"channel": "mention"})]))
     for i in range(0, n, 5_000):
         store.add_interactions(batch[i : i + 5_000])
 

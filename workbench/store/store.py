@@ -7,6 +7,7 @@ written in the same transaction as the events that changed it.
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -14,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,12 +35,13 @@ from workbench.domain import (
 from workbench.errors import StoreError
 from workbench.store import engine as _engine
 from workbench.store import schema as t
-from workbench.store._bulk import insert_many, insert_rows
+from workbench.store._bulk import _processor, insert_many, insert_rows
 from workbench.store._rows import (
     EVENT_KEYS,
     INTERACTION_KEYS,
     SAVE_KEYS,
     TRANSCRIPT_KEYS,
+    action_value,
     contact_from_row,
     contact_row,
     event_from_row,
@@ -54,11 +56,13 @@ from workbench.store._rows import (
 from workbench.store.changes import ChangeFeed
 
 if TYPE_CHECKING:
+    from workbench.store.agents import AgentTable
     from workbench.store.intake import IntakeTables
     from workbench.store.ledger import LedgerReads
     from workbench.store.outbox import OutboxTable
     from workbench.store.reads import Reads
     from workbench.store.reports import Reports
+    from workbench.store.routing import RoutingTables
     from workbench.store.training import Corrections
 
 # The interaction's timestamp column each event action sets (declared by ``Action.stamp``).
@@ -72,6 +76,8 @@ _BY_ID_LOCKED = _BY_ID.with_for_update()
 _INSERT_EVENT = insert(t.events)
 _INSERT_TRANSCRIPT = insert(t.transcript)
 _SAVES: dict[frozenset[str], Any] = {}
+_SAVE_PARAMS = (*SAVE_KEYS, "v_expected")
+_SAVES_COMPILED: dict[tuple[str, frozenset[str]], tuple[str, list[tuple[int, Any]], Any]] = {}
 
 
 def _save_statement(stamps: frozenset[str]) -> Any:
@@ -92,6 +98,132 @@ def _save_statement(stamps: frozenset[str]) -> Any:
             .values(values)
         )
     return found
+
+
+def _compiled_save(dialect: Any, stamps: frozenset[str]) -> tuple[str, list[tuple[int, Any]], Any]:
+    """``_save_statement`` compiled for a positional driver: its SQL, the conversion of each
+    parameter its type converts, and where each parameter is in a row of ``_update_rows``."""
+    key = (dialect.name, stamps)
+    found = _SAVES_COMPILED.get(key)
+    if found is None:
+        compiled = _save_statement(stamps).compile(dialect=dialect)
+        names = (*_SAVE_PARAMS, *(f"v_{c}" for c in sorted(stamps)))
+        order = [names.index(p) for p in compiled.positiontup or ()]
+        convert = [
+            (k, p)
+            for k, p in enumerate(
+                _processor(compiled.binds[name].type, dialect)
+                for name in compiled.positiontup or ()
+            )
+            if p is not None
+        ]
+        found = _SAVES_COMPILED[key] = (str(compiled), convert, itemgetter(*order))
+    return found
+
+
+_EVENT_PARAMS = ("e_at", "e_agent", "e_action", "e_details")
+_SAVES_WITH_EVENT: dict[frozenset[str], Any] = {}
+
+
+def _save_with_event_statement(stamps: frozenset[str]) -> Any:
+    """PostgreSQL: ``_save_statement`` and the insert of the change's one event in one
+    statement (the event is inserted only where the row was updated), built once. Parameters:
+    those of ``_save_statement`` and ``e_at``, ``e_agent``, ``e_action``, ``e_details``."""
+    found = _SAVES_WITH_EVENT.get(stamps)
+    if found is None:
+        e = t.events.c
+        saved = _save_statement(stamps).returning(t.interactions.c.id).cte("saved")
+        event = select(
+            bindparam("e_at", type_=e.at.type),
+            saved.c.id,
+            bindparam("e_agent", type_=e.agent.type),
+            bindparam("e_action", type_=e.action.type),
+            bindparam("e_details", type_=e.details.type),
+        )
+        found = _SAVES_WITH_EVENT[stamps] = insert(t.events).from_select(
+            ["at", "interaction_id", "agent", "action", "details"], event
+        )
+    return found
+
+
+_NAMED: dict[tuple[str, frozenset[str], bool], tuple[str, tuple[str, ...], list[Any]]] = {}
+
+
+def _compiled_named(
+    dialect: Any, stamps: frozenset[str], with_event: bool
+) -> tuple[str, tuple[str, ...], list[Any]]:
+    """The save statement compiled for a driver of named parameters (PostgreSQL): its SQL, the
+    names of a row's values, and the conversion of each parameter its type converts."""
+    key = (dialect.name, stamps, with_event)
+    found = _NAMED.get(key)
+    if found is None:
+        names: tuple[str, ...] = (*_SAVE_PARAMS, *(f"v_{c}" for c in sorted(stamps)))
+        if with_event:
+            names = (*names, *_EVENT_PARAMS)
+            statement = _save_with_event_statement(stamps)
+        else:
+            statement = _save_statement(stamps)
+        compiled = statement.compile(dialect=dialect)
+        processors = [
+            (name, process)
+            for name, bind in compiled.binds.items()
+            if (process := bind.type._cached_bind_processor(dialect)) is not None
+        ]
+        found = _NAMED[key] = (str(compiled), names, processors)
+    return found
+
+
+def _update_rows(
+    conn: Connection, stamps: frozenset[str], rows: list[tuple[Any, ...]], with_event: bool
+) -> int:
+    """Run the version-checked UPDATE for each row (``_SAVE_PARAMS``, the stamps sorted, then
+    with ``with_event`` the ``_EVENT_PARAMS`` of its one event), in one executemany; how many
+    rows it updated. On SQLite straight through the driver."""
+    if conn.dialect.name != "sqlite":
+        sql, names, processors = _compiled_named(conn.dialect, stamps, with_event)
+        params = []
+        for r in rows:
+            given = dict(zip(names, r, strict=True))
+            for name, process in processors:
+                given[name] = process(given[name])
+            params.append(given)
+        # Through the driver: SQLAlchemy reports no row count for an INSERT fed by a CTE.
+        return int(conn.exec_driver_sql(sql, params).rowcount)
+    sql, convert, order = _compiled_save(conn.dialect, stamps)
+    ordered = [list(order(r)) for r in rows]
+    for row in ordered:
+        for k, process in convert:
+            row[k] = process(row[k])
+    # The driver's own cursor, in the transaction SQLAlchemy began on this connection (no
+    # engine event listens to SQLite's statements).
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(sql, ordered)
+        return int(cursor.rowcount)
+    except sqlite3.Error as exc:  # as SQLAlchemy would have raised it
+        raise DBAPIError.instance(sql, ordered, exc, sqlite3.Error) from exc
+    finally:
+        cursor.close()
+
+
+def _conflict(
+    conn: Connection, changes: Sequence[tuple[Interaction, int, Change]]
+) -> ConflictError:
+    """The error naming the interactions of ``changes`` whose version is not the one expected
+    (read after the batch was undone)."""
+    expected = {it.id: version for it, version, _ in changes}
+    found = dict(
+        conn.execute(
+            select(t.interactions.c.id, t.interactions.c.version).where(
+                t.interactions.c.id.in_(list(expected))
+            )
+        ).all()
+    )
+    changed = [i for i, v in expected.items() if found.get(i) != v] or list(expected)
+    return ConflictError(
+        f"interaction{'s' if len(changed) > 1 else ''} {', '.join(changed)} "
+        f"{'were' if len(changed) > 1 else 'was'} changed by someone else; try again"
+    )
 
 
 def _upsert(conn: Connection) -> Any:
@@ -231,6 +363,20 @@ class Store:
         from workbench.store.reads import Reads
 
         return Reads(self)
+
+    @cached_property
+    def agents(self) -> AgentTable:
+        """The agents table: registration, state, heartbeat, how many interactions each holds."""
+        from workbench.store.agents import AgentTable
+
+        return AgentTable(self)
+
+    @cached_property
+    def routing(self) -> RoutingTables:
+        """Queues, routing rules and the router's queries."""
+        from workbench.store.routing import RoutingTables
+
+        return RoutingTables(self)
 
     @property
     def dialect(self) -> str:
@@ -513,23 +659,62 @@ class Store:
     def save(
         self, conn: Connection, it: Interaction, expected_version: int, change: Change
     ) -> None:
-        """Write the interaction's new state, its events and transcript lines."""
-        params = dict(zip(SAVE_KEYS, interaction_values(it), strict=True))
-        params["v_expected"] = expected_version
-        stamps: dict[str, datetime] = {}
-        for e in change.events:
-            column = _STAMPS.get(e.action)  # a str enum hashes as its value
-            if column is not None:
-                stamps.setdefault(column, e.at)
-        for column, at in stamps.items():
-            params[f"v_{column}"] = at
-        done = conn.execute(_save_statement(frozenset(stamps)), params)
-        if done.rowcount != 1:
-            raise ConflictError(f"interaction {it.id} was changed by someone else; try again")
-        if change.events:
-            conn.execute(_INSERT_EVENT, [event_row(e) for e in change.events])
-        if change.transcript:
-            conn.execute(_INSERT_TRANSCRIPT, [transcript_row(e) for e in change.transcript])
+        """Write the interaction's new state, its events and transcript lines (``save_many``
+        of one)."""
+        self.save_many(conn, ((it, expected_version, change),))
+
+    def save_many(
+        self, conn: Connection, changes: Sequence[tuple[Interaction, int, Change]]
+    ) -> None:
+        """Write many interactions' new states, their events and transcript lines, in bulk.
+
+        Each item is (interaction as changed, the version it was read at, what changed). The
+        rows are updated only where their version is still the one read; the timestamp columns
+        the events' actions declare (``Action.stamp``) are set by the first such event of the
+        change, and those that keep the first time (``stamps_first_only``) are set only when
+        empty. When a version check fails nothing of the batch is written and ConflictError
+        names the interactions someone else changed.
+        """
+        if not changes:
+            return
+        # PostgreSQL: a change of one event saves it in the UPDATE's statement (a round trip
+        # less); the event's interaction is the one saved.
+        with_event = conn.dialect.name == "postgresql" and all(
+            len(c.events) == 1 and not c.transcript and c.events[0].interaction_id == it.id
+            for it, _, c in changes
+        )
+        groups: dict[frozenset[str], list[tuple[Any, ...]]] = {}
+        events: list[tuple[Any, ...]] = []
+        lines: list[tuple[Any, ...]] = []
+        for it, expected, change in changes:
+            stamps: dict[str, datetime] = {}
+            for e in change.events:
+                column = _STAMPS.get(e.action)  # a str enum hashes as its value
+                if column is not None and column not in stamps:
+                    stamps[column] = e.at
+                events.append((e.at, e.interaction_id, e.agent, action_value(e.action), e.details))
+            key = frozenset(stamps)
+            row = (*interaction_values(it), expected, *(stamps[c] for c in sorted(key)))
+            if with_event:
+                at, _, agent, action, details = events.pop()
+                row = (*row, at, agent, action, details)
+            groups.setdefault(key, []).append(row)
+            lines.extend(transcript_values(e) for e in change.transcript)
+        if len(changes) == 1:
+            ((key, rows),) = groups.items()
+            if _update_rows(conn, key, rows, with_event) != 1:
+                raise ConflictError(
+                    f"interaction {changes[0][0].id} was changed by someone else; try again"
+                )
+        else:
+            batch = conn.begin_nested()  # a failed check undoes the rows already updated
+            for key, rows in groups.items():
+                if _update_rows(conn, key, rows, with_event) != len(rows):
+                    batch.rollback()
+                    raise _conflict(conn, changes)
+            batch.commit()
+        insert_rows(conn, t.events, EVENT_KEYS, events)
+        insert_rows(conn, t.transcript, TRANSCRIPT_KEYS, lines)
 
     # --- log and transcript ---------------------------------------------------------------
 
