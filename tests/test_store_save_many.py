@@ -31,7 +31,7 @@ def fill(store, n: int) -> list[Interaction]:
             id=f"i-{k}",
             channel=Channel.MENTION,
             contact_id="7",
-            source_id=str(1000 + k),
+            tweet_id=str(1000 + k),
             arrived_at=AT + timedelta(seconds=k),
         )
         for k in range(n)
