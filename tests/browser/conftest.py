@@ -83,7 +83,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         json.dumps({"fetchNews": "false", "checkForUpdates": False})
     )
     env["WORKBENCH_DB_URL"] = f"sqlite:///{home / 'workbench.db'}"
-    sandbox = start()
+    sandbox = start(plan="enterprise")
     env["WORKBENCH_X_API_URL"] = sandbox.url
     ingest_log = (home / "ingest.log").open("w")
     ingest = subprocess.Popen(
