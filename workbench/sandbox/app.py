@@ -158,10 +158,13 @@ def resolve_plan(plan: Plan | str | None) -> Plan:
     if isinstance(plan, Plan):
         return plan
     if plan is None:
-        from workbench.config import Settings
+        import os
 
-        plan = Settings.from_env().x_plan
-    return x_rules.plan(plan)
+        from workbench.config import SETTINGS
+
+        # this setting alone: a sandbox starts whatever else the environment holds
+        plan = next(s for s in SETTINGS if s.name == "WORKBENCH_X_PLAN").read(os.environ)
+    return x_rules.plan(str(plan))
 
 
 def refuse_unless_allowed(sb: Sandbox, capability: Capability, *, summoned: bool = True) -> None:
@@ -208,7 +211,8 @@ def api(
                 failure: Problem | None = exc
             else:
                 failure = None
-            allowed, headers = sb.limits.take(who, key, app_total=user_context)
+            # on user-context endpoints the per-app windows count all the app's requests
+            allowed, headers = sb.limits.take(who, key, app_total=user_context and auth is not None)
             if failure is not None or auth is None:
                 return _problem(failure or status_problem(401), headers)
             if not allowed:
