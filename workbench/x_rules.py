@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from pathlib import Path
+from importlib.resources import files
 from typing import Any
 
 from workbench.domain.budget import LimitTable
 from workbench.domain.plan import Plan, PlanTable
 
-DATA = Path(__file__).resolve().parent / "data"
-
 
 def read_table(name: str) -> Any:
-    """The parsed JSON of ``workbench/data/NAME``."""
-    path = DATA / name
+    """The parsed JSON of ``workbench/data/NAME`` (in a checkout and in an installation)."""
+    path = files("workbench") / "data" / name
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
