@@ -330,7 +330,7 @@ def sandbox():
 
     # X's real windows (100 tweets per 15 minutes...) would make this an hour; the outbox's and
     # ingest's rate-limit handling have tests of their own.
-    running = start(rate_limit_scale=1000)
+    running = start(rate_limit_scale=1000, plan="enterprise")
     yield running
     running.stop()
 

@@ -14,7 +14,7 @@ from workbench.workspace import Workspace
 def sandbox():
     from workbench.sandbox import start
 
-    running = start(rate_limit_scale=100)
+    running = start(rate_limit_scale=100, plan="enterprise")
     yield running
     running.stop()
 

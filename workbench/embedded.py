@@ -43,8 +43,12 @@ class XApi:
             self.sandbox.stop()
 
 
-def ensure_x_api(seed: int = 7, traffic: float = 4.0, interval: float = 3.0) -> XApi:
-    """The X API in use; starts the embedded sandbox, ingest and outbox when none is set."""
+def ensure_x_api(
+    seed: int = 7, traffic: float = 4.0, interval: float = 3.0, plan: str | None = None
+) -> XApi:
+    """The X API in use; starts the embedded sandbox, ingest and outbox when none is set.
+
+    The embedded sandbox enforces ``plan`` (default: the ``WORKBENCH_X_PLAN`` setting)."""
     global _RUNNING
     with _LOCK:
         if _RUNNING is not None:
@@ -59,7 +63,7 @@ def ensure_x_api(seed: int = 7, traffic: float = 4.0, interval: float = 3.0) -> 
         from workbench.store import Store
         from workbench.xapi.gateway import Gateway
 
-        running = sandbox.start(seed=seed, traffic=traffic)
+        running = sandbox.start(seed=seed, traffic=traffic, plan=plan)
         os.environ["WORKBENCH_X_API_URL"] = running.url
         api = XApi(running.url, sandbox=running)
         settings = Settings.from_env()
