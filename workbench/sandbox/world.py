@@ -339,7 +339,7 @@ class World:
                 self._by_username[username.lower()] = uid
             if follows_brand:
                 names = (
-                    [self.default_brand.username] if follows_brand is True else list(follows_brand)  # type: ignore[arg-type]
+                    [self.default_brand.username] if follows_brand is True else list(follows_brand)
                 )
                 for name_ in names:
                     target = self.user_by_username(name_)
