@@ -48,12 +48,15 @@ def between(ledger: pd.DataFrame, start: datetime | None, end: datetime | None) 
     return ledger[mask].reset_index(drop=True)
 
 
+CSV_TIME = "%Y-%m-%dT%H:%M:%S%z"
+"""Times in CSV: ISO 8601 in UTC with the offset (2026-03-02T09:30:00+0000)."""
+
+
 def _utc_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """Times as ISO 8601 text in UTC with the offset (CSV)."""
+    """Times in UTC (CSV writes them with ``CSV_TIME``)."""
     out = frame.copy()
     for column in out.select_dtypes(include=["datetimetz"]).columns:
-        stamps = out[column].dt.tz_convert("UTC")
-        out[column] = stamps.dt.strftime("%Y-%m-%dT%H:%M:%S%z").where(stamps.notna(), None)
+        out[column] = out[column].dt.tz_convert("UTC")
     return out
 
 
@@ -71,6 +74,7 @@ def _write_csv(frame: pd.DataFrame, path: Path, append: bool = False) -> None:
         index=False,
         encoding="utf-8",
         lineterminator="\r\n",
+        date_format=CSV_TIME,
     )
 
 
