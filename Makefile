@@ -26,7 +26,7 @@ test: install system-deps
 
 lint: install
 	$(VENV)/bin/ruff check workbench tests
-	$(VENV)/bin/mypy workbench/domain workbench/store workbench/xapi
+	$(VENV)/bin/mypy workbench/domain workbench/store workbench/xapi workbench/intake workbench/outbox
 
 # Rewrite workbench/notebooks/ (shipped in the package) from scripts/notebooks.py and store
 # their outputs (never widget state).

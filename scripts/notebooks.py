@@ -55,30 +55,30 @@ SUPERVISOR = [
     new_markdown_cell(
         "# Supervisor dashboard\n\n"
         "Live charts of volume, queues, response times, dispositions and sentiment, computed with "
-        "pandas from the ledger of handled interactions (`workbench.analytics.ledger`). Tick "
-        "**Live** to refresh as things happen (at most once a second, at least every `interval` "
-        "seconds); **Refresh** does it now."
+        "pandas from the ledger of handled interactions (`workbench.analytics.ledger`). The "
+        "dashboard keeps a live ledger (`LiveLedger`): it loads the ledger once, then each refresh "
+        "applies only the events appended since. Tick **Live** to refresh as things happen (at "
+        "most once a second, at least every `interval` seconds); **Refresh** does it now."
     ),
     new_code_cell(
         "db_url = None  # None: WORKBENCH_DB_URL\ninterval = 5.0\nlive = True",
         metadata={"tags": ["parameters"]},
     ),
     new_code_cell(
-        "from functools import partial\n\n"
-        "from workbench.analytics import ledger\n"
+        "from workbench.analytics import LiveLedger\n"
         "from workbench.store import Store\n"
         "from workbench.widgets import SupervisorDashboardView\n\n"
         "store = Store(db_url)\n"
         "feed = store.changes()  # wakes the Live loop when something happens\n"
-        "source = partial(ledger, store=store)\n"
+        "ledger = LiveLedger(store)  # loaded once; a refresh reads only the new events\n"
         "dashboard = SupervisorDashboardView(\n"
-        "    source, interval=interval, live=live, wake=feed.wait\n"
+        "    ledger, interval=interval, live=live, wake=feed.wait\n"
         ")\n"
         "dashboard"
     ),
     new_markdown_cell("The ledger itself, one row per interaction, newest first:"),
     new_code_cell(
-        "frame = ledger(store=store)\nframe.sort_values('arrived_at', ascending=False).head(20)",
+        "frame = ledger.refresh()\nframe.sort_values('arrived_at', ascending=False).head(20)",
         metadata={"tags": ["nbval-ignore-output"]},
     ),
 ]

@@ -45,4 +45,10 @@ def sample_ledger(n: int = 60, seed: int = 1) -> pd.DataFrame:
     frame["first_response_seconds"] = (
         frame["first_reply_at"] - frame["arrived_at"]
     ).dt.total_seconds()
+    frame["timeline"] = np.where(frame["channel"] == "mention", "brand", "")
+    frame["contact_name"] = frame["contact"].str.title()
+    frame["text"] = [f"message {i} from <b>{c}</b>" for i, c in enumerate(frame["contact"])]
+    frame["tweet_url"] = (
+        "https://x.com/" + frame["contact"] + "/status/" + frame["tweet_id"]
+    ).where(frame["channel"] == "mention")
     return frame[COLUMNS]

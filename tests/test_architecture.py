@@ -36,6 +36,8 @@ def test_use_cases_do_not_import_widgets():
         "domain",
         "store",
         "xapi",
+        "intake",
+        "outbox",
         "sandbox",
         "classify",
         "routing",

@@ -165,7 +165,7 @@ def test_transcripts_are_read_for_many_interactions(store):
             id=f"i-{k}",
             channel=Channel.MENTION,
             contact_id="7",
-            source_id=str(100 + k),
+            tweet_id=str(100 + k),
             arrived_at=at,
         )
         line = TranscriptEntry(it.id, at, EntryKind.INBOUND, "dana", f"help {k}")

@@ -131,12 +131,12 @@ class Desk:
             ok = self.attempt(iid, "reply", lambda: ws.reply(iid, f"{text[:200]} {iid[-8:]}"))
         elif action == "reply_first":
             ok = self.attempt(
-                iid, "reply", lambda: ws.reply(iid, f"About this one ({iid[-8:]})", it.source_id)
+                iid, "reply", lambda: ws.reply(iid, f"About this one ({iid[-8:]})", it.tweet_id)
             )
         elif action == "like":
             ok = self.attempt(iid, "like", lambda: ws.like(iid))
         elif action == "like_first":
-            ok = self.attempt(iid, "like", lambda: ws.like(iid, tweet_id=it.source_id))
+            ok = self.attempt(iid, "like", lambda: ws.like(iid, tweet_id=it.tweet_id))
         elif action == "retweet":
             ok = self.attempt(iid, "retweet", lambda: ws.retweet(iid))
         elif action == "quote":
@@ -338,9 +338,9 @@ def sandbox():
 @pytest.mark.slow
 def test_three_agents_in_three_processes(db_url, sandbox, tmp_path):
     from workbench.analytics import ledger
+    from workbench.intake import Ingest
+    from workbench.outbox import Outbox
     from workbench.xapi.gateway import Gateway
-    from workbench.xapi.ingest import Ingest
-    from workbench.xapi.outbox import Outbox
 
     # Scripts are named "#sm<k>"/"#sd<k>" in the text; Desk reads "#s" + kind.
     store = Store(db_url)

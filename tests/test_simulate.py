@@ -49,8 +49,8 @@ def _customers_write(url: str, n: int) -> None:
 
 
 def _ingest(store: Store, url: str, db_url: str) -> None:
+    from workbench.intake import Ingest
     from workbench.xapi.gateway import Gateway
-    from workbench.xapi.ingest import Ingest
 
     settings = Settings.from_env({}, WORKBENCH_DB_URL=db_url, WORKBENCH_X_API_URL=url)
     Ingest(store, Gateway.from_settings(settings), classify=False).run_once()

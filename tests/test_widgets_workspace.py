@@ -41,7 +41,7 @@ def workspace(store, name, tmp_path):
 
 def arrive(store, contact_id=DANA, text="my order is late"):
     source = str(uuid.uuid4().int % 10**18)
-    it = Interaction(uuid.uuid4().hex, Channel.MENTION, contact_id, source, subject=text)
+    it = Interaction(uuid.uuid4().hex, Channel.MENTION, contact_id, tweet_id=source, subject=text)
     first = TranscriptEntry(
         it.id,
         it.arrived_at,

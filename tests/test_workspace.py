@@ -42,7 +42,8 @@ def bob(store, tmp_path):
 
 def arrive(store, contact_id=DANA, channel=Channel.MENTION, text="my order is late"):
     source = str(uuid.uuid4().int % 10**18)
-    it = Interaction(uuid.uuid4().hex, channel, contact_id, source, subject=text)
+    source_column = "dm_event_id" if channel is Channel.DM else "tweet_id"
+    it = Interaction(uuid.uuid4().hex, channel, contact_id, subject=text, **{source_column: source})
     username = store.contact(contact_id).username
     first = TranscriptEntry(
         it.id, it.arrived_at, EntryKind.INBOUND, username, text, "message", source
@@ -117,7 +118,7 @@ def test_the_outbox_is_handed_in_through_its_port(store):
         assert ann.send  # an outbox handed in is sent through
         iid = handled(store, ann)
         assert recorder.rounds == 1  # the poll sent a round
-        source = store.interaction(iid).source_id
+        source = store.interaction(iid).tweet_id
         ann.reply(iid, "on it")
         ann.like(iid)
         with pytest.raises(TransitionError, match="at most 280"):

@@ -20,8 +20,8 @@ def sandbox():
 
 
 def test_poll_routes_offers_and_sends_the_outbox(db_url, sandbox, tmp_path):
+    from workbench.intake import Ingest
     from workbench.xapi.gateway import Gateway
-    from workbench.xapi.ingest import Ingest
 
     url = sandbox.url
     requests.post(
@@ -43,7 +43,7 @@ def test_poll_routes_offers_and_sends_the_outbox(db_url, sandbox, tmp_path):
         assert ann.send
         ann.ready()
         (offer,) = ann.poll()
-        assert offer.source_id == tweet["id"]
+        assert offer.tweet_id == tweet["id"]
         ann.accept(offer.id)
         ann.reply(offer.id, "it ships today")
         ann.like(offer.id)

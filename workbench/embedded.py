@@ -62,10 +62,10 @@ def ensure_x_api(seed: int = 7, traffic: float = 4.0, interval: float = 3.0) -> 
             _RUNNING = XApi(Settings.from_env().x_api_url)
             return _RUNNING
         from workbench import sandbox
+        from workbench.intake import Ingest
         from workbench.store import Store
         from workbench.workspace._defaults import default_outbox
         from workbench.xapi.gateway import Gateway
-        from workbench.xapi.ingest import Ingest
 
         running = sandbox.start(seed=seed, traffic=traffic)
         os.environ["WORKBENCH_X_API_URL"] = running.url

@@ -3,17 +3,22 @@
 Times come from the events (the first offer, the first acceptance, the first reply, the last
 done), counts too (replies, transfers, offers, rejections, time-outs); the ``interactions`` row
 gives what the log summarises (state, owner, queue, disposition, corrected classification).
-One query per table and vectorised pandas: no per-row Python for large stores.
+The store reads it in one statement (``store.ledger``); pandas shapes it, vectorised: no
+per-row Python for large stores. ``workbench.analytics.live.LiveLedger`` keeps one up to date
+from the events appended since.
+
+Dtypes are compact: categoricals (categories: the values present, sorted) for the columns of
+``CATEGORICAL``, ``int32`` counts, pandas ``str`` for the texts (missing: NaN), times
+timezone-aware UTC (``datetime64[us, UTC]``).
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import select
 
 from workbench.domain import FIRST_RESPONSE_ACTIONS, Action
 from workbench.store import Store
-from workbench.store import schema as t
 
 COLUMNS = [
     "interaction_id",
@@ -36,14 +41,38 @@ COLUMNS = [
     "transfers",
     "handle_seconds",
     "first_response_seconds",
+    "timeline",
+    "contact_name",
+    "text",
+    "tweet_url",
 ]
+"""The contract columns (DESIGN.md, "Ledger"), in order. ``contact`` is the username,
+``contact_name`` the display name, ``text`` the customer's first message (the first inbound
+transcript line, else the interaction's subject), ``tweet_url`` the mention's address on X
+(missing for other channels)."""
 EXTRA = ["offers", "rejections", "timeouts", "conferences", "consultations", "corrections"]
 """Further columns after ``COLUMNS``."""
+
+CATEGORICAL = (
+    "channel",
+    "queue",
+    "state",
+    "agent",
+    "disposition",
+    "sentiment",
+    "actionability",
+    "timeline",
+    "contact",
+    "contact_name",
+)
+"""Columns held as categoricals: their categories are the values present, sorted (contacts come
+back: their names are held once each)."""
+TEXT = ("interaction_id", "tweet_id", "note", "text", "tweet_url")
 
 REPLY_ACTIONS = tuple(a.value for a in FIRST_RESPONSE_ACTIONS)
 """Events that answer the customer in words (``Action.first_response``): the first one is the
 first response."""
-_COUNTED = {
+COUNTED = {
     "replies": REPLY_ACTIONS,
     "transfers": (Action.TRANSFERRED.value,),
     "offers": (Action.OFFERED.value,),
@@ -53,18 +82,20 @@ _COUNTED = {
     "consultations": (Action.CONSULTED.value,),
     "corrections": (Action.CORRECTED.value,),
 }
-_TIMED = (Action.OFFERED.value, Action.ACCEPTED.value, Action.DONE.value, *REPLY_ACTIONS)
-_TIMES = ["arrived_at", "offered_at", "accepted_at", "first_reply_at", "done_at"]
-
-
-def _utc(series: pd.Series) -> pd.Series:
-    return pd.to_datetime(series, utc=True)
-
-
-def _frame(store: Store, query: object, columns: list[str]) -> pd.DataFrame:
-    with store.engine.connect() as conn:
-        rows = conn.execute(query).all()  # type: ignore[call-overload]
-    return pd.DataFrame.from_records(rows, columns=columns)
+FIRST = {
+    "offered_at": (Action.OFFERED.value,),
+    "accepted_at": (Action.ACCEPTED.value,),
+    "first_reply_at": REPLY_ACTIONS,
+}
+LAST = {"done_at": (Action.DONE.value,)}
+STATS: dict[str, tuple[str, tuple[str, ...]]] = {
+    **{name: ("count", actions) for name, actions in COUNTED.items()},
+    **{name: ("first", actions) for name, actions in FIRST.items()},
+    **{name: ("last", actions) for name, actions in LAST.items()},
+}
+"""What the ledger takes from the event log, per interaction: counts of events and the first or
+last time of one (as ``store.ledger.interactions(stats=...)`` computes them)."""
+TIME = "datetime64[us, UTC]"
 
 
 def ledger(db_url: str | None = None, *, store: Store | None = None) -> pd.DataFrame:
@@ -76,75 +107,56 @@ def ledger(db_url: str | None = None, *, store: Store | None = None) -> pd.DataF
     own = store is None
     store = store or Store(db_url)
     try:
-        i, c, e = t.interactions, t.contacts, t.events
-        base = _frame(
-            store,
-            select(
-                i.c.id,
-                i.c.source_id,
-                i.c.channel,
-                i.c.contact_id,
-                i.c.agent,
-                i.c.queue,
-                i.c.state,
-                i.c.arrived_at,
-                i.c.disposition,
-                i.c.note,
-                i.c.sentiment,
-                i.c.actionability,
-            ).order_by(i.c.arrived_at, i.c.id),
-            [
-                "interaction_id",
-                "tweet_id",
-                "channel",
-                "contact_id",
-                "agent",
-                "queue",
-                "state",
-                "arrived_at",
-                "disposition",
-                "note",
-                "sentiment",
-                "actionability",
-            ],
-        )
-        people = _frame(store, select(c.c.id, c.c.username), ["contact_id", "contact"])
-        wanted = sorted({a for acts in _COUNTED.values() for a in acts} | set(_TIMED))
-        events = _frame(
-            store,
-            select(e.c.interaction_id, e.c.action, e.c.at).where(
-                e.c.interaction_id.is_not(None), e.c.action.in_(wanted)
-            ),
-            ["interaction_id", "action", "at"],
-        )
+        frame, _, _ = load(store)
     finally:
         if own:
             store.close()
+    return frame
 
-    events["at"] = _utc(events["at"])
-    grouped = events.groupby(["interaction_id", "action"])["at"]
-    first = grouped.min().unstack()
-    last = grouped.max().unstack()
-    sizes = events.groupby(["interaction_id", "action"]).size().unstack(fill_value=0)
-    replies = events[events["action"].isin(REPLY_ACTIONS)].groupby("interaction_id")["at"].min()
 
-    out = base.merge(people, on="contact_id", how="left").set_index("interaction_id")
-    out["offered_at"] = first.get("offered")
-    out["accepted_at"] = first.get("accepted")
-    out["first_reply_at"] = replies
-    out["done_at"] = last.get("done")
-    for column, actions in _COUNTED.items():
-        present = [a for a in actions if a in sizes.columns]
-        counts = sizes[present].sum(axis=1) if present else pd.Series(dtype="int64")
-        out[column] = counts.reindex(out.index).fillna(0).astype("int64")
-    for column in _TIMES:
-        out[column] = _utc(out[column])
-    out["handle_seconds"] = (out["done_at"] - out["accepted_at"]).dt.total_seconds()
-    out["first_response_seconds"] = (out["first_reply_at"] - out["arrived_at"]).dt.total_seconds()
-    out["note"] = out["note"].fillna("")
-    # Posts are keyed by their outbox entry until X gives them an id: no tweet id yet.
-    out["tweet_id"] = out["tweet_id"].astype(object).where(out["tweet_id"].str.isdigit(), None)
-    out = out.reset_index()
-    out["agent"] = out["agent"].astype(object).where(out["agent"].notna(), None)
-    out["disposition"] = out["disposition"].astype(object).where(out["disposition"].notna(), None)
+def load(store: Store) -> tuple[pd.DataFrame, int, np.ndarray]:
+    """The ledger, the newest event id it includes, and the event ids present among the last
+    ones up to it (``store.ledger.snapshot``): all read in one snapshot."""
+    rows, last, seen = store.ledger.snapshot(STATS)
+    return shape(rows), last, seen
+
+
+def categorical(values: pd.Series) -> pd.Categorical:
+    """``values`` as a categorical whose categories are the values present, sorted."""
+    present = sorted(str(v) for v in pd.unique(values.dropna()))
+    return pd.Categorical(values, categories=pd.Index(present, dtype="str"))
+
+
+def shape(rows: pd.DataFrame) -> pd.DataFrame:
+    """The ledger's rows from the store's (``store.ledger.interactions`` with ``STATS``)."""
+    # Only mentions have a tweet id (DMs have a DM event id, posts an outbox key).
+    tweet_id = rows["tweet_id"]
+    mention = (rows["channel"] == "mention").fillna(False).astype(bool)
+    url = "https://x.com/" + rows["contact"] + "/status/" + tweet_id
+    out = pd.DataFrame(
+        {
+            "interaction_id": rows["interaction_id"],
+            "tweet_id": tweet_id,
+            "note": rows["note"].fillna(""),
+            "text": rows["text"],
+            "tweet_url": url.where(mention),
+            "arrived_at": rows["arrived_at"].astype(TIME),
+        }
+    )
+    for column in CATEGORICAL:
+        out[column] = categorical(rows[column])
+    for column in STATS:
+        if column in COUNTED:
+            out[column] = rows[column].astype("int32")
+        else:
+            out[column] = rows[column].astype(TIME)
+    with_seconds(out)
     return out[COLUMNS + EXTRA]
+
+
+def with_seconds(frame: pd.DataFrame) -> None:
+    """(Re)compute the handle and first response times from the frame's timestamps."""
+    frame["handle_seconds"] = (frame["done_at"] - frame["accepted_at"]).dt.total_seconds()
+    frame["first_response_seconds"] = (
+        frame["first_reply_at"] - frame["arrived_at"]
+    ).dt.total_seconds()

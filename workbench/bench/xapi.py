@@ -121,8 +121,8 @@ def _store(tmp: str, name: str) -> Any:
 
 
 def _ingest(n: int, classify: bool) -> tuple[float, float]:
+    from workbench.intake import Ingest
     from workbench.xapi.gateway import TWEET_FIELDS, USER_FIELDS
-    from workbench.xapi.ingest import Ingest
 
     with _sandbox() as url, tempfile.TemporaryDirectory() as tmp:
         brand_id = _load_mentions(url, n)
@@ -186,7 +186,7 @@ def ingest_mentions_classified(scale: float) -> Result:
 
 @benchmark("xapi: outbox 5k replies vs bare tweepy create_tweet")
 def outbox_replies(scale: float) -> Result:
-    from workbench.xapi.outbox import Outbox
+    from workbench.outbox import Outbox
 
     n = max(500, int(5_000 * scale))
     with _sandbox() as url, tempfile.TemporaryDirectory() as tmp:

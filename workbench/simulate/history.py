@@ -187,7 +187,8 @@ class _History:
         def add(action: Action, at: datetime, agent: str | None = None, **details: object) -> None:
             events.append(Event(action, iid, agent, at, dict(details)))
 
-        add(Action.ARRIVED, arrived, channel=channel.value, source_id=source_id)
+        source = "dm_event_id" if channel is Channel.DM else "tweet_id"
+        add(Action.ARRIVED, arrived, channel=channel.value, **{source: source_id})
         busy = HOURLY[arrived.hour]
         at = arrived + timedelta(seconds=rng.uniform(0.5, 3))
         add(Action.ROUTED, at, queue=queue, rule=None)
@@ -239,7 +240,6 @@ class _History:
             id=iid,
             channel=channel,
             contact_id=contact.id,
-            source_id=source_id,
             queue=queue,
             timeline=brand,
             subject=text,
@@ -251,6 +251,8 @@ class _History:
             disposition=code,
             note=note,
             version=len(events),
+            tweet_id=None if channel is Channel.DM else source_id,
+            dm_event_id=source_id if channel is Channel.DM else None,
         )
         return it, events
 

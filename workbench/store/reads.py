@@ -125,7 +125,8 @@ class Reads:
         then the later ones in the order they came."""
         with self._connection(conn) as c:
             later = c.execute(_CUSTOMER_TWEETS, {"iid": it.id}).scalars().all()
-        return [it.source_id, *(tid for tid in later if tid != it.source_id)]
+        first = [it.tweet_id] if it.tweet_id else []
+        return [*first, *(tid for tid in later if tid != it.tweet_id)]
 
     def transcript(self, interaction_id: str) -> list[TranscriptEntry]:
         """The interaction's messages and notes in order (``NotFoundError`` if unknown)."""

@@ -36,7 +36,9 @@ WAKE_GAP = 1.0  # a busy store redraws the charts once a second, not on every ev
 class SupervisorDashboardView(W.VBox):
     """Live charts of volume, queues, response times, dispositions and sentiment.
 
-    ``ledger_source`` returns the current ledger; ``refresh()`` recomputes everything, and the
+    ``ledger_source`` returns the current ledger: a ``workbench.analytics.LiveLedger`` (loaded
+    once; each call applies only the events appended since the last one), or any function
+    returning a ledger frame. ``refresh()`` brings the ledger up to date and redraws, and the
     live loop calls it every ``interval`` seconds while the Live box is ticked. With ``wake``
     (a ``ChangeFeed.wait``, see ``Store.changes``) it refreshes as soon as something happens
     in the store, at most once every ``WAKE_GAP`` seconds.
@@ -90,7 +92,7 @@ class SupervisorDashboardView(W.VBox):
         self.status.value = f'<span style="color:#b00">{html.escape(message)}</span>'
 
     def refresh(self) -> None:
-        """Recompute the ledger and update every chart in place."""
+        """Bring the ledger up to date and update every chart in place."""
         ledger = self.ledger_source()
         for name, chart in self.charts.items():
             fresh = figures.ALL[name](ledger)

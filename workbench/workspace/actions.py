@@ -38,7 +38,7 @@ from workbench.routing.agents import (
     lock_agent,
     mark_idle,
 )
-from workbench.store import Change, NotFoundError, Store, Transaction
+from workbench.store import Change, NotFoundError, Store, Transaction, new_id
 from workbench.workspace import _checks as check
 from workbench.workspace import _mail
 from workbench.workspace._checks import refuse
@@ -187,10 +187,10 @@ class Actions:
         name = check.timeline(timeline)
         brand = Contact(id=f"brand:{name}"[:32], username=name, name=name)
         it = Interaction(
-            id=uuid.uuid4().hex,
+            id=new_id(),
             channel=Channel.OUTBOUND,
             contact_id=brand.id,
-            source_id=f"post:{uuid.uuid4().hex}",
+            post_key=uuid.uuid4().hex,
             queue="outbound",
             timeline=name,
             subject=text[:140] if isinstance(text, str) else "",

@@ -22,9 +22,6 @@ from dataclasses import dataclass, field, replace
 from queue import Empty, Queue
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, String, cast, insert, select
-from sqlalchemy.exc import IntegrityError
-
 from workbench.domain import (
     Actionability,
     Channel,
@@ -33,11 +30,8 @@ from workbench.domain import (
     Interaction,
     Sentiment,
     TranscriptEntry,
-    utcnow,
 )
-from workbench.store import Store
-from workbench.store import schema as t
-from workbench.store.store import new_ids
+from workbench.store import Store, Transaction, new_ids
 from workbench.xapi.errors import (
     AuthError,
     BadRequest,
@@ -69,12 +63,18 @@ _REFERENCE_KEYS = {
 }
 
 
-def _classifier() -> Callable[..., Any] | None:
-    try:
-        from workbench.classify import classify  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return classify  # type: ignore[no-any-return]
+def _classify_many(texts: list[str], direct: bool) -> list[Any]:
+    """The workbench's classifier on a batch (through ``workbench.classify``'s public function,
+    so whatever model it picks is the one used)."""
+    import workbench.classify
+
+    return workbench.classify.classify_many(texts, direct=direct)
+
+
+def _classify_one(text: str, *, direct: bool = False) -> Any:
+    import workbench.classify
+
+    return workbench.classify.classify(text, direct=direct)
 
 
 def _takes_direct(classify: Callable[..., Any] | None) -> bool:
@@ -121,7 +121,8 @@ class IngestReport:
 class _Item:
     """One inbound message ready to store."""
 
-    source_id: str
+    x_id: str
+    """The tweet id of a mention, the DM event id of a DM."""
     channel: Channel
     timeline: str
     contact: Contact
@@ -156,7 +157,10 @@ class Ingest:
         self.skip_retweets = skip_retweets
         self.page_size = page_size
         self.pages_per_transaction = max(1, pages_per_transaction)
-        self.classify = _classifier() if classify is True else (classify or None)
+        # ``True``: the workbench's classifier, a batch at a time; a function of one text (and
+        # maybe ``direct``) is called once per message; None or False: no labels.
+        self._batched = classify is True
+        self.classify = _classify_one if classify is True else (classify or None)
         self._told = _takes_direct(self.classify)
         self._stop = threading.Event()
         self._sleep = sleep or (lambda seconds: self._stop.wait(seconds))
@@ -491,7 +495,7 @@ class Ingest:
                 details["lang"] = post.lang
             out.append(
                 _Item(
-                    source_id=post.id,
+                    x_id=post.id,
                     channel=Channel.MENTION,
                     timeline=timeline,
                     contact=author,
@@ -578,7 +582,7 @@ class Ingest:
                 details["urls"] = dict(event.urls)
             items.append(
                 _Item(
-                    source_id=event.id,
+                    x_id=event.id,
                     channel=Channel.DM,
                     timeline=timeline,
                     contact=sender,
@@ -617,7 +621,7 @@ class Ingest:
         bad = [*malformed, *(i for i in items if isinstance(i, Malformed))]
         if not (good or bad or cursors or brand_posts or brand_dms):
             return
-        labels = [self._classify(i.subject_text, i.channel is Channel.DM) for i in good]
+        labels = self._labels(good)
         with self._storing:
             added, dupes, joined = self._write_page(
                 good, labels, bad, cursors, brand_posts, brand_dms, timeline
@@ -637,34 +641,45 @@ class Ingest:
         brand_dms: list[DirectMessage],
         timeline: str,
     ) -> tuple[int, int, int]:
-        for attempt in range(3):
+        def write(conn: Transaction) -> tuple[int, int, int]:
+            added, dupes = self._insert(conn, good, labels)
+            joined = self._join(conn, timeline, brand_posts, brand_dms)
+            if bad:
+                self.store.intake.quarantine(
+                    conn, f"x:{timeline}", [(m.item_id, m.reason, m.raw) for m in bad]
+                )
+            self.store.intake.set_cursors(conn, cursors)
+            return added, dupes, joined
+
+        # Another ingest may store some of these first: then it reads again, stores the rest.
+        return self.store.intake.write(write)
+
+    def _labels(self, items: list[_Item]) -> list[tuple[Sentiment, Actionability]]:
+        """The classifier's labels of ``items``: mentions in one batch, DMs (told as such) in
+        another. When a batch fails, its messages are classified one by one, so that a failure
+        leaves only the message it is about unlabelled; none is ever lost for it."""
+        undeclared = (Sentiment.UNDECLARED, Actionability.UNDECLARED)
+        if self.classify is None or not items:
+            return [undeclared] * len(items)
+        if not self._batched:
+            return [self._classify(i.subject_text, i.channel is Channel.DM) for i in items]
+        out = [undeclared] * len(items)
+        for direct in (False, True):
+            at = [k for k, i in enumerate(items) if (i.channel is Channel.DM) is direct]
+            if not at:
+                continue
+            texts = [items[k].subject_text for k in at]
             try:
-                with self.store.transaction() as conn:
-                    added, dupes = self._insert(conn, good, labels)
-                    joined = self._join(conn, timeline, brand_posts, brand_dms)
-                    if bad:
-                        now = utcnow()
-                        conn.execute(
-                            insert(t.quarantine),
-                            [
-                                {
-                                    "at": now,
-                                    "source": f"x:{timeline}",
-                                    "item_id": m.item_id,
-                                    "reason": m.reason[:2000],
-                                    "payload": _json(m.raw),
-                                }
-                                for m in bad
-                            ],
-                        )
-                    for cursor, value in cursors:
-                        self.store.set_cursor(cursor, value, conn)
-                return added, dupes, joined
-            except IntegrityError:
-                # Another ingest stored some of these first: read again, store the rest.
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+                found = _classify_many(texts, direct)
+                labels = [(Sentiment(f.sentiment), Actionability(f.actionability)) for f in found]
+                if len(labels) != len(texts):
+                    raise ValueError(f"{len(labels)} labels for {len(texts)} messages")
+            except Exception as exc:  # one by one: a failure loses no message, labels the rest
+                log.warning("ingest: classify_many failed (%s); one message at a time", exc)
+                labels = [self._classify(text, direct) for text in texts]
+            for k, label in zip(at, labels, strict=True):
+                out[k] = label
+        return out
 
     def _classify(self, text: str, direct: bool) -> tuple[Sentiment, Actionability]:
         """The classifier's labels; a DM is said to be one when the classifier can be told."""
@@ -681,7 +696,7 @@ class Ingest:
 
     def _insert(
         self,
-        conn: Connection,
+        conn: Transaction,
         items: list[_Item],
         labels: list[tuple[Sentiment, Actionability]],
     ) -> tuple[int, int]:
@@ -695,7 +710,8 @@ class Ingest:
                 id=iid,
                 channel=it.channel,
                 contact_id=it.contact.id,
-                source_id=it.source_id,
+                tweet_id=it.x_id if it.channel is Channel.MENTION else None,
+                dm_event_id=it.x_id if it.channel is Channel.DM else None,
                 queue=DMS_QUEUE if it.channel == Channel.DM else MENTIONS_QUEUE,
                 timeline=it.timeline,
                 subject=_subject(it.subject_text),
@@ -710,7 +726,7 @@ class Ingest:
                 it.contact.username,
                 it.text,
                 it.action,
-                it.source_id,
+                it.x_id,
                 it.details,
             )
             batch.append((interaction, it.contact, first))
@@ -721,7 +737,7 @@ class Ingest:
 
     def _join(
         self,
-        conn: Connection,
+        conn: Transaction,
         timeline: str,
         posts: list[Post],
         dms: list[DirectMessage],
@@ -730,28 +746,22 @@ class Ingest:
         if not posts and not dms:
             return 0
         ids = [p.id for p in posts] + [d.id for d in dms]
-        known = {
-            r[0]
-            for r in conn.execute(
-                select(t.transcript.c.tweet_id).where(
-                    t.transcript.c.tweet_id.in_(ids),
-                    t.transcript.c.kind == EntryKind.OUTBOUND.value,
-                )
-            )
-        }
+        intake = self.store.intake
+        known = intake.in_transcripts(conn, ids)
+        known |= intake.sent_by_outbox(conn, [i for i in ids if i not in known])
         joined = 0
         everything: list[Post | DirectMessage] = [*posts, *dms]
         for item in everything:
-            if item.id in known or self._sent_by_outbox(conn, item.id):
+            if item.id in known:
                 continue
             if isinstance(item, Post):
                 target = item.replied_to_id or item.quoted_id
-                found = self._interaction_for_tweet(conn, target) if target else None
+                found = intake.interaction_for_tweet(conn, target) if target else None
                 action = item.kind if item.kind in ("reply", "quote") else "tweet"
                 author = self.brands().get(item.author_id, timeline)
             else:
                 other = item.participant_other_than(item.sender_id)
-                found = self._latest_dm_interaction(conn, other) if other else None
+                found = intake.latest_dm_interaction(conn, other) if other else None
                 action, author = "dm", self.brands().get(item.sender_id, timeline)
             if found is None:
                 continue
@@ -770,47 +780,6 @@ class Ingest:
             )
             joined += 1
         return joined
-
-    @staticmethod
-    def _sent_by_outbox(conn: Connection, item_id: str) -> bool:
-        o = t.outbox.c
-        return (
-            conn.execute(
-                select(o.id).where(
-                    o.state == "sent", cast(o.result, String).contains(f'"{item_id}"')
-                )
-            ).first()
-            is not None
-        )
-
-    @staticmethod
-    def _interaction_for_tweet(conn: Connection, tweet_id: str) -> str | None:
-        row = conn.execute(
-            select(t.interactions.c.id).where(
-                t.interactions.c.channel == Channel.MENTION.value,
-                t.interactions.c.source_id == tweet_id,
-            )
-        ).first()
-        if row is not None:
-            return str(row[0])
-        row = conn.execute(
-            select(t.transcript.c.interaction_id)
-            .where(t.transcript.c.tweet_id == tweet_id)
-            .order_by(t.transcript.c.id.desc())
-        ).first()
-        return str(row[0]) if row is not None else None
-
-    @staticmethod
-    def _latest_dm_interaction(conn: Connection, contact_id: str) -> str | None:
-        row = conn.execute(
-            select(t.interactions.c.id)
-            .where(
-                t.interactions.c.channel == Channel.DM.value,
-                t.interactions.c.contact_id == contact_id,
-            )
-            .order_by(t.interactions.c.arrived_at.desc())
-        ).first()
-        return str(row[0]) if row is not None else None
 
 
 def _read_ahead(
@@ -851,9 +820,3 @@ def _read_ahead(
             while not queue.empty():
                 queue.get_nowait()
             thread.join(0.05)
-
-
-def _json(raw: Any) -> str:
-    import json
-
-    return json.dumps(raw, default=str, ensure_ascii=False)[:100_000]

@@ -72,10 +72,10 @@ def _summary(report: object) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from workbench.config import Settings
+    from workbench.intake import Ingest
+    from workbench.outbox import Outbox
     from workbench.store import Store
     from workbench.xapi.gateway import Gateway
-    from workbench.xapi.ingest import Ingest
-    from workbench.xapi.outbox import Outbox
 
     logging.basicConfig(
         level=logging.WARNING if args.quiet else logging.INFO,

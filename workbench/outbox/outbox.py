@@ -1,12 +1,13 @@
 """The durable outbox: every outbound action is written before it is sent, and sent once.
 
-A row (``store.schema.outbox``) carries an idempotency ``key``, the timeline (brand account) that
-acts, the action and its payload. Workers claim due rows with a lease (``claimed_until``), so two
-processes never send the same row; a claim counts as an attempt. A row claimed before may have
-reached X already (the answer was lost, the worker died): before sending it again the worker
-looks for its effect (the brand's recent tweets, the DM conversation); likes, retweets and
-follows are idempotent on X's side. 429 waits for the window's reset, 5xx and timeouts back off
-exponentially, other refusals mark the row failed with the reason. Nothing is dropped.
+A row (the store's ``outbox`` table, reached as ``store.outbox``) carries an idempotency ``key``,
+the timeline (brand account) that acts, the action and its payload. Workers claim due rows with a
+lease (``claimed_until``), so two processes never send the same row; a claim counts as an attempt.
+A row claimed before may have reached X already (the answer was lost, the worker died): before
+sending it again the worker looks for its effect (the brand's recent tweets, the DM
+conversation); likes, retweets and follows are idempotent on X's side. 429 waits for the window's
+reset, 5xx and timeouts back off exponentially, other refusals mark the row failed with the
+reason. Nothing is dropped.
 
 Payloads (what ``Workspace`` writes, too)::
 
@@ -32,12 +33,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
-
-from workbench.domain import Event
 from workbench.errors import ConfigError, ValidationError
-from workbench.store import Store
-from workbench.store import schema as t
+from workbench.store import Store, Transaction
+from workbench.store.outbox import (
+    FAILED,
+    PENDING,
+    SENT,
+    Failed,
+    OutboxRow,
+    Released,
+    Retry,
+    Sent,
+)
 from workbench.xapi.errors import (
     AuthError,
     Forbidden,
@@ -72,7 +79,7 @@ ENDPOINT = {
     "unfollow": "following",
     "delete": "delete",
 }
-PENDING, SENT, FAILED = "pending", "sent", "failed"
+__all__ = ["ENDPOINT", "FAILED", "PAYLOADS", "PENDING", "SENT", "Outbox", "RunReport"]
 _URL = re.compile(r"https?://\S+|\b[\w-]+(\.[\w-]+)+(/\S*)?", re.I)
 
 
@@ -89,6 +96,12 @@ def _same_text(sent: str, wanted: str) -> bool:
     return norm(sent) == norm(wanted)
 
 
+def x_id(result: Mapping[str, Any]) -> str | None:
+    """The id X gave what was sent (a tweet's, a DM event's), from a send's result."""
+    found = result.get("dm_event_id") or result.get("id")
+    return str(found) if isinstance(found, (str, int)) and not isinstance(found, bool) else None
+
+
 @dataclass
 class RunReport:
     """What one ``run_once`` did."""
@@ -103,18 +116,6 @@ class RunReport:
 
     def __bool__(self) -> bool:
         return self.claimed > 0
-
-
-@dataclass
-class _Row:
-    id: int
-    key: str
-    interaction_id: str | None
-    timeline: str
-    action: str
-    payload: dict[str, Any]
-    attempts: int
-    created_at: datetime
 
 
 class Outbox:
@@ -170,7 +171,7 @@ class Outbox:
         payload: Mapping[str, Any],
         key: str | None = None,
         interaction_id: str | None = None,
-        conn: Connection | None = None,
+        conn: Transaction | None = None,
     ) -> str:
         """Write the action to the outbox (in ``conn``'s transaction when given); return its key.
 
@@ -185,88 +186,36 @@ class Outbox:
         if conn is None:
             with self.store.transaction() as c:
                 return self.enqueue(action, timeline, body, key, interaction_id, c)
-        exists = conn.execute(select(t.outbox.c.id).where(t.outbox.c.key == key)).first()
-        if exists is None:
-            now = _now()
-            conn.execute(
-                insert(t.outbox),
-                {
-                    "key": key,
-                    "interaction_id": interaction_id,
-                    "timeline": timeline.lstrip("@"),
-                    "action": action,
-                    "payload": body,
-                    "state": PENDING,
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                    "created_at": now,
-                },
-            )
+        self.store.outbox.enqueue(
+            conn,
+            key=key,
+            action=action,
+            timeline=timeline.lstrip("@"),
+            payload=body,
+            interaction_id=interaction_id,
+        )
         return key
 
     # --- reading ------------------------------------------------------------------------------
 
     def status(self, key: str) -> dict[str, Any] | None:
-        with self.store.engine.connect() as conn:
-            row = conn.execute(select(t.outbox).where(t.outbox.c.key == key)).first()
-        return dict(row._mapping) if row is not None else None
+        return self.store.outbox.status(key)
 
     def counts(self) -> dict[str, int]:
-        with self.store.engine.connect() as conn:
-            rows = conn.execute(
-                select(t.outbox.c.state, func.count()).group_by(t.outbox.c.state)
-            ).all()
-        out = {PENDING: 0, SENT: 0, FAILED: 0}
-        out.update({r[0]: int(r[1]) for r in rows})
-        return out
+        return self.store.outbox.counts()
 
     def next_due(self) -> datetime | None:
         """When the next pending row may be tried (None: nothing pending)."""
-        with self.store.engine.connect() as conn:
-            return conn.execute(
-                select(func.min(t.outbox.c.next_attempt_at)).where(t.outbox.c.state == PENDING)
-            ).scalar()
+        return self.store.outbox.next_due()
 
     # --- claiming -----------------------------------------------------------------------------
 
-    def _claim(self, limit: int) -> list[_Row]:
-        now = _now()
-        o = t.outbox.c
-        due = and_(
-            o.state == PENDING,
-            o.next_attempt_at <= now,
-            or_(o.claimed_until.is_(None), o.claimed_until < now),
-        )
-        with self.store.transaction() as conn:
-            query = select(t.outbox).where(due).order_by(o.next_attempt_at, o.id).limit(limit)
-            if self.store.dialect == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            rows = conn.execute(query).all()
-            if not rows:
-                return []
-            until = now + timedelta(seconds=self.lease)
-            conn.execute(
-                update(t.outbox)
-                .where(o.id.in_([r.id for r in rows]), due)
-                .values(claimed_until=until, attempts=o.attempts + 1)
-            )
-        return [
-            _Row(
-                r.id,
-                r.key,
-                r.interaction_id,
-                r.timeline,
-                r.action,
-                dict(r.payload or {}),
-                int(r.attempts) + 1,
-                r.created_at,
-            )
-            for r in rows
-        ]
+    def _claim(self, limit: int) -> list[OutboxRow]:
+        return self.store.outbox.claim(limit, self.lease)
 
     # --- sending ------------------------------------------------------------------------------
 
-    def _send(self, row: _Row) -> dict[str, Any]:
+    def _send(self, row: OutboxRow) -> dict[str, Any]:
         g, p, tl = self.gateway, row.payload, row.timeline
         if row.action in ("reply", "quote", "post"):
             sent = g.post(
@@ -292,7 +241,7 @@ class Outbox:
             return {"deleted": g.delete(tl, p["tweet_id"])}
         raise ValidationError("action", f"unknown outbox action {row.action!r}")
 
-    def _already_done(self, row: _Row) -> dict[str, Any] | None:
+    def _already_done(self, row: OutboxRow) -> dict[str, Any] | None:
         """The effect of a row that may have reached X before, if X shows it."""
         g, p, tl = self.gateway, row.payload, row.timeline
         since = row.created_at - timedelta(minutes=1)
@@ -339,7 +288,7 @@ class Outbox:
             return None
         return None  # likes, retweets, follows, unfollows: doing them again changes nothing
 
-    def _attempt(self, row: _Row) -> tuple[dict[str, Any], bool]:
+    def _attempt(self, row: OutboxRow) -> tuple[dict[str, Any], bool]:
         """Send ``row`` (after looking for an earlier attempt's effect); (result, found before)."""
         if row.attempts > 1:
             found = self._already_done(row)
@@ -364,10 +313,10 @@ class Outbox:
         report = RunReport()
         rows = self._claim(limit or self.batch)
         report.claimed = len(rows)
-        done: list[dict[str, Any]] = []
-        later: list[dict[str, Any]] = []
-        failed: list[dict[str, Any]] = []
-        release: list[dict[str, Any]] = []
+        done: list[Sent] = []
+        later: list[Retry] = []
+        failed: list[Failed] = []
+        release: list[Released] = []
         held: dict[tuple[str, str], datetime] = {}  # (timeline, endpoint) -> retry at
         stop_all: datetime | None = None
         deadline = time.monotonic() + self.lease - self._margin()
@@ -377,7 +326,7 @@ class Outbox:
                 # Not tried: back to pending without counting an attempt, due when the
                 # endpoint (or X) is expected to answer again.
                 at = stop_all or held.get(gate) or _now()
-                release.append({"_id": row.id, "next_attempt_at": at})
+                release.append(Released(row, at))
                 continue
             try:
                 result, before = self._attempt(row)
@@ -399,18 +348,18 @@ class Outbox:
                 later.append(self._retry(row, at, str(exc)))
                 stop_all = at
             except (XApiError, ConfigError, ValidationError) as exc:
-                failed.append({"_id": row.id, "reason": str(exc), "row": row})
+                failed.append(Failed(row, str(exc)))
             except Exception as exc:  # a bug or an unexpected answer: keep the row, say why
                 log.exception("outbox: sending %s failed unexpectedly", row.key)
                 at = _now() + timedelta(seconds=self._backoff(row.attempts))
                 later.append(self._retry(row, at, f"{type(exc).__name__}: {exc}"))
             else:
                 report.found_already_sent += int(before)
-                done.append({"_id": row.id, "result": result, "row": row})
+                done.append(Sent(row, result, x_id(result)))
         report.sent, report.failed = len(done), len(failed)
         report.retried, report.released = len(later), len(release)
-        report.errors = [r["last_error"] for r in later] + [f["reason"] for f in failed]
-        self._finish(done, later, failed, release)
+        report.errors = [r.error for r in later] + [f.reason for f in failed]
+        self.store.outbox.finish(done, later, failed, release)
         return report
 
     def _margin(self) -> float:
@@ -427,93 +376,8 @@ class Outbox:
         return base * self._random.uniform(0.5, 1.0)
 
     @staticmethod
-    def _retry(row: _Row, at: datetime, error: str) -> dict[str, Any]:
-        return {"_id": row.id, "next_attempt_at": at, "last_error": error[:2000]}
-
-    def _finish(
-        self,
-        done: list[dict[str, Any]],
-        later: list[dict[str, Any]],
-        failed: list[dict[str, Any]],
-        release: list[dict[str, Any]],
-    ) -> None:
-        if not (done or later or failed or release):
-            return
-        o = t.outbox
-        now = _now()
-        events: list[dict[str, Any]] = []
-        with self.store.transaction() as conn:
-            if done:
-                conn.execute(
-                    update(o)
-                    .where(o.c.id == bindparam("_id"))
-                    .values(
-                        state=SENT,
-                        result=bindparam("result"),
-                        sent_at=now,
-                        claimed_until=None,
-                        last_error=None,
-                    ),
-                    [{"_id": d["_id"], "result": d["result"]} for d in done],
-                )
-                events += [
-                    self._event("sent", d["row"], now, result=d["result"])
-                    for d in done
-                    if d["row"].interaction_id
-                ]
-            if later:
-                conn.execute(
-                    update(o)
-                    .where(o.c.id == bindparam("_id"))
-                    .values(
-                        next_attempt_at=bindparam("next_attempt_at"),
-                        last_error=bindparam("last_error"),
-                        claimed_until=None,
-                    ),
-                    later,
-                )
-            if failed:
-                conn.execute(
-                    update(o)
-                    .where(o.c.id == bindparam("_id"))
-                    .values(state=FAILED, last_error=bindparam("reason"), claimed_until=None),
-                    [{"_id": f["_id"], "reason": f["reason"][:2000]} for f in failed],
-                )
-                events += [
-                    self._event("send_failed", f["row"], now, reason=f["reason"][:500])
-                    for f in failed
-                    if f["row"].interaction_id
-                ]
-            if release:  # claimed but not tried: no attempt to count
-                conn.execute(
-                    update(o)
-                    .where(o.c.id == bindparam("_id"))
-                    .values(
-                        claimed_until=None,
-                        attempts=o.c.attempts - 1,
-                        next_attempt_at=bindparam("next_attempt_at"),
-                    ),
-                    release,
-                )
-            if events:
-                conn.execute(insert(t.events), events)
-
-    @staticmethod
-    def _event(action: str, row: _Row, at: datetime, **details: Any) -> dict[str, Any]:
-        event = Event(
-            action,
-            row.interaction_id,
-            None,
-            at,
-            {"key": row.key, "action": row.action, "timeline": row.timeline, **details},
-        )
-        return {
-            "at": event.at,
-            "interaction_id": event.interaction_id,
-            "agent": event.agent,
-            "action": event.action,
-            "details": event.details,
-        }
+    def _retry(row: OutboxRow, at: datetime, error: str) -> Retry:
+        return Retry(row, at, error[:2000])
 
     def run_forever(
         self,

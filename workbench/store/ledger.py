@@ -1,0 +1,279 @@
+"""The ledger's reads: interactions with their contact and first message, the event log's
+statistics per interaction, and the events appended after a given id (``Store.ledger``).
+
+Reads go through the driver's own cursor in one read-only transaction (a consistent snapshot,
+which on SQLite takes no write lock) and come back as DataFrames with typed columns: strings as
+pandas ``str``, times as ``datetime64[us, UTC]``, counts as ``int32``. No per-row Python beyond
+the driver's own fetching; rows are converted a chunk at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import BigInteger, and_, case, cast, func, literal, or_, select
+from sqlalchemy.sql import ColumnElement, Select
+
+from workbench.store import schema as t
+
+if TYPE_CHECKING:
+    from workbench.store.store import Store
+
+_i, _c, _e, _tr = t.interactions, t.contacts, t.events, t.transcript
+
+TWEET_ID = _i.c.tweet_id
+"""Where the interaction's tweet id is read from (the one place: a separate column may take
+its place)."""
+
+_CHUNK = 100_000
+TIME = "datetime64[us, UTC]"
+
+# The columns of ``interactions()``, each with its kind (how its values are converted).
+INTERACTION_COLUMNS: dict[str, str] = {
+    "interaction_id": "str",
+    "contact_id": "str",
+    "tweet_id": "str",
+    "channel": "str",
+    "timeline": "str",
+    "contact": "str",
+    "contact_name": "str",
+    "agent": "str",
+    "queue": "str",
+    "state": "str",
+    "arrived_at": "time",
+    "disposition": "str",
+    "note": "str",
+    "sentiment": "str",
+    "actionability": "str",
+    "text": "str",
+}
+EVENT_COLUMNS: dict[str, str] = {
+    "id": "int",
+    "interaction_id": "str",
+    "action": "str",
+    "at": "time",
+}
+
+
+class LedgerReads:
+    """What the ledger reads from the store (``store.ledger``)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    # --- statements -------------------------------------------------------------------------
+
+    def _stamp(self, column: Any) -> Any:
+        """A timestamp as the driver hands it over fastest: SQLite's text as is, PostgreSQL's
+        as integer microseconds since the epoch."""
+        if self._store.dialect == "postgresql":
+            return cast(func.extract("epoch", column) * 1_000_000, BigInteger)
+        return column
+
+    def _ordered_id(self) -> Any:
+        """The interaction id ordered byte by byte (as Python compares strings) everywhere."""
+        if self._store.dialect == "postgresql":
+            return _i.c.id.collate("C")
+        return _i.c.id
+
+    def _interactions_query(
+        self, ids: Sequence[str] | None, stats: Mapping[str, tuple[str, Sequence[str]]]
+    ) -> Select[Any]:
+        line = select(
+            _tr.c.interaction_id,
+            _tr.c.text,
+            func.row_number()
+            .over(partition_by=_tr.c.interaction_id, order_by=(_tr.c.at, _tr.c.id))
+            .label("n"),
+        ).where(_tr.c.kind == "inbound")
+        if ids is not None:
+            line = line.where(_tr.c.interaction_id.in_(ids))
+        first = line.subquery("first_line")
+        columns: list[Any] = [
+            _i.c.id,
+            _i.c.contact_id,
+            TWEET_ID,
+            _i.c.channel,
+            _i.c.timeline,
+            _c.c.username,
+            _c.c.name,
+            _i.c.agent,
+            _i.c.queue,
+            _i.c.state,
+            self._stamp(_i.c.arrived_at),
+            _i.c.disposition,
+            _i.c.note,
+            _i.c.sentiment,
+            _i.c.actionability,
+            func.coalesce(first.c.text, _i.c.subject),
+        ]
+        joined = _i.outerjoin(_c, _c.c.id == _i.c.contact_id).outerjoin(
+            first, and_(first.c.interaction_id == _i.c.id, first.c.n == 1)
+        )
+        if stats:
+            summary = self._stats_query(stats, ids).subquery("stats")
+            joined = joined.outerjoin(summary, summary.c.interaction_id == _i.c.id)
+            columns += [summary.c[name] for name in stats]
+        query = select(*columns).select_from(joined)
+        if ids is not None:
+            query = query.where(_i.c.id.in_(ids))
+        return query.order_by(_i.c.arrived_at, self._ordered_id())
+
+    def _stats_query(
+        self, stats: Mapping[str, tuple[str, Sequence[str]]], ids: Sequence[str] | None
+    ) -> Select[Any]:
+        wanted = sorted({a for _, actions in stats.values() for a in actions})
+        columns: list[ColumnElement[Any]] = []
+        for name, (how, actions) in stats.items():
+            hit = _e.c.action.in_(list(actions))
+            if how == "count":
+                columns.append(func.count(case((hit, literal(1)))).label(name))
+            elif how in ("first", "last"):
+                agg = func.min if how == "first" else func.max
+                columns.append(self._stamp(agg(case((hit, _e.c.at)))).label(name))
+            else:
+                raise ValueError(f"stats[{name!r}]: 'count', 'first' or 'last', got {how!r}")
+        query = select(_e.c.interaction_id, *columns).where(
+            _e.c.interaction_id.is_not(None), _e.c.action.in_(wanted)
+        )
+        if ids is not None:
+            query = query.where(_e.c.interaction_id.in_(ids))
+        return query.group_by(_e.c.interaction_id)
+
+    # --- reading ----------------------------------------------------------------------------
+
+    @contextmanager
+    def _cursor(self) -> Iterator[Any]:
+        """A driver cursor in a read-only transaction that sees one snapshot of the store."""
+        raw = self._store.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            if self._store.dialect == "postgresql":
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            else:
+                cursor.execute("BEGIN")  # deferred: a snapshot without the write lock
+            try:
+                yield cursor
+            finally:
+                cursor.close()
+                raw.rollback()
+        finally:
+            raw.close()
+
+    def _execute(self, cursor: Any, query: Any) -> None:
+        compiled = query.compile(
+            dialect=self._store.engine.dialect, compile_kwargs={"render_postcompile": True}
+        )
+        params = compiled.params
+        if compiled.positiontup is not None:
+            cursor.execute(str(compiled), [params[k] for k in compiled.positiontup])
+        else:
+            cursor.execute(str(compiled), params)
+
+    def _frame(self, cursor: Any, query: Any, kinds: Mapping[str, str]) -> pd.DataFrame:
+        """Run ``query`` and convert its rows, a chunk at a time, into typed columns."""
+        self._execute(cursor, query)
+        names = list(kinds)
+        parts: dict[str, list[Any]] = {name: [] for name in names}
+        while True:
+            rows = cursor.fetchmany(_CHUNK)
+            if not rows:
+                break
+            for name, values in zip(names, zip(*rows, strict=True), strict=True):
+                parts[name].append(self._convert(values, kinds[name]))
+        return pd.DataFrame(
+            {
+                name: pd.concat(chunks, ignore_index=True)
+                if chunks
+                else self._convert((), kinds[name])
+                for name, chunks in parts.items()
+            }
+        )
+
+    def _convert(self, values: Sequence[Any], kind: str) -> pd.Series:
+        if kind == "str":
+            return pd.Series(pd.array(values, dtype="str"))
+        if kind == "int":
+            return pd.Series(np.array([v or 0 for v in values], dtype=np.int64))
+        if kind == "count":
+            return pd.Series(np.array([v or 0 for v in values], dtype=np.int32))
+        if kind == "time":
+            if self._store.dialect == "postgresql":
+                missing = np.array([v is None for v in values], dtype=bool)
+                micros = np.array([0 if v is None else v for v in values], dtype=np.int64)
+                stamps = micros.astype("datetime64[us]")
+                stamps[missing] = np.datetime64("NaT")
+                return pd.Series(pd.DatetimeIndex(stamps).tz_localize("UTC")).astype(TIME)
+            return pd.Series(
+                pd.to_datetime(pd.Series(values, dtype=object), format="ISO8601", utc=True)
+            ).astype(TIME)
+        raise ValueError(f"unknown column kind {kind!r}")
+
+    def interactions(
+        self,
+        ids: Sequence[str] | None = None,
+        stats: Mapping[str, tuple[str, Sequence[str]]] | None = None,
+    ) -> pd.DataFrame:
+        """Interactions (all, or those of ``ids``) oldest first (arrival, then id byte by byte),
+        with the columns of ``INTERACTION_COLUMNS``: ``contact`` and ``contact_name`` are the
+        contact's username and display name; ``text`` is the first inbound transcript line
+        (first by time, then by line id), else the interaction's subject.
+
+        ``stats`` adds one column per entry, computed from the event log: ``name: ("count",
+        actions)`` counts the interaction's events of those actions, ``("first", actions)`` and
+        ``("last", actions)`` give the earliest and latest time of one.
+        """
+        stats = dict(stats or {})
+        kinds = dict(INTERACTION_COLUMNS)
+        for name, (how, _) in stats.items():
+            kinds[name] = "count" if how == "count" else "time"
+        if ids is not None and not ids:
+            return self._frame_of_nothing(kinds)
+        with self._cursor() as cursor:
+            return self._frame(cursor, self._interactions_query(ids, stats), kinds)
+
+    def _frame_of_nothing(self, kinds: Mapping[str, str]) -> pd.DataFrame:
+        return pd.DataFrame({k: self._convert((), kind) for k, kind in kinds.items()})
+
+    def snapshot(
+        self, stats: Mapping[str, tuple[str, Sequence[str]]], recent: int = 10_000
+    ) -> tuple[pd.DataFrame, int, np.ndarray]:
+        """In one snapshot: ``interactions(stats=stats)``, the newest event id, and the ids of
+        the ``recent`` ids up to it that are in the log (so that a caller can tell which ids
+        were still being written: on PostgreSQL a transaction may commit an id lower than one
+        committed before it)."""
+        kinds = dict(INTERACTION_COLUMNS)
+        for name, (how, _) in stats.items():
+            kinds[name] = "count" if how == "count" else "time"
+        with self._cursor() as cursor:
+            self._execute(cursor, select(func.coalesce(func.max(_e.c.id), 0)))
+            last = int(cursor.fetchone()[0])
+            self._execute(cursor, select(_e.c.id).where(_e.c.id > last - recent))
+            seen = np.array([r[0] for r in cursor.fetchall()], dtype=np.int64)
+            frame = self._frame(cursor, self._interactions_query(None, dict(stats)), kinds)
+        return frame, last, seen
+
+    def events_after(self, after: int, also: Sequence[int] = ()) -> pd.DataFrame:
+        """The events with an id greater than ``after`` (and those of the ids in ``also``), in
+        the log's id order, with the columns of ``EVENT_COLUMNS`` (``interaction_id`` missing
+        for an agent's own events)."""
+        where = _e.c.id > after
+        if also:
+            where = or_(where, _e.c.id.in_(list(also)))
+        query = (
+            select(_e.c.id, _e.c.interaction_id, _e.c.action, self._stamp(_e.c.at))
+            .where(where)
+            .order_by(_e.c.id)
+        )
+        with self._cursor() as cursor:
+            return self._frame(cursor, query, EVENT_COLUMNS)
+
+    def last_event_id(self) -> int:
+        """The newest event's id (0 for an empty log)."""
+        with self._cursor() as cursor:
+            self._execute(cursor, select(func.coalesce(func.max(_e.c.id), 0)))
+            return int(cursor.fetchone()[0])
