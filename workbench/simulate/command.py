@@ -95,7 +95,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--pace",
         type=float,
         default=1.0,
-        help="scale of handle times and breaks (default 1: a median of about 40 s)",
+        help="scale of handle times and breaks (default 1: a median of about 30 s)",
     )
 
 

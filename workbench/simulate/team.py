@@ -3,7 +3,7 @@
 Each agent goes Ready, takes the offers the router makes (rejecting one now and then), answers
 the customer (a reply, or a DM for a DM interaction), sometimes consults a colleague or
 transfers the interaction to another queue, sets a disposition and a note, and finishes; now and
-then it goes Not Ready for a short break. Handle times are lognormal: a median of about 40
+then it goes Not Ready for a short break. Handle times are lognormal: a median of about 30
 seconds, from a few seconds to a few minutes (``pace`` scales them).
 
 Traffic left for the notebook's agent: every simulated agent holds one interaction at a time and
@@ -40,7 +40,7 @@ CONSULT_SHARE = 0.10
 """Share of interactions on which the agent consults a colleague."""
 BREAK_SHARE = 0.08
 """Share of finished interactions after which the agent takes a short break (Not Ready)."""
-HANDLE_MEDIAN = 40.0
+HANDLE_MEDIAN = 30.0
 """Median handle time in seconds (lognormal, sigma ``HANDLE_SIGMA``), before ``pace``."""
 HANDLE_SIGMA = 0.7
 HANDLE_RANGE = (4.0, 300.0)
@@ -238,7 +238,12 @@ class Team:
         self.agents: list[SimAgent] = []
         try:
             for i, (name, display) in enumerate(roster[:n]):
-                ws = Workspace(name, db_url, x_api_url, display_name=display, **workspace)
+                # One routing pass and one round of the outbox per step, by the first agent:
+                # they serve the whole store, so the others need not repeat them.
+                lead = {} if i == 0 else {"route": False, "send": False}
+                ws = Workspace(
+                    name, db_url, x_api_url, display_name=display, **{**workspace, **lead}
+                )
                 rng = random.Random(f"{seed}:{i}:{name}")
                 self.agents.append(SimAgent(ws, rng, self.phrases, pace=pace))
         except BaseException:
