@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from workbench.domain import Channel, Interaction
@@ -195,23 +196,28 @@ class SimAgent:
             log.info("%s: state: %s", self.name, exc)
 
     def sign_off(self) -> None:
-        """Hand back what is in hand (to its queue), decline pending offers, go Not Ready."""
+        """Go Not Ready (no more offers), then decline pending offers and hand back what is in
+        hand (to its queue); each step is tried twice (the store may be busy a moment)."""
         ws = self.workspace
-        try:
-            ws.poll()
-            for offer in ws.offers:
-                ws.reject(offer.id)
-            for it in ws.interactions:
-                if it.agent == self.name:
-                    ws.transfer(it.id, to_queue=it.queue)
-                else:
-                    ws.leave_conference(it.id)
-        except WorkbenchError as exc:
-            log.info("%s: sign off: %s", self.name, exc)
-        try:
-            ws.not_ready("end of shift")
-        except WorkbenchError as exc:
-            log.info("%s: not ready: %s", self.name, exc)
+        self._try("not ready", lambda: ws.not_ready("end of shift"))
+        self._try("poll", lambda: ws.poll())
+        for offer in ws.offers:
+            self._try(f"reject {offer.id}", partial(ws.reject, offer.id))
+        for it in ws.interactions:
+            if it.agent == self.name:
+                self._try(f"hand back {it.id}", partial(ws.transfer, it.id, to_queue=it.queue))
+            else:
+                self._try(f"leave {it.id}", partial(ws.leave_conference, it.id))
+
+    def _try(self, what: str, do: Callable[[], object]) -> None:
+        for attempt in (1, 2):
+            try:
+                do()
+                return
+            except WorkbenchError as exc:
+                if attempt == 2:
+                    log.warning("%s: sign off: %s: %s", self.name, what, exc)
+                time.sleep(0.2)
 
 
 class Team:
@@ -281,6 +287,10 @@ class Team:
             self.sign_off()
 
     def sign_off(self) -> None:
+        """Everyone Not Ready first (no offer goes to a colleague about to leave), then each
+        hands back what they hold."""
+        for agent in self.agents:
+            agent._try("not ready", partial(agent.workspace.not_ready, "end of shift"))
         for agent in self.agents:
             agent.sign_off()
 
