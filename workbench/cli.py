@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("workbench.reports.command", "export handled interactions as a report"),
     "train": ("workbench.classify.command", "train the actionability model on agents' corrections"),
     "bench": ("workbench.bench.command", "measure speed against the bare libraries"),
+    "simulate": ("workbench.simulate.command", "run a simulated team against the sandbox"),
 }
 
 
