@@ -22,10 +22,10 @@ class Phrases:
         return (known + extra)[:n]
 
     def reply(self, rng: random.Random, name: str) -> str:
-        return rng.choice(self.table["replies"]).format(name=name)
+        return str(rng.choice(self.table["replies"])).format(name=name)
 
     def dm(self, rng: random.Random, name: str) -> str:
-        return rng.choice(self.table["dms"]).format(name=name)
+        return str(rng.choice(self.table["dms"])).format(name=name)
 
     def note(self, rng: random.Random) -> str:
         return str(rng.choice(self.table["notes"]))
