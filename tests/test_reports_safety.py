@@ -232,6 +232,12 @@ def _fill(store, n=7):
         )
         line = TranscriptEntry(it.id, it.arrived_at, EntryKind.INBOUND, "dana", f"=help {k}")
         store.add_interaction(it, contact, line)
+        if k == 3:
+            later = it.arrived_at + timedelta(minutes=5)
+            for text, action in (("noted", "internal_note"), ("@dana on it", "reply")):
+                store.add_transcript(
+                    TranscriptEntry(it.id, later, EntryKind.OUTBOUND, "ann", text, action)
+                )
 
 
 def test_the_ledger_streams_in_chunks_equal_to_the_whole(store):
@@ -278,6 +284,8 @@ def test_the_command_streams_a_filtered_csv_with_its_transcript(store, tmp_path)
     expected = expected[expected["queue"] == "vip"]
     assert list(back["interaction_id"]) == list(expected["interaction_id"]) == ["i-1", "i-3", "i-5"]
     assert set(back["contact_name"]) == {"'=Dana"}  # a display name that would run: quoted
+    replies = dict(zip(back["interaction_id"], back["first_reply_text"], strict=True))
+    assert replies["i-3"] == "'@dana on it" and pd.isna(replies["i-1"])  # the brand's first reply
     side = pd.read_csv(companion(out, "transcript"))
-    assert list(side["text"]) == ["'=help 1", "'=help 3", "'=help 5"]
+    assert list(side["text"]) == ["'=help 1", "'=help 3", "noted", "'@dana on it", "'=help 5"]
     assert sorted(p.name for p in out.parent.iterdir()) == ["vip.csv", "vip.transcript.csv"]

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from workbench.errors import UsageError
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from workbench.store import Store
 
 HELP = "export handled interactions as a report"
@@ -79,6 +81,12 @@ def _filters(store: Store, args: argparse.Namespace) -> dict[str, str]:
     return chosen
 
 
+def with_first_reply(store: Store, rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` with ``first_reply_text``: the brand's first reply in words, if any."""
+    replies = store.reports.first_replies(list(rows["interaction_id"]))
+    return rows.assign(first_reply_text=rows["interaction_id"].map(replies))
+
+
 def run(args: argparse.Namespace) -> int:
     from workbench.analytics.ledger import chunks, ledger
     from workbench.reports.export import Report, between, check_output, write, write_csv_stream
@@ -96,14 +104,15 @@ def run(args: argparse.Namespace) -> int:
         where = _filters(store, args)
         lines = store.reports.transcript if args.transcript else None
         if args.format == "csv":  # streamed: memory bounded whatever the range
-            total, frames = chunks(store, start, end, where)
+            total, parts = chunks(store, start, end, where)
+            frames = (with_first_reply(store, frame) for frame in parts)
             path = write_csv_stream(frames, total, args.output, lines, progress=not args.quiet)
             count = total
         else:
             rows = ledger(store=store)
             for column, value in where.items():
                 rows = rows[rows[column].astype(object) == value]
-            rows = between(rows, start, end)
+            rows = with_first_reply(store, between(rows, start, end))
             report = Report(rows, lines(list(rows["interaction_id"])) if lines else None, args.tz)
             path = write(report, args.format, args.output)
             count = len(rows)

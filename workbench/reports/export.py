@@ -105,7 +105,7 @@ def write_csv_stream(
             if first:  # nothing in the range: a header alone says which columns there would be
                 from workbench.analytics.ledger import COLUMNS, EXTRA
 
-                _write_csv(pd.DataFrame(columns=COLUMNS + EXTRA), path)
+                _write_csv(pd.DataFrame(columns=[*COLUMNS, *EXTRA, "first_reply_text"]), path)
                 if lines is not None and transcript is not None:
                     _write_csv(transcript([]), lines)
         finally:
