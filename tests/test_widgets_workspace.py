@@ -36,7 +36,12 @@ def store(sqlite_url):
 
 
 def workspace(store, name, tmp_path):
-    return Workspace(name, store=store, mail_dir=tmp_path / "mail", settings=Settings.from_env({}))
+    return Workspace(
+        name,
+        store=store,
+        mail_dir=tmp_path / "mail",
+        settings=Settings.from_env({}, WORKBENCH_X_PLAN="enterprise"),
+    )
 
 
 def arrive(store, contact_id=DANA, text="my order is late"):
