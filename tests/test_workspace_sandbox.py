@@ -72,7 +72,9 @@ def test_poll_goes_on_when_x_is_unreachable(store):
     from tests.test_workspace import arrive
     from workbench.store import schema as t
 
-    settings = Settings.from_env({}, WORKBENCH_X_API_URL="http://127.0.0.1:9")
+    settings = Settings.from_env(
+        {}, WORKBENCH_X_API_URL="http://127.0.0.1:9", WORKBENCH_X_PLAN="enterprise"
+    )
     with Workspace("ann", store=store, settings=settings, send=True) as ann:
         iid = arrive(store)
         ann.ready()
