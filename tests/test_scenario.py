@@ -65,6 +65,7 @@ class Desk:
             WORKBENCH_DB_URL=db_url,
             WORKBENCH_X_API_URL=x_api_url,
             WORKBENCH_OFFER_TIMEOUT=str(OFFER_TIMEOUT),
+            WORKBENCH_X_PLAN="enterprise",  # the sandbox's plan: likes, follows, quotes
         )
         self.name = name
         self.ws = Workspace(name, settings=settings, capacity=2, send=False, mail_dir=mail_dir)

@@ -21,7 +21,9 @@ LUCIA = "5501234"  # cannot receive DMs, no phone, no e-mail
 
 
 def settings(**overrides):
-    return Settings.from_env({}, **overrides)
+    """Test settings: the Enterprise X plan (likes, follows, quotes and any reply allowed)
+    unless ``WORKBENCH_X_PLAN`` says otherwise."""
+    return Settings.from_env({}, **{"WORKBENCH_X_PLAN": "enterprise", **overrides})
 
 
 @pytest.fixture

@@ -153,7 +153,7 @@ def test_post_tweet_is_a_finished_outbound_interaction(store, ann):
     before = snapshot(store)
     with pytest.raises(ValidationError, match="timeline"):
         ann.post_tweet("not a name", "hi")
-    with pytest.raises(TransitionError, match="cannot post .*at most 280"):
+    with pytest.raises(ValidationError, match="^text: 300 characters .*at most 280"):
         ann.post_tweet("AcmeSupport", "y" * 300)
     assert snapshot(store) == before
     assert ann.timelines[0] == "AcmeSupport" and "AcmeDeals" in ann.timelines

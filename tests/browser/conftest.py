@@ -87,6 +87,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     # 300 of the former table), or ingest's DM polls every 3 s would be refused after 45 s.
     sandbox = start(plan="enterprise", rate_limit_scale=20)
     env["WORKBENCH_X_API_URL"] = sandbox.url
+    env["WORKBENCH_X_PLAN"] = "enterprise"  # the sandbox's plan: the views offer every action
     ingest_log = (home / "ingest.log").open("w")
     ingest = subprocess.Popen(
         [sys.executable, "-m", "workbench", "ingest", "--follow", "--interval", "3"],
