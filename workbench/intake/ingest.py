@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from queue import Empty, Queue
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,7 @@ from workbench.domain import (
     Sentiment,
     TranscriptEntry,
 )
+from workbench.domain.budget import say_span
 from workbench.store import Store, Transaction, new_ids
 from workbench.xapi.errors import (
     AuthError,
@@ -49,6 +51,10 @@ log = logging.getLogger(__name__)
 
 # With the filtered stream connected, the mentions timeline is still polled this often (s).
 MENTIONS_BACKSTOP = 60.0
+MENTIONS_ENDPOINT = "GET /2/users/:id/mentions"
+DM_ENDPOINT = "GET /2/dm_events"
+KINDS = {"mentions": MENTIONS_ENDPOINT, "dms": DM_ENDPOINT}
+"""Each poll kind and the X endpoint (limit table key) whose budget paces it."""
 # Streamed posts stored together at most (one users lookup takes 100 ids).
 STREAM_BATCH = 100
 
@@ -165,6 +171,7 @@ class Ingest:
         self._stop = threading.Event()
         self._sleep = sleep or (lambda seconds: self._stop.wait(seconds))
         self.max_rate_limit_wait = max_rate_limit_wait
+        self._waited_to = 0.0  # (Unix seconds) the end of the last wait for a window's reset
         self._brands: dict[str, str] | None = None
         self._storing = threading.RLock()  # the stream's thread and the poll store in turn
         self.stream: MentionStream | None = None
@@ -226,36 +233,104 @@ class Ingest:
                 target=self.follow_stream, args=(self._stop,), name="ingest-stream", daemon=True
             )
             streaming.start()
-        failures = 0
-        mentions_polled = -float("inf")
+        said: dict[str, float] = {}
+        timelines = list(self.gateway.timelines)
+        # Each poll kind of each timeline on its own schedule (monotonic seconds): a kind whose
+        # budget is spent waits for its slot while the others keep going.
+        due = {(kind, tl): 0.0 for tl in timelines for kind in KINDS}
+        failures = dict.fromkeys(due, 0)
+        mentions_polled = dict.fromkeys(timelines, -float("inf"))
+        missed: set[str] = set()
         while not self._stop.is_set():
-            # While the stream is connected, mentions are polled only now and then, to catch
-            # what it missed; X's mentions limit (about one call in 5 s) is then left to DMs.
-            streaming_now = self.stream is not None and self.stream.connected.is_set()
-            poll_mentions = (
-                not streaming_now
-                or self._missed.is_set()
-                or time.monotonic() - mentions_polled >= MENTIONS_BACKSTOP
-            )
-            self._missed.clear()
-            try:
-                report = self.run_once(mentions=poll_mentions)
-                if poll_mentions:
-                    mentions_polled = time.monotonic()
-                failures = 0
-                if on_report is not None:
-                    on_report(report)
-                wait = interval
-            except Exception as exc:  # X or the store failed for a moment: say so, go on
-                if poll_mentions:
-                    self._missed.set()  # the mentions it was to fetch are still to fetch
-                failures += 1
-                wait = min(interval * 2**failures, 300.0)
-                what = str(exc) if isinstance(exc, XApiError) else f"{type(exc).__name__}: {exc}"
-                log.warning("ingest: %s; trying again in %.0f s", what, wait)
-            self._stop.wait(wait)
+            if self._missed.is_set():  # the stream lost posts: poll mentions now
+                self._missed.clear()
+                missed.update(timelines)
+                for tl in timelines:
+                    due["mentions", tl] = 0.0
+            for key in sorted(due, key=due.__getitem__):
+                kind, tl = key
+                if self._stop.is_set() or due[key] > time.monotonic():
+                    continue
+                every = self.interval_for(kind, tl, interval)
+                if kind == "mentions" and not self._mentions_due(tl, missed, mentions_polled):
+                    due[key] = time.monotonic() + every
+                    continue
+                due[key], done = self._poll(kind, tl, every, failures, on_report)
+                every = self.interval_for(kind, tl, interval)  # X's headers may tell more now
+                if done:
+                    due[key] = time.monotonic() + every
+                    if said.get(kind) != every:
+                        said[kind] = every
+                        self._say_interval(kind, tl, interval, every)
+                if kind == "mentions":
+                    if done:
+                        mentions_polled[tl] = time.monotonic()
+                        missed.discard(tl)
+                    else:
+                        missed.add(tl)  # what it was to fetch is still to fetch
+            self._stop.wait(max(0.0, min(due.values()) - time.monotonic()))
         if streaming is not None:
             streaming.join(timeout=5)
+
+    def _say_interval(self, kind: str, timeline: str, interval: float, every: float) -> None:
+        """Log (INFO) the effective interval of a poll kind, and why when it is not
+        ``interval``."""
+        budgets = self._budgets()
+        if every <= interval or budgets is None:
+            log.info("ingest: polling %s every %g s", kind, every)
+            return
+        endpoint = KINDS[kind]
+        windows = budgets.windows(endpoint)
+        rule = min(windows, key=lambda w: w.seconds)
+        limit = round(rule.seconds / every) or rule.limit
+        log.info(
+            "ingest: polling %s every %.3g s, not every %g s: X allows %d %s per %s per account "
+            "(%s)",
+            *(kind, every, interval, limit, budgets.entry(endpoint).noun),
+            *(say_span(rule.seconds), endpoint),
+        )
+
+    def _mentions_due(self, timeline: str, missed: set[str], polled: dict[str, float]) -> bool:
+        """While the stream is connected, mentions are polled only now and then, to catch
+        what it missed; X's mentions limit is then left to the rest."""
+        streaming_now = self.stream is not None and self.stream.connected.is_set()
+        return (
+            not streaming_now
+            or timeline in missed
+            or time.monotonic() - polled[timeline] >= MENTIONS_BACKSTOP
+        )
+
+    def _poll(
+        self,
+        kind: str,
+        timeline: str,
+        every: float,
+        failures: dict[tuple[str, str], int],
+        on_report: Callable[[IngestReport], None] | None,
+    ) -> tuple[float, bool]:
+        """One poll of ``kind`` for ``timeline``: when (monotonic) the next one is due, and
+        whether this one caught up."""
+        key = (kind, timeline)
+        step = self.mentions if kind == "mentions" else self.direct_messages
+        try:
+            report = step(timeline)
+        except RateLimited as exc:  # our budget is spent (or X said 429): wait for the slot
+            margin = 0.5 if exc.status else 0.0
+            wait = (exc.reset_time or time.time() + 60) - time.time() + margin
+            wait = max(0.05, min(wait, self.max_rate_limit_wait))
+            if exc.status:
+                log.info("ingest: %s; %s wait %.1f s", exc, kind, wait)
+            return time.monotonic() + wait, False
+        except Exception as exc:  # X or the store failed for a moment: say so, go on
+            failures[key] += 1
+            wait = min(every * 2 ** failures[key], 300.0)
+            what = str(exc) if isinstance(exc, XApiError) else f"{type(exc).__name__}: {exc}"
+            log.warning("ingest: %s; trying again in %.0f s", what, wait)
+            return time.monotonic() + wait, False
+        failures[key] = 0
+        if on_report is not None:
+            on_report(report)
+        return time.monotonic() + every, True
 
     # --- the filtered stream -------------------------------------------------------------------
 
@@ -363,6 +438,28 @@ class Ingest:
         if report.interactions:
             log.info("ingest: stream: %d new interactions", report.interactions)
 
+    def _budgets(self) -> Any:
+        return getattr(self.gateway, "budgets", None)
+
+    def _pace(self, timeline: str, endpoint: str, call: str) -> None:
+        """Raise ``RateLimited`` (without calling X) when ``timeline``'s budget for
+        ``endpoint`` is spent: the caller waits for its next slot as for a 429's reset."""
+        budgets = self._budgets()
+        if budgets is None:
+            return
+        now = datetime.now(UTC)
+        slot = budgets.next_slot(timeline, endpoint, now)
+        if slot > now and slot.timestamp() > self._waited_to:
+            raise RateLimited(call, slot.timestamp(), status=None)
+
+    def interval_for(self, kind: str, timeline: str | None, interval: float) -> float:
+        """Seconds between the polls of ``kind``: ``interval``, or longer when X's limit allows
+        fewer calls (DM reads, 15 per 15 minutes: 60 s), as last reported for ``timeline``."""
+        budgets = self._budgets()
+        if budgets is None:
+            return interval
+        return max(interval, budgets.min_interval(KINDS[kind], timeline))
+
     def _with_rate_limits(self, step: Callable[[], IngestReport]) -> IngestReport:
         """Run ``step``; on a 429 sleep until the window resets and go on where it stopped."""
         total = IngestReport()
@@ -371,10 +468,13 @@ class Ingest:
                 total.add(step())
                 return total
             except RateLimited as exc:
-                wait = (exc.reset_time or time.time() + 60) - time.time() + 0.5
+                # X's 429, or our own budget spent (status None: nothing was sent).
+                margin = 0.5 if exc.status else 0.0
+                wait = (exc.reset_time or time.time() + 60) - time.time() + margin
                 wait = max(0.1, min(wait, self.max_rate_limit_wait))
                 log.info("ingest: %s; sleeping %.1f s", exc, wait)
                 total.waited_for_rate_limit += wait
+                self._waited_to = time.time() + wait  # a slot before then is waited for
                 if self._sleep(wait):
                     return total  # asked to stop
 
@@ -402,6 +502,7 @@ class Ingest:
             since, newest, until = run
 
         def fetch(until_id: str | None) -> Page[Post]:
+            self._pace(timeline, MENTIONS_ENDPOINT, f"get_users_mentions({timeline})")
             return self.gateway.mentions(
                 timeline, since_id=since, until_id=until_id, max_results=self.page_size
             )
@@ -524,6 +625,7 @@ class Ingest:
         self.brands()
 
         def fetch(token: str | None) -> Page[DirectMessage]:
+            self._pace(timeline, DM_ENDPOINT, f"get_direct_message_events({timeline})")
             return self.gateway.dm_events(
                 timeline, max_results=self.page_size, pagination_token=token
             )

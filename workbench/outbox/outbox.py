@@ -33,10 +33,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from workbench.domain.budget import say_wait
 from workbench.errors import ConfigError, ValidationError
 from workbench.store import Store, Transaction
 from workbench.store.outbox import (
     FAILED,
+    PACED,
     PENDING,
     SENT,
     Failed,
@@ -79,7 +81,19 @@ ENDPOINT = {
     "unfollow": "following",
     "delete": "delete",
 }
-__all__ = ["ENDPOINT", "FAILED", "PAYLOADS", "PENDING", "SENT", "Outbox", "RunReport"]
+# The limit table's key of the X endpoint each action calls: its budget paces the sends.
+X_ENDPOINT = {
+    "reply": "POST /2/tweets",
+    "quote": "POST /2/tweets",
+    "post": "POST /2/tweets",
+    "dm": "POST /2/dm_conversations/with/:participant_id/messages",
+    "retweet": "POST /2/users/:id/retweets",
+    "like": "POST /2/users/:id/likes",
+    "follow": "POST /2/users/:id/following",
+    "unfollow": "DELETE /2/users/:source_user_id/following/:target_user_id",
+    "delete": "DELETE /2/tweets/:id",
+}
+__all__ = ["ENDPOINT", "X_ENDPOINT", "FAILED", "PAYLOADS", "PENDING", "SENT", "Outbox", "RunReport"]
 _URL = re.compile(r"https?://\S+|\b[\w-]+(\.[\w-]+)+(/\S*)?", re.I)
 
 
@@ -112,6 +126,8 @@ class RunReport:
     retried: int = 0
     found_already_sent: int = 0
     released: int = 0
+    paced: int = 0
+    """Rows held back (released, not tried) because their endpoint's budget was spent."""
     errors: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
@@ -318,10 +334,22 @@ class Outbox:
         failed: list[Failed] = []
         release: list[Released] = []
         held: dict[tuple[str, str], datetime] = {}  # (timeline, endpoint) -> retry at
+        paced: dict[tuple[str, str], tuple[datetime, str]] = {}  # budget spent: slot, reason
         stop_all: datetime | None = None
         deadline = time.monotonic() + self.lease - self._margin()
         for row in rows:
             gate = (row.timeline, ENDPOINT.get(row.action, row.action))
+            if gate not in held and gate not in paced and stop_all is None:
+                spent = self._paced(row)
+                if spent is not None:
+                    paced[gate] = spent
+            if gate in paced and stop_all is None and gate not in held:
+                # The endpoint's budget is spent: not tried (no 429 provoked), due at its
+                # next slot, with X's rule as the reason.
+                at, reason = paced[gate]
+                release.append(Released(row, at, reason))
+                report.paced += 1
+                continue
             if stop_all is not None or gate in held or time.monotonic() > deadline:
                 # Not tried: back to pending without counting an attempt, due when the
                 # endpoint (or X) is expected to answer again.
@@ -357,10 +385,53 @@ class Outbox:
                 report.found_already_sent += int(before)
                 done.append(Sent(row, result, x_id(result)))
         report.sent, report.failed = len(done), len(failed)
-        report.retried, report.released = len(later), len(release)
+        report.retried, report.released = len(later), len(release) - report.paced
         report.errors = [r.error for r in later] + [f.reason for f in failed]
         self.store.outbox.finish(done, later, failed, release)
         return report
+
+    def _paced(self, row: OutboxRow) -> tuple[datetime, str] | None:
+        """(next slot, reason) when the budget of the row's endpoint for its brand account is
+        spent (from X's limit table and the last headers the gateway saw); None: it may go."""
+        budgets = getattr(self.gateway, "budgets", None)
+        endpoint = X_ENDPOINT.get(row.action)
+        if budgets is None or endpoint is None:
+            return None
+        now = _now()
+        budget = budgets.binding(row.timeline, endpoint, now)
+        if budget is None:
+            return None
+        slot = budget.next_slot(now)
+        if slot <= now:
+            return None
+        return slot, PACED + budget.rule()
+
+    def pending_eta(self, interaction_id: str) -> list[dict[str, Any]]:
+        """For each message of the interaction still queued: when it is expected to go out
+        (``eta``) and the sentence the composer shows ("X allows 15 DMs per 15 minutes; goes
+        out in about 4 min"), with what this process knows of the budgets now."""
+        now = _now()
+        out = self.store.outbox.pending_eta(interaction_id, now)
+        budgets = getattr(self.gateway, "budgets", None)
+        if budgets is None:
+            return out
+        for item in out:
+            endpoint = X_ENDPOINT.get(item["action"])
+            budget = budgets.binding(item["timeline"], endpoint, now) if endpoint else None
+            if budget is None:
+                continue
+            slot = budget.next_slot(now)
+            if slot > item["eta"] or item["rule"]:
+                item["eta"] = max(slot, item["eta"])
+                item["rule"] = budget.rule()
+                item["sentence"] = f"{budget.rule()}; goes out {say_wait(item['eta'] - now)}"
+        return out
+
+    def budgets(self) -> list[dict[str, Any]]:
+        """Each rate budget (brand account, endpoint) this process knows: limit, used, left,
+        resets at, next slot and X's rule, for the supervisor."""
+        budgets = getattr(self.gateway, "budgets", None)
+        return budgets.snapshot() if budgets is not None else []
 
     def _margin(self) -> float:
         return min(self.lease / 2, 2 * float(getattr(self.gateway, "timeout", 30.0)) + 5)
@@ -378,6 +449,14 @@ class Outbox:
     @staticmethod
     def _retry(row: OutboxRow, at: datetime, error: str) -> Retry:
         return Retry(row, at, error[:2000])
+
+    def _idle(self, idle: float) -> float:
+        """How long to wait for work: ``idle`` at most, less when a row falls due sooner (a
+        paced row goes out at its budget's next slot, not up to ``idle`` later)."""
+        due = self.next_due()
+        if due is None:
+            return idle
+        return max(0.0, min(idle, (due - _now()).total_seconds()))
 
     def run_forever(
         self,
@@ -398,5 +477,5 @@ class Outbox:
                     continue
                 if on_report is not None and report:
                     on_report(report)
-                if not report.claimed:
-                    feed.wait(idle, stop)
+                if not report.claimed or report.paced:
+                    feed.wait(self._idle(idle), stop)

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 
 from workbench.domain import Action, Event, utcnow
+from workbench.domain.budget import say_wait
 from workbench.store import schema as t
 from workbench.store._rows import event_row
 
@@ -63,7 +64,16 @@ _RELEASE = (  # claimed but not tried: no attempt to count
         claimed_until=None,
         attempts=_o.attempts - 1,
         next_attempt_at=bindparam("next_attempt_at"),
+        last_error=func.coalesce(bindparam("reason"), _o.last_error),
     )
+)
+PACED = "rate budget: "
+"""How ``last_error`` starts on a row held back by its endpoint's rate budget; X's rule follows
+(``rate budget: X allows 15 DMs per 15 minutes``)."""
+_PENDING_OF = (
+    select(_o.key, _o.action, _o.timeline, _o.next_attempt_at, _o.last_error, _o.created_at)
+    .where(_o.interaction_id == bindparam("iid"), _o.state == PENDING)
+    .order_by(_o.next_attempt_at, _o.id)
 )
 _INSERT_EVENTS = insert(t.events)
 
@@ -110,10 +120,12 @@ class Failed:
 
 @dataclass
 class Released:
-    """A claimed row that was not tried: back to pending at ``at``, no attempt counted."""
+    """A claimed row that was not tried: back to pending at ``at``, no attempt counted;
+    ``reason`` (kept in ``last_error``) says why when it is not the row's earlier error."""
 
     row: OutboxRow
     at: datetime
+    reason: str | None = None
 
 
 class OutboxTable:
@@ -172,6 +184,38 @@ class OutboxTable:
         """When the next pending row may be tried (None: nothing pending)."""
         with self._store.engine.connect() as conn:
             return conn.execute(_NEXT_DUE).scalar()
+
+    def pending_eta(self, interaction_id: str, now: datetime | None = None) -> list[dict[str, Any]]:
+        """The interaction's queued messages, soonest first: key, action, timeline, ``eta``
+        (when it is expected to go out), ``rule`` (X's rule that holds it back, None when
+        nothing does) and ``sentence``: "X allows 15 DMs per 15 minutes; goes out in about 4
+        min" (or "goes out now", or "retrying in about 2 min: <the last error>")."""
+        now = now or utcnow()
+        with self._store.engine.connect() as conn:
+            rows = conn.execute(_PENDING_OF, {"iid": interaction_id}).all()
+        out = []
+        for r in rows:
+            eta = _aware(r.next_attempt_at)
+            error = r.last_error or ""
+            rule = error[len(PACED) :] if error.startswith(PACED) else None
+            wait = say_wait(max(timedelta(0), eta - now))
+            if rule:
+                sentence = f"{rule}; goes out {wait}"
+            elif error:
+                sentence = f"retrying {wait}: {error[:200]}"
+            else:
+                sentence = f"goes out {wait}"
+            out.append(
+                {
+                    "key": r.key,
+                    "action": r.action,
+                    "timeline": r.timeline,
+                    "eta": max(eta, now),
+                    "rule": rule,
+                    "sentence": sentence,
+                }
+            )
+        return out
 
     # --- claiming and marking -----------------------------------------------------------------
 
@@ -256,10 +300,19 @@ class OutboxTable:
                 ]
             if released:
                 conn.execute(
-                    _RELEASE, [{"_id": r.row.id, "next_attempt_at": r.at} for r in released]
+                    _RELEASE,
+                    [
+                        {"_id": r.row.id, "next_attempt_at": r.at, "reason": r.reason}
+                        for r in released
+                    ],
                 )
             if events:
                 conn.execute(_INSERT_EVENTS, events)
+
+
+def _aware(at: datetime) -> datetime:
+    """A stored time as UTC-aware (SQLite hands back naive UTC)."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def _event(action: Action, row: OutboxRow, at: datetime, **details: Any) -> dict[str, Any]:
