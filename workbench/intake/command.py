@@ -92,7 +92,11 @@ def run(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     outbox = Outbox(store, gateway, lease=args.lease)
-    say = (lambda _line: None) if args.quiet else (lambda line: print(line, flush=True))
+
+    def say(line: str) -> None:
+        if not args.quiet:
+            print(line, flush=True)
+
     try:
         if args.outbox:
             outbox.run_forever(stop)

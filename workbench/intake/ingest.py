@@ -45,6 +45,7 @@ from workbench.xapi.errors import (
 from workbench.xapi.models import DirectMessage, Malformed, Page, Post
 
 if TYPE_CHECKING:
+    from workbench.xapi.gateway import Gateway
     from workbench.xapi.stream import MentionStream
 
 log = logging.getLogger(__name__)
@@ -145,7 +146,7 @@ class Ingest:
     def __init__(
         self,
         store: Store,
-        gateway: Any,
+        gateway: Gateway,
         *,
         skip_retweets: bool | None = None,
         page_size: int = 100,
@@ -458,7 +459,7 @@ class Ingest:
         budgets = self._budgets()
         if budgets is None:
             return interval
-        return max(interval, budgets.min_interval(KINDS[kind], timeline))
+        return max(interval, float(budgets.min_interval(KINDS[kind], timeline)))
 
     def _with_rate_limits(self, step: Callable[[], IngestReport]) -> IngestReport:
         """Run ``step``; on a 429 sleep until the window resets and go on where it stopped."""

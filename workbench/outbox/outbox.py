@@ -443,7 +443,7 @@ class Outbox:
         return datetime.fromtimestamp(float(reset_time) + jitter, UTC)
 
     def _backoff(self, attempts: int) -> float:
-        base = min(self.max_backoff, self.backoff * 2 ** max(0, attempts - 1))
+        base = min(self.max_backoff, self.backoff * 2.0 ** max(0, attempts - 1))
         return base * self._random.uniform(0.5, 1.0)
 
     @staticmethod

@@ -178,9 +178,11 @@ class RateBudgets:
             seen = dict(account.windows)
         out = []
         for i, window in enumerate(self.windows(endpoint)):
-            last = seen[i].last if i in seen else None
-            if last is not None and seen[i].first_at is not None:
-                bound = seen[i].first_at + window.span
+            known = seen.get(i)
+            last = known.last if known is not None else None
+            first_at = known.first_at if known is not None else None
+            if last is not None and first_at is not None:
+                bound = first_at + window.span
                 if bound < last.reset:
                     last = RateHeaders(last.remaining, bound, last.seen_at, last.limit)
             out.append(Budget(window, entry.noun, last, sent))
@@ -208,6 +210,7 @@ class RateBudgets:
         for timeline, endpoint in keys:
             for budget in self.budgets(timeline, endpoint, now):
                 left = budget.left(now)
+                resets: datetime | None
                 if budget.last is not None and now < budget.last.reset:
                     resets = budget.last.reset
                 else:
