@@ -21,12 +21,14 @@ system-deps:
 run: install
 	$(VENV)/bin/workbench lab --demo
 
-test: install system-deps
+test: install system-deps lint
 	$(PYTEST) tests workbench/notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 
+# ruff (lint and format) and mypy --strict on the whole package (pyproject's [tool.mypy]).
 lint: install
-	$(VENV)/bin/ruff check workbench tests
-	$(VENV)/bin/mypy workbench/domain workbench/store workbench/xapi
+	$(VENV)/bin/ruff check workbench tests scripts
+	$(VENV)/bin/ruff format --check workbench tests scripts
+	$(VENV)/bin/mypy
 
 # Rewrite workbench/notebooks/ (shipped in the package) from scripts/notebooks.py and store
 # their outputs (never widget state).

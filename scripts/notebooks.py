@@ -111,8 +111,9 @@ ANALYST = [
     new_markdown_cell(
         "# Interactions report\n\n"
         "A parameterized report: `workbench report --format html` runs this notebook with "
-        "papermill and converts it to HTML without the code. Run it here to explore; the same "
-        "ledger exports as CSV, Excel or Parquet: "
+        "papermill and converts it to HTML without the code; cells tagged `report-hide` (like "
+        "this one) are for you, the analyst, and are left out of the report. Run it here to "
+        "explore; the same ledger exports as CSV, Excel or Parquet: "
         "`workbench report --format csv|xlsx|parquet`.",
         metadata={"tags": ["report-hide"]},
     ),
@@ -120,50 +121,136 @@ ANALYST = [
         'title = "Interactions report"\n'
         "ledger_path = None  # a Parquet ledger; None: read the store\n"
         "db_url = None  # None: WORKBENCH_DB_URL\n"
-        'renderer = "plotly_mimetype+notebook_connected"',
+        'renderer = "plotly_mimetype+notebook_connected"  # "report": one standalone HTML file',
         metadata={"tags": ["parameters"]},
     ),
     new_code_cell(
         "import pandas as pd\n"
-        "import plotly.io as pio\n"
-        "from IPython.display import Markdown, display\n\n"
+        "from IPython.display import HTML, Markdown, display\n\n"
         "from workbench.analytics import ledger\n"
-        "from workbench.reports import figures, summarize\n\n"
-        "pio.renderers.default = renderer\n"
+        "from workbench.reports import figures, summarize\n"
+        "from workbench.reports.summary import narrative\n\n"
+        "DASH = '–'  # shown where a figure has no value\n"
+        "if renderer == 'report':\n"
+        "    display(HTML(figures.plotly_script()))  # plotly.js, embedded once\n"
         "frame = pd.read_parquet(ledger_path) if ledger_path else ledger(db_url)\n"
         "first, last = frame['arrived_at'].min(), frame['arrived_at'].max()\n"
-        "period = f'{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC' if len(frame) else '-'\n"
-        "display(Markdown(f'## {title}\\n\\n{len(frame)} interactions, {period}.'))",
+        "if len(frame):\n"
+        "    period = f'{len(frame)} interactions arrived from {first:%a %d %b %Y %H:%M} '\n"
+        "    period += f'to {last:%a %d %b %Y %H:%M} UTC.'\n"
+        "else:\n"
+        "    period = '**No interactions arrived in this range.**'\n"
+        "display(Markdown(f'# {title}\\n\\n{period}'))",
+        metadata={"tags": ["nbval-ignore-output"]},
+    ),
+    new_markdown_cell("## In short"),
+    new_code_cell(
+        "display(Markdown(narrative(frame).markdown()))",
         metadata={"tags": ["nbval-ignore-output"]},
     ),
     new_markdown_cell("## Headline figures"),
     new_code_cell(
         "summary = summarize(frame)\n"
-        "pd.DataFrame(summary.rows(), columns=['figure', 'value']).set_index('figure')",
+        "headline = pd.DataFrame(summary.rows(), columns=['figure', 'value'])\n"
+        "display(headline.set_index('figure').rename_axis(None))\n"
+        "if (headline['value'] == DASH).any():\n"
+        "    display(Markdown(f'<small>{DASH} : no value, there was nothing to measure.</small>'))",
         metadata={"tags": ["nbval-ignore-output"]},
     ),
     new_markdown_cell("## Charts"),
     new_code_cell(
-        "for build in figures.ALL.values():\n    build(frame).show()",
+        "for name, build in figures.ALL.items():\n"
+        "    fig = build(frame)\n"
+        "    if figures.is_empty(fig):\n"
+        "        display(Markdown(f'**{fig.layout.title.text}**: {figures.EMPTY[name]}'))\n"
+        "    else:\n"
+        "        figures.show(fig, renderer)",
         metadata={"tags": ["nbval-ignore-output"]},
     ),
     new_markdown_cell("## By queue and agent"),
     new_code_cell(
-        "by_queue = frame.groupby('queue').agg(\n"
+        "def minutes(s):\n"
+        "    return s.median() / 60\n\n\n"
+        "def shown(table):\n"
+        "    # a figure with nothing to measure is a dash, never NaN\n"
+        "    return table.round(1).astype(object).where(table.notna(), DASH)\n\n\n"
+        "by_queue = frame.groupby('queue', observed=True).agg(\n"
         "    interactions=('interaction_id', 'size'),\n"
         "    done=('state', lambda s: int((s == 'done').sum())),\n"
-        "    median_first_response_min=('first_response_seconds', lambda s: s.median() / 60),\n"
-        "    median_handle_min=('handle_seconds', lambda s: s.median() / 60),\n"
+        "    median_first_response_min=('first_response_seconds', minutes),\n"
+        "    median_handle_min=('handle_seconds', minutes),\n"
         ")\n"
-        "by_agent = frame.dropna(subset=['agent']).groupby('agent').agg(\n"
+        "by_agent = frame.dropna(subset=['agent']).groupby('agent', observed=True).agg(\n"
         "    interactions=('interaction_id', 'size'),\n"
         "    replies=('replies', 'sum'),\n"
         "    transfers=('transfers', 'sum'),\n"
-        "    median_handle_min=('handle_seconds', lambda s: s.median() / 60),\n"
+        "    median_handle_min=('handle_seconds', minutes),\n"
         ")\n"
-        "display(by_queue.round(1))\n"
-        "display(by_agent.round(1))",
+        "if len(by_queue):\n"
+        "    display(shown(by_queue))\n"
+        "else:\n"
+        "    display(Markdown('No interactions were handled in this range.'))\n"
+        "if len(by_agent):\n"
+        "    display(shown(by_agent))\n"
+        "else:\n"
+        "    display(Markdown('No agent handled an interaction in this range.'))\n"
+        "display(Markdown(\n"
+        "    f'<small>{DASH} : no value, there was nothing to measure (no interaction '\n"
+        "    'answered or finished yet). Times in minutes.</small>'\n"
+        "))",
         metadata={"tags": ["nbval-ignore-output"]},
+    ),
+    new_markdown_cell(
+        "## For analysts: the ledger in pandas\n\n"
+        "`frame` above is the ledger: one row per interaction, times in UTC, `queue`, `agent`, "
+        "`state`, `channel`, `sentiment`, `disposition` as categoricals. Load it yourself with "
+        "`workbench.analytics.ledger()` (the store of `WORKBENCH_DB_URL`, or "
+        "`ledger(db_url)`), or from an export with `pd.read_parquet('report.parquet')`.",
+        metadata={"tags": ["report-hide"]},
+    ),
+    new_code_cell(
+        "frame.dtypes.head(12)",
+        metadata={"tags": ["report-hide", "nbval-ignore-output"]},
+    ),
+    new_markdown_cell(
+        "Slice it like any DataFrame: by queue, by agent, by a window of arrival times. "
+        "Categoricals keep every known value, so pass `observed=True` to `groupby`.",
+        metadata={"tags": ["report-hide"]},
+    ),
+    new_code_cell(
+        "vip = frame[frame['queue'] == 'vip']\n"
+        "ann = frame[frame['agent'] == 'ann']\n"
+        "end = frame['arrived_at'].max() if len(frame) else pd.Timestamp.now(tz='UTC')\n"
+        "window = frame[frame['arrived_at'].between(end - pd.Timedelta(hours=2), end)]\n"
+        "print(f'vip: {len(vip)}, ann: {len(ann)}, last 2 hours: {len(window)}')\n"
+        "# per hour and queue, the median first response in minutes\n"
+        "(\n"
+        "    frame.set_index('arrived_at')\n"
+        "    .groupby([pd.Grouper(freq='h'), 'queue'], observed=True)['first_response_seconds']\n"
+        "    .median()\n"
+        "    .div(60)\n"
+        "    .unstack()\n"
+        "    .tail()\n"
+        ")",
+        metadata={"tags": ["report-hide", "nbval-ignore-output"]},
+    ),
+    new_markdown_cell(
+        "The metrics behind the narrative are in `workbench.analytics.metrics` "
+        "(`service_level`, `dispositions`, `shares`, ...), each taking a ledger. For a ledger "
+        "that follows the store as agents work, keep a `LiveLedger`: it loads once, then each "
+        "`refresh()` applies only the events appended since.",
+        metadata={"tags": ["report-hide"]},
+    ),
+    new_code_cell(
+        "from workbench.analytics import LiveLedger, metrics\n"
+        "from workbench.store import Store\n\n"
+        "print(metrics.service_level(frame).figures)\n"
+        "if ledger_path is None:  # reading the store, not a saved file\n"
+        "    store = Store(db_url)\n"
+        "    live = LiveLedger(store)\n"
+        "    print(f'{len(live.refresh())} interactions in the live ledger')\n"
+        "    store.close()",
+        metadata={"tags": ["report-hide", "nbval-ignore-output"]},
     ),
 ]
 

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-COMMANDS = ("sandbox", "ingest", "lab", "report", "train", "bench")
+COMMANDS = ("sandbox", "ingest", "lab", "report", "train", "bench", "simulate")
 
 
 def workbench(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -407,3 +407,74 @@ def test_the_filtered_stream_and_its_rules_follow_the_description(
     assert deleted["meta"]["summary"] == {"deleted": 2, "not_deleted": 0}
     covered = recorder.validate(openapi)
     assert covered == STREAM_ENDPOINTS, f"not exercised: {sorted(STREAM_ENDPOINTS - covered)}"
+
+
+def test_plan_refusals_are_xs_client_forbidden_problem(
+    openapi, recorded_gateway: Gateway, recorder: Recorder, control
+):
+    """On a self-serve plan likes, follows, quotes and replies to posts that did not summon the
+    brand answer 403 with a client-forbidden problem the description accepts; and every answer
+    carries X's rate-limit headers (24-hour ones on posts and DMs)."""
+    g = recorded_gateway
+    control.plan("pay-per-use")
+    dana = control.user("dana", follows_brand=True, dm_open=True)
+    mention = control.tweet("dana", "@AcmeSupport where is my order?")
+    plain = control.tweet("dana", "my order is late")
+    refused = {
+        "like": lambda: g.like("AcmeSupport", plain["id"]),
+        "follow": lambda: g.follow("AcmeSupport", dana["id"]),
+        "unfollow": lambda: g.unfollow("AcmeSupport", dana["id"]),
+        "quote": lambda: g.post("AcmeSupport", "Look", quote_tweet_id=mention["id"]),
+        "reply": lambda: g.post("AcmeSupport", "@dana sorry", in_reply_to=plain["id"]),
+    }
+    for name, call in refused.items():
+        with pytest.raises(Forbidden) as err:
+            call()
+        assert "X's self-serve plans" in str(err.value), name
+    g.post("AcmeSupport", "@dana on it", in_reply_to=mention["id"])
+    g.send_dm("AcmeSupport", dana["id"], "We are on it")
+    g.mentions()
+    covered = recorder.validate(openapi)
+    assert covered >= {
+        ("POST", "/2/users/{id}/likes"),
+        ("POST", "/2/users/{id}/following"),
+        ("DELETE", "/2/users/{source_user_id}/following/{target_user_id}"),
+        ("POST", "/2/tweets"),
+    }
+    forbidden = [r for r in recorder.exchanges if r.status_code == 403]
+    assert len(forbidden) == len(refused)
+    for answer in forbidden:
+        body = answer.json()
+        assert answer.headers["content-type"].startswith("application/problem+json")
+        assert body["type"] == "https://api.twitter.com/2/problems/client-forbidden"
+        assert body["title"] == "Client Forbidden" and body["reason"] == "client-not-enrolled"
+    for answer in recorder.exchanges:
+        for part in ("limit", "remaining", "reset"):
+            assert int(answer.headers[f"x-rate-limit-{part}"]) >= 0, answer.url
+    posts = [r for r in recorder.exchanges if r.request.method == "POST" and r.ok]
+    assert all("x-app-limit-24hour-reset" in r.headers for r in posts)
+    dm = next(r for r in posts if "/dm_conversations/" in r.url)
+    assert int(dm.headers["x-user-limit-24hour-limit"]) == 1440 * 1000  # the tests' scale
+
+    # openapi-core checks a problem against ``Problem`` only (it does not follow the
+    # discriminator to the subtype): check each body against its type's own schema too.
+    for answer in forbidden:
+        assert problem_errors(answer.json()) == [], answer.text
+    # Not vacuous: a reason X does not know, or no title, fails that check.
+    body = forbidden[0].json()
+    assert problem_errors({**body, "reason": "plan-says-no"}) == [
+        "'plan-says-no' is not one of ['official-client-forbidden', 'client-not-enrolled']"
+    ]
+    assert problem_errors({k: v for k, v in body.items() if k != "title"}) == [
+        "'title' is a required property"
+    ]
+
+
+def problem_errors(body: dict[str, Any]) -> list[str]:
+    """What is wrong with a problem body by the schema its ``type`` maps to in the description."""
+    from openapi_schema_validator import OAS30Validator
+
+    spec = json.loads(SPEC.read_text())
+    mapping = spec["components"]["schemas"]["Problem"]["discriminator"]["mapping"]
+    schema = {"$ref": mapping[body["type"]], "components": spec["components"]}
+    return [e.message for e in OAS30Validator(schema).iter_errors(body)]

@@ -9,7 +9,7 @@ from workbench.domain import Channel, Contact, Interaction, State, TransitionErr
 
 def make(state: State = State.QUEUED, agent: str | None = None) -> Interaction:
     return Interaction(
-        id="i1", channel=Channel.MENTION, contact_id="7", source_id="100", state=state, agent=agent
+        id="i1", channel=Channel.MENTION, contact_id="7", tweet_id="100", state=state, agent=agent
     )
 
 

@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from sqlalchemy import func, select
 
+from workbench.intake import Ingest
+from workbench.outbox import Outbox
 from workbench.store import Store
 from workbench.store import schema as t
-from workbench.xapi.ingest import Ingest
-from workbench.xapi.outbox import Outbox
 
 if TYPE_CHECKING:
     from tests.xapi_fixtures import Control
@@ -155,7 +155,12 @@ def observed_activity(control: Control) -> Counter[tuple[Any, ...]]:
 
 def stored_sources(store: Store) -> list[tuple[str, str]]:
     with store.engine.connect() as conn:
-        rows = conn.execute(select(t.interactions.c.channel, t.interactions.c.source_id)).all()
+        rows = conn.execute(
+            select(
+                t.interactions.c.channel,
+                func.coalesce(t.interactions.c.tweet_id, t.interactions.c.dm_event_id),
+            )
+        ).all()
     return [(r[0], r[1]) for r in rows]
 
 

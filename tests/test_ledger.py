@@ -31,7 +31,10 @@ def at(seconds: float) -> datetime:
 
 def arrive(store, source="1001", channel=Channel.MENTION, seconds=0):
     store.upsert_contact(Contact("7", "dana", "Dana"))
-    it = Interaction(uuid.uuid4().hex, channel, "7", source, arrived_at=at(seconds))
+    source_column = "dm_event_id" if channel is Channel.DM else "tweet_id"
+    it = Interaction(
+        uuid.uuid4().hex, channel, "7", arrived_at=at(seconds), **{source_column: source}
+    )
     store.add_interaction(it)
     return it.id
 
@@ -131,7 +134,7 @@ def test_compact_dtypes_and_the_new_columns(store):
         uuid.uuid4().hex,
         Channel.MENTION,
         "7",
-        "1001",
+        tweet_id="1001",
         timeline="brand",
         subject="subj",
         arrived_at=at(0),
@@ -140,15 +143,17 @@ def test_compact_dtypes_and_the_new_columns(store):
     store.add_interaction(mention, first_message=line)
     later = TranscriptEntry(mention.id, at(9), EntryKind.INBOUND, "dana", "hello?")
     store.add_transcript(later)
-    dm = Interaction(uuid.uuid4().hex, Channel.DM, "7", "5002", subject="dm subj", arrived_at=at(1))
+    dm = Interaction(
+        uuid.uuid4().hex, Channel.DM, "7", dm_event_id="5002", subject="dm subj", arrived_at=at(1)
+    )
     store.add_interaction(dm)
-    post = Interaction(uuid.uuid4().hex, Channel.MENTION, "7", "post:abc", arrived_at=at(2))
+    post = Interaction(uuid.uuid4().hex, Channel.OUTBOUND, "7", post_key="abc", arrived_at=at(2))
     store.add_interaction(post)
     frame = ledger(store=store).set_index("interaction_id")
     assert list(frame.columns[-len(EXTRA) :]) == EXTRA
     for column in CATEGORICAL:
         assert isinstance(frame[column].dtype, pd.CategoricalDtype), column
-    assert list(frame["channel"].cat.categories) == ["dm", "mention"]  # present, sorted
+    assert list(frame["channel"].cat.categories) == ["dm", "mention", "outbound"]  # present, sorted
     for column in ("replies", "transfers", *EXTRA):
         assert frame[column].dtype == "int32", column
     row = frame.loc[mention.id]
@@ -163,7 +168,9 @@ def test_compact_dtypes_and_the_new_columns(store):
 def test_one_query_whatever_the_size(store):
     batch = []
     for i in range(2_000):
-        it = Interaction(uuid.uuid4().hex, Channel.MENTION, "7", str(5000 + i), arrived_at=at(i))
+        it = Interaction(
+            uuid.uuid4().hex, Channel.MENTION, "7", tweet_id=str(5000 + i), arrived_at=at(i)
+        )
         batch.append(
             (it, [Event("arrived", it.id, at=at(i)), Event("offered", it.id, "ann", at(i + 1))])
         )

@@ -97,11 +97,12 @@ def arrive(store, channel, seconds, with_line, who):
     contact = CONTACTS[who]
     iid = uuid.uuid4().hex
     source = str(uuid.uuid4().int % 10**15) if channel is Channel.MENTION else uuid.uuid4().hex
+    ids = {"dm_event_id" if channel is Channel.DM else "tweet_id": source}
     it = Interaction(
         iid,
         channel,
         contact.id,
-        source,
+        **ids,
         queue="dms" if channel is Channel.DM else "mentions",
         timeline="brand" if channel is Channel.MENTION else "",
         subject=f"subject {iid[:6]}",
@@ -121,7 +122,7 @@ def bulk(store, n, seconds):
             uuid.uuid4().hex,
             Channel.MENTION,
             "7",
-            str(uuid.uuid4().int % 10**15),
+            tweet_id=str(uuid.uuid4().int % 10**15),
             arrived_at=at(seconds + k),
         )
         batch.append(

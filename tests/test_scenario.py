@@ -65,6 +65,7 @@ class Desk:
             WORKBENCH_DB_URL=db_url,
             WORKBENCH_X_API_URL=x_api_url,
             WORKBENCH_OFFER_TIMEOUT=str(OFFER_TIMEOUT),
+            WORKBENCH_X_PLAN="enterprise",  # the sandbox's plan: likes, follows, quotes
         )
         self.name = name
         self.ws = Workspace(name, settings=settings, capacity=2, send=False, mail_dir=mail_dir)
@@ -131,12 +132,12 @@ class Desk:
             ok = self.attempt(iid, "reply", lambda: ws.reply(iid, f"{text[:200]} {iid[-8:]}"))
         elif action == "reply_first":
             ok = self.attempt(
-                iid, "reply", lambda: ws.reply(iid, f"About this one ({iid[-8:]})", it.source_id)
+                iid, "reply", lambda: ws.reply(iid, f"About this one ({iid[-8:]})", it.tweet_id)
             )
         elif action == "like":
             ok = self.attempt(iid, "like", lambda: ws.like(iid))
         elif action == "like_first":
-            ok = self.attempt(iid, "like", lambda: ws.like(iid, tweet_id=it.source_id))
+            ok = self.attempt(iid, "like", lambda: ws.like(iid, tweet_id=it.tweet_id))
         elif action == "retweet":
             ok = self.attempt(iid, "retweet", lambda: ws.retweet(iid))
         elif action == "quote":
@@ -330,7 +331,7 @@ def sandbox():
 
     # X's real windows (100 tweets per 15 minutes...) would make this an hour; the outbox's and
     # ingest's rate-limit handling have tests of their own.
-    running = start(rate_limit_scale=1000)
+    running = start(rate_limit_scale=1000, plan="enterprise")
     yield running
     running.stop()
 
@@ -338,9 +339,9 @@ def sandbox():
 @pytest.mark.slow
 def test_three_agents_in_three_processes(db_url, sandbox, tmp_path):
     from workbench.analytics import ledger
+    from workbench.intake import Ingest
+    from workbench.outbox import Outbox
     from workbench.xapi.gateway import Gateway
-    from workbench.xapi.ingest import Ingest
-    from workbench.xapi.outbox import Outbox
 
     # Scripts are named "#sm<k>"/"#sd<k>" in the text; Desk reads "#s" + kind.
     store = Store(db_url)

@@ -18,6 +18,7 @@ from workbench.domain import (
 )
 from workbench.errors import ConfigError, StoreError
 from workbench.store import Change, ConflictError, NotFoundError, Store, head_revision
+from workbench.store import schema as t
 from workbench.store.schema import metadata
 
 AT = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -25,7 +26,7 @@ AT = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 def new_interaction(source: str = "1001", iid: str = "i-1") -> Interaction:
     return Interaction(
-        id=iid, channel=Channel.MENTION, contact_id="7", source_id=source, arrived_at=AT
+        id=iid, channel=Channel.MENTION, contact_id="7", tweet_id=source, arrived_at=AT
     )
 
 
@@ -38,6 +39,54 @@ def test_migrated_schema_matches_the_tables(store):
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
         assert diff == []
         assert MigrationContext.configure(conn).get_current_revision() == head_revision()
+
+
+def test_revision_0004_splits_source_ids_and_keeps_what_the_outbox_sent(db_url):
+    from alembic import command
+
+    from workbench.store import engine
+
+    s = Store(db_url)
+    s.upsert_contact(contact())
+    s.add_interaction(new_interaction("1001", "i-1"))
+    s.add_interaction(Interaction("i-2", Channel.DM, "7", dm_event_id="2002", arrived_at=AT))
+    s.add_interaction(Interaction("i-3", Channel.OUTBOUND, "7", post_key="k3", arrived_at=AT))
+    s.add_transcript(TranscriptEntry("i-1", AT, EntryKind.INBOUND, "dana", "hi", "mention", "1001"))
+    sent = {"reply": {"id": "9001", "text": "hi"}, "dm": {"dm_event_id": "9002"}, "like": None}
+    with s.transaction() as conn:
+        for action in sent:
+            s.outbox.enqueue(conn, key=action, action=action, timeline="A", payload={})
+        for action, result in sent.items():
+            conn.execute(
+                t.outbox.update()
+                .where(t.outbox.c.key == action)
+                .values(state="sent", result={"liked": True} if result is None else result)
+            )
+    config = engine._alembic_config()
+    with s.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0003")
+    with s.engine.connect() as conn:
+        old = conn.execute(text("SELECT id, channel, source_id FROM interactions ORDER BY id"))
+        assert old.all() == [
+            ("i-1", "mention", "1001"),
+            ("i-2", "dm", "2002"),
+            ("i-3", "outbound", "post:k3"),
+        ]
+    s.close()
+    s = Store(db_url)  # migrates to the head again, from the old columns
+    with s.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+        x_ids = dict(conn.execute(text("SELECT key, x_id FROM outbox")).all())
+    assert x_ids == {"reply": "9001", "dm": "9002", "like": None}
+    assert [(i.id, i.tweet_id, i.dm_event_id, i.post_key) for i in s.interactions()] == [
+        ("i-1", "1001", None, None),
+        ("i-2", None, "2002", None),
+        ("i-3", None, None, "k3"),
+    ]
+    assert [x.text for x in s.transcript("i-1")] == ["hi"]
+    assert s.add_interaction(new_interaction("1001", "i-4")) is False
+    s.close()
 
 
 def test_reference_data_loaded_once_and_edits_kept(store):

@@ -20,7 +20,7 @@ def _arrive(store, n: int = 1) -> list[str]:
     for _ in range(n):
         at = datetime.now(UTC)
         it = Interaction(
-            uuid.uuid4().hex, Channel.MENTION, "42", uuid.uuid4().hex[:12], arrived_at=at
+            uuid.uuid4().hex, Channel.MENTION, "42", tweet_id=uuid.uuid4().hex[:12], arrived_at=at
         )
         batch.append((it, [Event("arrived", it.id, at=at, details={"channel": "mention"})]))
     store.add_interactions(batch)
@@ -67,7 +67,7 @@ def test_another_process_wakes_the_feed(store):
         "from workbench.domain import Channel, Contact, Event, Interaction\n"
         "s = Store(sys.argv[1]); s.upsert_contact(Contact('7', 'eve'))\n"
         "at = datetime.now(UTC)\n"
-        "it = Interaction(uuid.uuid4().hex, Channel.DM, '7', 'dm1', arrived_at=at)\n"
+        "it = Interaction(uuid.uuid4().hex, Channel.DM, '7', dm_event_id='dm1', arrived_at=at)\n"
         "s.add_interactions([(it, [Event('arrived', it.id, at=at, details={})])])\n"
     )
     with store.changes() as feed:

@@ -36,12 +36,17 @@ def store(sqlite_url):
 
 
 def workspace(store, name, tmp_path):
-    return Workspace(name, store=store, mail_dir=tmp_path / "mail", settings=Settings.from_env({}))
+    return Workspace(
+        name,
+        store=store,
+        mail_dir=tmp_path / "mail",
+        settings=Settings.from_env({}, WORKBENCH_X_PLAN="enterprise"),
+    )
 
 
 def arrive(store, contact_id=DANA, text="my order is late"):
     source = str(uuid.uuid4().int % 10**18)
-    it = Interaction(uuid.uuid4().hex, Channel.MENTION, contact_id, source, subject=text)
+    it = Interaction(uuid.uuid4().hex, Channel.MENTION, contact_id, tweet_id=source, subject=text)
     first = TranscriptEntry(
         it.id,
         it.arrived_at,
@@ -261,3 +266,115 @@ def test_an_empty_workspace_shows_no_empty_tab_frame(desk, store):
     desk.poll()
     desk.accept(iid)
     assert desk.tabs.layout.display == ""
+
+
+@pytest.fixture
+def pay_per_use(store, tmp_path):
+    ws = Workspace(
+        "ann",
+        store=store,
+        mail_dir=tmp_path / "mail",
+        settings=Settings.from_env({}, WORKBENCH_X_PLAN="pay-per-use"),
+    )
+    view = AgentWorkspaceView(ws, live=False)
+    yield view
+    view.close()
+    ws.close()
+
+
+def _line_buttons(view):
+    """css class -> button, for each customer message's own actions (in order)."""
+    rows = [row for row in view.transcript.children if hasattr(row, "children")]
+    return [
+        {next(c for c in b._dom_classes if c.startswith("wb-line-")): b for b in row.children[1:]}
+        for row in rows
+    ]
+
+
+def test_the_view_disables_what_the_plan_refuses_with_the_reason(store, pay_per_use):
+    iid = arrive(store, text="my order is late")  # does not summon the brand
+    pay_per_use.ready()
+    pay_per_use.toasts.children[0].accept()
+    view = pay_per_use.view(iid)
+    likes = "X's self-serve plans no longer allow likes (since 2026-04-20)"
+    assert view.like_button.disabled and view.like_button.tooltip == likes
+    assert view.follow_button.disabled
+    assert view.follow_button.tooltip == (
+        "X's self-serve plans no longer allow follows (since 2026-04-20)"
+    )
+    assert not view.retweet_button.disabled and view.retweet_button.tooltip == "Retweet"
+    assert "wb-like" in view.like_button._dom_classes
+    assert "wb-follow" in view.follow_button._dom_classes
+    (buttons,) = _line_buttons(view)
+    assert buttons["wb-line-like"].disabled and buttons["wb-line-like"].tooltip == likes
+    assert buttons["wb-line-quote"].disabled
+    assert "quote posts" in buttons["wb-line-quote"].tooltip
+    unsummoned = (
+        "X's self-serve plans allow a reply only to a post that mentions or quotes the brand "
+        "account (since 2026-02-23)"
+    )
+    assert buttons["wb-line-reply"].disabled and buttons["wb-line-reply"].tooltip == unsummoned
+    assert not buttons["wb-line-retweet"].disabled and not buttons["wb-line-dm"].disabled
+    # The reply-kind menu marks the refused kinds, the reason as their tooltip.
+    assert "wb-reply-kind" in view.reply_kind._dom_classes
+    assert list(view.reply_kind.icons) == ["ban", "", "ban"]
+    assert list(view.reply_kind.tooltips) == [
+        unsummoned,
+        "Direct Message",
+        view.refused_kinds["quote"],
+    ]
+    # Send says why before the agent types, and stays disabled when they do.
+    assert view.send_button.disabled and view.send_button.tooltip == unsummoned
+    assert "mentions or quotes the brand" in view.send_reason.value
+    view.composer.text.value = "sorry to hear that"
+    assert view.send_button.disabled
+    view.reply_kind.value = "dm"  # DMs are not replies
+    assert not view.send_button.disabled and view.send_reason.value == ""
+    view.reply_kind.value = "quote"
+    assert view.send_button.disabled and "quote posts" in view.send_reason.value
+
+
+def test_the_view_offers_a_reply_to_a_summoning_post_on_self_serve(store, pay_per_use):
+    iid = arrive(store, text="@AcmeSupport my order is late")
+    pay_per_use.ready()
+    pay_per_use.toasts.children[0].accept()
+    view = pay_per_use.view(iid)
+    (buttons,) = _line_buttons(view)
+    assert not buttons["wb-line-reply"].disabled
+    assert buttons["wb-line-reply"].tooltip == "reply to this message"
+    assert list(view.reply_kind.icons) == ["", "", "ban"]
+    view.composer.text.value = "sorry to hear that"
+    assert not view.send_button.disabled and view.send_button.tooltip == "Send"
+    assert view.like_button.disabled  # likes are gone on every self-serve plan
+
+
+def test_enterprise_view_enables_every_action(store, desk):
+    iid = arrive(store)
+    desk.ready()
+    desk.toasts.children[0].accept()
+    view = desk.view(iid)
+    assert not view.like_button.disabled and not view.follow_button.disabled
+    assert view.like_button.tooltip == "Favorite"
+    (buttons,) = _line_buttons(view)
+    assert not any(b.disabled for b in buttons.values())
+    assert list(view.reply_kind.icons) == ["", "", ""] and view.refused_kinds == {}
+
+
+def test_send_is_disabled_for_a_dm_to_a_contact_who_cannot_receive_one(store, desk):
+    iid = arrive(store, LUCIA)
+    desk.ready()
+    desk.toasts.children[0].accept()
+    view = desk.view(iid)
+    assert "dm" in view.refused_kinds and list(view.reply_kind.icons) == ["", "ban", ""]
+    view.reply_kind.value = "dm"
+    # Before the agent types: disabled, and the reason shown.
+    assert view.composer.text.value == ""
+    assert view.send_button.disabled
+    assert "@lucia_gz cannot receive a direct message" in view.send_button.tooltip
+    assert "@lucia_gz cannot receive a direct message" in view.send_reason.value
+    view.composer.text.value = "Can you DM us your order number?"
+    assert view.send_button.disabled
+    (buttons,) = _line_buttons(view)
+    assert buttons["wb-line-dm"].disabled and "cannot receive" in buttons["wb-line-dm"].tooltip
+    view.reply_kind.value = "reply"
+    assert not view.send_button.disabled and view.send_reason.value == ""

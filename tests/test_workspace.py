@@ -21,7 +21,9 @@ LUCIA = "5501234"  # cannot receive DMs, no phone, no e-mail
 
 
 def settings(**overrides):
-    return Settings.from_env({}, **overrides)
+    """Test settings: the Enterprise X plan (likes, follows, quotes and any reply allowed)
+    unless ``WORKBENCH_X_PLAN`` says otherwise."""
+    return Settings.from_env({}, **{"WORKBENCH_X_PLAN": "enterprise", **overrides})
 
 
 @pytest.fixture
@@ -42,7 +44,8 @@ def bob(store, tmp_path):
 
 def arrive(store, contact_id=DANA, channel=Channel.MENTION, text="my order is late"):
     source = str(uuid.uuid4().int % 10**18)
-    it = Interaction(uuid.uuid4().hex, channel, contact_id, source, subject=text)
+    source_column = "dm_event_id" if channel is Channel.DM else "tweet_id"
+    it = Interaction(uuid.uuid4().hex, channel, contact_id, subject=text, **{source_column: source})
     username = store.contact(contact_id).username
     first = TranscriptEntry(
         it.id, it.arrived_at, EntryKind.INBOUND, username, text, "message", source
@@ -117,7 +120,7 @@ def test_the_outbox_is_handed_in_through_its_port(store):
         assert ann.send  # an outbox handed in is sent through
         iid = handled(store, ann)
         assert recorder.rounds == 1  # the poll sent a round
-        source = store.interaction(iid).source_id
+        source = store.interaction(iid).tweet_id
         ann.reply(iid, "on it")
         ann.like(iid)
         with pytest.raises(TransitionError, match="at most 280"):

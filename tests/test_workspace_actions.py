@@ -46,7 +46,7 @@ def bob(store, tmp_path):
 
 def test_reply_inserts_the_mention_and_goes_through_the_outbox(store, ann):
     iid = handled(store, ann)
-    source = store.interaction(iid).source_id
+    source = store.interaction(iid).tweet_id
     ann.reply(iid, "sorry, we are on it")
     assert outbox(store, iid) == [
         (
@@ -79,7 +79,7 @@ def test_actions_can_target_one_customer_message_of_the_thread(store, ann):
         iid, utcnow(), EntryKind.INBOUND, "dana_rivera", "still waiting", "message", "777000111"
     )
     store.add_transcript(later)
-    first = store.interaction(iid).source_id
+    first = store.interaction(iid).tweet_id
     ann.reply(iid, "checking")  # the latest customer tweet by default
     ann.like(iid, tweet_id=first)
     ann.retweet(iid, tweet_id="777000111")
@@ -153,7 +153,7 @@ def test_post_tweet_is_a_finished_outbound_interaction(store, ann):
     before = snapshot(store)
     with pytest.raises(ValidationError, match="timeline"):
         ann.post_tweet("not a name", "hi")
-    with pytest.raises(TransitionError, match="cannot post .*at most 280"):
+    with pytest.raises(ValidationError, match="^text: 300 characters .*at most 280"):
         ann.post_tweet("AcmeSupport", "y" * 300)
     assert snapshot(store) == before
     assert ann.timelines[0] == "AcmeSupport" and "AcmeDeals" in ann.timelines

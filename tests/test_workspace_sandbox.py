@@ -14,14 +14,14 @@ from workbench.workspace import Workspace
 def sandbox():
     from workbench.sandbox import start
 
-    running = start(rate_limit_scale=100)
+    running = start(rate_limit_scale=100, plan="enterprise")
     yield running
     running.stop()
 
 
 def test_poll_routes_offers_and_sends_the_outbox(db_url, sandbox, tmp_path):
+    from workbench.intake import Ingest
     from workbench.xapi.gateway import Gateway
-    from workbench.xapi.ingest import Ingest
 
     url = sandbox.url
     requests.post(
@@ -39,11 +39,14 @@ def test_poll_routes_offers_and_sends_the_outbox(db_url, sandbox, tmp_path):
     settings = Settings.from_env({}, WORKBENCH_DB_URL=db_url, WORKBENCH_X_API_URL=url)
     Ingest(store, Gateway.from_settings(settings), classify=False).run_once()
 
-    with Workspace("ann", db_url, url, mail_dir=tmp_path) as ann:
+    enterprise = Settings.from_env(
+        {}, WORKBENCH_DB_URL=db_url, WORKBENCH_X_API_URL=url, WORKBENCH_X_PLAN="enterprise"
+    )
+    with Workspace("ann", settings=enterprise, send=True, mail_dir=tmp_path) as ann:
         assert ann.send
         ann.ready()
         (offer,) = ann.poll()
-        assert offer.source_id == tweet["id"]
+        assert offer.tweet_id == tweet["id"]
         ann.accept(offer.id)
         ann.reply(offer.id, "it ships today")
         ann.like(offer.id)
@@ -69,7 +72,9 @@ def test_poll_goes_on_when_x_is_unreachable(store):
     from tests.test_workspace import arrive
     from workbench.store import schema as t
 
-    settings = Settings.from_env({}, WORKBENCH_X_API_URL="http://127.0.0.1:9")
+    settings = Settings.from_env(
+        {}, WORKBENCH_X_API_URL="http://127.0.0.1:9", WORKBENCH_X_PLAN="enterprise"
+    )
     with Workspace("ann", store=store, settings=settings, send=True) as ann:
         iid = arrive(store)
         ann.ready()

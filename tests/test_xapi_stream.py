@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 import pytest
 import requests
 
+from workbench.intake import Ingest
 from workbench.xapi import AuthError, Gateway
 from workbench.xapi.gateway import SANDBOX_BEARER, Credentials
-from workbench.xapi.ingest import Ingest
 from workbench.xapi.stream import MentionStream, rule_for
 
 if TYPE_CHECKING:
@@ -219,12 +219,12 @@ def test_ingest_stores_a_streamed_mention_before_its_next_poll(store, gateway, c
         assert polled.wait(10)  # the first poll is over; the next is an hour away
         assert wait_for(lambda: ingest.stream is not None and ingest.stream.connected.is_set())
         tweet = control.tweet("dana", "@AcmeSupport my order never came")
-        assert wait_for(lambda: any(i.source_id == tweet["id"] for i in store.interactions()))
+        assert wait_for(lambda: any(i.tweet_id == tweet["id"] for i in store.interactions()))
     finally:
         stop.set()
         runner.join(15)
     assert not runner.is_alive()
-    it = next(i for i in store.interactions() if i.source_id == tweet["id"])
+    it = next(i for i in store.interactions() if i.tweet_id == tweet["id"])
     assert (it.timeline, it.channel.value) == ("AcmeSupport", "mention")
     dana = store.contact(it.contact_id)
     # the stream is app-only; ingest asked as the brand who dana is to it
@@ -232,7 +232,7 @@ def test_ingest_stores_a_streamed_mention_before_its_next_poll(store, gateway, c
     assert ingest.streamed.interactions == 1
     again = ingest.run_once()  # the poll sees it too, and stores nothing twice
     assert again.interactions == 0
-    assert [i.source_id for i in store.interactions()].count(tweet["id"]) == 1
+    assert [i.tweet_id for i in store.interactions()].count(tweet["id"]) == 1
 
 
 def test_ingest_polls_on_when_the_stream_is_refused(store, sandbox: str, control: Control):
@@ -247,7 +247,7 @@ def test_ingest_polls_on_when_the_stream_is_refused(store, sandbox: str, control
     runner.start()
     try:
         tweet = control.tweet("dana", "@AcmeSupport anyone there?")
-        assert wait_for(lambda: any(i.source_id == tweet["id"] for i in store.interactions()))
+        assert wait_for(lambda: any(i.tweet_id == tweet["id"] for i in store.interactions()))
     finally:
         stop.set()
         runner.join(15)

@@ -15,12 +15,20 @@ from workbench.xapi.gateway import Gateway
 
 # Tests push thousands of calls through in seconds; X's 15-minute limits would stop them.
 TEST_RATE_LIMIT_SCALE = 1000.0
+# The suite likes, follows and quotes through the sandbox: the plan that still allows them
+# (self-serve plans refuse them since 2026-04-20; tests of those refusals choose their plan).
+TEST_PLAN = "enterprise"
 
 
 @pytest.fixture
 def running_sandbox() -> Iterator[RunningSandbox]:
-    """An empty sandbox (brand accounts AcmeSupport and AcmeDeals), generous rate limits."""
-    running = start(brands=("AcmeSupport", "AcmeDeals"), rate_limit_scale=TEST_RATE_LIMIT_SCALE)
+    """An empty sandbox (brand accounts AcmeSupport and AcmeDeals), generous rate limits, on
+    the Enterprise plan (``TEST_PLAN``)."""
+    running = start(
+        brands=("AcmeSupport", "AcmeDeals"),
+        rate_limit_scale=TEST_RATE_LIMIT_SCALE,
+        plan=TEST_PLAN,
+    )
     try:
         yield running
     finally:
@@ -91,6 +99,9 @@ class Control:
 
     def reset(self, **body: Any) -> dict[str, Any]:
         return self._post("/sandbox/reset", body)
+
+    def plan(self, name: str) -> dict[str, Any]:
+        return self._post("/sandbox/plan", {"plan": name})
 
 
 @pytest.fixture

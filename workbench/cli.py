@@ -14,12 +14,13 @@ from workbench.errors import UsageError, WorkbenchError
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "sandbox": ("workbench.sandbox.command", "run the local X API v2 sandbox"),
-    "ingest": ("workbench.xapi.command", "turn mentions and DMs into interactions"),
+    "ingest": ("workbench.intake.command", "turn mentions and DMs into interactions"),
     "lab": ("workbench.lab", "start JupyterLab on 127.0.0.1 with the notebooks"),
     "report": ("workbench.reports.command", "export handled interactions as a report"),
     "train": ("workbench.classify.command", "train the actionability model on agents' corrections"),
     "bench": ("workbench.bench.command", "measure speed against the bare libraries"),
     "wallboard": ("workbench.supervisor.command", "serve the dashboard as a page on 127.0.0.1"),
+    "simulate": ("workbench.simulate.command", "run a simulated team against the sandbox"),
 }
 
 

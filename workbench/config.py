@@ -84,6 +84,15 @@ def _parse_db_url(name: str, raw: str) -> str:
     return raw
 
 
+def _parse_plan(name: str, raw: str) -> str:
+    from workbench.domain.plan import PLAN_NAMES
+
+    value = raw.strip().lower()
+    if value not in PLAN_NAMES:
+        raise ConfigError(name, f"expected one of {', '.join(PLAN_NAMES)}, got {raw!r}")
+    return value
+
+
 def _parse_username(name: str, raw: str) -> str:
     value = raw.strip().lstrip("@")
     if not value or len(value) > 15 or not value.replace("_", "").isalnum():
@@ -121,6 +130,14 @@ SETTINGS: tuple[Setting, ...] = (
         "https://api.twitter.com",
         "Base URL of the X API v2; point it at `workbench sandbox` for demos and tests.",
         _parse_url,
+    ),
+    Setting(
+        "WORKBENCH_X_PLAN",
+        "pay-per-use",
+        "The brand's X API access plan: pay-per-use, basic, pro or enterprise; what it allows "
+        "(likes, follows, quotes, replies to posts that did not mention the brand) is in "
+        "workbench/data/x_plans.json.",
+        _parse_plan,
     ),
     Setting("X_BEARER_TOKEN", None, "App-only Bearer token for the X API.", secret=True),
     Setting("X_CONSUMER_KEY", None, "OAuth 1.0a consumer (API) key.", secret=True),
@@ -234,6 +251,10 @@ class Settings:
     @property
     def x_api_url(self) -> str:
         return str(self.values["WORKBENCH_X_API_URL"])
+
+    @property
+    def x_plan(self) -> str:
+        return str(self.values["WORKBENCH_X_PLAN"])
 
     @property
     def brand(self) -> str:

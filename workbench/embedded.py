@@ -7,12 +7,20 @@ seeded customer traffic, plus ingest and the outbox in background threads.
 
 from __future__ import annotations
 
+import functools
+import logging
 import os
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workbench.config import Settings
+
+if TYPE_CHECKING:
+    from workbench.store import Store
+    from workbench.workspace.ports import OutboxPort
+
+log = logging.getLogger(__name__)
 
 _RUNNING: XApi | None = None
 _LOCK = threading.Lock()
@@ -43,8 +51,12 @@ class XApi:
             self.sandbox.stop()
 
 
-def ensure_x_api(seed: int = 7, traffic: float = 4.0, interval: float = 3.0) -> XApi:
-    """The X API in use; starts the embedded sandbox, ingest and outbox when none is set."""
+def ensure_x_api(
+    seed: int = 7, traffic: float = 4.0, interval: float = 3.0, plan: str | None = None
+) -> XApi:
+    """The X API in use; starts the embedded sandbox, ingest and outbox when none is set.
+
+    The embedded sandbox enforces ``plan`` (default: the ``WORKBENCH_X_PLAN`` setting)."""
     global _RUNNING
     with _LOCK:
         if _RUNNING is not None:
@@ -54,12 +66,12 @@ def ensure_x_api(seed: int = 7, traffic: float = 4.0, interval: float = 3.0) -> 
             _RUNNING = XApi(Settings.from_env().x_api_url)
             return _RUNNING
         from workbench import sandbox
+        from workbench.intake import Ingest
         from workbench.store import Store
+        from workbench.workspace._defaults import default_outbox
         from workbench.xapi.gateway import Gateway
-        from workbench.xapi.ingest import Ingest
-        from workbench.xapi.outbox import Outbox
 
-        running = sandbox.start(seed=seed, traffic=traffic)
+        running = sandbox.start(seed=seed, traffic=traffic, plan=plan)
         os.environ["WORKBENCH_X_API_URL"] = running.url
         api = XApi(running.url, sandbox=running)
         settings = Settings.from_env()
@@ -68,15 +80,14 @@ def ensure_x_api(seed: int = 7, traffic: float = 4.0, interval: float = 3.0) -> 
         gateway = Gateway.from_settings(settings)
         ingest = Ingest(store, gateway)
         ingest.run_once()
-        outbox = Outbox(store, gateway)
-        for name, target, kwargs in (
-            ("ingest", ingest.run_forever, {"interval": interval}),
-            ("outbox", outbox.run_forever, {}),
+        outbox = default_outbox(store, settings, gateway, send=True)
+        for name, target, args in (
+            ("ingest", functools.partial(ingest.run_forever, interval=interval), (api.stop_event,)),
+            ("outbox", _send_forever, (outbox, store, api.stop_event)),
         ):
             thread = threading.Thread(
                 target=target,
-                args=(api.stop_event,),
-                kwargs=kwargs,
+                args=args,
                 name=f"embedded-{name}",
                 daemon=True,
             )
@@ -84,3 +95,18 @@ def ensure_x_api(seed: int = 7, traffic: float = 4.0, interval: float = 3.0) -> 
             api.threads.append(thread)
         _RUNNING = api
         return api
+
+
+def _send_forever(outbox: OutboxPort, store: Store, stop: threading.Event) -> None:
+    """Send what waits in ``outbox`` until ``stop``; an action queued meanwhile (it appends an
+    event) wakes the loop at once, else it looks again every half second."""
+    with store.changes() as feed:
+        while not stop.is_set():
+            try:
+                report = outbox.run_once()
+            except Exception as exc:  # the store or X went away for a moment: say so, go on
+                log.warning("embedded outbox: %s", exc)
+                stop.wait(2.0)
+                continue
+            if not getattr(report, "claimed", 0):
+                feed.wait(0.5, stop)

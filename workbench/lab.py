@@ -1,5 +1,8 @@
 """``workbench lab``: JupyterLab on 127.0.0.1 with the notebooks; ``--demo`` adds the sandbox
-with seeded customer traffic and the ingest loop, so everything runs with embedded defaults.
+with seeded customer traffic, the ingest loop and a simulated team of agents (``--team N``,
+``workbench simulate``), each its own process, and opens the demo layout: the agent workspace
+and the supervisor dashboard side by side (``workbench/data/lab_demo_workspace.json``, saved
+as the Lab workspace ``demo`` at every start).
 
 The package ships its notebooks in ``workbench/notebooks`` (read through ``importlib.resources``;
 an installed package's folder may be read-only). Lab runs on a working copy: ``notebooks/`` in the
@@ -13,10 +16,12 @@ import argparse
 import hashlib
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
 import sys
+import time
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -29,6 +34,8 @@ EPILOG = (
 )
 #: What was copied into a working folder, so an edited notebook can be told from a shipped one.
 MANIFEST = ".workbench-shipped.json"
+#: The Lab workspace of the demo: the agent workspace and the supervisor dashboard side by side.
+DEMO_WORKSPACE = "demo"
 
 
 def notebooks_dir() -> Traversable:
@@ -97,11 +104,41 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--traffic", type=float, default=4.0, help="demo tweets per minute")
     parser.add_argument("--seed", type=int, default=7, help="demo traffic seed")
+    parser.add_argument(
+        "--team",
+        type=int,
+        default=6,
+        metavar="N",
+        help="simulated agents working the demo desk beside you (default 6; 0 for none)",
+    )
     parser.add_argument("--token", default=None, help="JupyterLab token (default: generated)")
 
 
-def jupyter_lab_command(port: int, root: Path, token: str | None = None) -> list[str]:
-    """JupyterLab serving ``root`` on 127.0.0.1:``port`` (as root too, as on CI machines)."""
+def demo_layout() -> dict[str, object]:
+    """The shipped Lab workspace of the demo (the agent workspace beside the dashboard)."""
+    text = (files("workbench") / "data" / "lab_demo_workspace.json").read_text(encoding="utf-8")
+    layout: dict[str, object] = json.loads(text)
+    return layout
+
+
+def save_demo_layout(folder: Path) -> Path:
+    """Save the demo layout as the Lab workspace ``demo`` in ``folder`` (Lab's workspaces dir),
+    replacing what a previous session left there; returns the file."""
+    from jupyterlab_server.workspaces_handler import WorkspacesManager
+
+    layout = demo_layout()
+    layout["metadata"] = {"id": DEMO_WORKSPACE}
+    return Path(WorkspacesManager(str(folder)).save(DEMO_WORKSPACE, json.dumps(layout)))
+
+
+def jupyter_lab_command(
+    port: int,
+    root: Path,
+    token: str | None = None,
+    workspaces: Path | None = None,
+) -> list[str]:
+    """JupyterLab serving ``root`` on 127.0.0.1:``port`` (as root too, as on CI machines);
+    with ``workspaces``, Lab keeps its workspaces there and opens the ``demo`` one."""
     cmd = [
         sys.executable,
         "-m",
@@ -115,6 +152,9 @@ def jupyter_lab_command(port: int, root: Path, token: str | None = None) -> list
     ]
     if token is not None:
         cmd.append(f"--IdentityProvider.token={token}")
+    if workspaces is not None:
+        cmd.append(f"--LabApp.workspaces_dir={workspaces}")
+        cmd.append(f"--LabApp.default_url=/lab/workspaces/{DEMO_WORKSPACE}")
     if os.geteuid() == 0:
         cmd.append("--allow-root")
     return cmd
@@ -152,18 +192,39 @@ def _start_sandbox(
     return proc, line[len(prefix) :]
 
 
+def _start_team(agents: int, seed: int, env: dict[str, str]) -> subprocess.Popen[str]:
+    """``workbench simulate --agents N`` against the demo sandbox, its own process."""
+    cmd = [sys.executable, "-m", "workbench", "simulate", "--agents", str(agents)]
+    return subprocess.Popen([*cmd, "--seed", str(seed)], env=env, text=True)
+
+
+def _wait_for_port(port: int, proc: subprocess.Popen[str], timeout: float = 120.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        if not port_free(port):
+            return True
+        time.sleep(0.3)
+    return False
+
+
 def run(args: argparse.Namespace) -> int:
-    from workbench.config import Settings
+    from workbench.config import Settings, user_data_dir
 
     if not port_free(args.port):
         print(
             f"workbench lab: port {args.port} is in use; pick another with --port", file=sys.stderr
         )
         return 1
+    if args.team < 0:
+        print(f"workbench lab: --team: expected 0 or more, got {args.team}", file=sys.stderr)
+        return 2
     env = dict(os.environ)
     children: list[subprocess.Popen[str]] = []
+    workspaces = None
     try:
         if args.demo:
+            workspaces = user_data_dir() / "lab-workspaces"
+            save_demo_layout(workspaces)
             sandbox, url = _start_sandbox(args.seed, args.traffic, env)
             children.append(sandbox)
             env["WORKBENCH_X_API_URL"] = url
@@ -176,21 +237,29 @@ def run(args: argparse.Namespace) -> int:
                     text=True,
                 )
             )
+            if args.team:
+                children.append(_start_team(args.team, args.seed, env))
         root = args.notebooks or default_working_dir()
         for note in working_notebooks(root):
             print(f"workbench lab: {note}", file=sys.stderr)
-        cmd = jupyter_lab_command(args.port, root, args.token)
+        token = args.token if args.token is not None else secrets.token_hex(24)
+        cmd = jupyter_lab_command(args.port, root, token, workspaces)
         lab = subprocess.Popen(cmd, env=env, text=True)
         children.append(lab)
+        if _wait_for_port(args.port, lab):
+            path = f"lab/workspaces/{DEMO_WORKSPACE}" if workspaces is not None else "lab"
+            print(
+                f"\nJupyterLab at http://127.0.0.1:{args.port}/{path}?token={token}\n", flush=True
+            )
         return lab.wait()
     except KeyboardInterrupt:
         return 0
     finally:
+        # The newest first, each waited for: the team signs off while the sandbox still runs.
         for child in reversed(children):
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
-        for child in children:
             try:
-                child.wait(timeout=10)
+                child.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 child.kill()

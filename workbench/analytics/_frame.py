@@ -37,7 +37,7 @@ def nanos(series: pd.Series) -> np.ndarray:
 
 def as_utc(when: object) -> pd.Timestamp:
     """A timezone-aware UTC timestamp (naive ones are taken as UTC)."""
-    ts = pd.Timestamp(when)  # type: ignore[arg-type]
+    ts = pd.Timestamp(when)
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 

@@ -14,6 +14,9 @@ timezone-aware UTC (``datetime64[us, UTC]``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+
 import numpy as np
 import pandas as pd
 
@@ -129,9 +132,8 @@ def categorical(values: pd.Series) -> pd.Categorical:
 
 def shape(rows: pd.DataFrame) -> pd.DataFrame:
     """The ledger's rows from the store's (``store.ledger.interactions`` with ``STATS``)."""
-    digits = rows["tweet_id"].str.isdigit().fillna(False).astype(bool)
-    # Posts are keyed by their outbox entry until X gives them an id: no tweet id yet.
-    tweet_id = rows["tweet_id"].where(digits)
+    # Only mentions have a tweet id (DMs have a DM event id, posts an outbox key).
+    tweet_id = rows["tweet_id"]
     mention = (rows["channel"] == "mention").fillna(False).astype(bool)
     url = "https://x.com/" + rows["contact"] + "/status/" + tweet_id
     out = pd.DataFrame(
@@ -161,3 +163,22 @@ def with_seconds(frame: pd.DataFrame) -> None:
     frame["first_response_seconds"] = (
         frame["first_reply_at"] - frame["arrived_at"]
     ).dt.total_seconds()
+
+
+def chunks(
+    store: Store,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    where: Mapping[str, str] | None = None,
+    size: int = 5_000,
+) -> tuple[int, Iterator[pd.DataFrame]]:
+    """The ledger rows that arrived in ``[start, end)`` (matching ``where``), as the number of
+    rows and an iterator of frames of at most ``size`` rows in ledger order: memory stays
+    bounded by ``size`` whatever the range. (Categories are those of each chunk.)"""
+    ids = store.ledger.ids_between(start, end, where)
+
+    def walk() -> Iterator[pd.DataFrame]:
+        for k in range(0, len(ids), size):
+            yield shape(store.ledger.interactions(ids[k : k + size], STATS))
+
+    return len(ids), walk()

@@ -125,7 +125,7 @@ def _group_medians(keys: np.ndarray, values: np.ndarray, k: int) -> np.ndarray:
     return np.array([np.median(g) if len(g) else np.nan for g in _groups(keys, values, k)])
 
 
-def _stats_by(v: View, by: str | None, values: np.ndarray, keep: np.ndarray):
+def _stats_by(v: View, by: str | None, values: np.ndarray, keep: np.ndarray) -> pd.DataFrame | None:
     if by is None:
         return None
     keys, names = v.labelled(by)
@@ -162,7 +162,7 @@ def events_frame(events: Iterable[Event]) -> pd.DataFrame:
 
 
 def between(
-    ledger: pd.DataFrame | View, start: object | None = None, end: object | None = None
+    ledger: pd.DataFrame, start: object | None = None, end: object | None = None
 ) -> pd.DataFrame:
     """The rows that arrived in ``[start, end)`` (either bound optional); rows without an
     arrival time are dropped when a bound is given."""
@@ -775,6 +775,7 @@ def agent_table(
     else:
         states = _agent_states(events)
         occ = (occupancy_result or occupancy(events, start=start, end=now_ts)).table
+        assert occ is not None  # occupancy always has its table
         every = table.index.union(states.index).union(occ.index)
         table = table.reindex(every)
         for column in ("handled", "open", "offered"):

@@ -11,7 +11,7 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-MODULES = ("store", "xapi", "classify", "routing", "metrics", "ledger")
+MODULES = ("store", "xapi", "classify", "routing", "metrics", "ledger", "reports")
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,7 @@ def synthetic_ledger(n: int, now: pd.Timestamp, seed: int = 7) -> pd.DataFrame:
                 ["mention", "dm", "outbound"],
             ),
             "contact": rng.choice([f"user{i}" for i in range(5000)], n),
-            "agent": cat(np.where(np.isin(state, ["queued"]), None, rng.choice(AGENTS, n)), AGENTS),
+            "agent": cat(np.where(np.isin(state, ["queued"]), None, rng.choice(AGENTS, n)), AGENTS),  # type: ignore[call-overload]
             "queue": cat(rng.choice(["mentions", "dms", "vip"], n), ["mentions", "dms", "vip"]),
             "state": cat(state, ["queued", "offered", "accepted", "done"]),
             "arrived_at": arrived,
@@ -56,7 +56,7 @@ def synthetic_ledger(n: int, now: pd.Timestamp, seed: int = 7) -> pd.DataFrame:
             "accepted_at": pd.Series(accepted).where(started),
             "first_reply_at": pd.Series(replied).where(started),
             "done_at": pd.Series(finished).where(done),
-            "disposition": cat(np.where(done, rng.choice(codes, n), None), codes),
+            "disposition": cat(np.where(done, rng.choice(codes, n), None), codes),  # type: ignore[call-overload]
             "note": "",
             "sentiment": cat(
                 rng.choice(["positive", "negative", "neutral", "undeclared"], n),

@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from workbench.bench import Result, benchmark
-from workbench.domain import Channel, Contact, Event, Interaction, State
+from workbench.domain import Action, Channel, Contact, Event, Interaction, State
 
 AGENTS = 50
 INTERACTIONS = 10_000
@@ -77,8 +77,10 @@ def _fill(store: object, n: int) -> None:
     batch = []
     for i in range(n):
         at = start + timedelta(milliseconds=i)
-        it = Interaction(uuid.uuid4().hex, Channel.MENTION, "9001", str(10**15 + i), arrived_at=at)
-        batch.append((it, [Event("arrived", it.id, at=at, details={"channel": "mention"})]))
+        it = Interaction(
+            uuid.uuid4().hex, Channel.MENTION, "9001", tweet_id=str(10**15 + i), arrived_at=at
+        )
+        batch.append((it, [Event(Action.ARRIVED, it.id, at=at, details={"channel": "mention"})]))
     for i in range(0, n, 5_000):
         store.add_interactions(batch[i : i + 5_000])
 
@@ -190,11 +192,11 @@ def _desk(interval_driven: bool, url: str) -> Iterator[tuple[object, object, obj
     import requests
 
     from workbench.config import Settings
+    from workbench.intake import Ingest
     from workbench.sandbox import start
     from workbench.store import Store
     from workbench.workspace import Workspace
     from workbench.xapi.gateway import Gateway
-    from workbench.xapi.ingest import Ingest
 
     sandbox = start()
     stop = threading.Event()
@@ -296,7 +298,7 @@ def _latency(interval_driven: bool, scale: float, url: str) -> tuple[float, floa
 
         def on_offers(change: object) -> None:
             for it in change.new:  # type: ignore[attr-defined]
-                seen.setdefault(it.source_id, time.perf_counter())
+                seen.setdefault(it.tweet_id, time.perf_counter())
             arrived.set()
 
         ws.observe(on_offers, "offers")  # type: ignore[attr-defined]
@@ -310,7 +312,7 @@ def _latency(interval_driven: bool, scale: float, url: str) -> tuple[float, floa
                 time.sleep(0.05)
             bare_stream = _BareStream(sandbox.url)  # type: ignore[attr-defined]
         # Tweets arrive at random moments of the ingest's polling cycle, not just after a pass.
-        from workbench.xapi.ingest import Ingest
+        from workbench.intake import Ingest
 
         cycle = float(inspect.signature(Ingest.run_forever).parameters["interval"].default)
         rng = random.Random(7)
@@ -337,7 +339,7 @@ def _latency(interval_driven: bool, scale: float, url: str) -> tuple[float, floa
                 else:
                     bare.append(_bare_fetch(client, brand_id, previous))
                 previous = tweet_id
-                offer = next(o for o in ws.offers if o.source_id == tweet_id)  # type: ignore[attr-defined]
+                offer = next(o for o in ws.offers if o.tweet_id == tweet_id)  # type: ignore[attr-defined]
                 _finish(ws, offer.id)
         finally:
             if bare_stream is not None:

@@ -25,7 +25,7 @@ def _batch(n: int, contact_id: str) -> list[tuple[Interaction, list[Event]]]:
             id=uuid.uuid4().hex,
             channel=Channel.MENTION,
             contact_id=contact_id,
-            source_id=str(10**15 + i),
+            tweet_id=str(10**15 + i),
             arrived_at=at,
             subject=f"tweet {i}",
         )

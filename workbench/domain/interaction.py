@@ -74,8 +74,12 @@ class Interaction:
     id: str
     channel: Channel
     contact_id: str
-    source_id: str
-    """The tweet or DM event id that opened the interaction (ingest is idempotent on it)."""
+    tweet_id: str | None = field(default=None, kw_only=True)
+    """The tweet that opened a mention (ingest is idempotent on it)."""
+    dm_event_id: str | None = field(default=None, kw_only=True)
+    """The DM event that opened a DM (ingest is idempotent on it)."""
+    post_key: str | None = field(default=None, kw_only=True)
+    """The outbox key of a brand post not yet sent (an outbound interaction)."""
     queue: str = "mentions"
     timeline: str = ""
     subject: str = ""

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING
 
 from workbench.errors import UsageError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from workbench.store import Store
 
 HELP = "export handled interactions as a report"
 FORMAT_CHOICES = ["csv", "xlsx", "parquet", "html", "pdf"]
@@ -53,31 +59,65 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "(NAME.transcript.EXT), a sheet in Excel",
     )
     parser.add_argument("--db-url", metavar="URL", help="store URL (default: WORKBENCH_DB_URL)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar and no summary line")
+
+
+def _filters(store: Store, args: argparse.Namespace) -> dict[str, str]:
+    """The column filters asked for, each checked against the values the store has."""
+    wanted = {
+        "timeline": args.timeline,
+        "queue": args.queue,
+        "agent": args.agent,
+        "channel": args.channel,
+    }
+    chosen = {k: v for k, v in wanted.items() if v is not None}
+    for column, value in chosen.items():
+        known = store.ledger.values(column)
+        if value not in known:
+            there = ", ".join(known[:20]) or "none"
+            raise UsageError(
+                f"--{column}", f"no {column} {value!r} in the store (there are: {there})"
+            )
+    return chosen
+
+
+def with_first_reply(store: Store, rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` with ``first_reply_text``: the brand's first reply in words, if any."""
+    replies = store.reports.first_replies(list(rows["interaction_id"]))
+    return rows.assign(first_reply_text=rows["interaction_id"].map(replies))
 
 
 def run(args: argparse.Namespace) -> int:
-    from workbench.analytics import ledger
-    from workbench.reports.export import Report, between, select, write, zone
+    from workbench.analytics.ledger import chunks, ledger
+    from workbench.reports.export import Report, between, check_output, write, write_csv_stream
+    from workbench.reports.export import zone as time_zone
     from workbench.store import Store
 
-    tz = zone(args.tz)
+    tz = time_zone(args.tz)
     start = instant("--from", args.start, tz) if args.start else None
     end = instant("--to", args.end, tz) if args.end else None
     if start and end and end <= start:
         raise UsageError("--to", "must be later than --from")
+    check_output(args.output)
     store = Store(args.db_url)
     try:
-        full = ledger(store=store)
-        wanted = {"queue": args.queue, "agent": args.agent, "timeline": args.timeline}
-        if args.timeline and "timeline" not in full.columns:
-            raise UsageError("--timeline", "this store's ledger has no timelines")
-        rows = select(full, **wanted)
-        if args.channel:
-            rows = rows[rows["channel"].astype(object) == args.channel]
-        rows = between(rows, start, end)
-        lines = store.reports.transcript(list(rows["interaction_id"])) if args.transcript else None
+        where = _filters(store, args)
+        lines = store.reports.transcript if args.transcript else None
+        if args.format == "csv":  # streamed: memory bounded whatever the range
+            total, parts = chunks(store, start, end, where)
+            frames = (with_first_reply(store, frame) for frame in parts)
+            path = write_csv_stream(frames, total, args.output, lines, progress=not args.quiet)
+            count = total
+        else:
+            rows = ledger(store=store)
+            for column, value in where.items():
+                rows = rows[rows[column].astype(object) == value]
+            rows = with_first_reply(store, between(rows, start, end))
+            report = Report(rows, lines(list(rows["interaction_id"])) if lines else None, args.tz)
+            path = write(report, args.format, args.output)
+            count = len(rows)
     finally:
         store.close()
-    path = write(Report(rows, lines, tz=args.tz), args.format, args.output)
-    print(f"wrote {len(rows)} interactions to {path}")
+    if not args.quiet:
+        print(f"wrote {count} interactions to {path}")
     return 0

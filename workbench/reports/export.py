@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -48,36 +48,70 @@ def between(ledger: pd.DataFrame, start: datetime | None, end: datetime | None) 
     return ledger[mask].reset_index(drop=True)
 
 
-def select(ledger: pd.DataFrame, **wanted: str | None) -> pd.DataFrame:
-    """The rows whose columns equal the given values (``queue="billing"``); None means any.
-    A value that no row has is refused, naming the option and the values there are."""
-    mask = pd.Series(True, index=ledger.index)
-    for column, value in wanted.items():
-        if value is None:
-            continue
-        present = ledger[column].dropna().astype(str)
-        if not (present == value).any():
-            known = ", ".join(sorted(set(present))[:20]) or "none"
-            raise UsageError(
-                f"--{column}", f"no {column} {value!r} in the store (there are: {known})"
-            )
-        mask &= ledger[column].astype(object) == value
-    return ledger[mask].reset_index(drop=True)
+CSV_TIME = "%Y-%m-%dT%H:%M:%S%z"
+"""Times in CSV: ISO 8601 in UTC with the offset (2026-03-02T09:30:00+0000)."""
 
 
 def _utc_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """Times as ISO 8601 text in UTC with the offset (CSV)."""
+    """Times in UTC (CSV writes them with ``CSV_TIME``)."""
     out = frame.copy()
     for column in out.select_dtypes(include=["datetimetz"]).columns:
-        stamps = out[column].dt.tz_convert("UTC")
-        out[column] = stamps.dt.strftime("%Y-%m-%dT%H:%M:%S%z").where(stamps.notna(), None)
+        out[column] = out[column].dt.tz_convert("UTC")
     return out
 
 
-def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+Writer = Callable[[Report, Path, Callable[[str], Path]], None]
+"""Writes a report to a (temporary) path; ``extra(name)`` gives the path of a companion file."""
+
+
+def _write_csv(frame: pd.DataFrame, path: Path, append: bool = False) -> None:
     # CRLF ends rows (RFC 4180), so a value holding a lone CR or LF is quoted, not split.
     safe = neutralize_frame(_utc_text(frame))
-    safe.to_csv(path, index=False, encoding="utf-8", lineterminator="\r\n")
+    safe.to_csv(
+        path,
+        mode="a" if append else "w",
+        header=not append,
+        index=False,
+        encoding="utf-8",
+        lineterminator="\r\n",
+        date_format=CSV_TIME,
+    )
+
+
+def write_csv_stream(
+    frames: Iterable[pd.DataFrame],
+    total: int,
+    output: str | Path,
+    transcript: Callable[[list[str]], pd.DataFrame] | None = None,
+    progress: bool = True,
+) -> Path:
+    """Write ledger rows that arrive a chunk at a time as CSV (and their transcript lines
+    beside it), so that memory stays bounded by the chunk whatever the range; a tqdm bar counts
+    the rows on a terminal or in a notebook unless ``progress`` is False. The files appear
+    whole or not at all, as with ``write``."""
+    from tqdm.auto import tqdm
+
+    def stream(report: Report, path: Path, extra: Callable[[str], Path]) -> None:
+        lines = extra("transcript") if transcript is not None else None
+        bar = tqdm(total=total, unit=" rows", disable=not progress, desc="report")
+        try:
+            first = True
+            for frame in frames:
+                _write_csv(frame, path, append=not first)
+                if lines is not None and transcript is not None:
+                    _write_csv(transcript(list(frame["interaction_id"])), lines, append=not first)
+                first = False
+                bar.update(len(frame))
+            if first:  # nothing in the range: a header alone says which columns there would be
+                from workbench.analytics.ledger import COLUMNS, EXTRA
+
+                _write_csv(pd.DataFrame(columns=[*COLUMNS, *EXTRA, "first_reply_text"]), path)
+                if lines is not None and transcript is not None:
+                    _write_csv(transcript([]), lines)
+        finally:
+            bar.close()
+
+    return _write_with(stream, Report(pd.DataFrame()), output)
 
 
 def _csv(report: Report, path: Path, extra: Callable[[str], Path]) -> None:
@@ -129,7 +163,7 @@ def _pdf(report: Report, path: Path, extra: Callable[[str], Path]) -> None:
         print_pdf(html, path)
 
 
-FORMATS: dict[str, Callable[[Report, Path, Callable[[str], Path]], None]] = {
+FORMATS: dict[str, Writer] = {
     "csv": _csv,
     "xlsx": _xlsx,
     "parquet": _parquet,
@@ -168,6 +202,11 @@ def write(report: Report, fmt: str, output: str | Path) -> Path:
     """Write ``report`` to ``output`` in format ``fmt``; every file appears whole or not at all."""
     if fmt not in FORMATS:
         raise UsageError("--format", f"must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    return _write_with(FORMATS[fmt], report, output)
+
+
+def check_output(output: str | Path) -> Path:
+    """The path to write, refused (naming ``--output``) when it cannot be written."""
     path = Path(output)
     if not path.parent.is_dir():
         raise UsageError("--output", f"folder {path.parent} does not exist")
@@ -175,6 +214,15 @@ def write(report: Report, fmt: str, output: str | Path) -> Path:
         raise UsageError("--output", f"folder {path.parent} is not writable")
     if path.is_dir():
         raise UsageError("--output", f"{path} is a folder; name a file")
+    return path
+
+
+def _write_with(
+    writer: Callable[[Report, Path, Callable[[str], Path]], None],
+    report: Report,
+    output: str | Path,
+) -> Path:
+    path = check_output(output)
     partials: dict[Path, Path] = {path: path.with_name(f".{path.name}.partial")}
 
     def extra(name: str) -> Path:
@@ -184,7 +232,7 @@ def write(report: Report, fmt: str, output: str | Path) -> Path:
 
     try:
         with _stop_on_sigterm():
-            FORMATS[fmt](report, partials[path], extra)
+            writer(report, partials[path], extra)
             for final, partial in partials.items():
                 partial.replace(final)
     finally:

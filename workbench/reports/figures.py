@@ -38,6 +38,34 @@ def _bucket(ledger: pd.DataFrame) -> str:
     return "h" if span <= pd.Timedelta(days=3) else "D"
 
 
+_STEPS = [pd.Timedelta(minutes=m) for m in (5, 10, 15, 30, 60, 120, 180, 360, 720)] + [
+    pd.Timedelta(days=d) for d in (1, 2, 7, 14)
+]
+
+
+def time_axis(start: pd.Timestamp, end: pd.Timestamp) -> dict[str, object]:
+    """Tick spacing and format of a time axis from ``start`` to ``end``: hours within a day,
+    hours and days within a few days, days within weeks, months beyond."""
+    span = max(pd.Timedelta(end - start), pd.Timedelta(minutes=5))
+    step = next((s for s in _STEPS if span / s <= 10), None)
+    if step is None:
+        return {"dtick": "M1", "tickformat": "%b %Y", "hoverformat": "%d %b %Y"}
+    same_day = pd.Timestamp(start).floor("D") == pd.Timestamp(end).floor("D")
+    if step < pd.Timedelta(days=1):
+        fmt = "%H:%M" if same_day else "%H:%M<br>%a %d %b"
+        hover = "%a %d %b %Y %H:%M"
+    else:
+        fmt, hover = "%a %d %b", "%a %d %b %Y"
+    return {"dtick": step.total_seconds() * 1000, "tickformat": fmt, "hoverformat": hover}
+
+
+def _timed(fig: go.Figure, ledger: pd.DataFrame) -> go.Figure:
+    arrived = ledger["arrived_at"].dropna()
+    if len(arrived):
+        fig.update_xaxes(**time_axis(arrived.min(), arrived.max()))
+    return fig
+
+
 def volume(ledger: pd.DataFrame) -> go.Figure:
     """Interactions arriving per time bucket, by channel."""
     freq = _bucket(ledger)
@@ -46,7 +74,7 @@ def volume(ledger: pd.DataFrame) -> go.Figure:
         rows = ledger[ledger["channel"] == channel]
         counts = rows.groupby(rows["arrived_at"].dt.floor(freq)).size()
         fig.add_bar(x=counts.index, y=counts.values, name=channel, marker_color=COLORS[channel])
-    return fig
+    return _timed(fig, ledger)
 
 
 def queues(ledger: pd.DataFrame) -> go.Figure:
@@ -76,7 +104,7 @@ def response_times(ledger: pd.DataFrame) -> go.Figure:
         x=medians.index, y=medians["handle_seconds"], name="handle", mode="lines+markers"
     )
     fig.update_yaxes(rangemode="tozero")
-    return fig
+    return _timed(fig, ledger)
 
 
 def dispositions(ledger: pd.DataFrame) -> go.Figure:
@@ -96,7 +124,70 @@ def sentiment(ledger: pd.DataFrame) -> go.Figure:
     for name in SENTIMENTS:
         values = table[name] if name in table else pd.Series(0, index=table.index)
         fig.add_bar(x=list(table.index), y=list(values), name=name, marker_color=COLORS[name])
+    return _timed(fig, ledger)
+
+
+def is_empty(fig: go.Figure) -> bool:
+    """True when no trace of ``fig`` has a value to draw."""
+    return not any(_has_values(t) for t in fig.data)
+
+
+REPORT_WIDTH = 640
+"""Pixels of a chart in the printed report (under 7 inches at 96 dpi, the width of a letter
+or A4 page inside its margins)."""
+
+
+def for_report(fig: go.Figure) -> go.Figure:
+    """``fig`` sized for a printed page, its legend below the plot so it is never clipped, and
+    no axes at all when it has nothing to draw."""
+    fig.update_layout(
+        width=REPORT_WIDTH,
+        height=320,
+        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
+        margin={"l": 60, "r": 20, "t": 50, "b": 70},
+    )
+    if is_empty(fig):
+        fig.update_xaxes(visible=False)
+        fig.update_yaxes(visible=False)
     return fig
+
+
+CONFIG = {"displayModeBar": False, "responsive": False}
+"""Plotly's config in the report: no mode bar (a printed page has nothing to click)."""
+
+
+def plotly_script() -> str:
+    """plotly.js as one inline script, to embed once in a report."""
+    from plotly.offline import get_plotlyjs
+
+    return f'<script type="text/javascript">{get_plotlyjs()}</script>'
+
+
+def report_html(fig: go.Figure) -> str:
+    """``fig`` as an HTML div that draws with the plotly.js embedded once by ``plotly_script``."""
+    return fig.to_html(full_html=False, include_plotlyjs=False, config=CONFIG)
+
+
+EMPTY = {
+    "volume": "No interactions arrived in this range.",
+    "queues": "No interaction was left open in this range.",
+    "response_times": "No interaction was answered or handled in this range.",
+    "dispositions": "No interactions were handled in this range (none finished with a "
+    "disposition).",
+    "sentiment": "No interactions arrived in this range.",
+}
+"""What the report says instead of a chart with nothing to draw."""
+
+
+def show(fig: go.Figure, renderer: str) -> None:
+    """Display ``fig`` in a notebook: with ``renderer="report"`` as a div sized for the page
+    that needs ``plotly_script`` once before it, else with plotly's ``renderer``."""
+    if renderer == "report":
+        from IPython.display import HTML, display
+
+        display(HTML(report_html(for_report(fig))))  # type: ignore[no-untyped-call]
+    else:
+        fig.show(renderer=renderer, config=CONFIG)
 
 
 def _has_values(trace: go.Bar | go.Scatter) -> bool:
@@ -111,7 +202,7 @@ def _noting_empty(
 
     def wrapped(ledger: pd.DataFrame) -> go.Figure:
         fig = build(ledger)
-        empty = not any(_has_values(t) for t in fig.data)
+        empty = is_empty(fig)
         fig.update_layout(
             annotations=[
                 {

@@ -12,12 +12,26 @@ import pandas as pd
 from workbench.lab import notebooks_dir
 
 TEMPLATE = "analyst_report.ipynb"
+OFFLINE = (
+    "{%- extends 'lab/index.html.j2' -%}\n"
+    # the lab template loads require.js and MathJax from a CDN: a report opens with no network
+    "{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}\n"
+    "{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}\n"
+    "{%- block html_head_css -%}<style>\n"
+    "body { max-width: 760px; margin: 0 auto; }\n"
+    ".jp-OutputArea-output { overflow: visible !important; }\n"
+    ".plotly-graph-div, table { break-inside: avoid; page-break-inside: avoid; }\n"
+    "h1, h2, h3 { break-after: avoid; page-break-after: avoid; }\n"
+    "@media print { @page { margin: 0.5in; } body { max-width: none; } }\n"
+    "</style>{%- endblock html_head_css -%}\n"
+)
 
 
 def render_html(ledger: pd.DataFrame, output: Path, title: str = "Interactions report") -> Path:
     """Run the report notebook on ``ledger`` and write it as HTML without the code cells."""
     import nbformat
     import papermill
+    from jinja2 import DictLoader
     from nbconvert import HTMLExporter
     from traitlets.config import Config
 
@@ -29,11 +43,13 @@ def render_html(ledger: pd.DataFrame, output: Path, title: str = "Interactions r
             papermill.execute_notebook(
                 str(template),
                 str(executed),
-                parameters={"ledger_path": str(data), "title": title, "renderer": "notebook"},
+                parameters={"ledger_path": str(data), "title": title, "renderer": "report"},
                 progress_bar=False,
                 cwd=tmp,
             )
         exporter = HTMLExporter(
+            extra_loaders=[DictLoader({"offline.html.j2": OFFLINE})],
+            template_file="offline.html.j2",
             # cells tagged "report-hide" explain the notebook to its users, not to readers
             config=Config({"TagRemovePreprocessor": {"remove_cell_tags": ["report-hide"]}}),
             exclude_input=True,

@@ -1,79 +1,38 @@
 """Agents: who takes offers, in which state, with how much room, and whether they are still there.
 
-An agent is Ready (takes offers), Not Ready (with a reason) or in After Call Work. Each open
-workspace beats a heartbeat; an agent whose heartbeat is older than ``HEARTBEAT_STALE`` gets no
-offers and the router returns its pending offers to the queue.
+The rules (names, capacities, states and their reasons) are checked here; the agents table is
+``store.agents``. ``Agent`` and ``AgentState`` live in ``workbench.domain.agent``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from enum import Enum
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
-
-from workbench.domain import Event, State, utcnow
+from workbench.domain import Action, utcnow
+from workbench.domain.agent import HEARTBEAT_INTERVAL, HEARTBEAT_STALE, Agent, AgentState
 from workbench.errors import ValidationError
-from workbench.store import NotFoundError, Store
-from workbench.store import schema as t
+from workbench.store import Store, Transaction
+from workbench.store import agents as _table
 
-HEARTBEAT_INTERVAL = 5.0
-"""Seconds between heartbeats of an open workspace."""
-HEARTBEAT_STALE = 3 * HEARTBEAT_INTERVAL
-"""An agent silent for longer than this is gone: no offers, and pending offers are requeued."""
+__all__ = [
+    "HEARTBEAT_INTERVAL",
+    "HEARTBEAT_STALE",
+    "Agent",
+    "AgentState",
+    "agent",
+    "agents",
+    "heartbeat",
+    "load",
+    "lock_agent",
+    "mark_idle",
+    "register_agent",
+    "set_agent_state",
+]
 
-
-class AgentState(str, Enum):
-    """Whether the agent takes offers."""
-
-    READY = "ready"
-    NOT_READY = "not_ready"
-    AFTER_CALL_WORK = "after_call_work"
-
-
-@dataclass(frozen=True)
-class Agent:
-    """An agent as the router sees them."""
-
-    name: str
-    display_name: str
-    state: AgentState
-    reason: str
-    capacity: int
-    heartbeat_at: datetime | None
-    idle_since: datetime | None
-    queues: tuple[str, ...] | None
-    """The queues the agent takes offers from; None means every queue."""
-
-    def online(self, now: datetime | None = None, stale: float = HEARTBEAT_STALE) -> bool:
-        """Whether the agent's heartbeat is recent enough."""
-        if self.heartbeat_at is None:
-            return False
-        return (now or utcnow()) - self.heartbeat_at <= timedelta(seconds=stale)
-
-    def serves(self, queue: str) -> bool:
-        return self.queues is None or queue in self.queues
-
-    @property
-    def initials(self) -> str:
-        words = (self.display_name or self.name).replace("_", " ").replace(".", " ").split()
-        return "".join(w[0].upper() for w in words if w) or self.name[:1].upper()
-
-
-def _agent(row: Any) -> Agent:
-    return Agent(
-        name=row.name,
-        display_name=row.display_name,
-        state=AgentState(row.state),
-        reason=row.reason,
-        capacity=row.capacity,
-        heartbeat_at=row.heartbeat_at,
-        idle_since=row.idle_since,
-        queues=None if row.queues is None else tuple(row.queues),
-    )
+_agent = _table.agent_from_row
+"""The ``Agent`` of an agents row (kept for callers that read rows themselves)."""
 
 
 def _check_name(name: str) -> None:
@@ -81,10 +40,12 @@ def _check_name(name: str) -> None:
         raise ValidationError("agent", f"a name of 1 to 64 characters is required, got {name!r}")
 
 
-def _check_queues(conn: Connection, queues: Sequence[str] | None) -> list[str] | None:
+def _check_queues(
+    store: Store, conn: Transaction, queues: Sequence[str] | None
+) -> list[str] | None:
     if queues is None:
         return None
-    known = set(conn.execute(select(t.queues.c.name)).scalars())
+    known = set(store.routing.queue_names(conn))
     unknown = [q for q in queues if q not in known]
     if unknown:
         raise ValidationError(
@@ -93,51 +54,19 @@ def _check_queues(conn: Connection, queues: Sequence[str] | None) -> list[str] |
     return list(queues)
 
 
-def lock_agent(conn: Connection, name: str) -> Agent:
-    """Read the agent's row and lock it for the transaction (PostgreSQL: FOR UPDATE)."""
-    query = select(t.agents).where(t.agents.c.name == name)
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = conn.execute(query).first()
-    if row is None:
-        raise NotFoundError(f"agent {name!r} is not registered")
-    return _agent(row)
+def lock_agent(conn: Transaction, name: str) -> Agent:
+    """Read the agent and lock their row for the transaction (PostgreSQL: FOR UPDATE)."""
+    return _table.lock(conn, name)
 
 
-def load(conn: Connection, names: Sequence[str]) -> dict[str, int]:
+def load(conn: Transaction, names: Sequence[str]) -> dict[str, int]:
     """How many interactions each agent holds now (offered to them or accepted by them)."""
-    if not names:
-        return {}
-    rows = conn.execute(
-        select(t.interactions.c.agent, func.count())
-        .where(
-            t.interactions.c.state.in_([State.OFFERED.value, State.ACCEPTED.value]),
-            t.interactions.c.agent.in_(list(names)),
-        )
-        .group_by(t.interactions.c.agent)
-    )
-    counts = {name: 0 for name in names}
-    counts.update({agent: int(n) for agent, n in rows})
-    return counts
+    return _table.held(conn, names)
 
 
-def mark_idle(conn: Connection, name: str, at: datetime) -> None:
+def mark_idle(conn: Transaction, name: str, at: datetime) -> None:
     """The agent has had nothing in hand since ``at`` (offers go to the longest idle first)."""
-    conn.execute(update(t.agents).where(t.agents.c.name == name).values(idle_since=at))
-
-
-def _log(conn: Connection, name: str, action: str, **details: Any) -> None:
-    event = Event(action, None, name, details=details)
-    conn.execute(
-        insert(t.events),
-        {
-            "at": event.at,
-            "interaction_id": None,
-            "agent": name,
-            "action": action,
-            "details": details,
-        },
-    )
+    _table.mark_idle(conn, name, at)
 
 
 def register_agent(
@@ -154,25 +83,23 @@ def register_agent(
             "capacity", f"a whole number from 1 to 100 is required, got {capacity!r}"
         )
     now = utcnow()
+    table = store.agents
     with store.transaction() as conn:
-        chosen = _check_queues(conn, queues)
-        found = conn.execute(select(t.agents.c.name).where(t.agents.c.name == name)).first()
-        if found is None:
-            conn.execute(
-                insert(t.agents),
-                {
-                    "name": name,
-                    "display_name": display_name or name,
-                    "state": AgentState.NOT_READY.value,
-                    "reason": "logged in",
-                    "capacity": capacity or 1,
-                    "heartbeat_at": now,
-                    "idle_since": None,
-                    "created_at": now,
-                    "queues": chosen,
-                },
+        chosen = _check_queues(store, conn, queues)
+        if not table.exists(conn, name):
+            table.add(
+                conn,
+                name,
+                display_name=display_name or name,
+                state=AgentState.NOT_READY,
+                reason="logged in",
+                capacity=capacity or 1,
+                queues=chosen,
+                now=now,
             )
-            _log(conn, name, "agent_registered", capacity=capacity or 1, queues=chosen)
+            table.log(
+                conn, name, Action.AGENT_REGISTERED, {"capacity": capacity or 1, "queues": chosen}
+            )
         else:
             changes: dict[str, Any] = {"heartbeat_at": now}
             if display_name:
@@ -181,8 +108,8 @@ def register_agent(
                 changes["capacity"] = capacity
             if queues is not None:
                 changes["queues"] = chosen
-            conn.execute(update(t.agents).where(t.agents.c.name == name).values(**changes))
-        return lock_agent(conn, name)
+            table.update(conn, name, **changes)
+        return table.lock(conn, name)
 
 
 def set_agent_state(
@@ -201,43 +128,29 @@ def set_agent_state(
     if len(reason) > 128:
         raise ValidationError("reason", "at most 128 characters")
     now = utcnow()
+    table = store.agents
     with store.transaction() as conn:
-        before = lock_agent(conn, name)
-        changes: dict[str, Any] = {"state": new.value, "reason": reason, "heartbeat_at": now}
+        before = table.lock(conn, name)
+        changes: dict[str, Any] = {"state": new, "reason": reason, "heartbeat_at": now}
         if new is AgentState.READY and before.state is not AgentState.READY:
             changes["idle_since"] = now
-        conn.execute(update(t.agents).where(t.agents.c.name == name).values(**changes))
+        table.update(conn, name, **changes)
         if before.state is not new or before.reason != reason:
-            _log(
-                conn,
-                name,
-                "agent_state",
-                state=new.value,
-                reason=reason,
-                previous=before.state.value,
-                **({"by": by} if by else {}),
-            )
-        return lock_agent(conn, name)
+            details = {"state": new.value, "reason": reason, "previous": before.state.value}
+            if by:
+                details["by"] = by
+            table.log(conn, name, Action.AGENT_STATE, details)
+        return table.lock(conn, name)
 
 
 def heartbeat(store: Store, name: str, now: datetime | None = None) -> None:
     """Tell the router the agent's workspace is still open."""
-    with store.transaction() as conn:
-        done = conn.execute(
-            update(t.agents).where(t.agents.c.name == name).values(heartbeat_at=now or utcnow())
-        )
-        if done.rowcount != 1:
-            raise NotFoundError(f"agent {name!r} is not registered")
+    store.agents.heartbeat(name, now or utcnow())
 
 
 def agent(store: Store, name: str) -> Agent:
-    with store.engine.connect() as conn:
-        row = conn.execute(select(t.agents).where(t.agents.c.name == name)).first()
-    if row is None:
-        raise NotFoundError(f"agent {name!r} is not registered")
-    return _agent(row)
+    return store.agents.get(name)
 
 
 def agents(store: Store) -> list[Agent]:
-    with store.engine.connect() as conn:
-        return [_agent(r) for r in conn.execute(select(t.agents).order_by(t.agents.c.name))]
+    return store.agents.all()

@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from sqlalchemy import delete, func, insert, select, update
-
-from workbench.domain import State
+from workbench.domain.routing import Queue
 from workbench.errors import ValidationError
 from workbench.store import NotFoundError, Store
-from workbench.store import schema as t
 
-
-@dataclass(frozen=True)
-class Queue:
-    name: str
-    label: str
+__all__ = ["Queue", "add_queue", "delete_queue", "queues", "rename_queue"]
 
 
 def _check_name(name: str) -> None:
@@ -28,45 +19,37 @@ def _check_name(name: str) -> None:
 
 
 def queues(store: Store) -> list[Queue]:
-    with store.engine.connect() as conn:
-        rows = conn.execute(select(t.queues).order_by(t.queues.c.name))
-        return [Queue(r.name, r.label) for r in rows]
+    return store.routing.queues()
 
 
 def add_queue(store: Store, name: str, label: str = "") -> Queue:
     """Add a queue; a name already taken is refused."""
     _check_name(name)
     with store.transaction() as conn:
-        if conn.execute(select(t.queues.c.name).where(t.queues.c.name == name)).first():
+        if store.routing.has_queue(conn, name):
             raise ValidationError("queue", f"a queue named {name!r} already exists")
-        conn.execute(insert(t.queues), {"name": name, "label": label or name})
+        store.routing.add_queue(conn, name, label or name)
     return Queue(name, label or name)
 
 
 def rename_queue(store: Store, name: str, label: str) -> Queue:
     """Change the label a queue is shown with."""
     with store.transaction() as conn:
-        done = conn.execute(update(t.queues).where(t.queues.c.name == name).values(label=label))
-        if done.rowcount != 1:
+        if not store.routing.set_queue_label(conn, name, label):
             raise NotFoundError(f"queue {name!r} does not exist")
     return Queue(name, label)
 
 
 def delete_queue(store: Store, name: str) -> None:
     """Remove a queue no rule sends to and no open interaction waits in."""
+    tables = store.routing
     with store.transaction() as conn:
-        if not conn.execute(select(t.queues.c.name).where(t.queues.c.name == name)).first():
+        if not tables.has_queue(conn, name):
             raise NotFoundError(f"queue {name!r} does not exist")
-        rules = conn.execute(
-            select(func.count()).select_from(t.routing_rules).where(t.routing_rules.c.queue == name)
-        ).scalar_one()
+        rules = tables.rules_to(conn, name)
         if rules:
             raise ValidationError("queue", f"{rules} routing rule(s) send to {name!r}")
-        waiting = conn.execute(
-            select(func.count())
-            .select_from(t.interactions)
-            .where(t.interactions.c.queue == name, t.interactions.c.state != State.DONE.value)
-        ).scalar_one()
+        waiting = tables.open_in(conn, name)
         if waiting:
             raise ValidationError("queue", f"{waiting} open interaction(s) are in {name!r}")
-        conn.execute(delete(t.queues).where(t.queues.c.name == name))
+        tables.delete_queue(conn, name)

@@ -24,29 +24,21 @@ from __future__ import annotations
 import logging
 import threading
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, bindparam, func, insert, or_, select, update
-from sqlalchemy.exc import DBAPIError
-
-from workbench.domain import DECLINED_ACTIONS, Action, Event, Interaction, State, utcnow
+from workbench.domain import Action, Event, Interaction, utcnow
+from workbench.domain.agent import HEARTBEAT_STALE
+from workbench.domain.routing import queue_for
 from workbench.errors import StoreError
-from workbench.routing.agents import HEARTBEAT_STALE, Agent, AgentState, _agent, load
-from workbench.routing.rules import _read as _read_rules
-from workbench.routing.rules import queue_for
-from workbench.store import ConflictError, Store, interaction_from_row
-from workbench.store import schema as t
+from workbench.store import Change, DatabaseError, Store, Transaction
 
 log = logging.getLogger(__name__)
 
 PASS_INTERVAL = 0.5
 """Seconds between passes of ``Router.run``."""
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-# Events after which the agent named in them should not get the interaction back right away.
-_DECLINED = [a.value for a in DECLINED_ACTIONS]
 
 
 def offer_timeout_setting() -> float:
@@ -73,12 +65,6 @@ class RouterPass:
 
     def __bool__(self) -> bool:
         return bool(self.routed or self.timed_out or self.requeued or self.offered)
-
-
-def _skip_locked(query: Select[Any], conn: Connection, *of: Any) -> Select[Any]:
-    if conn.dialect.name == "postgresql":
-        return query.with_for_update(skip_locked=True, of=list(of) or None)
-    return query
 
 
 class Router:
@@ -130,7 +116,7 @@ class Router:
             while not stop.is_set():
                 try:
                     self.run_once()
-                except (StoreError, DBAPIError) as exc:
+                except (StoreError, DatabaseError) as exc:
                     log.warning("routing pass failed, retrying: %s", str(exc).splitlines()[0])
                     stop.wait(interval)
                     continue
@@ -138,238 +124,102 @@ class Router:
 
     # --- steps ------------------------------------------------------------------------------
 
-    def _route_new(self, conn: Connection, now: datetime) -> int:
-        i, c = t.interactions, t.contacts
-        query = _skip_locked(
-            select(
-                i.c.id,
-                i.c.channel,
-                i.c.timeline,
-                i.c.actionability,
-                i.c.queue,
-                c.c.followers_count,
-            )
-            .join(c, c.c.id == i.c.contact_id)
-            .where(i.c.state == State.QUEUED.value, i.c.routed_at.is_(None))
-            .order_by(i.c.arrived_at, i.c.id)
-            .limit(self.batch),
-            conn,
-            i,
-        )
-        rows = conn.execute(query).all()
-        if not rows:
+    def _route_new(self, conn: Transaction, now: datetime) -> int:
+        tables = self.store.routing
+        arrivals = tables.unrouted(conn, self.batch)
+        if not arrivals:
             return 0
-        rules = _read_rules(conn)
+        rules = tables.rules(conn)
         groups: dict[str, list[str]] = defaultdict(list)
         events = []
-        for row in rows:
+        for row in arrivals:
             rule = queue_for(
                 rules, row.channel, row.timeline, row.followers_count, row.actionability
             )
             queue = rule.queue if rule else row.queue
             groups[queue].append(row.id)
-            details = {"queue": queue, "rule": rule.id if rule else None}
+            details: dict[str, Any] = {"queue": queue, "rule": rule.id if rule else None}
             if queue != row.queue:
                 details["from"] = row.queue
-            events.append(
-                {
-                    "at": now,
-                    "interaction_id": row.id,
-                    "agent": None,
-                    "action": Action.ROUTED.value,
-                    "details": details,
-                }
-            )
-        for queue, ids in groups.items():
-            conn.execute(
-                update(i)
-                .where(i.c.id.in_(ids), i.c.routed_at.is_(None))
-                .values(queue=queue, routed_at=now, version=i.c.version + 1)
-            )
-        conn.execute(insert(t.events), events)
-        return len(rows)
+            events.append(Event(Action.ROUTED, row.id, at=now, details=details))
+        tables.route(conn, groups, now, events)
+        return len(arrivals)
 
-    def _stale_agents(self, conn: Connection, now: datetime) -> set[str]:
-        cutoff = now - timedelta(seconds=self.heartbeat_stale)
-        a = t.agents
-        query = select(a.c.name).where(or_(a.c.heartbeat_at.is_(None), a.c.heartbeat_at < cutoff))
-        return set(conn.execute(query).scalars())
-
-    def _expire(self, conn: Connection, now: datetime) -> tuple[int, int]:
-        i = t.interactions
-        stale = self._stale_agents(conn, now)
+    def _expire(self, conn: Transaction, now: datetime) -> tuple[int, int]:
+        tables = self.store.routing
+        stale = tables.stale_agents(conn, now - timedelta(seconds=self.heartbeat_stale))
         deadline = now - timedelta(seconds=self.offer_timeout)
-        late = func.coalesce(i.c.last_offered_at, i.c.arrived_at) < deadline
-        condition = or_(late, i.c.agent.in_(stale)) if stale else late
-        query = _skip_locked(
-            select(i)
-            .where(i.c.state == State.OFFERED.value, condition)
-            .order_by(i.c.arrived_at)
-            .limit(self.batch),
-            conn,
-        )
         timed_out = requeued = 0
         changes = []
-        for row in conn.execute(query).all():
-            it = interaction_from_row(row)
+        for it in tables.expiring_offers(conn, deadline, stale, self.batch):
             before = it.version
             if it.agent in stale:
                 event, requeued = it.requeue("heartbeat lost"), requeued + 1
             else:
                 event, timed_out = it.timeout(), timed_out + 1
-            changes.append((it, before, replace(event, at=now)))
-        _save_all(conn, changes)
+            changes.append((it, before, Change([replace(event, at=now)])))
+        self.store.save_many(conn, changes)
         return timed_out, requeued
 
-    def _reclaim(self, conn: Connection, now: datetime) -> int:
+    def _reclaim(self, conn: Transaction, now: datetime) -> int:
         """Accepted interactions whose owner has sent no heartbeat for ``reclaim_after``
         seconds (a closed laptop, a dead kernel) go back to the queue; 0 turns this off."""
         if not self.reclaim_after:
             return 0
-        i, a = t.interactions, t.agents
         cutoff = now - timedelta(seconds=self.reclaim_after)
-        gone = select(a.c.name).where(or_(a.c.heartbeat_at.is_(None), a.c.heartbeat_at < cutoff))
-        query = _skip_locked(
-            select(i)
-            .where(i.c.state == State.ACCEPTED.value, i.c.agent.in_(gone))
-            .order_by(i.c.arrived_at)
-            .limit(self.batch),
-            conn,
-        )
         reason = f"no heartbeat from its agent for {self.reclaim_after:g} s"
         changes = []
-        for row in conn.execute(query).all():
-            it = interaction_from_row(row)
+        for it in self.store.routing.abandoned(conn, cutoff, self.batch):
             before = it.version
-            changes.append((it, before, replace(it.requeue(reason), at=now)))
-        _save_all(conn, changes)
+            changes.append((it, before, Change([replace(it.requeue(reason), at=now)])))
+        self.store.save_many(conn, changes)
         return len(changes)
 
-    def _ready_agents(self, conn: Connection, now: datetime) -> list[Agent]:
-        a = t.agents
-        cutoff = now - timedelta(seconds=self.heartbeat_stale)
-        query = _skip_locked(
-            select(a)
-            .where(a.c.state == AgentState.READY.value, a.c.heartbeat_at >= cutoff)
-            .order_by(a.c.name),
-            conn,
-        )
-        return [_agent(r) for r in conn.execute(query)]
-
-    def _declined(self, conn: Connection, ids: Sequence[str]) -> dict[str, dict[str, datetime]]:
-        """interaction -> agent -> when they last declined it (rejected, missed, gave it away)."""
-        e = t.events
-        out: dict[str, dict[str, datetime]] = defaultdict(dict)
-        rows = conn.execute(
-            select(e.c.interaction_id, e.c.agent, func.max(e.c.at))
-            .where(and_(e.c.interaction_id.in_(list(ids)), e.c.action.in_(_DECLINED)))
-            .group_by(e.c.interaction_id, e.c.agent)
-        )
-        for interaction_id, agent, at in rows:
-            if agent:
-                out[interaction_id][agent] = at
-        return out
-
-    def _offer(self, conn: Connection, now: datetime) -> int:
-        pool = self._ready_agents(conn, now)
+    def _offer(self, conn: Transaction, now: datetime) -> int:
+        tables = self.store.routing
+        pool = tables.ready_agents(conn, now - timedelta(seconds=self.heartbeat_stale))
         if not pool:
             return 0
-        loads = load(conn, [a.name for a in pool])
+        loads = self.store.agents.held(conn, [a.name for a in pool])
         room = {a.name: a.capacity - loads[a.name] for a in pool}
         pool = [a for a in pool if room[a.name] > 0]
         if not pool:
             return 0
         idle = {a.name: a.idle_since or _EPOCH for a in pool}
-        i = t.interactions
-        query = select(i).where(i.c.state == State.QUEUED.value, i.c.routed_at.is_not(None))
+        served = None
         if all(a.queues is not None for a in pool):
-            query = query.where(i.c.queue.in_(sorted({q for a in pool for q in a.queues or ()})))
+            served = {q for a in pool for q in a.queues or ()}
         wanted = min(self.batch, 4 * sum(room.values()) + 16)
-        query = _skip_locked(query.order_by(i.c.arrived_at, i.c.id).limit(wanted), conn)
-        rows = conn.execute(query).all()
-        if not rows:
+        waiting = tables.waiting(conn, served, wanted)
+        if not waiting:
             return 0
-        declined = self._declined(conn, [r.id for r in rows])
+        declined = tables.declined(conn, [c.id for c in waiting])
         cooled = now - timedelta(seconds=self.reoffer_after)
         offered: set[str] = set()
-        changes: list[tuple[Interaction, int, Event]] = []
-        count = 0
-        for row in rows:
-            takers = [a for a in pool if room[a.name] > 0 and a.serves(row.queue)]
+        changes: list[tuple[Interaction, int, Change]] = []
+        for candidate in waiting:
+            takers = [a for a in pool if room[a.name] > 0 and a.serves(candidate.queue)]
             if not takers:
                 if not any(room.values()):
                     break
                 continue
-            last = declined.get(row.id, {})
+            last = declined.get(candidate.id, {})
             fresh = [a for a in takers if a.name not in last]
             if not fresh:  # only agents who declined it have room: after a while, again
                 fresh = [a for a in takers if last[a.name] <= cooled]
                 if not fresh:
                     continue
             pick = min(fresh, key=lambda a: (loads[a.name], idle[a.name], a.name))
-            it = interaction_from_row(row)
+            it = candidate.interaction()
             before = it.version
-            changes.append((it, before, replace(it.offer(pick.name), at=now)))
+            changes.append((it, before, Change([replace(it.offer(pick.name), at=now)])))
             room[pick.name] -= 1
             loads[pick.name] += 1
             idle[pick.name] = now
             offered.add(pick.name)
-            count += 1
-        _save_all(conn, changes)
-        if offered:
-            conn.execute(
-                update(t.agents).where(t.agents.c.name.in_(sorted(offered))).values(idle_since=now)
-            )
-        return count
-
-
-def _save_all(conn: Connection, changes: Sequence[tuple[Interaction, int, Event]]) -> None:
-    """Save offers, time-outs and requeues in two statements, as ``Store.save`` would one by one:
-    state, agent and version (checked), ``last_offered_at`` stamped by an offer, and the events."""
-    if not changes:
-        return
-    i = t.interactions
-    rows = [
-        {
-            "b_id": it.id,
-            "b_expected": before,
-            "b_version": it.version,
-            "b_state": it.state.value,
-            "b_agent": it.agent,
-            "b_parties": list(it.parties),
-            "b_last_offered_at": event.at if event.action == Action.OFFERED else None,
-        }
-        for it, before, event in changes
-    ]
-    statement = (
-        update(i)
-        .where(i.c.id == bindparam("b_id"), i.c.version == bindparam("b_expected"))
-        .values(
-            state=bindparam("b_state"),
-            agent=bindparam("b_agent"),
-            parties=bindparam("b_parties", type_=i.c.parties.type),
-            version=bindparam("b_version"),
-            last_offered_at=func.coalesce(
-                bindparam("b_last_offered_at", type_=i.c.last_offered_at.type), i.c.last_offered_at
-            ),
-        )
-    )
-    done = conn.execute(statement, rows)
-    if conn.dialect.supports_sane_multi_rowcount and done.rowcount != len(rows):
-        raise ConflictError("an interaction being routed was changed by someone else; try again")
-    conn.execute(
-        insert(t.events),
-        [
-            {
-                "at": e.at,
-                "interaction_id": e.interaction_id,
-                "agent": e.agent,
-                "action": e.action,
-                "details": e.details,
-            }
-            for _, _, e in changes
-        ],
-    )
+        self.store.save_many(conn, changes)
+        tables.mark_offered(conn, sorted(offered), now)
+        return len(changes)
 
 
 def route_pending(store: Store, **options: Any) -> RouterPass:

@@ -1,90 +1,33 @@
 """Routing rules: which queue an arriving interaction goes to. The first match by position wins.
 
-Rules are rows of ``routing_rules`` a supervisor edits: each names a queue and the conditions it
-needs (channel, timeline, a minimum follower count for VIPs, actionability); an empty condition
-matches anything.
+Rules are rows of ``routing_rules`` (``store.routing``) a supervisor edits: each names a queue
+and the conditions it needs (channel, timeline, a minimum follower count for VIPs,
+actionability); an empty condition matches anything. ``Rule`` and ``queue_for`` live in
+``workbench.domain.routing``; the checks of a rule are here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
-
 from workbench.domain import Actionability, Channel
+from workbench.domain.routing import Rule, queue_for
 from workbench.errors import ValidationError
-from workbench.store import NotFoundError, Store
-from workbench.store import schema as t
+from workbench.store import NotFoundError, Store, Transaction
+
+__all__ = ["Rule", "add_rule", "delete_rule", "queue_for", "rules", "update_rule"]
 
 _UNSET: Any = object()
 
 
-@dataclass(frozen=True)
-class Rule:
-    """Send interactions matching every given condition to ``queue``."""
-
-    id: int
-    position: int
-    queue: str
-    channel: str | None = None
-    timeline: str | None = None
-    min_followers: int | None = None
-    actionability: str | None = None
-
-    def matches(
-        self, channel: str, timeline: str, followers_count: int, actionability: str
-    ) -> bool:
-        return (
-            (self.channel is None or self.channel == channel)
-            and (self.timeline is None or self.timeline.lower() == (timeline or "").lower())
-            and (self.min_followers is None or followers_count >= self.min_followers)
-            and (self.actionability is None or self.actionability == actionability)
-        )
-
-
-def _rule(row: Any) -> Rule:
-    return Rule(
-        row.id,
-        row.position,
-        row.queue,
-        row.channel,
-        row.timeline,
-        row.min_followers,
-        row.actionability,
-    )
-
-
-def _read(conn: Connection) -> list[Rule]:
-    query = select(t.routing_rules).order_by(t.routing_rules.c.position, t.routing_rules.c.id)
-    return [_rule(r) for r in conn.execute(query)]
-
-
-def rules(store: Store, conn: Connection | None = None) -> list[Rule]:
+def rules(store: Store, conn: Transaction | None = None) -> list[Rule]:
     """The rules in the order they are tried."""
-    if conn is not None:
-        return _read(conn)
-    with store.engine.connect() as c:
-        return _read(c)
+    return store.routing.rules(conn)
 
 
-def queue_for(
-    rules: Sequence[Rule],
-    channel: str,
-    timeline: str = "",
-    followers_count: int = 0,
-    actionability: str = Actionability.UNDECLARED.value,
-) -> Rule | None:
-    """The first rule (by position) that matches, or None."""
-    for rule in rules:
-        if rule.matches(channel, timeline, followers_count, actionability):
-            return rule
-    return None
-
-
-def _validate(conn: Connection, rule: Rule) -> None:
-    known = set(conn.execute(select(t.queues.c.name)).scalars())
+def _validate(store: Store, conn: Transaction, rule: Rule) -> None:
+    known = set(store.routing.queue_names(conn))
     if rule.queue not in known:
         raise ValidationError(
             "queue", f"no such queue {rule.queue!r} (known: {', '.join(sorted(known))})"
@@ -116,17 +59,6 @@ def _validate(conn: Connection, rule: Rule) -> None:
         raise ValidationError("position", f"a whole number, got {rule.position!r}")
 
 
-def _values(rule: Rule) -> dict[str, Any]:
-    return {
-        "position": rule.position,
-        "queue": rule.queue,
-        "channel": rule.channel,
-        "timeline": rule.timeline.lstrip("@") if rule.timeline else None,
-        "min_followers": rule.min_followers,
-        "actionability": rule.actionability,
-    }
-
-
 def add_rule(
     store: Store,
     queue: str,
@@ -141,14 +73,10 @@ def add_rule(
     timeline = timeline.lstrip("@") if timeline else None
     with store.transaction() as conn:
         if position is None:
-            last = conn.execute(select(func.max(t.routing_rules.c.position))).scalar()
-            position = (last or 0) + 10
+            position = (store.routing.last_position(conn) or 0) + 10
         rule = Rule(0, position, queue, channel, timeline, min_followers, actionability)
-        _validate(conn, rule)
-        result = conn.execute(
-            insert(t.routing_rules).returning(t.routing_rules.c.id), _values(rule)
-        )
-        return replace(rule, id=int(result.scalar_one()))
+        _validate(store, conn, rule)
+        return replace(rule, id=store.routing.add_rule(conn, rule))
 
 
 def update_rule(
@@ -176,19 +104,16 @@ def update_rule(
         if v is not _UNSET
     }
     with store.transaction() as conn:
-        row = conn.execute(select(t.routing_rules).where(t.routing_rules.c.id == rule_id)).first()
-        if row is None:
+        found = store.routing.rule(conn, rule_id)
+        if found is None:
             raise NotFoundError(f"routing rule {rule_id!r} does not exist")
-        rule = replace(_rule(row), **given)
-        _validate(conn, rule)
-        conn.execute(
-            update(t.routing_rules).where(t.routing_rules.c.id == rule_id).values(_values(rule))
-        )
+        rule = replace(found, **given)
+        _validate(store, conn, rule)
+        store.routing.update_rule(conn, rule)
         return rule
 
 
 def delete_rule(store: Store, rule_id: int) -> None:
     with store.transaction() as conn:
-        done = conn.execute(delete(t.routing_rules).where(t.routing_rules.c.id == rule_id))
-        if done.rowcount != 1:
+        if not store.routing.delete_rule(conn, rule_id):
             raise NotFoundError(f"routing rule {rule_id!r} does not exist")

@@ -1,7 +1,9 @@
 """A local X API v2 sandbox: the embedded default for demos, and the tests' double.
 
-``start(seed=..., traffic=...)`` runs it in a background thread and returns a
+``start(seed=..., traffic=..., plan=...)`` runs it in a background thread and returns a
 ``RunningSandbox`` with ``.url`` and ``.stop()``; ``workbench sandbox`` runs it from the shell.
+It enforces an X access plan (``plan``, default the ``WORKBENCH_X_PLAN`` setting) and X's rate
+limits (``workbench/data/x_limits.json``).
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
+from workbench.domain.plan import Capability, Plan, Refusal
 from workbench.sandbox import _render as render
 from workbench.sandbox.limits import Fault, Faults, RateLimits
 from workbench.sandbox.stream import KEEP_ALIVE, StreamHub, rules_meta
@@ -89,8 +90,22 @@ _APP_ONLY = Problem(
 )
 
 
+def plan_problem(refusal: Refusal) -> Problem:
+    """X's answer to a call the app's access plan does not allow: 403, client-forbidden."""
+    return Problem(
+        403,
+        "Client Forbidden",
+        f"{refusal.reason}. X, {refusal.date.isoformat()}: {refusal.wording} This app is on "
+        f"the {refusal.plan} plan.",
+        "https://api.twitter.com/2/problems/client-forbidden",
+        reason="client-not-enrolled",
+        registration_url="https://developer.x.com/en/portal/products",
+        required_enrollment="Enterprise",
+    )
+
+
 class Sandbox:
-    """The world with its rate limits and faults; the app's state."""
+    """The world with its rate limits, faults and access plan; the app's state."""
 
     def __init__(
         self,
@@ -98,10 +113,12 @@ class Sandbox:
         limits: RateLimits | None = None,
         faults: Faults | None = None,
         seed: int | None = None,
+        plan: Plan | str | None = None,
     ) -> None:
         self.world = world
         self.limits = limits or RateLimits()
         self.faults = faults or Faults(seed or 0)
+        self.plan = resolve_plan(plan)
         self.requests = 0
         self.player: Any = None
         self.streams = StreamHub(world)
@@ -134,6 +151,28 @@ class Sandbox:
         return self.player
 
 
+def resolve_plan(plan: Plan | str | None) -> Plan:
+    """A ``Plan`` from its name; ``None``: the ``WORKBENCH_X_PLAN`` setting (pay-per-use)."""
+    from workbench import x_rules
+
+    if isinstance(plan, Plan):
+        return plan
+    if plan is None:
+        import os
+
+        from workbench.config import SETTINGS
+
+        # this setting alone: a sandbox starts whatever else the environment holds
+        plan = next(s for s in SETTINGS if s.name == "WORKBENCH_X_PLAN").read(os.environ)
+    return x_rules.plan(str(plan))
+
+
+def refuse_unless_allowed(sb: Sandbox, capability: Capability, *, summoned: bool = True) -> None:
+    refusal = sb.plan.allows(capability, summoned=summoned)
+    if refusal is not None:
+        raise plan_problem(refusal)
+
+
 def _corrupt(body: Any) -> Any:
     """Break the first item of an answer the way a bad upstream would: no author, no date."""
     data = body.get("data") if isinstance(body, dict) else None
@@ -147,9 +186,15 @@ def _corrupt(body: Any) -> Any:
 
 
 def api(
-    key: str, *, user_context: bool = False, app_only: bool = False
+    key: str,
+    *,
+    user_context: bool = False,
+    app_only: bool = False,
+    capability: Capability | None = None,
 ) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
-    """Wrap an X API handler: auth, rate limit, faults, problem+json, x-rate-limit headers.
+    """Wrap an X API handler: auth, rate limit, faults, problem+json, x-rate-limit headers, and
+    the access plan (``capability``: what the call does, refused with X's 403 when the plan
+    does not allow it).
 
     A handler answers ``(status, body)``, or a ``Response`` of its own (a stream)."""
 
@@ -157,20 +202,17 @@ def api(
         async def endpoint(request: Request) -> Response:
             sb: Sandbox = request.app.state.sandbox
             sb.requests += 1
+            who: str | None
             try:
                 auth = authenticate(request, sb.world)
-                who = auth.account.id if auth.user_context else f"app:{auth.account.id}"
+                who = auth.account.id if auth.user_context else None
             except Problem as exc:
                 auth, who = None, "anonymous"
                 failure: Problem | None = exc
             else:
                 failure = None
-            allowed, limit, remaining, reset = sb.limits.take(who, key)
-            headers = {
-                "x-rate-limit-limit": str(limit),
-                "x-rate-limit-remaining": str(remaining),
-                "x-rate-limit-reset": str(reset),
-            }
+            # on user-context endpoints the per-app windows count all the app's requests
+            allowed, headers = sb.limits.take(who, key, app_total=user_context and auth is not None)
             if failure is not None or auth is None:
                 return _problem(failure or status_problem(401), headers)
             if not allowed:
@@ -196,6 +238,8 @@ def api(
             if app_only and auth.user_context:
                 return _problem(_APP_ONLY, headers)
             try:
+                if capability is not None:
+                    refuse_unless_allowed(sb, capability)
                 answer = await handler(request, sb, auth)
             except Problem as exc:
                 return _problem(exc, headers)
@@ -299,14 +343,14 @@ def _lookup_errors(exc: Problem) -> dict[str, Any]:
 # --- X API v2 handlers -------------------------------------------------------------------------
 
 
-@api("GET /2/users/me", user_context=True)
+@api("GET /2/users/me", user_context=True, capability=Capability.LOOKUP)
 async def users_me(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
     return 200, render.users_answer(
         sb.world, [auth.account], request.query_params, auth.account, single=True
     )
 
 
-@api("GET /2/users/:id")
+@api("GET /2/users/:id", capability=Capability.LOOKUP)
 async def user_by_id(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
     uid = _path_id(request, "id")
     try:
@@ -320,7 +364,7 @@ async def user_by_id(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, An
     )
 
 
-@api("GET /2/users/by/username/:username")
+@api("GET /2/users/by/username/:username", capability=Capability.LOOKUP)
 async def user_by_username(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
     username = request.path_params["username"]
     if not re.match(r"^[A-Za-z0-9_]{1,15}$", username):
@@ -346,7 +390,7 @@ def _many(request: Request, name: str, pattern: str) -> list[str]:
     return values
 
 
-@api("GET /2/users")
+@api("GET /2/users", capability=Capability.LOOKUP)
 async def users_by_ids(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
     users, errors = [], []
     for uid in _many(request, "ids", r"^[0-9]{1,19}$"):
@@ -357,7 +401,7 @@ async def users_by_ids(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, 
     return 200, render.users_answer(sb.world, users, request.query_params, auth.account, errors)
 
 
-@api("GET /2/users/by")
+@api("GET /2/users/by", capability=Capability.LOOKUP)
 async def users_by_usernames(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
     users, errors = [], []
     for name in _many(request, "usernames", r"^[A-Za-z0-9_]{1,15}$"):
@@ -370,7 +414,7 @@ async def users_by_usernames(request: Request, sb: Sandbox, auth: Auth) -> tuple
     return 200, render.users_answer(sb.world, users, request.query_params, auth.account, errors)
 
 
-@api("GET /2/users/:id/mentions")
+@api("GET /2/users/:id/mentions", capability=Capability.MENTIONS_READ)
 async def mentions(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
     q = request.query_params
     uid = _path_id(request, "id")
@@ -393,7 +437,7 @@ async def mentions(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]
     )
 
 
-@api("GET /2/tweets/search/recent")
+@api("GET /2/tweets/search/recent", capability=Capability.SEARCH)
 async def search_recent(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
     q = request.query_params
     query = q.get("query")
@@ -413,7 +457,7 @@ async def search_recent(request: Request, sb: Sandbox, auth: Auth) -> tuple[int,
     )
 
 
-@api("GET /2/tweets/:id")
+@api("GET /2/tweets/:id", capability=Capability.LOOKUP)
 async def tweet_by_id(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
     tid = _path_id(request, "id")
     try:
@@ -442,6 +486,14 @@ async def create_tweet(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, 
     for name, value in (("reply.in_reply_to_tweet_id", reply_to), ("quote_tweet_id", quote)):
         if value is not None and not (isinstance(value, str) and _ID.match(value)):
             raise invalid(name, value, f"{name}: a tweet id string")
+    if quote is not None:
+        refuse_unless_allowed(sb, Capability.QUOTE)
+    elif reply_to is None:
+        refuse_unless_allowed(sb, Capability.POST)
+    if reply_to is not None and sb.plan.allows(Capability.REPLY, summoned=False) is not None:
+        refuse_unless_allowed(
+            sb, Capability.REPLY, summoned=sb.world.summoned(reply_to, auth.account.id)
+        )
     try:
         post = sb.world.post(auth.account.id, text or "", in_reply_to=reply_to, quote_of=quote)
     except Problem as exc:
@@ -459,7 +511,7 @@ async def create_tweet(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, 
     }
 
 
-@api("DELETE /2/tweets/:id", user_context=True)
+@api("DELETE /2/tweets/:id", user_context=True, capability=Capability.DELETE)
 async def delete_tweet(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
     sb.world.delete_tweet(auth.account.id, _path_id(request, "id"))
     return 200, {"data": {"deleted": True}}
@@ -472,35 +524,39 @@ def _body_id(body: dict[str, Any], name: str) -> str:
     return value
 
 
-@api("POST /2/users/:id/retweets", user_context=True)
+@api("POST /2/users/:id/retweets", user_context=True, capability=Capability.RETWEET)
 async def retweet(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
     uid = _self(request, auth)
     post = sb.world.retweet(uid, _body_id(await _body(request), "tweet_id"))
     return 200, {"data": {"id": str(post.id), "retweeted": True}}
 
 
-@api("POST /2/users/:id/likes", user_context=True)
+@api("POST /2/users/:id/likes", user_context=True, capability=Capability.LIKE)
 async def like(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
     uid = _self(request, auth)
     sb.world.like(uid, _body_id(await _body(request), "tweet_id"))
     return 200, {"data": {"liked": True}}
 
 
-@api("POST /2/users/:id/following", user_context=True)
+@api("POST /2/users/:id/following", user_context=True, capability=Capability.FOLLOW)
 async def follow(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
     uid = _self(request, auth)
     sb.world.follow(uid, _body_id(await _body(request), "target_user_id"))
     return 200, {"data": {"following": True, "pending_follow": False}}
 
 
-@api("DELETE /2/users/:source_user_id/following/:target_user_id", user_context=True)
+@api(
+    "DELETE /2/users/:source_user_id/following/:target_user_id",
+    user_context=True,
+    capability=Capability.UNFOLLOW,
+)
 async def unfollow(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
     uid = _self(request, auth, "source_user_id")
     sb.world.unfollow(uid, _path_id(request, "target_user_id"))
     return 200, {"data": {"following": False}}
 
 
-@api("GET /2/users/:id/followers")
+@api("GET /2/users/:id/followers", capability=Capability.LOOKUP)
 async def followers(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
     q = request.query_params
     page = sb.world.followers(
@@ -512,7 +568,11 @@ async def followers(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any
     return 200, render.users_answer(sb.world, page.items, q, auth.account, meta=meta)
 
 
-@api("POST /2/dm_conversations/with/:participant_id/messages", user_context=True)
+@api(
+    "POST /2/dm_conversations/with/:participant_id/messages",
+    user_context=True,
+    capability=Capability.DM,
+)
 async def send_dm(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
     pid = _path_id(request, "participant_id")
     body = await _body(request)
@@ -543,7 +603,7 @@ def _event_types(request: Request) -> None:
             )
 
 
-@api("GET /2/dm_events", user_context=True)
+@api("GET /2/dm_events", user_context=True, capability=Capability.DM_READ)
 async def dm_events(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
     q = request.query_params
     _event_types(request)
@@ -553,7 +613,11 @@ async def dm_events(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any
     return 200, render.dm_answer(sb.world, page.items, q, auth.account, page.next_token)
 
 
-@api("GET /2/dm_conversations/with/:participant_id/dm_events", user_context=True)
+@api(
+    "GET /2/dm_conversations/with/:participant_id/dm_events",
+    user_context=True,
+    capability=Capability.DM_READ,
+)
 async def dm_events_with(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
     q = request.query_params
     _event_types(request)
@@ -569,7 +633,7 @@ async def dm_events_with(request: Request, sb: Sandbox, auth: Auth) -> tuple[int
 # --- the filtered stream ------------------------------------------------------------------------
 
 
-@api("GET /2/tweets/search/stream/rules", app_only=True)
+@api("GET /2/tweets/search/stream/rules", app_only=True, capability=Capability.FILTERED_STREAM)
 async def stream_rules(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
     ids = _many(request, "ids", r"^[0-9]{1,19}$") if request.query_params.get("ids") else []
     found = sb.streams.rules(ids)
@@ -586,7 +650,7 @@ def _flag(request: Request, name: str) -> bool:
     return value == "true"
 
 
-@api("POST /2/tweets/search/stream/rules", app_only=True)
+@api("POST /2/tweets/search/stream/rules", app_only=True, capability=Capability.FILTERED_STREAM)
 async def change_stream_rules(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
     dry_run = _flag(request, "dry_run")
     if _flag(request, "delete_all"):
@@ -618,7 +682,7 @@ async def change_stream_rules(request: Request, sb: Sandbox, auth: Auth) -> tupl
     return 200, answer
 
 
-@api("GET /2/tweets/search/stream", app_only=True)
+@api("GET /2/tweets/search/stream", app_only=True, capability=Capability.FILTERED_STREAM)
 async def filtered_stream(request: Request, sb: Sandbox, auth: Auth) -> Response:
     q = request.query_params
     backfill = _int(q, "backfill_minutes", 0, 5, 0)

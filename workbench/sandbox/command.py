@@ -7,6 +7,8 @@ import signal
 import sys
 import threading
 
+from workbench.domain.plan import PLAN_NAMES
+
 HELP = "run the local X API v2 sandbox"
 
 
@@ -32,15 +34,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="new customer tweets and DMs per minute, in the background (default 0: none)",
     )
     parser.add_argument(
+        "--plan",
+        choices=PLAN_NAMES,
+        default=None,
+        help="the X access plan to enforce (default: the WORKBENCH_X_PLAN setting, pay-per-use)",
+    )
+    parser.add_argument(
         "--rate-limit-scale",
         type=float,
         default=1.0,
         metavar="F",
-        help="multiply X's per-15-minute rate limits by F (tests and benchmarks raise them)",
+        help="multiply X's rate limits by F (tests and benchmarks raise them)",
     )
 
 
 def run(args: argparse.Namespace) -> int:
+    from workbench.errors import ConfigError
     from workbench.sandbox.server import start
 
     if args.traffic < 0 or args.rate_limit_scale <= 0:
@@ -55,8 +64,9 @@ def run(args: argparse.Namespace) -> int:
             seed=None if args.empty else args.seed,
             traffic=args.traffic or None,
             rate_limit_scale=args.rate_limit_scale,
+            plan=args.plan,
         )
-    except OSError as exc:
+    except (OSError, ConfigError) as exc:
         print(f"workbench {exc}", file=sys.stderr)
         return 1
     print(f"X API sandbox at {running.url}", flush=True)

@@ -1,5 +1,6 @@
 """The sandbox's control API (``/sandbox/...``): make customers act, read what the brand did,
-inject faults, tune rate limits, reset. Bodies may be one object or a list of them (bulk)."""
+inject faults, tune rate limits, change the access plan, reset. Bodies may be one object or a
+list of them (bulk)."""
 
 from __future__ import annotations
 
@@ -225,9 +226,46 @@ async def rate_limits(request: Request, sb: Any) -> Response:
         {
             "scale": sb.limits.scale,
             "window_seconds": sb.limits.window,
-            "limits": {k: sb.limits.limit_for(k) for k in sb.limits.limits},
+            "limits": {k: sb.limits.limit_for(k) for k in sb.limits.endpoints},
+            "windows": {k: sb.limits.windows(k) for k in sb.limits.endpoints},
         }
     )
+
+
+def plan_record(plan: Any) -> dict[str, Any]:
+    return {
+        "plan": plan.name,
+        "label": plan.label,
+        "self_serve": plan.self_serve,
+        "allows": sorted(c.value for c in plan.allowed),
+        "refuses": [
+            {
+                "capability": r.capability.value,
+                "rule": r.rule,
+                "since": r.date.isoformat(),
+                "reason": r.reason,
+            }
+            for r in plan.refuses()
+        ],
+    }
+
+
+@control
+async def plan(request: Request, sb: Any) -> Response:
+    """The access plan the sandbox enforces; POST ``{"plan": "basic"}`` changes it."""
+    if request.method == "POST":
+        from workbench.domain.plan import PlanTableError
+        from workbench.sandbox.app import resolve_plan
+
+        items, _ = await _items(request)
+        unknown = sorted(set(items[0]) - {"plan"})
+        if unknown or not isinstance(items[0].get("plan"), str):
+            raise ValueError("plan: one of pay-per-use, basic, pro, enterprise")
+        try:
+            sb.plan = resolve_plan(items[0]["plan"])
+        except PlanTableError as exc:
+            raise ValueError(str(exc)) from None
+    return _answer(plan_record(sb.plan))
 
 
 @control
@@ -240,7 +278,7 @@ async def reset(request: Request, sb: Any) -> Response:
 
 @control
 async def health(request: Request, sb: Any) -> Response:
-    return _answer({"ok": True, "requests": sb.requests, **sb.world.counts()})
+    return _answer({"ok": True, "requests": sb.requests, "plan": sb.plan.name, **sb.world.counts()})
 
 
 CONTROL_ROUTES = [
@@ -252,6 +290,7 @@ CONTROL_ROUTES = [
     Route("/sandbox/activity", activity, methods=["GET"]),
     Route("/sandbox/faults", faults, methods=["GET", "POST", "DELETE"]),
     Route("/sandbox/rate-limits", rate_limits, methods=["GET", "POST"]),
+    Route("/sandbox/plan", plan, methods=["GET", "POST"]),
     Route("/sandbox/reset", reset, methods=["POST"]),
     Route("/sandbox/health", health, methods=["GET"]),
 ]

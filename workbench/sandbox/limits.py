@@ -1,4 +1,5 @@
-"""Rate-limit windows like X's, and injected faults (failures, slow answers, broken items)."""
+"""Rate-limit windows like X's (per app and per user, 15 minutes and 24 hours), and injected
+faults (failures, slow answers, broken items)."""
 
 from __future__ import annotations
 
@@ -6,50 +7,50 @@ import fnmatch
 import random
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from workbench.domain.budget import EndpointLimits, LimitTable, Window
+
 WINDOW_SECONDS = 900.0
-
-# Requests per 15-minute window per user (OAuth 1.0a user context), from X's published tables.
-X_LIMITS: dict[str, int] = {
-    "GET /2/users/me": 75,
-    "GET /2/users/:id": 900,
-    "GET /2/users/by/username/:username": 900,
-    "GET /2/users": 900,
-    "GET /2/users/by": 900,
-    "GET /2/users/:id/mentions": 180,
-    "GET /2/users/:id/followers": 15,
-    "GET /2/tweets/search/recent": 300,
-    # the filtered stream (per app; Pro access)
-    "GET /2/tweets/search/stream": 50,
-    "GET /2/tweets/search/stream/rules": 450,
-    "POST /2/tweets/search/stream/rules": 100,
-    "GET /2/tweets/:id": 900,
-    "POST /2/tweets": 100,
-    "DELETE /2/tweets/:id": 50,
-    "POST /2/users/:id/retweets": 50,
-    "POST /2/users/:id/likes": 50,
-    "POST /2/users/:id/following": 50,
-    "DELETE /2/users/:source_user_id/following/:target_user_id": 50,
-    "POST /2/dm_conversations/with/:participant_id/messages": 200,
-    "GET /2/dm_events": 300,
-    "GET /2/dm_conversations/with/:participant_id/dm_events": 300,
-}
+"""X's short window; ``window`` in ``RateLimits`` stretches every window by the same factor."""
 
 
-@dataclass
+def _table() -> LimitTable:
+    from workbench.x_rules import limits
+
+    return limits()
+
+
 class RateLimits:
-    """Per-(account, endpoint) request counts in fixed windows; ``scale`` multiplies X's limits."""
+    """Request counts in fixed windows like X's, per app and per user (the brand account).
 
-    limits: dict[str, int] = field(default_factory=lambda: dict(X_LIMITS))
-    window: float = WINDOW_SECONDS
-    scale: float = 1.0
-    default: int = 900
+    The limits are X's published table (``workbench/data/x_limits.json``, the one the workbench
+    paces itself by): 15-minute and 24-hour windows. A user-context request counts against the
+    endpoint's per-user windows, and against its per-app windows on endpoints that take user
+    context only (writes, DMs: the app's total across its users); an app-only (Bearer) request
+    counts against the per-app windows. ``scale`` multiplies every limit; ``window`` is the
+    length of X's 15-minute window here (the 24-hour windows stretch by the same factor);
+    ``overrides`` replace an endpoint's 15-minute limits.
+    """
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        table: LimitTable | None = None,
+        *,
+        scale: float = 1.0,
+        window: float = WINDOW_SECONDS,
+    ) -> None:
+        self.table = table or _table()
+        self.scale = scale
+        self.window = window
+        self.overrides: dict[str, int] = {}
         self._lock = threading.Lock()
-        self._windows: dict[tuple[str, str], list[float]] = {}
+        self._windows: dict[tuple[str, str, int], list[float]] = {}
+
+    @property
+    def endpoints(self) -> list[str]:
+        return list(self.table.endpoints)
 
     def configure(
         self,
@@ -68,33 +69,120 @@ class RateLimits:
                     raise ValueError("window_seconds: must be greater than 0")
                 self.window = window
             if limits:
-                unknown = sorted(set(limits) - set(self.limits))
+                unknown = sorted(set(limits) - set(self.table.endpoints))
                 if unknown:
                     raise ValueError(f"limits: unknown endpoints {unknown}")
-                self.limits.update(limits)
+                bad = sorted(k for k, v in limits.items() if not isinstance(v, int) or v < 1)
+                if bad:
+                    raise ValueError(f"limits: a whole number >= 1 for {bad}")
+                self.overrides.update(limits)
             self._windows.clear()
 
-    def limit_for(self, endpoint: str) -> int:
-        return max(1, int(self.limits.get(endpoint, self.default) * self.scale))
+    def _limit(self, endpoint: str, window: Window, shortest: Window | None) -> int:
+        base = window.limit
+        if window is shortest and endpoint in self.overrides:
+            base = self.overrides[endpoint]
+        return max(1, int(base * self.scale))
 
-    def take(self, who: str, endpoint: str) -> tuple[bool, int, int, int]:
-        """Count one request; return (allowed, limit, remaining, reset as Unix seconds)."""
-        limit = self.limit_for(endpoint)
+    def _applied(self, entry: EndpointLimits, user: str | None, app_total: bool) -> list[_Slot]:
+        slots: list[_Slot] = []
+        scopes = [("user", user)] if user is not None else []
+        if user is None or app_total:
+            scopes.append(("app", "app"))
+        for scope, who in scopes:
+            windows = entry.of(scope)
+            if not windows and scope == scopes[0][0]:
+                windows = tuple(w for w in self.table.default if w.scope == scope)
+            shortest = min(windows, key=lambda w: w.seconds) if windows else None
+            for i, w in enumerate(windows):
+                slots.append(
+                    _Slot(
+                        (who, entry.endpoint, i if scope == "user" else -1 - i),
+                        scope,
+                        self._limit(entry.endpoint, w, shortest),
+                        w.seconds * self.window / WINDOW_SECONDS,
+                        w.daily,
+                        scope == scopes[0][0] and w is shortest,
+                    )
+                )
+        return slots
+
+    def limit_for(self, endpoint: str, scope: str = "user") -> int:
+        """The endpoint's 15-minute limit for ``scope`` (the per-app one if it has no other)."""
+        entry = self.table.entry(endpoint)
+        shortest = entry.shortest(scope) or entry.shortest("app" if scope == "user" else "user")
+        assert shortest is not None
+        return self._limit(endpoint, shortest, shortest)
+
+    def windows(self, endpoint: str) -> dict[str, list[dict[str, float]]]:
+        """The endpoint's windows as enforced now (scaled), per scope."""
+        entry = self.table.entry(endpoint)
+        out: dict[str, list[dict[str, float]]] = {}
+        for scope in ("app", "user"):
+            shortest = entry.shortest(scope)
+            for w in entry.of(scope):
+                out.setdefault(scope, []).append(
+                    {
+                        "limit": self._limit(endpoint, w, shortest),
+                        "seconds": w.seconds * self.window / WINDOW_SECONDS,
+                    }
+                )
+        return out
+
+    def take(
+        self, user: str | None, endpoint: str, *, app_total: bool = False
+    ) -> tuple[bool, dict[str, str]]:
+        """Count one request by ``user`` (a user id; ``None``: app-only) unless a window is
+        spent; return (allowed, X's rate-limit headers): ``x-rate-limit-*`` for the caller's
+        15-minute window, ``x-app-limit-24hour-*`` and ``x-user-limit-24hour-*`` for the
+        24-hour windows that apply."""
+        slots = self._applied(self.table.entry(endpoint), user, app_total)
         now = time.time()
         with self._lock:
-            window = self._windows.get((who, endpoint))
-            if window is None or now >= window[0] + self.window:
-                window = [now, 0.0]
-                self._windows[(who, endpoint)] = window
-            reset = int(window[0] + self.window) + 1
-            if window[1] >= limit:
-                return False, limit, 0, reset
-            window[1] += 1
-            return True, limit, limit - int(window[1]), reset
+            states = []
+            for slot in slots:
+                state = self._windows.get(slot.key)
+                if state is None or now >= state[0] + slot.seconds:
+                    state = [now, 0.0]
+                    self._windows[slot.key] = state
+                states.append(state)
+            allowed = all(state[1] < slot.limit for slot, state in zip(slots, states, strict=True))
+            if allowed:
+                for state in states:
+                    state[1] += 1
+            headers: dict[str, str] = {}
+            for slot, state in zip(slots, states, strict=True):
+                values = (
+                    str(slot.limit),
+                    str(max(0, slot.limit - int(state[1]))),
+                    str(int(state[0] + slot.seconds) + 1),
+                )
+                if slot.primary:
+                    headers.update(zip(_PRIMARY, values, strict=True))
+                if slot.daily:
+                    headers.update(zip(_DAILY[slot.scope], values, strict=True))
+        return allowed, headers
 
     def reset(self) -> None:
         with self._lock:
             self._windows.clear()
+
+
+_PRIMARY = ("x-rate-limit-limit", "x-rate-limit-remaining", "x-rate-limit-reset")
+_DAILY = {
+    scope: tuple(f"x-{scope}-limit-24hour-{part}" for part in ("limit", "remaining", "reset"))
+    for scope in ("app", "user")
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Slot:
+    key: tuple[str, str, int]
+    scope: str
+    limit: int
+    seconds: float
+    daily: bool
+    primary: bool
 
 
 @dataclass

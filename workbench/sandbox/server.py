@@ -47,7 +47,7 @@ class RunningSandbox:
         return self.sandbox.world
 
     def __repr__(self) -> str:
-        return f"RunningSandbox({self.url!r})"
+        return f"RunningSandbox({self.url!r}, plan={self.sandbox.plan.name!r})"
 
     def stop(self, timeout: float = 10.0) -> None:
         if self.traffic is not None:
@@ -83,12 +83,14 @@ def start(
     brands: Sequence[str] | None = None,
     rate_limit_scale: float = 1.0,
     window_seconds: float | None = None,
+    plan: str | None = None,
     startup_timeout: float = 15.0,
 ) -> RunningSandbox:
     """Start a sandbox (port 0 picks a free port) and return once it answers.
 
     ``seed`` plays a seeded history of customer traffic; ``traffic`` adds that many new
-    customer tweets and DMs per minute in the background.
+    customer tweets and DMs per minute in the background; ``plan`` is the X access plan it
+    enforces (pay-per-use, basic, pro, enterprise; default: the ``WORKBENCH_X_PLAN`` setting).
     """
     import uvicorn
 
@@ -96,7 +98,7 @@ def start(
     limits = RateLimits(scale=rate_limit_scale)
     if window_seconds:
         limits.configure(window=window_seconds)
-    sandbox = Sandbox(world, limits, seed=seed)
+    sandbox = Sandbox(world, limits, seed=seed, plan=plan)
     # proto IPPROTO_TCP (not 0) lets asyncio set TCP_NODELAY on each connection; without it a
     # response's head and body wait out the peer's delayed ACK (40 ms a call).
     family = socket.AF_INET6 if ":" in host else socket.AF_INET

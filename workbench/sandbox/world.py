@@ -339,7 +339,7 @@ class World:
                 self._by_username[username.lower()] = uid
             if follows_brand:
                 names = (
-                    [self.default_brand.username] if follows_brand is True else list(follows_brand)  # type: ignore[arg-type]
+                    [self.default_brand.username] if follows_brand is True else list(follows_brand)
                 )
                 for name_ in names:
                     target = self.user_by_username(name_)
@@ -430,6 +430,24 @@ class World:
                 f"Could not find tweet with {parameter}: [{tweet_id}].",
             )
         return post
+
+    def summoned(self, tweet_id: int | str, account_id: str) -> bool:
+        """Whether the post's author summoned the account (X's rule for replies on self-serve
+        plans): the post mentions it, quotes one of its posts, or answers one (a reply carries
+        the @mention of the account it answers); the account's own posts need no summons.
+        A post that is gone counts as summoned (the reply fails for that reason instead)."""
+        with self._lock:
+            post = self.tweets.get(int(tweet_id))
+            if post is None or post.deleted or post.author_id == account_id:
+                return True
+            if post.in_reply_to_user_id == account_id:
+                return True
+            if any(m.get("id") == account_id for m in post.mentions):
+                return True
+            quoted = post.ref("quoted")
+            return quoted is not None and (
+                quoted in self.tweets and self.tweets[quoted].author_id == account_id
+            )
 
     def _record(self, account: User, kind: str, target: Any, text: str | None, result: Any) -> None:
         self._activity.append(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
 
 from workbench.store._rows import interaction_from_row
 from workbench.store.engine import head_revision, safe_url
@@ -16,12 +17,16 @@ from workbench.store.store import (
 )
 
 Transaction = Connection
-"""An open store transaction, as use cases receive it: they only hand it back to store methods
-(never execute SQL on it themselves)."""
+"""A store transaction, as ``Store.transaction()`` yields it: use cases hand it back to store
+methods and never execute SQL on it themselves."""
+
+DatabaseError = DBAPIError
+"""What the database driver raised (a lost connection, a lock wait that timed out, ...)."""
 
 __all__ = [
     "Change",
     "ConflictError",
+    "DatabaseError",
     "NotFoundError",
     "Store",
     "Transaction",

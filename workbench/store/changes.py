@@ -32,7 +32,7 @@ def install_notify(engine: Engine) -> None:
 
     @event.listens_for(engine, "before_cursor_execute")
     def mark(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
-        if statement.startswith("INSERT INTO events"):
+        if "INSERT INTO events" in statement:  # also a save feeding it from a CTE (WITH ...)
             conn.info["workbench_events"] = True
 
     @event.listens_for(engine, "commit")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
 _i, _c, _e, _tr = t.interactions, t.contacts, t.events, t.transcript
 
-TWEET_ID = _i.c.source_id
+TWEET_ID = _i.c.tweet_id
 """Where the interaction's tweet id is read from (the one place: a separate column may take
 its place)."""
 
@@ -277,3 +278,29 @@ class LedgerReads:
         with self._cursor() as cursor:
             self._execute(cursor, select(func.coalesce(func.max(_e.c.id), 0)))
             return int(cursor.fetchone()[0])
+
+    def ids_between(
+        self,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        where: Mapping[str, str] | None = None,
+    ) -> list[str]:
+        """The ids of the interactions that arrived in ``[start, end)`` whose columns equal
+        ``where`` (``{"queue": "vip"}``), in the ledger's order (arrival, then id): what an
+        export walks through a chunk at a time."""
+        query = select(_i.c.id)
+        if start is not None:
+            query = query.where(_i.c.arrived_at >= start)
+        if end is not None:
+            query = query.where(_i.c.arrived_at < end)
+        for column, value in (where or {}).items():
+            query = query.where(_i.c[column] == value)
+        with self._store.read() as conn:
+            return list(conn.execute(query.order_by(_i.c.arrived_at, self._ordered_id())).scalars())
+
+    def values(self, column: str) -> list[str]:
+        """The distinct values of an interaction column (queue, agent, timeline, channel)
+        present in the store, sorted: what a filter may name."""
+        query = select(_i.c[column]).where(_i.c[column].is_not(None)).distinct()
+        with self._store.read() as conn:
+            return sorted(str(v) for v in conn.execute(query).scalars())

@@ -125,14 +125,18 @@ class Reads:
         then the later ones in the order they came."""
         with self._connection(conn) as c:
             later = c.execute(_CUSTOMER_TWEETS, {"iid": it.id}).scalars().all()
-        return [it.source_id, *(tid for tid in later if tid != it.source_id)]
+        first = [it.tweet_id] if it.tweet_id else []
+        return [*first, *(tid for tid in later if tid != it.tweet_id)]
 
-    def transcript(self, interaction_id: str) -> list[TranscriptEntry]:
-        """The interaction's messages and notes in order (``NotFoundError`` if unknown)."""
-        with self._store.read() as conn:
-            if conn.execute(_KNOWN, {"iid": interaction_id}).first() is None:
+    def transcript(
+        self, interaction_id: str, conn: Connection | None = None
+    ) -> list[TranscriptEntry]:
+        """The interaction's messages and notes in order (``NotFoundError`` if unknown); in
+        ``conn``'s transaction when given."""
+        with self._connection(conn) as c:
+            if c.execute(_KNOWN, {"iid": interaction_id}).first() is None:
                 raise NotFoundError(f"interaction {interaction_id!r} is not in the store")
-            rows = conn.execute(
+            rows = c.execute(
                 select(t.transcript)
                 .where(_tr.interaction_id == interaction_id)
                 .order_by(_tr.at, _tr.id)

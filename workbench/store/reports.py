@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from sqlalchemy import bindparam, select
 
+from workbench.domain import FIRST_RESPONSE_ACTIONS, EntryKind
 from workbench.store import schema as t
 
 if TYPE_CHECKING:
@@ -17,6 +18,16 @@ _CHUNK = 5_000
 _LINES = (
     select(*(t.transcript.c[c] for c in TRANSCRIPT_COLUMNS))
     .where(t.transcript.c.interaction_id.in_(bindparam("ids", expanding=True)))
+    .order_by(t.transcript.c.interaction_id, t.transcript.c.at, t.transcript.c.id)
+)
+
+_REPLIES = (
+    select(t.transcript.c.interaction_id, t.transcript.c.text)
+    .where(
+        t.transcript.c.interaction_id.in_(bindparam("ids", expanding=True)),
+        t.transcript.c.kind == EntryKind.OUTBOUND.value,
+        t.transcript.c.action.in_([a.value for a in FIRST_RESPONSE_ACTIONS]),
+    )
     .order_by(t.transcript.c.interaction_id, t.transcript.c.at, t.transcript.c.id)
 )
 
@@ -46,3 +57,14 @@ class Reports:
             sorted(range(len(frame)), key=lambda k: (order[frame["interaction_id"].iat[k]], k))
         ].reset_index(drop=True)
         return frame
+
+    def first_replies(self, interaction_ids: list[str]) -> dict[str, str]:
+        """The brand's first reply in words (the first outbound reply, DM or quote line) of each
+        of these interactions that has one: interaction id -> its text."""
+        found: dict[str, str] = {}
+        with self.store.read() as conn:
+            for start in range(0, len(interaction_ids), _CHUNK):
+                chunk = interaction_ids[start : start + _CHUNK]
+                for iid, text in conn.execute(_REPLIES, {"ids": chunk}):
+                    found.setdefault(iid, text)
+        return found

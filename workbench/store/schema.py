@@ -82,7 +82,12 @@ interactions = Table(
     metadata,
     Column("id", String(36), primary_key=True),
     Column("channel", String(16), nullable=False),
-    Column("source_id", String(64), nullable=False),
+    # What opened the interaction, one column per kind of id (revision 0004 split ``source_id``):
+    # the tweet of a mention, the DM event of a DM, the outbox key of a post not yet sent.
+    # Ingest is idempotent on the first two.
+    Column("tweet_id", String(32)),
+    Column("dm_event_id", String(32)),
+    Column("post_key", String(128)),
     Column("timeline", String(32), nullable=False, server_default=""),
     Column("contact_id", String(32), ForeignKey("contacts.id"), nullable=False),
     Column("queue", String(64), nullable=False),
@@ -105,7 +110,9 @@ interactions = Table(
     Column("version", Integer, nullable=False, server_default="0"),
     # When the routing rules chose the queue; NULL until the router has seen it (revision 0002).
     Column("routed_at", UTCDateTime),
-    UniqueConstraint("channel", "source_id", name="uq_interactions_source"),
+    UniqueConstraint("tweet_id", name="uq_interactions_tweet_id"),
+    UniqueConstraint("dm_event_id", name="uq_interactions_dm_event_id"),
+    UniqueConstraint("post_key", name="uq_interactions_post_key"),
     Index("ix_interactions_state_queue", "state", "queue"),
     Index("ix_interactions_agent", "agent"),
 )
@@ -150,9 +157,13 @@ outbox = Table(
     Column("claimed_until", UTCDateTime),
     Column("last_error", Text),
     Column("result", JSON),
+    # The id X gave what was sent (tweet id or DM event id): the brand's own messages that ingest
+    # meets are matched by it (revision 0004).
+    Column("x_id", String(32)),
     Column("created_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
     Index("ix_outbox_state_next", "state", "next_attempt_at"),
+    Index("ix_outbox_x_id", "x_id"),
 )
 
 dispositions = Table(

@@ -6,8 +6,8 @@ written in the same transaction as the events that changed it.
 
 from __future__ import annotations
 
-import json
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,12 +35,13 @@ from workbench.domain import (
 from workbench.errors import StoreError
 from workbench.store import engine as _engine
 from workbench.store import schema as t
-from workbench.store._bulk import insert_many, insert_rows
+from workbench.store._bulk import _processor, insert_many, insert_rows
 from workbench.store._rows import (
     EVENT_KEYS,
     INTERACTION_KEYS,
     SAVE_KEYS,
     TRANSCRIPT_KEYS,
+    action_value,
     contact_from_row,
     contact_row,
     event_from_row,
@@ -55,9 +56,13 @@ from workbench.store._rows import (
 from workbench.store.changes import ChangeFeed
 
 if TYPE_CHECKING:
+    from workbench.store.agents import AgentTable
+    from workbench.store.intake import IntakeTables
     from workbench.store.ledger import LedgerReads
+    from workbench.store.outbox import OutboxTable
     from workbench.store.reads import Reads
     from workbench.store.reports import Reports
+    from workbench.store.routing import RoutingTables
     from workbench.store.supervision import SupervisionReads
     from workbench.store.training import Corrections
 
@@ -72,6 +77,8 @@ _BY_ID_LOCKED = _BY_ID.with_for_update()
 _INSERT_EVENT = insert(t.events)
 _INSERT_TRANSCRIPT = insert(t.transcript)
 _SAVES: dict[frozenset[str], Any] = {}
+_SAVE_PARAMS = (*SAVE_KEYS, "v_expected")
+_SAVES_COMPILED: dict[tuple[str, frozenset[str]], tuple[str, list[tuple[int, Any]], Any]] = {}
 
 
 def _save_statement(stamps: frozenset[str]) -> Any:
@@ -92,6 +99,132 @@ def _save_statement(stamps: frozenset[str]) -> Any:
             .values(values)
         )
     return found
+
+
+def _compiled_save(dialect: Any, stamps: frozenset[str]) -> tuple[str, list[tuple[int, Any]], Any]:
+    """``_save_statement`` compiled for a positional driver: its SQL, the conversion of each
+    parameter its type converts, and where each parameter is in a row of ``_update_rows``."""
+    key = (dialect.name, stamps)
+    found = _SAVES_COMPILED.get(key)
+    if found is None:
+        compiled = _save_statement(stamps).compile(dialect=dialect)
+        names = (*_SAVE_PARAMS, *(f"v_{c}" for c in sorted(stamps)))
+        order = [names.index(p) for p in compiled.positiontup or ()]
+        convert = [
+            (k, p)
+            for k, p in enumerate(
+                _processor(compiled.binds[name].type, dialect)
+                for name in compiled.positiontup or ()
+            )
+            if p is not None
+        ]
+        found = _SAVES_COMPILED[key] = (str(compiled), convert, itemgetter(*order))
+    return found
+
+
+_EVENT_PARAMS = ("e_at", "e_agent", "e_action", "e_details")
+_SAVES_WITH_EVENT: dict[frozenset[str], Any] = {}
+
+
+def _save_with_event_statement(stamps: frozenset[str]) -> Any:
+    """PostgreSQL: ``_save_statement`` and the insert of the change's one event in one
+    statement (the event is inserted only where the row was updated), built once. Parameters:
+    those of ``_save_statement`` and ``e_at``, ``e_agent``, ``e_action``, ``e_details``."""
+    found = _SAVES_WITH_EVENT.get(stamps)
+    if found is None:
+        e = t.events.c
+        saved = _save_statement(stamps).returning(t.interactions.c.id).cte("saved")
+        event = select(
+            bindparam("e_at", type_=e.at.type),
+            saved.c.id,
+            bindparam("e_agent", type_=e.agent.type),
+            bindparam("e_action", type_=e.action.type),
+            bindparam("e_details", type_=e.details.type),
+        )
+        found = _SAVES_WITH_EVENT[stamps] = insert(t.events).from_select(
+            ["at", "interaction_id", "agent", "action", "details"], event
+        )
+    return found
+
+
+_NAMED: dict[tuple[str, frozenset[str], bool], tuple[str, tuple[str, ...], list[Any]]] = {}
+
+
+def _compiled_named(
+    dialect: Any, stamps: frozenset[str], with_event: bool
+) -> tuple[str, tuple[str, ...], list[Any]]:
+    """The save statement compiled for a driver of named parameters (PostgreSQL): its SQL, the
+    names of a row's values, and the conversion of each parameter its type converts."""
+    key = (dialect.name, stamps, with_event)
+    found = _NAMED.get(key)
+    if found is None:
+        names: tuple[str, ...] = (*_SAVE_PARAMS, *(f"v_{c}" for c in sorted(stamps)))
+        if with_event:
+            names = (*names, *_EVENT_PARAMS)
+            statement = _save_with_event_statement(stamps)
+        else:
+            statement = _save_statement(stamps)
+        compiled = statement.compile(dialect=dialect)
+        processors = [
+            (name, process)
+            for name, bind in compiled.binds.items()
+            if (process := bind.type._cached_bind_processor(dialect)) is not None
+        ]
+        found = _NAMED[key] = (str(compiled), names, processors)
+    return found
+
+
+def _update_rows(
+    conn: Connection, stamps: frozenset[str], rows: list[tuple[Any, ...]], with_event: bool
+) -> int:
+    """Run the version-checked UPDATE for each row (``_SAVE_PARAMS``, the stamps sorted, then
+    with ``with_event`` the ``_EVENT_PARAMS`` of its one event), in one executemany; how many
+    rows it updated. On SQLite straight through the driver."""
+    if conn.dialect.name != "sqlite":
+        sql, names, processors = _compiled_named(conn.dialect, stamps, with_event)
+        params = []
+        for r in rows:
+            given = dict(zip(names, r, strict=True))
+            for name, process in processors:
+                given[name] = process(given[name])
+            params.append(given)
+        # Through the driver: SQLAlchemy reports no row count for an INSERT fed by a CTE.
+        return int(conn.exec_driver_sql(sql, params).rowcount)
+    sql, convert, order = _compiled_save(conn.dialect, stamps)
+    ordered = [list(order(r)) for r in rows]
+    for row in ordered:
+        for k, process in convert:
+            row[k] = process(row[k])
+    # The driver's own cursor, in the transaction SQLAlchemy began on this connection (no
+    # engine event listens to SQLite's statements).
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(sql, ordered)
+        return int(cursor.rowcount)
+    except sqlite3.Error as exc:  # as SQLAlchemy would have raised it
+        raise DBAPIError.instance(sql, ordered, exc, sqlite3.Error) from exc
+    finally:
+        cursor.close()
+
+
+def _conflict(
+    conn: Connection, changes: Sequence[tuple[Interaction, int, Change]]
+) -> ConflictError:
+    """The error naming the interactions of ``changes`` whose version is not the one expected
+    (read after the batch was undone)."""
+    expected = {it.id: version for it, version, _ in changes}
+    found = dict(
+        conn.execute(
+            select(t.interactions.c.id, t.interactions.c.version).where(
+                t.interactions.c.id.in_(list(expected))
+            )
+        ).all()
+    )
+    changed = [i for i, v in expected.items() if found.get(i) != v] or list(expected)
+    return ConflictError(
+        f"interaction{'s' if len(changed) > 1 else ''} {', '.join(changed)} "
+        f"{'were' if len(changed) > 1 else 'was'} changed by someone else; try again"
+    )
 
 
 def _upsert(conn: Connection) -> Any:
@@ -168,11 +301,32 @@ _CONTACT_REFRESH = (
     "dm_open",
 )
 _contact_refresh = attrgetter(*_CONTACT_REFRESH)
+# The columns of the ids that open an interaction; each is unique (ingest is idempotent on them).
+_SOURCES = ("tweet_id", "dm_event_id", "post_key")
 # Built once: an IN list's values are bound at execution, not coerced one by one each time.
-_KNOWN_SOURCES = select(t.interactions.c.source_id).where(
-    t.interactions.c.channel == bindparam("c"),
-    t.interactions.c.source_id.in_(bindparam("s", expanding=True)),
-)
+_KNOWN_SOURCES = {
+    column: select(t.interactions.c[column]).where(
+        t.interactions.c[column].in_(bindparam("s", expanding=True))
+    )
+    for column in _SOURCES
+}
+_SOURCE_EXISTS = {
+    column: select(t.interactions.c.id).where(t.interactions.c[column] == bindparam("s"))
+    for column in _SOURCES
+}
+
+
+def _source(it: Interaction) -> tuple[str, str] | None:
+    """The column and id of what opened ``it`` (a tweet, a DM event, a post's outbox key)."""
+    if it.tweet_id is not None:
+        return "tweet_id", it.tweet_id
+    if it.dm_event_id is not None:
+        return "dm_event_id", it.dm_event_id
+    if it.post_key is not None:
+        return "post_key", it.post_key
+    return None
+
+
 _KNOWN_CONTACTS = select(
     t.contacts.c.id,
     t.contacts.c.phone,
@@ -210,6 +364,20 @@ class Store:
         from workbench.store.reads import Reads
 
         return Reads(self)
+
+    @cached_property
+    def agents(self) -> AgentTable:
+        """The agents table: registration, state, heartbeat, how many interactions each holds."""
+        from workbench.store.agents import AgentTable
+
+        return AgentTable(self)
+
+    @cached_property
+    def routing(self) -> RoutingTables:
+        """Queues, routing rules and the router's queries."""
+        from workbench.store.routing import RoutingTables
+
+        return RoutingTables(self)
 
     @property
     def dialect(self) -> str:
@@ -267,6 +435,20 @@ class Store:
                 ) from None
             raise
 
+    @cached_property
+    def intake(self) -> IntakeTables:
+        """Ingest's reads and writes: quarantine, cursors, threading lookups."""
+        from workbench.store.intake import IntakeTables
+
+        return IntakeTables(self)
+
+    @cached_property
+    def outbox(self) -> OutboxTable:
+        """The outbox rows: enqueue, claim, mark sent or failed, status."""
+        from workbench.store.outbox import OutboxTable
+
+        return OutboxTable(self)
+
     # --- contacts -------------------------------------------------------------------------
 
     def upsert_contact(self, contact: Contact, conn: Connection | None = None) -> None:
@@ -305,27 +487,22 @@ class Store:
         first_message: TranscriptEntry | None = None,
         conn: Connection | None = None,
     ) -> bool:
-        """Store a new interaction with its arrival event; False if its source is already in."""
+        """Store a new interaction with its arrival event; False if its source (tweet, DM event
+        or post key) is already in."""
         if conn is None:
             with self.transaction() as c:
                 return self.add_interaction(interaction, contact, first_message, c)
-        exists = conn.execute(
-            select(t.interactions.c.id).where(
-                t.interactions.c.channel == interaction.channel.value,
-                t.interactions.c.source_id == interaction.source_id,
-            )
-        ).first()
-        if exists is not None:
-            return False
+        source = _source(interaction)
+        details: dict[str, Any] = {"channel": interaction.channel.value}
+        if source is not None:
+            column, value = source
+            if conn.execute(_SOURCE_EXISTS[column], {"s": value}).first() is not None:
+                return False
+            details[column] = value
         if contact is not None:
             self.upsert_contact(contact, conn)
         conn.execute(insert(t.interactions), interaction_row(interaction))
-        arrival = Event(
-            Action.ARRIVED,
-            interaction.id,
-            at=interaction.arrived_at,
-            details={"channel": interaction.channel.value, "source_id": interaction.source_id},
-        )
+        arrival = Event(Action.ARRIVED, interaction.id, at=interaction.arrived_at, details=details)
         conn.execute(insert(t.events), event_row(arrival))
         if first_message is not None:
             conn.execute(insert(t.transcript), transcript_row(first_message))
@@ -340,27 +517,29 @@ class Store:
 
         Each interaction is stored with its arrival event, its contact (inserted, or refreshed
         when X shows it changed; the record's phone and e-mail are kept unless given) and its
-        first transcript line. One whose source (channel and tweet or DM id) is already in, or
-        earlier in ``batch``, is skipped. Returns the interactions stored, in ``batch`` order.
+        first transcript line. One whose source (tweet id, DM event id or post key) is already
+        in, or earlier in ``batch``, is skipped. Returns the interactions stored, in ``batch``
+        order.
         """
         if conn is None:
             with self.transaction() as c:
                 return self.add_new_interactions(batch, c)
         if not batch:
             return []
-        sources = [(it.channel._value_, it.source_id) for it, _, _ in batch]
-        have: set[tuple[str, str]] = set()
-        for channel in {c for c, _ in sources}:
-            ids = list({s for c, s in sources if c == channel})
+        sources = [_source(it) for it, _, _ in batch]
+        have: set[tuple[str, str] | None] = set()
+        for column in {s[0] for s in sources if s is not None}:
+            ids = list({s[1] for s in sources if s is not None and s[0] == column})
             for start in range(0, len(ids), 5_000):
                 chunk = ids[start : start + 5_000]
-                found = conn.execute(_KNOWN_SOURCES, {"c": channel, "s": chunk})
-                have.update((channel, sid) for sid in found.scalars().all())
+                found = conn.execute(_KNOWN_SOURCES[column], {"s": chunk})
+                have.update((column, sid) for sid in found.scalars().all())
         new: list[tuple[Interaction, Contact | None, TranscriptEntry | None]] = []
-        new_sources: list[tuple[str, str]] = []
+        new_sources: list[tuple[str, str] | None] = []
         for entry, source in zip(batch, sources, strict=True):
-            if source not in have:
-                have.add(source)
+            if source is None or source not in have:
+                if source is not None:
+                    have.add(source)
                 new.append(entry)
                 new_sources.append(source)
         if not new:
@@ -370,8 +549,14 @@ class Store:
             conn, t.interactions, INTERACTION_KEYS, [interaction_values(i) for i, _, _ in new]
         )
         arrivals = [
-            (i.arrived_at, i.id, None, "arrived", {"channel": c, "source_id": s})
-            for (i, _, _), (c, s) in zip(new, new_sources, strict=True)
+            (
+                i.arrived_at,
+                i.id,
+                None,
+                "arrived",
+                {"channel": i.channel._value_, **({s[0]: s[1]} if s is not None else {})},
+            )
+            for (i, _, _), s in zip(new, new_sources, strict=True)
         ]
         insert_rows(conn, t.events, EVENT_KEYS, arrivals)
         lines = [transcript_values(m) for _, _, m in new if m is not None]
@@ -482,23 +667,62 @@ class Store:
     def save(
         self, conn: Connection, it: Interaction, expected_version: int, change: Change
     ) -> None:
-        """Write the interaction's new state, its events and transcript lines."""
-        params = dict(zip(SAVE_KEYS, interaction_values(it), strict=True))
-        params["v_expected"] = expected_version
-        stamps: dict[str, datetime] = {}
-        for e in change.events:
-            column = _STAMPS.get(e.action)  # a str enum hashes as its value
-            if column is not None:
-                stamps.setdefault(column, e.at)
-        for column, at in stamps.items():
-            params[f"v_{column}"] = at
-        done = conn.execute(_save_statement(frozenset(stamps)), params)
-        if done.rowcount != 1:
-            raise ConflictError(f"interaction {it.id} was changed by someone else; try again")
-        if change.events:
-            conn.execute(_INSERT_EVENT, [event_row(e) for e in change.events])
-        if change.transcript:
-            conn.execute(_INSERT_TRANSCRIPT, [transcript_row(e) for e in change.transcript])
+        """Write the interaction's new state, its events and transcript lines (``save_many``
+        of one)."""
+        self.save_many(conn, ((it, expected_version, change),))
+
+    def save_many(
+        self, conn: Connection, changes: Sequence[tuple[Interaction, int, Change]]
+    ) -> None:
+        """Write many interactions' new states, their events and transcript lines, in bulk.
+
+        Each item is (interaction as changed, the version it was read at, what changed). The
+        rows are updated only where their version is still the one read; the timestamp columns
+        the events' actions declare (``Action.stamp``) are set by the first such event of the
+        change, and those that keep the first time (``stamps_first_only``) are set only when
+        empty. When a version check fails nothing of the batch is written and ConflictError
+        names the interactions someone else changed.
+        """
+        if not changes:
+            return
+        # PostgreSQL: a change of one event saves it in the UPDATE's statement (a round trip
+        # less); the event's interaction is the one saved.
+        with_event = conn.dialect.name == "postgresql" and all(
+            len(c.events) == 1 and not c.transcript and c.events[0].interaction_id == it.id
+            for it, _, c in changes
+        )
+        groups: dict[frozenset[str], list[tuple[Any, ...]]] = {}
+        events: list[tuple[Any, ...]] = []
+        lines: list[tuple[Any, ...]] = []
+        for it, expected, change in changes:
+            stamps: dict[str, datetime] = {}
+            for e in change.events:
+                column = _STAMPS.get(e.action)  # a str enum hashes as its value
+                if column is not None and column not in stamps:
+                    stamps[column] = e.at
+                events.append((e.at, e.interaction_id, e.agent, action_value(e.action), e.details))
+            key = frozenset(stamps)
+            row = (*interaction_values(it), expected, *(stamps[c] for c in sorted(key)))
+            if with_event:
+                at, _, agent, action, details = events.pop()
+                row = (*row, at, agent, action, details)
+            groups.setdefault(key, []).append(row)
+            lines.extend(transcript_values(e) for e in change.transcript)
+        if len(changes) == 1:
+            ((key, rows),) = groups.items()
+            if _update_rows(conn, key, rows, with_event) != 1:
+                raise ConflictError(
+                    f"interaction {changes[0][0].id} was changed by someone else; try again"
+                )
+        else:
+            batch = conn.begin_nested()  # a failed check undoes the rows already updated
+            for key, rows in groups.items():
+                if _update_rows(conn, key, rows, with_event) != len(rows):
+                    batch.rollback()
+                    raise _conflict(conn, changes)
+            batch.commit()
+        insert_rows(conn, t.events, EVENT_KEYS, events)
+        insert_rows(conn, t.transcript, TRANSCRIPT_KEYS, lines)
 
     # --- log and transcript ---------------------------------------------------------------
 
@@ -605,15 +829,5 @@ class Store:
 
     def quarantine(self, source: str, item_id: str | None, reason: str, payload: Any) -> None:
         """Keep a malformed item aside with its reason, so the loop can go on."""
-        text = payload if isinstance(payload, str) else json.dumps(payload, default=str)
         with self.transaction() as conn:
-            conn.execute(
-                insert(t.quarantine),
-                {
-                    "at": utcnow(),
-                    "source": source,
-                    "item_id": item_id,
-                    "reason": reason,
-                    "payload": text,
-                },
-            )
+            self.intake.quarantine(conn, source, [(item_id, reason, payload)])

@@ -58,8 +58,10 @@ def profile_link(contact: Contact) -> str:
 
 
 def icon(value: Sentiment | Actionability, label: str) -> str:
-    table = SENTIMENT_ICONS if isinstance(value, Sentiment) else ACTIONABILITY_ICONS
-    glyph, color = table[value]
+    if isinstance(value, Sentiment):
+        glyph, color = SENTIMENT_ICONS[value]
+    else:
+        glyph, color = ACTIONABILITY_ICONS[value]
     text = value.value.replace("_", " ")
     return (
         f'<span title="{esc(label)}: {esc(text)}" style="color:{color};font-size:18px">'

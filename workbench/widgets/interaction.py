@@ -1,6 +1,10 @@
 """The interaction view: original tweet, case information, party line and transcript, contact
 info, reply composer, and every handling action of the seed (transfer, conference, consult,
-call, e-mail, standard responses, disposition and note, Done)."""
+call, e-mail, standard responses, disposition and note, Done).
+
+What the brand's X access plan refuses (likes, follows and quotes on self-serve plans, a reply
+to a post that did not summon the brand) and a DM to a contact who cannot receive one are shown
+disabled, the reason as tooltip, before the agent types."""
 
 from __future__ import annotations
 
@@ -26,6 +30,8 @@ from workbench.workspace import CALL_OUTCOMES, Workspace
 
 _SMALL = W.Layout(width="34px", padding="0", margin="2px 1px")
 REPLY_KINDS = (("Reply", "reply"), ("Direct Message", "dm"), ("Quote Tweet", "quote"))
+REFUSED_ICON = "ban"
+"""The icon the reply-kind menu marks a kind with when it would be refused."""
 
 
 def _button(label: str, css: str, icon_name: str = "", style: str = "", tip: str = "") -> W.Button:
@@ -103,6 +109,13 @@ class InteractionView(W.VBox):
         """The tab's title: the contact's @username."""
         self.interaction_id = interaction_id
         self._on_closed = on_closed
+        # What the last redraw read: the plan's and the contact's refusals are judged on it.
+        self._it: Interaction | None = None
+        self._contact: Contact | None = None
+        self._lines: list[TranscriptEntry] = []
+        self._static_refused: dict[str, str] = {}
+        self.refused_kinds: dict[str, str] = {}
+        """Reply kinds (reply, dm, quote) that would be refused now, with the reason."""
         self.message = W.HTML()
         self.message.add_class("wb-message")
 
@@ -169,6 +182,8 @@ class InteractionView(W.VBox):
         self.reply_kind.observe(lambda _: self._sync_send(), names="value")
         self.send_button = _button("Send", "wb-send", "paper-plane", "primary")
         self.send_button.on_click(lambda _: self.send())
+        self.send_reason = W.HTML()
+        self.send_reason.add_class("wb-send-reason")
         self.retweet_button = _button("Retweet", "wb-retweet", "retweet")
         self.retweet_button.on_click(lambda _: self.retweet())
         self.like_button = _button("Favorite", "wb-like", "heart")
@@ -187,6 +202,7 @@ class InteractionView(W.VBox):
                 self.target,
                 self.composer,
                 W.HBox([self.send_button, self.retweet_button, self.like_button]),
+                self.send_reason,
                 W.HBox([self.standard, self.insert_button]),
             ],
             layout=W.Layout(flex="1 1 auto", min_width="340px"),
@@ -253,6 +269,8 @@ class InteractionView(W.VBox):
         lines = self.ws.transcript(self.interaction_id)
         first = next((e for e in lines if e.kind is EntryKind.INBOUND), None)
         self.title = f"@{contact.username}"
+        self._it, self._contact, self._lines = it, contact, lines
+        self._static_refused = self._plan_refusals(it, contact)
         self._loading = True
         try:
             self.original.value = original_tweet_html(first, contact)
@@ -293,7 +311,7 @@ class InteractionView(W.VBox):
             if not read_only:
                 self.call_button.disabled = not contact.phone
                 self.email_button.disabled = not contact.email
-            self._sync_send()
+            self._sync_plan()
         finally:
             self._loading = False
 
@@ -320,37 +338,101 @@ class InteractionView(W.VBox):
         if entry.kind is not EntryKind.INBOUND or not entry.tweet_id:
             return body
         tweet_id = entry.tweet_id
+        refused = self._refusals(tweet_id)
         buttons = []
-        for icon_name, css, tip, press in (
+        for kind, icon_name, css, tip, press in (
             (
+                "reply",
                 "reply",
                 "wb-line-reply",
                 "reply to this message",
                 lambda: self.target_message(tweet_id, "reply"),
             ),
             (
+                "dm",
                 "envelope",
                 "wb-line-dm",
                 "direct message about this message",
                 lambda: self.target_message(tweet_id, "dm"),
             ),
             (
+                "quote",
                 "quote-left",
                 "wb-line-quote",
                 "quote this message",
                 lambda: self.target_message(tweet_id, "quote"),
             ),
-            ("retweet", "wb-line-retweet", "retweet this message", lambda: self.retweet(tweet_id)),
-            ("heart", "wb-line-like", "favorite this message", lambda: self.like(tweet_id)),
+            (
+                "retweet",
+                "retweet",
+                "wb-line-retweet",
+                "retweet this message",
+                lambda: self.retweet(tweet_id),
+            ),
+            ("like", "heart", "wb-line-like", "favorite this message", lambda: self.like(tweet_id)),
         ):
-            b = W.Button(icon=icon_name, tooltip=tip, layout=_SMALL)
+            reason = refused.get(kind)
+            b = W.Button(
+                icon=icon_name, tooltip=reason or tip, disabled=reason is not None, layout=_SMALL
+            )
             b.add_class(css)
             b.on_click(lambda _, press=press: press())
             buttons.append(b)
         return W.HBox([body, *buttons], layout=W.Layout(align_items="flex-start"))
 
+    def _plan_refusals(self, it: Interaction, contact: Contact) -> dict[str, str]:
+        """What the plan and the contact refuse whatever the message: dm, quote, like,
+        retweet, follow, unfollow, with the reason."""
+        reasons = {
+            "dm": self.ws.dm_refused(it, contact),
+            **{a: self.ws.refused(a) for a in ("quote", "like", "retweet", "follow", "unfollow")},
+        }
+        return {kind: why for kind, why in reasons.items() if why}
+
+    def _refusals(self, tweet_id: str | None = None) -> dict[str, str]:
+        """What would be refused now for the customer message ``tweet_id`` (None: the latest),
+        by kind (reply, dm, quote, like, ...), with the reason."""
+        if self._it is None:
+            return {}
+        reply = self.ws.reply_refused(self._it, self._lines, tweet_id)
+        return {**self._static_refused, **({"reply": reply} if reply else {})}
+
+    def _sync_plan(self) -> None:
+        """Disable what the plan refuses (Favorite, Follow/Unfollow), the reason as tooltip;
+        mark refused kinds in the reply-kind menu; then the Send button."""
+        refused = self._refusals(self.target_tweet)
+        read_only = self._it is None or self._it.state is not State.ACCEPTED
+        follow = "follow" if self.follow_button.description == "Follow" else "unfollow"
+        for button, kind, tip in (
+            (self.like_button, "like", "Favorite"),
+            (self.retweet_button, "retweet", "Retweet"),
+            (self.follow_button, follow, self.follow_button.description),
+        ):
+            reason = refused.get(kind)
+            button.disabled = read_only or reason is not None
+            button.tooltip = reason or tip
+        self.refused_kinds = {k: refused[k] for _, k in REPLY_KINDS if k in refused}
+        self.reply_kind.icons = [
+            REFUSED_ICON if k in self.refused_kinds else "" for _, k in REPLY_KINDS
+        ]
+        self.reply_kind.tooltips = [self.refused_kinds.get(k, label) for label, k in REPLY_KINDS]
+        self._sync_send()
+
     def _sync_send(self) -> None:
-        self.send_button.disabled = not self.composer.sendable or self.done_button.disabled
+        """Send is enabled when the text is sendable and the chosen kind is not refused; the
+        reason for a refused kind is shown at once, before the agent types."""
+        closed = self.done_button.disabled
+        kind = self.reply_kind.value
+        reason = self.refused_kinds.get(kind)
+        if kind == "reply" and self._it is not None:  # the reply's target may have moved
+            reason = self.ws.reply_refused(self._it, self._lines, self.target_tweet)
+        self.send_button.disabled = closed or reason is not None or not self.composer.sendable
+        self.send_button.tooltip = reason or "Send"
+        self.send_reason.value = (
+            f'<span class="wb-muted" style="color:#b00">{esc(reason)}</span>'
+            if reason and not closed
+            else ""
+        )
 
     def _run(self, what: str, action: Callable[[], object], ok: str | None = None) -> bool:
         try:
@@ -373,6 +455,7 @@ class InteractionView(W.VBox):
         self.target.value = (
             f'<span class="wb-muted">to message {esc(tweet_id)}</span>' if tweet_id else ""
         )
+        self._sync_send()
 
     def send(self) -> bool:
         text = self.composer.text.value
@@ -404,6 +487,7 @@ class InteractionView(W.VBox):
             ok = self._run("Unfollow", lambda: self.ws.unfollow(self.interaction_id))
             if ok:
                 self.follow_button.description, self.follow_button.icon = "Follow", "user-plus"
+        self._sync_plan()
         return ok
 
     def call(self, outcome: str | None = None) -> bool:

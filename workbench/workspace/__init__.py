@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from workbench.workspace._checks import CALL_OUTCOMES
 from workbench.workspace._observable import Changed
+from workbench.workspace._plan import PlanRefusal
 from workbench.workspace.actions import Actions
 from workbench.workspace.ports import GatewayPort, OutboxPort
 from workbench.workspace.session import POLL_INTERVAL, Session
@@ -17,6 +18,7 @@ __all__ = [
     "Changed",
     "GatewayPort",
     "OutboxPort",
+    "PlanRefusal",
     "Session",
     "Workspace",
 ]

@@ -6,7 +6,14 @@ from __future__ import annotations
 import string
 from collections.abc import Mapping, Sequence
 
-from workbench.domain import Actionability, Interaction, Sentiment, TransitionError
+from workbench.domain import (
+    Actionability,
+    Channel,
+    Contact,
+    Interaction,
+    Sentiment,
+    TransitionError,
+)
 from workbench.errors import ValidationError
 
 CALL_OUTCOMES = ("connected", "no_answer", "voicemail", "busy", "wrong_number")
@@ -18,26 +25,61 @@ def refuse(it: Interaction, action: str, rule: str) -> TransitionError:
 
 
 def not_empty(it: Interaction, action: str, field: str, text: object) -> None:
-    if not isinstance(text, str) or not text.strip():
+    if blank(text):
         raise refuse(it, action, f"{field}: must not be empty")
 
 
-def tweet_text(it: Interaction, action: str, text: str) -> None:
-    """A tweet as X counts it: not empty, at most 280 weighted characters, all accepted."""
+def blank(text: object) -> bool:
+    """Whether ``text`` is no text at all: not a string, empty, or only blanks."""
+    return not isinstance(text, str) or not text.strip()
+
+
+def tweet_rule(text: object) -> str | None:
+    """The rule a tweet's text breaks as X counts it (None: X accepts it): not empty, at most
+    280 weighted characters, all characters accepted."""
     from workbench.text import MAX_WEIGHTED_LENGTH, is_valid_tweet, weighted_length
 
-    not_empty(it, action, "text", text)
+    if blank(text):
+        return "must not be empty"
+    assert isinstance(text, str)
     try:
         length = weighted_length(text)
         valid = is_valid_tweet(text)
     except ValueError as exc:
-        raise refuse(it, action, f"text: {exc}") from None
+        return str(exc)
     if length > MAX_WEIGHTED_LENGTH:
-        raise refuse(
-            it, action, f"text: {length} characters as X counts them, at most {MAX_WEIGHTED_LENGTH}"
-        )
+        return f"{length} characters as X counts them, at most {MAX_WEIGHTED_LENGTH}"
     if not valid:
-        raise refuse(it, action, "text: contains characters X does not accept")
+        return "contains characters X does not accept"
+    return None
+
+
+def tweet_text(it: Interaction, action: str, text: str) -> None:
+    """A tweet as X counts it: not empty, at most 280 weighted characters, all accepted."""
+    rule = tweet_rule(text)
+    if rule is not None:
+        raise refuse(it, action, f"text: {rule}")
+
+
+def post_text(text: object) -> str:
+    """A new tweet's text, checked as X counts it; refused as the ``text`` field's rule (a new
+    tweet has no interaction yet to name)."""
+    rule = tweet_rule(text)
+    if rule is not None:
+        raise ValidationError("text", rule)
+    assert isinstance(text, str)
+    return text
+
+
+def dm_refusal(contact: Contact, channel: Channel) -> str | None:
+    """Why the brand cannot DM ``contact`` (None: it can): X lets it when they follow the
+    brand, their DMs are open, or they wrote to the brand by DM (a DM interaction)."""
+    if contact.can_receive_dm or channel is Channel.DM:
+        return None
+    return (
+        f"@{contact.username} cannot receive a direct message from the brand: "
+        "they do not follow it and their DMs are closed"
+    )
 
 
 def dm_text(it: Interaction, text: str) -> None:

@@ -23,7 +23,7 @@ def default_outbox(
     """The durable outbox on ``store``, sending through ``gateway``; when sending without one,
     through the gateway the settings describe, made when it first sends (a desk that only
     writes to the outbox never needs X's credentials)."""
-    from workbench.xapi.outbox import Outbox
+    from workbench.outbox import Outbox
 
     outbox: _Outbox = Outbox(store, gateway)
     if gateway is None and send:

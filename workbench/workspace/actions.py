@@ -6,6 +6,8 @@ new tweet.
 Each action is one store transaction: the interaction is locked, the domain checks the state and
 who may act, and the event, the transcript line and (for what reaches X) the outbox entry are
 written together, so a refused action leaves nothing behind and an accepted one is never lost.
+What the brand's X access plan (``WORKBENCH_X_PLAN``) does not allow is refused before anything
+is queued, naming X's rule and its date (``_plan.PlanRefusal``).
 """
 
 from __future__ import annotations
@@ -38,9 +40,9 @@ from workbench.routing.agents import (
     lock_agent,
     mark_idle,
 )
-from workbench.store import Change, NotFoundError, Store, Transaction
+from workbench.store import Change, NotFoundError, Store, Transaction, new_id
 from workbench.workspace import _checks as check
-from workbench.workspace import _mail
+from workbench.workspace import _mail, _plan
 from workbench.workspace._checks import refuse
 from workbench.workspace.ports import OutboxPort
 
@@ -69,6 +71,8 @@ class Actions:
         self._mail_dir = mail_dir
         self._heartbeat_stale = heartbeat_stale
         self._on_change = on_change
+        self.plan = _plan.plan_of(settings)
+        """The brand's X access plan (the ``WORKBENCH_X_PLAN`` setting)."""
 
     # --- offers -------------------------------------------------------------------------------
 
@@ -94,12 +98,16 @@ class Actions:
 
     def reply(self, interaction_id: str, text: str, tweet_id: str | None = None) -> Interaction:
         """Reply in public to the customer's tweet (the latest, or ``tweet_id``); the contact's
-        @mention is put in front."""
+        @mention is put in front. On a self-serve plan the tweet must have summoned the brand
+        (mentioned or quoted it)."""
         from workbench.text import reply_text
 
         def use(it: Interaction, conn: Transaction) -> Change:
             event = it.act(self.agent, Action.REPLY)
+            # Blank is refused before the @mention would make it look like a reply.
+            check.not_empty(it, "reply", "text", text)
             target = self._target(conn, it, Action.REPLY, tweet_id)
+            self._check_summoned(conn, it, target)
             contact = self.store.reads.contact(it.contact_id, conn)
             try:
                 body = reply_text(text, contact.username, brand_username=self._timeline(it))
@@ -117,15 +125,12 @@ class Actions:
 
         def use(it: Interaction, conn: Transaction) -> Change:
             event = it.act(self.agent, Action.DM)
+            check.not_empty(it, "dm", "text", text)
             contact = self.store.reads.contact(it.contact_id, conn)
             # A contact who wrote to the brand by DM opened the conversation: X lets it answer.
-            if not contact.can_receive_dm and it.channel is not Channel.DM:
-                raise refuse(
-                    it,
-                    "dm",
-                    f"@{contact.username} cannot receive a direct message from the brand: "
-                    "they do not follow it and their DMs are closed",
-                )
+            cannot = check.dm_refusal(contact, it.channel)
+            if cannot is not None:
+                raise refuse(it, "dm", cannot)
             check.dm_text(it, text)
             payload = {"participant_id": contact.id, "text": text}
             return self._outbound(conn, it, event, Action.DM, payload, text, None)
@@ -145,6 +150,7 @@ class Actions:
     ) -> Interaction:
         def use(it: Interaction, conn: Transaction) -> Change:
             event = it.act(self.agent, action)
+            _plan.check(self.plan, action.value)
             target = self._target(conn, it, action, tweet_id)
             return self._outbound(
                 conn, it, event, action, {"tweet_id": target}, f"{verb} tweet {target}", target
@@ -157,6 +163,8 @@ class Actions:
 
         def use(it: Interaction, conn: Transaction) -> Change:
             event = it.act(self.agent, Action.QUOTE)
+            _plan.check(self.plan, Action.QUOTE.value)
+            check.not_empty(it, "quote", "text", text)
             target = self._target(conn, it, Action.QUOTE, tweet_id)
             check.tweet_text(it, "quote", text)
             payload = {"text": text, "quote_tweet_id": target}
@@ -175,6 +183,7 @@ class Actions:
     def _on_contact(self, interaction_id: str, action: Action, verb: str) -> Interaction:
         def use(it: Interaction, conn: Transaction) -> Change:
             event = it.act(self.agent, action)
+            _plan.check(self.plan, action.value)
             contact = self.store.reads.contact(it.contact_id, conn)
             payload = {"target_user_id": contact.id}
             text = f"{verb} @{contact.username}"
@@ -183,21 +192,25 @@ class Actions:
         return self._apply(interaction_id, use, action.value)
 
     def post_tweet(self, timeline: str, text: str) -> Interaction:
-        """Post a new tweet on a brand timeline; kept as a finished outbound interaction."""
+        """Post a new tweet on a brand timeline; kept as a finished outbound interaction.
+
+        Refusals name the field and its rule (``text: must not be empty``): the interaction
+        is made only once the tweet is accepted for sending."""
         name = check.timeline(timeline)
+        text = check.post_text(text)
+        _plan.check(self.plan, Action.POST.value)
         brand = Contact(id=f"brand:{name}"[:32], username=name, name=name)
         it = Interaction(
-            id=uuid.uuid4().hex,
+            id=new_id(),
             channel=Channel.OUTBOUND,
             contact_id=brand.id,
-            source_id=f"post:{uuid.uuid4().hex}",
+            post_key=uuid.uuid4().hex,
             queue="outbound",
             timeline=name,
-            subject=text[:140] if isinstance(text, str) else "",
+            subject=text[:140],
             state=State.ACCEPTED,
             agent=self.agent,
         )
-        check.tweet_text(it, "post", text)
         with self.store.transaction() as conn:
             self.store.ensure_contact(brand, conn)
             self.store.add_interaction(it, conn=conn)
@@ -493,6 +506,16 @@ class Actions:
             )
         tweets = self.store.reads.customer_tweets(it, conn)
         return check.target_tweet(it, action.value, tweets, tweet_id)
+
+    def _check_summoned(self, conn: Transaction, it: Interaction, target: str) -> None:
+        """Refuse a reply to ``target`` that the plan does not allow: on self-serve plans, a
+        post that neither mentions nor quotes the brand (as its stored line shows)."""
+        if not _plan.refuses_unsummoned(self.plan):
+            return
+        lines = self.store.reads.transcript(it.id, conn)
+        line = _plan.target_line(lines, target)
+        if not _plan.summoned(line, self._timeline(it), _plan.brand_posts(lines)):
+            _plan.check(self.plan, Action.REPLY.value, summoned=False)
 
     def _outbound(
         self,

@@ -15,7 +15,8 @@ import time
 from collections.abc import Sequence
 
 from workbench.config import Settings
-from workbench.domain import Contact, Disposition, Interaction, TranscriptEntry
+from workbench.domain import Channel, Contact, Disposition, Interaction, TranscriptEntry
+from workbench.domain.plan import Plan
 from workbench.errors import WorkbenchError
 from workbench.routing.agents import (
     HEARTBEAT_INTERVAL,
@@ -30,6 +31,7 @@ from workbench.routing.queues import Queue
 from workbench.routing.queues import queues as all_queues
 from workbench.routing.router import Router
 from workbench.store import Store
+from workbench.workspace import _checks, _plan
 from workbench.workspace._observable import Observable
 from workbench.workspace.ports import OutboxPort
 
@@ -68,6 +70,8 @@ class Session(Observable):
         self.router = router
         self.send = send
         self._outbox = outbox
+        self.plan: Plan = _plan.plan_of(settings)
+        """The brand's X access plan (``WORKBENCH_X_PLAN``): what the desk may do on X."""
         info = register_agent(store, agent, display_name, capacity, queues)
         self.agent = info.name
         self.display_name = info.display_name
@@ -223,6 +227,37 @@ class Session(Observable):
     def contact(self, interaction_id: str) -> Contact:
         """The contact of the interaction."""
         return self.store.reads.contact_of(interaction_id)
+
+    # --- what the plan and the contact allow (views disable what is refused) -----------------
+
+    def refused(self, action: str) -> str | None:
+        """Why the plan does not allow ``action`` (like, quote, follow, ...), with X's rule and
+        its date; None when it does."""
+        refusal = self.plan.allows(action)
+        return None if refusal is None else refusal.reason
+
+    def reply_refused(
+        self, it: Interaction, lines: Sequence[TranscriptEntry], tweet_id: str | None = None
+    ) -> str | None:
+        """Why a reply to the customer's tweet ``tweet_id`` (None: the latest) of ``it`` would be
+        refused by the plan: on self-serve plans, a post that did not mention or quote the
+        brand. ``lines`` is the interaction's transcript. None when the plan allows it (and for
+        DMs, which are not replies)."""
+        if it.channel is Channel.DM or not _plan.refuses_unsummoned(self.plan):
+            return None
+        line = _plan.target_line(lines, tweet_id)
+        timeline = it.timeline or self.settings.brand
+        # Its text or links say so mostly; the brand's posts are looked for only otherwise.
+        if _plan.summoned(line, timeline) or _plan.summoned(
+            line, timeline, _plan.brand_posts(lines)
+        ):
+            return None
+        refusal = self.plan.allows("reply", summoned=False)
+        return None if refusal is None else refusal.reason
+
+    def dm_refused(self, it: Interaction, contact: Contact) -> str | None:
+        """Why the brand cannot DM ``contact`` on ``it`` (None: it can)."""
+        return self.refused("dm") or _checks.dm_refusal(contact, it.channel)
 
     @property
     def dispositions(self) -> list[Disposition]:

@@ -1,4 +1,6 @@
-"""The X API adapter: the tweepy gateway, the ingest poller and the durable outbox.
+"""The X API adapter: the tweepy gateway, the filtered stream, X's models and errors.
+
+The use cases that drive it live in ``workbench.intake`` (ingest) and ``workbench.outbox``.
 
 Names are imported on first use, so ``workbench --help`` does not load tweepy.
 """
@@ -20,9 +22,7 @@ if TYPE_CHECKING:
         XApiError,
     )
     from workbench.xapi.gateway import Credentials, Gateway
-    from workbench.xapi.ingest import Ingest, IngestReport
     from workbench.xapi.models import DirectMessage, DmSent, Malformed, Page, Post, Sent
-    from workbench.xapi.outbox import Outbox, RunReport
 
 _WHERE = {
     **dict.fromkeys(
@@ -39,9 +39,7 @@ _WHERE = {
         "errors",
     ),
     **dict.fromkeys(("Credentials", "Gateway"), "gateway"),
-    **dict.fromkeys(("Ingest", "IngestReport"), "ingest"),
     **dict.fromkeys(("DirectMessage", "DmSent", "Malformed", "Page", "Post", "Sent"), "models"),
-    **dict.fromkeys(("Outbox", "RunReport"), "outbox"),
 }
 
 __all__ = [
@@ -52,16 +50,12 @@ __all__ = [
     "DmSent",
     "Forbidden",
     "Gateway",
-    "Ingest",
-    "IngestReport",
     "Malformed",
     "MalformedItem",
     "NotFound",
-    "Outbox",
     "Page",
     "Post",
     "RateLimited",
-    "RunReport",
     "Sent",
     "Unavailable",
     "XApiError",

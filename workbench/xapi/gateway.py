@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import requests
 import tweepy
@@ -24,6 +25,7 @@ from requests.adapters import HTTPAdapter
 from workbench.domain import Contact
 from workbench.errors import ConfigError
 from workbench.xapi import models
+from workbench.xapi.budgets import RateBudgets, endpoint_of
 from workbench.xapi.errors import (
     AuthError,
     BadRequest,
@@ -189,6 +191,7 @@ class Gateway:
         *,
         timeout: float = 30.0,
         hooks: Sequence[Callable[..., Any]] = (),
+        budgets: RateBudgets | None = None,
     ) -> None:
         if not timelines:
             raise ConfigError("WORKBENCH_BRAND", "no timeline (brand account) is configured")
@@ -196,6 +199,8 @@ class Gateway:
         self.timeout = timeout
         self._credentials = dict(timelines)
         self._hooks = list(hooks)
+        self.budgets = budgets or RateBudgets()
+        """Every answer's ``x-rate-limit-*`` headers, per brand account and endpoint."""
         self._clients: dict[str, tweepy.Client] = {}
         self._ids: dict[str, str] = {}
         self._lock = threading.Lock()
@@ -309,10 +314,23 @@ class Gateway:
                 found.session.mount(X_ORIGIN, adapter)
                 if not is_real_x(self.base_url):
                     found.session.mount(self.base_url, adapter)
+                found.session.hooks["response"].append(self._budget_hook(name))
                 for hook in self._hooks:
                     found.session.hooks["response"].append(hook)
                 self._clients[name] = found
             return found
+
+    def _budget_hook(self, name: str) -> Callable[..., Any]:
+        """A response hook telling ``budgets`` of each answer to a request made as ``name``."""
+
+        def observe(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+            request = response.request
+            if request is None or not request.url or not request.method:
+                return
+            endpoint = endpoint_of(request.method, urlsplit(request.url).path)
+            self.budgets.observe(name, endpoint, response.headers)
+
+        return observe
 
     @property
     def bearer_token(self) -> str | None:

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select, update
 
 from workbench.errors import ValidationError
+from workbench.outbox import Outbox
 from workbench.store import schema as t
 from workbench.xapi import Credentials, Gateway
-from workbench.xapi.outbox import Outbox
 
 if TYPE_CHECKING:
     from tests.xapi_fixtures import Control

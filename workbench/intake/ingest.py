@@ -19,11 +19,9 @@ import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from queue import Empty, Queue
 from typing import TYPE_CHECKING, Any
-
-from sqlalchemy import Connection, String, cast, insert, select
-from sqlalchemy.exc import IntegrityError
 
 from workbench.domain import (
     Actionability,
@@ -33,11 +31,9 @@ from workbench.domain import (
     Interaction,
     Sentiment,
     TranscriptEntry,
-    utcnow,
 )
-from workbench.store import Store
-from workbench.store import schema as t
-from workbench.store.store import new_ids
+from workbench.domain.budget import say_span
+from workbench.store import Store, Transaction, new_ids
 from workbench.xapi.errors import (
     AuthError,
     BadRequest,
@@ -49,12 +45,17 @@ from workbench.xapi.errors import (
 from workbench.xapi.models import DirectMessage, Malformed, Page, Post
 
 if TYPE_CHECKING:
+    from workbench.xapi.gateway import Gateway
     from workbench.xapi.stream import MentionStream
 
 log = logging.getLogger(__name__)
 
 # With the filtered stream connected, the mentions timeline is still polled this often (s).
 MENTIONS_BACKSTOP = 60.0
+MENTIONS_ENDPOINT = "GET /2/users/:id/mentions"
+DM_ENDPOINT = "GET /2/dm_events"
+KINDS = {"mentions": MENTIONS_ENDPOINT, "dms": DM_ENDPOINT}
+"""Each poll kind and the X endpoint (limit table key) whose budget paces it."""
 # Streamed posts stored together at most (one users lookup takes 100 ids).
 STREAM_BATCH = 100
 
@@ -69,12 +70,18 @@ _REFERENCE_KEYS = {
 }
 
 
-def _classifier() -> Callable[..., Any] | None:
-    try:
-        from workbench.classify import classify  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return classify  # type: ignore[no-any-return]
+def _classify_many(texts: list[str], direct: bool) -> list[Any]:
+    """The workbench's classifier on a batch (through ``workbench.classify``'s public function,
+    so whatever model it picks is the one used)."""
+    import workbench.classify
+
+    return workbench.classify.classify_many(texts, direct=direct)
+
+
+def _classify_one(text: str, *, direct: bool = False) -> Any:
+    import workbench.classify
+
+    return workbench.classify.classify(text, direct=direct)
 
 
 def _takes_direct(classify: Callable[..., Any] | None) -> bool:
@@ -121,7 +128,8 @@ class IngestReport:
 class _Item:
     """One inbound message ready to store."""
 
-    source_id: str
+    x_id: str
+    """The tweet id of a mention, the DM event id of a DM."""
     channel: Channel
     timeline: str
     contact: Contact
@@ -138,7 +146,7 @@ class Ingest:
     def __init__(
         self,
         store: Store,
-        gateway: Any,
+        gateway: Gateway,
         *,
         skip_retweets: bool | None = None,
         page_size: int = 100,
@@ -156,11 +164,15 @@ class Ingest:
         self.skip_retweets = skip_retweets
         self.page_size = page_size
         self.pages_per_transaction = max(1, pages_per_transaction)
-        self.classify = _classifier() if classify is True else (classify or None)
+        # ``True``: the workbench's classifier, a batch at a time; a function of one text (and
+        # maybe ``direct``) is called once per message; None or False: no labels.
+        self._batched = classify is True
+        self.classify = _classify_one if classify is True else (classify or None)
         self._told = _takes_direct(self.classify)
         self._stop = threading.Event()
         self._sleep = sleep or (lambda seconds: self._stop.wait(seconds))
         self.max_rate_limit_wait = max_rate_limit_wait
+        self._waited_to = 0.0  # (Unix seconds) the end of the last wait for a window's reset
         self._brands: dict[str, str] | None = None
         self._storing = threading.RLock()  # the stream's thread and the poll store in turn
         self.stream: MentionStream | None = None
@@ -222,36 +234,104 @@ class Ingest:
                 target=self.follow_stream, args=(self._stop,), name="ingest-stream", daemon=True
             )
             streaming.start()
-        failures = 0
-        mentions_polled = -float("inf")
+        said: dict[str, float] = {}
+        timelines = list(self.gateway.timelines)
+        # Each poll kind of each timeline on its own schedule (monotonic seconds): a kind whose
+        # budget is spent waits for its slot while the others keep going.
+        due = {(kind, tl): 0.0 for tl in timelines for kind in KINDS}
+        failures = dict.fromkeys(due, 0)
+        mentions_polled = dict.fromkeys(timelines, -float("inf"))
+        missed: set[str] = set()
         while not self._stop.is_set():
-            # While the stream is connected, mentions are polled only now and then, to catch
-            # what it missed; X's mentions limit (about one call in 5 s) is then left to DMs.
-            streaming_now = self.stream is not None and self.stream.connected.is_set()
-            poll_mentions = (
-                not streaming_now
-                or self._missed.is_set()
-                or time.monotonic() - mentions_polled >= MENTIONS_BACKSTOP
-            )
-            self._missed.clear()
-            try:
-                report = self.run_once(mentions=poll_mentions)
-                if poll_mentions:
-                    mentions_polled = time.monotonic()
-                failures = 0
-                if on_report is not None:
-                    on_report(report)
-                wait = interval
-            except Exception as exc:  # X or the store failed for a moment: say so, go on
-                if poll_mentions:
-                    self._missed.set()  # the mentions it was to fetch are still to fetch
-                failures += 1
-                wait = min(interval * 2**failures, 300.0)
-                what = str(exc) if isinstance(exc, XApiError) else f"{type(exc).__name__}: {exc}"
-                log.warning("ingest: %s; trying again in %.0f s", what, wait)
-            self._stop.wait(wait)
+            if self._missed.is_set():  # the stream lost posts: poll mentions now
+                self._missed.clear()
+                missed.update(timelines)
+                for tl in timelines:
+                    due["mentions", tl] = 0.0
+            for key in sorted(due, key=due.__getitem__):
+                kind, tl = key
+                if self._stop.is_set() or due[key] > time.monotonic():
+                    continue
+                every = self.interval_for(kind, tl, interval)
+                if kind == "mentions" and not self._mentions_due(tl, missed, mentions_polled):
+                    due[key] = time.monotonic() + every
+                    continue
+                due[key], done = self._poll(kind, tl, every, failures, on_report)
+                every = self.interval_for(kind, tl, interval)  # X's headers may tell more now
+                if done:
+                    due[key] = time.monotonic() + every
+                    if said.get(kind) != every:
+                        said[kind] = every
+                        self._say_interval(kind, tl, interval, every)
+                if kind == "mentions":
+                    if done:
+                        mentions_polled[tl] = time.monotonic()
+                        missed.discard(tl)
+                    else:
+                        missed.add(tl)  # what it was to fetch is still to fetch
+            self._stop.wait(max(0.0, min(due.values()) - time.monotonic()))
         if streaming is not None:
             streaming.join(timeout=5)
+
+    def _say_interval(self, kind: str, timeline: str, interval: float, every: float) -> None:
+        """Log (INFO) the effective interval of a poll kind, and why when it is not
+        ``interval``."""
+        budgets = self._budgets()
+        if every <= interval or budgets is None:
+            log.info("ingest: polling %s every %g s", kind, every)
+            return
+        endpoint = KINDS[kind]
+        windows = budgets.windows(endpoint)
+        rule = min(windows, key=lambda w: w.seconds)
+        limit = round(rule.seconds / every) or rule.limit
+        log.info(
+            "ingest: polling %s every %.3g s, not every %g s: X allows %d %s per %s per account "
+            "(%s)",
+            *(kind, every, interval, limit, budgets.entry(endpoint).noun),
+            *(say_span(rule.seconds), endpoint),
+        )
+
+    def _mentions_due(self, timeline: str, missed: set[str], polled: dict[str, float]) -> bool:
+        """While the stream is connected, mentions are polled only now and then, to catch
+        what it missed; X's mentions limit is then left to the rest."""
+        streaming_now = self.stream is not None and self.stream.connected.is_set()
+        return (
+            not streaming_now
+            or timeline in missed
+            or time.monotonic() - polled[timeline] >= MENTIONS_BACKSTOP
+        )
+
+    def _poll(
+        self,
+        kind: str,
+        timeline: str,
+        every: float,
+        failures: dict[tuple[str, str], int],
+        on_report: Callable[[IngestReport], None] | None,
+    ) -> tuple[float, bool]:
+        """One poll of ``kind`` for ``timeline``: when (monotonic) the next one is due, and
+        whether this one caught up."""
+        key = (kind, timeline)
+        step = self.mentions if kind == "mentions" else self.direct_messages
+        try:
+            report = step(timeline)
+        except RateLimited as exc:  # our budget is spent (or X said 429): wait for the slot
+            margin = 0.5 if exc.status else 0.0
+            wait = (exc.reset_time or time.time() + 60) - time.time() + margin
+            wait = max(0.05, min(wait, self.max_rate_limit_wait))
+            if exc.status:
+                log.info("ingest: %s; %s wait %.1f s", exc, kind, wait)
+            return time.monotonic() + wait, False
+        except Exception as exc:  # X or the store failed for a moment: say so, go on
+            failures[key] += 1
+            wait = min(every * 2 ** failures[key], 300.0)
+            what = str(exc) if isinstance(exc, XApiError) else f"{type(exc).__name__}: {exc}"
+            log.warning("ingest: %s; trying again in %.0f s", what, wait)
+            return time.monotonic() + wait, False
+        failures[key] = 0
+        if on_report is not None:
+            on_report(report)
+        return time.monotonic() + every, True
 
     # --- the filtered stream -------------------------------------------------------------------
 
@@ -359,6 +439,28 @@ class Ingest:
         if report.interactions:
             log.info("ingest: stream: %d new interactions", report.interactions)
 
+    def _budgets(self) -> Any:
+        return getattr(self.gateway, "budgets", None)
+
+    def _pace(self, timeline: str, endpoint: str, call: str) -> None:
+        """Raise ``RateLimited`` (without calling X) when ``timeline``'s budget for
+        ``endpoint`` is spent: the caller waits for its next slot as for a 429's reset."""
+        budgets = self._budgets()
+        if budgets is None:
+            return
+        now = datetime.now(UTC)
+        slot = budgets.next_slot(timeline, endpoint, now)
+        if slot > now and slot.timestamp() > self._waited_to:
+            raise RateLimited(call, slot.timestamp(), status=None)
+
+    def interval_for(self, kind: str, timeline: str | None, interval: float) -> float:
+        """Seconds between the polls of ``kind``: ``interval``, or longer when X's limit allows
+        fewer calls (DM reads, 15 per 15 minutes: 60 s), as last reported for ``timeline``."""
+        budgets = self._budgets()
+        if budgets is None:
+            return interval
+        return max(interval, float(budgets.min_interval(KINDS[kind], timeline)))
+
     def _with_rate_limits(self, step: Callable[[], IngestReport]) -> IngestReport:
         """Run ``step``; on a 429 sleep until the window resets and go on where it stopped."""
         total = IngestReport()
@@ -367,10 +469,13 @@ class Ingest:
                 total.add(step())
                 return total
             except RateLimited as exc:
-                wait = (exc.reset_time or time.time() + 60) - time.time() + 0.5
+                # X's 429, or our own budget spent (status None: nothing was sent).
+                margin = 0.5 if exc.status else 0.0
+                wait = (exc.reset_time or time.time() + 60) - time.time() + margin
                 wait = max(0.1, min(wait, self.max_rate_limit_wait))
                 log.info("ingest: %s; sleeping %.1f s", exc, wait)
                 total.waited_for_rate_limit += wait
+                self._waited_to = time.time() + wait  # a slot before then is waited for
                 if self._sleep(wait):
                     return total  # asked to stop
 
@@ -398,6 +503,7 @@ class Ingest:
             since, newest, until = run
 
         def fetch(until_id: str | None) -> Page[Post]:
+            self._pace(timeline, MENTIONS_ENDPOINT, f"get_users_mentions({timeline})")
             return self.gateway.mentions(
                 timeline, since_id=since, until_id=until_id, max_results=self.page_size
             )
@@ -491,7 +597,7 @@ class Ingest:
                 details["lang"] = post.lang
             out.append(
                 _Item(
-                    source_id=post.id,
+                    x_id=post.id,
                     channel=Channel.MENTION,
                     timeline=timeline,
                     contact=author,
@@ -520,6 +626,7 @@ class Ingest:
         self.brands()
 
         def fetch(token: str | None) -> Page[DirectMessage]:
+            self._pace(timeline, DM_ENDPOINT, f"get_direct_message_events({timeline})")
             return self.gateway.dm_events(
                 timeline, max_results=self.page_size, pagination_token=token
             )
@@ -578,7 +685,7 @@ class Ingest:
                 details["urls"] = dict(event.urls)
             items.append(
                 _Item(
-                    source_id=event.id,
+                    x_id=event.id,
                     channel=Channel.DM,
                     timeline=timeline,
                     contact=sender,
@@ -617,7 +724,7 @@ class Ingest:
         bad = [*malformed, *(i for i in items if isinstance(i, Malformed))]
         if not (good or bad or cursors or brand_posts or brand_dms):
             return
-        labels = [self._classify(i.subject_text, i.channel is Channel.DM) for i in good]
+        labels = self._labels(good)
         with self._storing:
             added, dupes, joined = self._write_page(
                 good, labels, bad, cursors, brand_posts, brand_dms, timeline
@@ -637,34 +744,45 @@ class Ingest:
         brand_dms: list[DirectMessage],
         timeline: str,
     ) -> tuple[int, int, int]:
-        for attempt in range(3):
+        def write(conn: Transaction) -> tuple[int, int, int]:
+            added, dupes = self._insert(conn, good, labels)
+            joined = self._join(conn, timeline, brand_posts, brand_dms)
+            if bad:
+                self.store.intake.quarantine(
+                    conn, f"x:{timeline}", [(m.item_id, m.reason, m.raw) for m in bad]
+                )
+            self.store.intake.set_cursors(conn, cursors)
+            return added, dupes, joined
+
+        # Another ingest may store some of these first: then it reads again, stores the rest.
+        return self.store.intake.write(write)
+
+    def _labels(self, items: list[_Item]) -> list[tuple[Sentiment, Actionability]]:
+        """The classifier's labels of ``items``: mentions in one batch, DMs (told as such) in
+        another. When a batch fails, its messages are classified one by one, so that a failure
+        leaves only the message it is about unlabelled; none is ever lost for it."""
+        undeclared = (Sentiment.UNDECLARED, Actionability.UNDECLARED)
+        if self.classify is None or not items:
+            return [undeclared] * len(items)
+        if not self._batched:
+            return [self._classify(i.subject_text, i.channel is Channel.DM) for i in items]
+        out = [undeclared] * len(items)
+        for direct in (False, True):
+            at = [k for k, i in enumerate(items) if (i.channel is Channel.DM) is direct]
+            if not at:
+                continue
+            texts = [items[k].subject_text for k in at]
             try:
-                with self.store.transaction() as conn:
-                    added, dupes = self._insert(conn, good, labels)
-                    joined = self._join(conn, timeline, brand_posts, brand_dms)
-                    if bad:
-                        now = utcnow()
-                        conn.execute(
-                            insert(t.quarantine),
-                            [
-                                {
-                                    "at": now,
-                                    "source": f"x:{timeline}",
-                                    "item_id": m.item_id,
-                                    "reason": m.reason[:2000],
-                                    "payload": _json(m.raw),
-                                }
-                                for m in bad
-                            ],
-                        )
-                    for cursor, value in cursors:
-                        self.store.set_cursor(cursor, value, conn)
-                return added, dupes, joined
-            except IntegrityError:
-                # Another ingest stored some of these first: read again, store the rest.
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+                found = _classify_many(texts, direct)
+                labels = [(Sentiment(f.sentiment), Actionability(f.actionability)) for f in found]
+                if len(labels) != len(texts):
+                    raise ValueError(f"{len(labels)} labels for {len(texts)} messages")
+            except Exception as exc:  # one by one: a failure loses no message, labels the rest
+                log.warning("ingest: classify_many failed (%s); one message at a time", exc)
+                labels = [self._classify(text, direct) for text in texts]
+            for k, label in zip(at, labels, strict=True):
+                out[k] = label
+        return out
 
     def _classify(self, text: str, direct: bool) -> tuple[Sentiment, Actionability]:
         """The classifier's labels; a DM is said to be one when the classifier can be told."""
@@ -681,7 +799,7 @@ class Ingest:
 
     def _insert(
         self,
-        conn: Connection,
+        conn: Transaction,
         items: list[_Item],
         labels: list[tuple[Sentiment, Actionability]],
     ) -> tuple[int, int]:
@@ -695,7 +813,8 @@ class Ingest:
                 id=iid,
                 channel=it.channel,
                 contact_id=it.contact.id,
-                source_id=it.source_id,
+                tweet_id=it.x_id if it.channel is Channel.MENTION else None,
+                dm_event_id=it.x_id if it.channel is Channel.DM else None,
                 queue=DMS_QUEUE if it.channel == Channel.DM else MENTIONS_QUEUE,
                 timeline=it.timeline,
                 subject=_subject(it.subject_text),
@@ -710,7 +829,7 @@ class Ingest:
                 it.contact.username,
                 it.text,
                 it.action,
-                it.source_id,
+                it.x_id,
                 it.details,
             )
             batch.append((interaction, it.contact, first))
@@ -721,7 +840,7 @@ class Ingest:
 
     def _join(
         self,
-        conn: Connection,
+        conn: Transaction,
         timeline: str,
         posts: list[Post],
         dms: list[DirectMessage],
@@ -730,28 +849,22 @@ class Ingest:
         if not posts and not dms:
             return 0
         ids = [p.id for p in posts] + [d.id for d in dms]
-        known = {
-            r[0]
-            for r in conn.execute(
-                select(t.transcript.c.tweet_id).where(
-                    t.transcript.c.tweet_id.in_(ids),
-                    t.transcript.c.kind == EntryKind.OUTBOUND.value,
-                )
-            )
-        }
+        intake = self.store.intake
+        known = intake.in_transcripts(conn, ids)
+        known |= intake.sent_by_outbox(conn, [i for i in ids if i not in known])
         joined = 0
         everything: list[Post | DirectMessage] = [*posts, *dms]
         for item in everything:
-            if item.id in known or self._sent_by_outbox(conn, item.id):
+            if item.id in known:
                 continue
             if isinstance(item, Post):
                 target = item.replied_to_id or item.quoted_id
-                found = self._interaction_for_tweet(conn, target) if target else None
+                found = intake.interaction_for_tweet(conn, target) if target else None
                 action = item.kind if item.kind in ("reply", "quote") else "tweet"
                 author = self.brands().get(item.author_id, timeline)
             else:
                 other = item.participant_other_than(item.sender_id)
-                found = self._latest_dm_interaction(conn, other) if other else None
+                found = intake.latest_dm_interaction(conn, other) if other else None
                 action, author = "dm", self.brands().get(item.sender_id, timeline)
             if found is None:
                 continue
@@ -770,47 +883,6 @@ class Ingest:
             )
             joined += 1
         return joined
-
-    @staticmethod
-    def _sent_by_outbox(conn: Connection, item_id: str) -> bool:
-        o = t.outbox.c
-        return (
-            conn.execute(
-                select(o.id).where(
-                    o.state == "sent", cast(o.result, String).contains(f'"{item_id}"')
-                )
-            ).first()
-            is not None
-        )
-
-    @staticmethod
-    def _interaction_for_tweet(conn: Connection, tweet_id: str) -> str | None:
-        row = conn.execute(
-            select(t.interactions.c.id).where(
-                t.interactions.c.channel == Channel.MENTION.value,
-                t.interactions.c.source_id == tweet_id,
-            )
-        ).first()
-        if row is not None:
-            return str(row[0])
-        row = conn.execute(
-            select(t.transcript.c.interaction_id)
-            .where(t.transcript.c.tweet_id == tweet_id)
-            .order_by(t.transcript.c.id.desc())
-        ).first()
-        return str(row[0]) if row is not None else None
-
-    @staticmethod
-    def _latest_dm_interaction(conn: Connection, contact_id: str) -> str | None:
-        row = conn.execute(
-            select(t.interactions.c.id)
-            .where(
-                t.interactions.c.channel == Channel.DM.value,
-                t.interactions.c.contact_id == contact_id,
-            )
-            .order_by(t.interactions.c.arrived_at.desc())
-        ).first()
-        return str(row[0]) if row is not None else None
 
 
 def _read_ahead(
@@ -851,9 +923,3 @@ def _read_ahead(
             while not queue.empty():
                 queue.get_nowait()
             thread.join(0.05)
-
-
-def _json(raw: Any) -> str:
-    import json
-
-    return json.dumps(raw, default=str, ensure_ascii=False)[:100_000]

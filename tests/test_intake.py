@@ -15,11 +15,11 @@ import pytest
 from sqlalchemy import func, select
 
 from workbench.domain import Actionability, Channel, EntryKind, Sentiment
+from workbench.intake import Ingest
+from workbench.outbox import Outbox
 from workbench.sandbox.world import BRAND_IDS
 from workbench.store import schema as t
 from workbench.xapi import Unavailable
-from workbench.xapi.ingest import Ingest
-from workbench.xapi.outbox import Outbox
 
 if TYPE_CHECKING:
     from tests.xapi_fixtures import Control
@@ -50,7 +50,7 @@ def test_mentions_and_dms_become_one_interaction_each(store, gateway: Gateway, c
     assert (first.interactions, first.duplicates) == (3, 1)  # ``both`` is on two timelines
     again = ingest.run_once()
     assert again.interactions == 0
-    its = {i.source_id: i for i in store.interactions()}
+    its = {i.tweet_id or i.dm_event_id: i for i in store.interactions()}
     assert set(its) == {both["id"], dm["id"], *(i for i in its if i not in (both["id"], dm["id"]))}
     assert len(its) == 3
     mention, message = its[both["id"]], its[dm["id"]]
@@ -212,6 +212,51 @@ def test_a_classifier_that_can_be_told_hears_which_messages_are_dms(store, gatew
 
     Ingest(store, gateway, classify=classify).run_once()
     assert told == {"@AcmeSupport order 1 is late": False, "order 2 is late": True}
+
+
+def test_the_workbench_classifier_labels_a_page_at_once(store, gateway, control, monkeypatch):
+    import workbench.classify
+
+    control.user("marta", dm_open=True)
+    for k in range(3):
+        control.tweet("marta", f"@AcmeSupport order {k} is late")
+    control.dm("marta", "order 9 is late")
+    calls: list[tuple[list[str], bool]] = []
+    real = workbench.classify.classify_many
+
+    def classify_many(texts, *, direct=False):
+        calls.append((list(texts), direct))
+        return real(texts, direct=direct)
+
+    monkeypatch.setattr(workbench.classify, "classify_many", classify_many)
+    Ingest(store, gateway).run_once("AcmeSupport")
+    assert sorted((len(texts), direct) for texts, direct in calls) == [(1, True), (3, False)]
+    assert all(i.sentiment is not Sentiment.UNDECLARED for i in store.interactions())
+
+
+def test_a_failing_batch_is_classified_one_by_one(store, gateway, control, monkeypatch):
+    import workbench.classify
+
+    control.tweet("dana", "@AcmeSupport this is awful")
+    control.tweet("dana", "@AcmeSupport boom")
+
+    def classify_many(texts, *, direct=False):
+        raise RuntimeError("model fell over")
+
+    def classify(text, *, direct=False):
+        if "boom" in text:
+            raise RuntimeError("model fell over")
+        return Label(Sentiment.NEGATIVE, Actionability.ACTIONABLE)
+
+    monkeypatch.setattr(workbench.classify, "classify_many", classify_many)
+    monkeypatch.setattr(workbench.classify, "classify", classify)
+    report = Ingest(store, gateway).run_once("AcmeSupport")
+    assert report.interactions == 2
+    labels = sorted((i.sentiment, i.actionability) for i in store.interactions())
+    assert labels == [
+        (Sentiment.NEGATIVE, Actionability.ACTIONABLE),
+        (Sentiment.UNDECLARED, Actionability.UNDECLARED),
+    ]
 
 
 def _cli(args: list[str], db_url: str, api_url: str) -> subprocess.CompletedProcess[str]:

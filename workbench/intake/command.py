@@ -72,10 +72,10 @@ def _summary(report: object) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from workbench.config import Settings
+    from workbench.intake import Ingest
+    from workbench.outbox import Outbox
     from workbench.store import Store
     from workbench.xapi.gateway import Gateway
-    from workbench.xapi.ingest import Ingest
-    from workbench.xapi.outbox import Outbox
 
     logging.basicConfig(
         level=logging.WARNING if args.quiet else logging.INFO,
@@ -92,7 +92,11 @@ def run(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     outbox = Outbox(store, gateway, lease=args.lease)
-    say = (lambda _line: None) if args.quiet else (lambda line: print(line, flush=True))
+
+    def say(line: str) -> None:
+        if not args.quiet:
+            print(line, flush=True)
+
     try:
         if args.outbox:
             outbox.run_forever(stop)

@@ -1,12 +1,13 @@
 """The durable outbox: every outbound action is written before it is sent, and sent once.
 
-A row (``store.schema.outbox``) carries an idempotency ``key``, the timeline (brand account) that
-acts, the action and its payload. Workers claim due rows with a lease (``claimed_until``), so two
-processes never send the same row; a claim counts as an attempt. A row claimed before may have
-reached X already (the answer was lost, the worker died): before sending it again the worker
-looks for its effect (the brand's recent tweets, the DM conversation); likes, retweets and
-follows are idempotent on X's side. 429 waits for the window's reset, 5xx and timeouts back off
-exponentially, other refusals mark the row failed with the reason. Nothing is dropped.
+A row (the store's ``outbox`` table, reached as ``store.outbox``) carries an idempotency ``key``,
+the timeline (brand account) that acts, the action and its payload. Workers claim due rows with a
+lease (``claimed_until``), so two processes never send the same row; a claim counts as an attempt.
+A row claimed before may have reached X already (the answer was lost, the worker died): before
+sending it again the worker looks for its effect (the brand's recent tweets, the DM
+conversation); likes, retweets and follows are idempotent on X's side. 429 waits for the window's
+reset, 5xx and timeouts back off exponentially, other refusals mark the row failed with the
+reason. Nothing is dropped.
 
 Payloads (what ``Workspace`` writes, too)::
 
@@ -32,12 +33,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
-
-from workbench.domain import Event
+from workbench.domain.budget import say_wait
 from workbench.errors import ConfigError, ValidationError
-from workbench.store import Store
-from workbench.store import schema as t
+from workbench.store import Store, Transaction
+from workbench.store.outbox import (
+    FAILED,
+    PACED,
+    PENDING,
+    SENT,
+    Failed,
+    OutboxRow,
+    Released,
+    Retry,
+    Sent,
+)
 from workbench.xapi.errors import (
     AuthError,
     Forbidden,
@@ -72,7 +81,19 @@ ENDPOINT = {
     "unfollow": "following",
     "delete": "delete",
 }
-PENDING, SENT, FAILED = "pending", "sent", "failed"
+# The limit table's key of the X endpoint each action calls: its budget paces the sends.
+X_ENDPOINT = {
+    "reply": "POST /2/tweets",
+    "quote": "POST /2/tweets",
+    "post": "POST /2/tweets",
+    "dm": "POST /2/dm_conversations/with/:participant_id/messages",
+    "retweet": "POST /2/users/:id/retweets",
+    "like": "POST /2/users/:id/likes",
+    "follow": "POST /2/users/:id/following",
+    "unfollow": "DELETE /2/users/:source_user_id/following/:target_user_id",
+    "delete": "DELETE /2/tweets/:id",
+}
+__all__ = ["ENDPOINT", "X_ENDPOINT", "FAILED", "PAYLOADS", "PENDING", "SENT", "Outbox", "RunReport"]
 _URL = re.compile(r"https?://\S+|\b[\w-]+(\.[\w-]+)+(/\S*)?", re.I)
 
 
@@ -89,6 +110,12 @@ def _same_text(sent: str, wanted: str) -> bool:
     return norm(sent) == norm(wanted)
 
 
+def x_id(result: Mapping[str, Any]) -> str | None:
+    """The id X gave what was sent (a tweet's, a DM event's), from a send's result."""
+    found = result.get("dm_event_id") or result.get("id")
+    return str(found) if isinstance(found, (str, int)) and not isinstance(found, bool) else None
+
+
 @dataclass
 class RunReport:
     """What one ``run_once`` did."""
@@ -99,22 +126,12 @@ class RunReport:
     retried: int = 0
     found_already_sent: int = 0
     released: int = 0
+    paced: int = 0
+    """Rows held back (released, not tried) because their endpoint's budget was spent."""
     errors: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return self.claimed > 0
-
-
-@dataclass
-class _Row:
-    id: int
-    key: str
-    interaction_id: str | None
-    timeline: str
-    action: str
-    payload: dict[str, Any]
-    attempts: int
-    created_at: datetime
 
 
 class Outbox:
@@ -170,7 +187,7 @@ class Outbox:
         payload: Mapping[str, Any],
         key: str | None = None,
         interaction_id: str | None = None,
-        conn: Connection | None = None,
+        conn: Transaction | None = None,
     ) -> str:
         """Write the action to the outbox (in ``conn``'s transaction when given); return its key.
 
@@ -185,88 +202,36 @@ class Outbox:
         if conn is None:
             with self.store.transaction() as c:
                 return self.enqueue(action, timeline, body, key, interaction_id, c)
-        exists = conn.execute(select(t.outbox.c.id).where(t.outbox.c.key == key)).first()
-        if exists is None:
-            now = _now()
-            conn.execute(
-                insert(t.outbox),
-                {
-                    "key": key,
-                    "interaction_id": interaction_id,
-                    "timeline": timeline.lstrip("@"),
-                    "action": action,
-                    "payload": body,
-                    "state": PENDING,
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                    "created_at": now,
-                },
-            )
+        self.store.outbox.enqueue(
+            conn,
+            key=key,
+            action=action,
+            timeline=timeline.lstrip("@"),
+            payload=body,
+            interaction_id=interaction_id,
+        )
         return key
 
     # --- reading ------------------------------------------------------------------------------
 
     def status(self, key: str) -> dict[str, Any] | None:
-        with self.store.engine.connect() as conn:
-            row = conn.execute(select(t.outbox).where(t.outbox.c.key == key)).first()
-        return dict(row._mapping) if row is not None else None
+        return self.store.outbox.status(key)
 
     def counts(self) -> dict[str, int]:
-        with self.store.engine.connect() as conn:
-            rows = conn.execute(
-                select(t.outbox.c.state, func.count()).group_by(t.outbox.c.state)
-            ).all()
-        out = {PENDING: 0, SENT: 0, FAILED: 0}
-        out.update({r[0]: int(r[1]) for r in rows})
-        return out
+        return self.store.outbox.counts()
 
     def next_due(self) -> datetime | None:
         """When the next pending row may be tried (None: nothing pending)."""
-        with self.store.engine.connect() as conn:
-            return conn.execute(
-                select(func.min(t.outbox.c.next_attempt_at)).where(t.outbox.c.state == PENDING)
-            ).scalar()
+        return self.store.outbox.next_due()
 
     # --- claiming -----------------------------------------------------------------------------
 
-    def _claim(self, limit: int) -> list[_Row]:
-        now = _now()
-        o = t.outbox.c
-        due = and_(
-            o.state == PENDING,
-            o.next_attempt_at <= now,
-            or_(o.claimed_until.is_(None), o.claimed_until < now),
-        )
-        with self.store.transaction() as conn:
-            query = select(t.outbox).where(due).order_by(o.next_attempt_at, o.id).limit(limit)
-            if self.store.dialect == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            rows = conn.execute(query).all()
-            if not rows:
-                return []
-            until = now + timedelta(seconds=self.lease)
-            conn.execute(
-                update(t.outbox)
-                .where(o.id.in_([r.id for r in rows]), due)
-                .values(claimed_until=until, attempts=o.attempts + 1)
-            )
-        return [
-            _Row(
-                r.id,
-                r.key,
-                r.interaction_id,
-                r.timeline,
-                r.action,
-                dict(r.payload or {}),
-                int(r.attempts) + 1,
-                r.created_at,
-            )
-            for r in rows
-        ]
+    def _claim(self, limit: int) -> list[OutboxRow]:
+        return self.store.outbox.claim(limit, self.lease)
 
     # --- sending ------------------------------------------------------------------------------
 
-    def _send(self, row: _Row) -> dict[str, Any]:
+    def _send(self, row: OutboxRow) -> dict[str, Any]:
         g, p, tl = self.gateway, row.payload, row.timeline
         if row.action in ("reply", "quote", "post"):
             sent = g.post(
@@ -292,7 +257,7 @@ class Outbox:
             return {"deleted": g.delete(tl, p["tweet_id"])}
         raise ValidationError("action", f"unknown outbox action {row.action!r}")
 
-    def _already_done(self, row: _Row) -> dict[str, Any] | None:
+    def _already_done(self, row: OutboxRow) -> dict[str, Any] | None:
         """The effect of a row that may have reached X before, if X shows it."""
         g, p, tl = self.gateway, row.payload, row.timeline
         since = row.created_at - timedelta(minutes=1)
@@ -339,7 +304,7 @@ class Outbox:
             return None
         return None  # likes, retweets, follows, unfollows: doing them again changes nothing
 
-    def _attempt(self, row: _Row) -> tuple[dict[str, Any], bool]:
+    def _attempt(self, row: OutboxRow) -> tuple[dict[str, Any], bool]:
         """Send ``row`` (after looking for an earlier attempt's effect); (result, found before)."""
         if row.attempts > 1:
             found = self._already_done(row)
@@ -364,20 +329,32 @@ class Outbox:
         report = RunReport()
         rows = self._claim(limit or self.batch)
         report.claimed = len(rows)
-        done: list[dict[str, Any]] = []
-        later: list[dict[str, Any]] = []
-        failed: list[dict[str, Any]] = []
-        release: list[dict[str, Any]] = []
+        done: list[Sent] = []
+        later: list[Retry] = []
+        failed: list[Failed] = []
+        release: list[Released] = []
         held: dict[tuple[str, str], datetime] = {}  # (timeline, endpoint) -> retry at
+        paced: dict[tuple[str, str], tuple[datetime, str]] = {}  # budget spent: slot, reason
         stop_all: datetime | None = None
         deadline = time.monotonic() + self.lease - self._margin()
         for row in rows:
             gate = (row.timeline, ENDPOINT.get(row.action, row.action))
+            if gate not in held and gate not in paced and stop_all is None:
+                spent = self._paced(row)
+                if spent is not None:
+                    paced[gate] = spent
+            if gate in paced and stop_all is None and gate not in held:
+                # The endpoint's budget is spent: not tried (no 429 provoked), due at its
+                # next slot, with X's rule as the reason.
+                at, reason = paced[gate]
+                release.append(Released(row, at, reason))
+                report.paced += 1
+                continue
             if stop_all is not None or gate in held or time.monotonic() > deadline:
                 # Not tried: back to pending without counting an attempt, due when the
                 # endpoint (or X) is expected to answer again.
                 at = stop_all or held.get(gate) or _now()
-                release.append({"_id": row.id, "next_attempt_at": at})
+                release.append(Released(row, at))
                 continue
             try:
                 result, before = self._attempt(row)
@@ -399,19 +376,62 @@ class Outbox:
                 later.append(self._retry(row, at, str(exc)))
                 stop_all = at
             except (XApiError, ConfigError, ValidationError) as exc:
-                failed.append({"_id": row.id, "reason": str(exc), "row": row})
+                failed.append(Failed(row, str(exc)))
             except Exception as exc:  # a bug or an unexpected answer: keep the row, say why
                 log.exception("outbox: sending %s failed unexpectedly", row.key)
                 at = _now() + timedelta(seconds=self._backoff(row.attempts))
                 later.append(self._retry(row, at, f"{type(exc).__name__}: {exc}"))
             else:
                 report.found_already_sent += int(before)
-                done.append({"_id": row.id, "result": result, "row": row})
+                done.append(Sent(row, result, x_id(result)))
         report.sent, report.failed = len(done), len(failed)
-        report.retried, report.released = len(later), len(release)
-        report.errors = [r["last_error"] for r in later] + [f["reason"] for f in failed]
-        self._finish(done, later, failed, release)
+        report.retried, report.released = len(later), len(release) - report.paced
+        report.errors = [r.error for r in later] + [f.reason for f in failed]
+        self.store.outbox.finish(done, later, failed, release)
         return report
+
+    def _paced(self, row: OutboxRow) -> tuple[datetime, str] | None:
+        """(next slot, reason) when the budget of the row's endpoint for its brand account is
+        spent (from X's limit table and the last headers the gateway saw); None: it may go."""
+        budgets = getattr(self.gateway, "budgets", None)
+        endpoint = X_ENDPOINT.get(row.action)
+        if budgets is None or endpoint is None:
+            return None
+        now = _now()
+        budget = budgets.binding(row.timeline, endpoint, now)
+        if budget is None:
+            return None
+        slot = budget.next_slot(now)
+        if slot <= now:
+            return None
+        return slot, PACED + budget.rule()
+
+    def pending_eta(self, interaction_id: str) -> list[dict[str, Any]]:
+        """For each message of the interaction still queued: when it is expected to go out
+        (``eta``) and the sentence the composer shows ("X allows 15 DMs per 15 minutes; goes
+        out in about 4 min"), with what this process knows of the budgets now."""
+        now = _now()
+        out = self.store.outbox.pending_eta(interaction_id, now)
+        budgets = getattr(self.gateway, "budgets", None)
+        if budgets is None:
+            return out
+        for item in out:
+            endpoint = X_ENDPOINT.get(item["action"])
+            budget = budgets.binding(item["timeline"], endpoint, now) if endpoint else None
+            if budget is None:
+                continue
+            slot = budget.next_slot(now)
+            if slot > item["eta"] or item["rule"]:
+                item["eta"] = max(slot, item["eta"])
+                item["rule"] = budget.rule()
+                item["sentence"] = f"{budget.rule()}; goes out {say_wait(item['eta'] - now)}"
+        return out
+
+    def budgets(self) -> list[dict[str, Any]]:
+        """Each rate budget (brand account, endpoint) this process knows: limit, used, left,
+        resets at, next slot and X's rule, for the supervisor."""
+        budgets = getattr(self.gateway, "budgets", None)
+        return budgets.snapshot() if budgets is not None else []
 
     def _margin(self) -> float:
         return min(self.lease / 2, 2 * float(getattr(self.gateway, "timeout", 30.0)) + 5)
@@ -423,97 +443,20 @@ class Outbox:
         return datetime.fromtimestamp(float(reset_time) + jitter, UTC)
 
     def _backoff(self, attempts: int) -> float:
-        base = min(self.max_backoff, self.backoff * 2 ** max(0, attempts - 1))
+        base = min(self.max_backoff, self.backoff * 2.0 ** max(0, attempts - 1))
         return base * self._random.uniform(0.5, 1.0)
 
     @staticmethod
-    def _retry(row: _Row, at: datetime, error: str) -> dict[str, Any]:
-        return {"_id": row.id, "next_attempt_at": at, "last_error": error[:2000]}
+    def _retry(row: OutboxRow, at: datetime, error: str) -> Retry:
+        return Retry(row, at, error[:2000])
 
-    def _finish(
-        self,
-        done: list[dict[str, Any]],
-        later: list[dict[str, Any]],
-        failed: list[dict[str, Any]],
-        release: list[dict[str, Any]],
-    ) -> None:
-        if not (done or later or failed or release):
-            return
-        o = t.outbox
-        now = _now()
-        events: list[dict[str, Any]] = []
-        with self.store.transaction() as conn:
-            if done:
-                conn.execute(
-                    update(o)
-                    .where(o.c.id == bindparam("_id"))
-                    .values(
-                        state=SENT,
-                        result=bindparam("result"),
-                        sent_at=now,
-                        claimed_until=None,
-                        last_error=None,
-                    ),
-                    [{"_id": d["_id"], "result": d["result"]} for d in done],
-                )
-                events += [
-                    self._event("sent", d["row"], now, result=d["result"])
-                    for d in done
-                    if d["row"].interaction_id
-                ]
-            if later:
-                conn.execute(
-                    update(o)
-                    .where(o.c.id == bindparam("_id"))
-                    .values(
-                        next_attempt_at=bindparam("next_attempt_at"),
-                        last_error=bindparam("last_error"),
-                        claimed_until=None,
-                    ),
-                    later,
-                )
-            if failed:
-                conn.execute(
-                    update(o)
-                    .where(o.c.id == bindparam("_id"))
-                    .values(state=FAILED, last_error=bindparam("reason"), claimed_until=None),
-                    [{"_id": f["_id"], "reason": f["reason"][:2000]} for f in failed],
-                )
-                events += [
-                    self._event("send_failed", f["row"], now, reason=f["reason"][:500])
-                    for f in failed
-                    if f["row"].interaction_id
-                ]
-            if release:  # claimed but not tried: no attempt to count
-                conn.execute(
-                    update(o)
-                    .where(o.c.id == bindparam("_id"))
-                    .values(
-                        claimed_until=None,
-                        attempts=o.c.attempts - 1,
-                        next_attempt_at=bindparam("next_attempt_at"),
-                    ),
-                    release,
-                )
-            if events:
-                conn.execute(insert(t.events), events)
-
-    @staticmethod
-    def _event(action: str, row: _Row, at: datetime, **details: Any) -> dict[str, Any]:
-        event = Event(
-            action,
-            row.interaction_id,
-            None,
-            at,
-            {"key": row.key, "action": row.action, "timeline": row.timeline, **details},
-        )
-        return {
-            "at": event.at,
-            "interaction_id": event.interaction_id,
-            "agent": event.agent,
-            "action": event.action,
-            "details": event.details,
-        }
+    def _idle(self, idle: float) -> float:
+        """How long to wait for work: ``idle`` at most, less when a row falls due sooner (a
+        paced row goes out at its budget's next slot, not up to ``idle`` later)."""
+        due = self.next_due()
+        if due is None:
+            return idle
+        return max(0.0, min(idle, (due - _now()).total_seconds()))
 
     def run_forever(
         self,
@@ -534,5 +477,5 @@ class Outbox:
                     continue
                 if on_report is not None and report:
                     on_report(report)
-                if not report.claimed:
-                    feed.wait(idle, stop)
+                if not report.claimed or report.paced:
+                    feed.wait(self._idle(idle), stop)

@@ -1,0 +1,56 @@
+"""Agents: who takes offers, in which state, with how much room, and whether they are still there.
+
+An agent is Ready (takes offers), Not Ready (with a reason) or in After Call Work. Each open
+workspace beats a heartbeat; an agent whose heartbeat is older than ``HEARTBEAT_STALE`` gets no
+offers and the router returns its pending offers to the queue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+
+from workbench.domain.event import utcnow
+
+HEARTBEAT_INTERVAL = 5.0
+"""Seconds between heartbeats of an open workspace."""
+HEARTBEAT_STALE = 3 * HEARTBEAT_INTERVAL
+"""An agent silent for longer than this is gone: no offers, and pending offers are requeued."""
+
+
+class AgentState(str, Enum):
+    """Whether the agent takes offers."""
+
+    READY = "ready"
+    NOT_READY = "not_ready"
+    AFTER_CALL_WORK = "after_call_work"
+
+
+@dataclass(frozen=True)
+class Agent:
+    """An agent as the router sees them."""
+
+    name: str
+    display_name: str
+    state: AgentState
+    reason: str
+    capacity: int
+    heartbeat_at: datetime | None
+    idle_since: datetime | None
+    queues: tuple[str, ...] | None
+    """The queues the agent takes offers from; None means every queue."""
+
+    def online(self, now: datetime | None = None, stale: float = HEARTBEAT_STALE) -> bool:
+        """Whether the agent's heartbeat is recent enough."""
+        if self.heartbeat_at is None:
+            return False
+        return (now or utcnow()) - self.heartbeat_at <= timedelta(seconds=stale)
+
+    def serves(self, queue: str) -> bool:
+        return self.queues is None or queue in self.queues
+
+    @property
+    def initials(self) -> str:
+        words = (self.display_name or self.name).replace("_", " ").replace(".", " ").split()
+        return "".join(w[0].upper() for w in words if w) or self.name[:1].upper()

@@ -1,0 +1,320 @@
+"""The outbox table: rows written before they are sent, claimed with a lease, marked once done.
+
+``workbench.outbox`` (the use case) decides what to send and when; this module is its one door to
+``schema.outbox``: enqueue within the caller's transaction, claim due rows, mark them sent,
+retried later, failed or released (with the interaction's ``sent``/``send_failed`` events), and
+read their status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
+
+from workbench.domain import Action, Event, utcnow
+from workbench.domain.budget import say_wait
+from workbench.store import schema as t
+from workbench.store._rows import event_row
+
+if TYPE_CHECKING:
+    from workbench.store.store import Store
+
+PENDING, SENT, FAILED = "pending", "sent", "failed"
+
+_o = t.outbox.c
+_BY_KEY = select(_o.id).where(_o.key == bindparam("k"))
+_INSERT = insert(t.outbox)
+_STATUS = select(t.outbox).where(_o.key == bindparam("k"))
+_COUNTS = select(_o.state, func.count()).group_by(_o.state)
+_NEXT_DUE = select(func.min(_o.next_attempt_at)).where(_o.state == PENDING)
+_MARK_SENT = (
+    update(t.outbox)
+    .where(_o.id == bindparam("_id"))
+    .values(
+        state=SENT,
+        result=bindparam("result"),
+        x_id=bindparam("x_id"),
+        sent_at=bindparam("now"),
+        claimed_until=None,
+        last_error=None,
+    )
+)
+_RETRY = (
+    update(t.outbox)
+    .where(_o.id == bindparam("_id"))
+    .values(
+        next_attempt_at=bindparam("next_attempt_at"),
+        last_error=bindparam("last_error"),
+        claimed_until=None,
+    )
+)
+_MARK_FAILED = (
+    update(t.outbox)
+    .where(_o.id == bindparam("_id"))
+    .values(state=FAILED, last_error=bindparam("reason"), claimed_until=None)
+)
+_RELEASE = (  # claimed but not tried: no attempt to count
+    update(t.outbox)
+    .where(_o.id == bindparam("_id"))
+    .values(
+        claimed_until=None,
+        attempts=_o.attempts - 1,
+        next_attempt_at=bindparam("next_attempt_at"),
+        last_error=func.coalesce(bindparam("reason"), _o.last_error),
+    )
+)
+PACED = "rate budget: "
+"""How ``last_error`` starts on a row held back by its endpoint's rate budget; X's rule follows
+(``rate budget: X allows 15 DMs per 15 minutes``)."""
+_PENDING_OF = (
+    select(_o.key, _o.action, _o.timeline, _o.next_attempt_at, _o.last_error, _o.created_at)
+    .where(_o.interaction_id == bindparam("iid"), _o.state == PENDING)
+    .order_by(_o.next_attempt_at, _o.id)
+)
+_INSERT_EVENTS = insert(t.events)
+
+
+@dataclass
+class OutboxRow:
+    """A claimed row: what to send, for whom, and the how-manyth attempt this is."""
+
+    id: int
+    key: str
+    interaction_id: str | None
+    timeline: str
+    action: str
+    payload: dict[str, Any]
+    attempts: int
+    created_at: datetime
+
+
+@dataclass
+class Sent:
+    """A row that reached X: its result, and the id X gave it (tweet or DM event id), if any."""
+
+    row: OutboxRow
+    result: dict[str, Any]
+    x_id: str | None = None
+
+
+@dataclass
+class Retry:
+    """A row tried and to be tried again at ``at``."""
+
+    row: OutboxRow
+    at: datetime
+    error: str
+
+
+@dataclass
+class Failed:
+    """A row X refused for good, and why."""
+
+    row: OutboxRow
+    reason: str
+
+
+@dataclass
+class Released:
+    """A claimed row that was not tried: back to pending at ``at``, no attempt counted;
+    ``reason`` (kept in ``last_error``) says why when it is not the row's earlier error."""
+
+    row: OutboxRow
+    at: datetime
+    reason: str | None = None
+
+
+class OutboxTable:
+    """``store.outbox``: the outbox rows."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def enqueue(
+        self,
+        conn: Connection,
+        *,
+        key: str,
+        action: str,
+        timeline: str,
+        payload: dict[str, Any],
+        interaction_id: str | None = None,
+    ) -> bool:
+        """Write the row in ``conn``'s transaction unless ``key`` is there; True if written."""
+        if conn.execute(_BY_KEY, {"k": key}).first() is not None:
+            return False
+        now = utcnow()
+        conn.execute(
+            _INSERT,
+            {
+                "key": key,
+                "interaction_id": interaction_id,
+                "timeline": timeline,
+                "action": action,
+                "payload": payload,
+                "state": PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            },
+        )
+        return True
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def status(self, key: str) -> dict[str, Any] | None:
+        """The row of ``key`` as a dict of its columns (None: no such key)."""
+        with self._store.engine.connect() as conn:
+            row = conn.execute(_STATUS, {"k": key}).first()
+        return dict(row._mapping) if row is not None else None
+
+    def counts(self) -> dict[str, int]:
+        """How many rows are pending, sent and failed."""
+        with self._store.engine.connect() as conn:
+            rows = conn.execute(_COUNTS).all()
+        out = {PENDING: 0, SENT: 0, FAILED: 0}
+        out.update({r[0]: int(r[1]) for r in rows})
+        return out
+
+    def next_due(self) -> datetime | None:
+        """When the next pending row may be tried (None: nothing pending)."""
+        with self._store.engine.connect() as conn:
+            return conn.execute(_NEXT_DUE).scalar()
+
+    def pending_eta(self, interaction_id: str, now: datetime | None = None) -> list[dict[str, Any]]:
+        """The interaction's queued messages, soonest first: key, action, timeline, ``eta``
+        (when it is expected to go out), ``rule`` (X's rule that holds it back, None when
+        nothing does) and ``sentence``: "X allows 15 DMs per 15 minutes; goes out in about 4
+        min" (or "goes out now", or "retrying in about 2 min: <the last error>")."""
+        now = now or utcnow()
+        with self._store.engine.connect() as conn:
+            rows = conn.execute(_PENDING_OF, {"iid": interaction_id}).all()
+        out = []
+        for r in rows:
+            eta = _aware(r.next_attempt_at)
+            error = r.last_error or ""
+            rule = error[len(PACED) :] if error.startswith(PACED) else None
+            wait = say_wait(max(timedelta(0), eta - now))
+            if rule:
+                sentence = f"{rule}; goes out {wait}"
+            elif error:
+                sentence = f"retrying {wait}: {error[:200]}"
+            else:
+                sentence = f"goes out {wait}"
+            out.append(
+                {
+                    "key": r.key,
+                    "action": r.action,
+                    "timeline": r.timeline,
+                    "eta": max(eta, now),
+                    "rule": rule,
+                    "sentence": sentence,
+                }
+            )
+        return out
+
+    # --- claiming and marking -----------------------------------------------------------------
+
+    def claim(self, limit: int, lease: float) -> list[OutboxRow]:
+        """Take up to ``limit`` due rows for ``lease`` seconds (each claim counts an attempt);
+        on PostgreSQL rows another worker is claiming are skipped, not waited for."""
+        now = utcnow()
+        due = and_(
+            _o.state == PENDING,
+            _o.next_attempt_at <= now,
+            or_(_o.claimed_until.is_(None), _o.claimed_until < now),
+        )
+        with self._store.transaction() as conn:
+            query = select(t.outbox).where(due).order_by(_o.next_attempt_at, _o.id).limit(limit)
+            if self._store.dialect == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            rows = conn.execute(query).all()
+            if not rows:
+                return []
+            conn.execute(
+                update(t.outbox)
+                .where(_o.id.in_([r.id for r in rows]), due)
+                .values(claimed_until=now + timedelta(seconds=lease), attempts=_o.attempts + 1)
+            )
+        return [
+            OutboxRow(
+                r.id,
+                r.key,
+                r.interaction_id,
+                r.timeline,
+                r.action,
+                dict(r.payload or {}),
+                int(r.attempts) + 1,
+                r.created_at,
+            )
+            for r in rows
+        ]
+
+    def finish(
+        self,
+        sent: Sequence[Sent] = (),
+        later: Sequence[Retry] = (),
+        failed: Sequence[Failed] = (),
+        released: Sequence[Released] = (),
+    ) -> None:
+        """Mark claimed rows in one transaction, with the ``sent`` and ``send_failed`` events of
+        the rows that belong to an interaction."""
+        if not (sent or later or failed or released):
+            return
+        now = utcnow()
+        events: list[dict[str, Any]] = []
+        with self._store.transaction() as conn:
+            if sent:
+                conn.execute(
+                    _MARK_SENT,
+                    [
+                        {"_id": s.row.id, "result": s.result, "x_id": s.x_id, "now": now}
+                        for s in sent
+                    ],
+                )
+                events += [
+                    _event(Action.SENT, s.row, now, result=s.result)
+                    for s in sent
+                    if s.row.interaction_id
+                ]
+            if later:
+                conn.execute(
+                    _RETRY,
+                    [
+                        {"_id": r.row.id, "next_attempt_at": r.at, "last_error": r.error[:2000]}
+                        for r in later
+                    ],
+                )
+            if failed:
+                conn.execute(
+                    _MARK_FAILED, [{"_id": f.row.id, "reason": f.reason[:2000]} for f in failed]
+                )
+                events += [
+                    _event(Action.SEND_FAILED, f.row, now, reason=f.reason[:500])
+                    for f in failed
+                    if f.row.interaction_id
+                ]
+            if released:
+                conn.execute(
+                    _RELEASE,
+                    [
+                        {"_id": r.row.id, "next_attempt_at": r.at, "reason": r.reason}
+                        for r in released
+                    ],
+                )
+            if events:
+                conn.execute(_INSERT_EVENTS, events)
+
+
+def _aware(at: datetime) -> datetime:
+    """A stored time as UTC-aware (SQLite hands back naive UTC)."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def _event(action: Action, row: OutboxRow, at: datetime, **details: Any) -> dict[str, Any]:
+    details = {"key": row.key, "action": row.action, "timeline": row.timeline, **details}
+    return event_row(Event(action, row.interaction_id, None, at, details))

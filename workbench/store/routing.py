@@ -1,0 +1,280 @@
+"""The routing tables (queues, routing_rules) and the router's reads and writes of interactions.
+
+Queries the router runs inside its pass take ``conn`` (its transaction); on PostgreSQL they
+take their rows with ``FOR UPDATE SKIP LOCKED``, so concurrent passes work on disjoint rows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, Select, and_, bindparam, delete, func, or_, select, update
+
+from workbench.domain import DECLINED_ACTIONS, Event, Interaction, State
+from workbench.domain.agent import Agent, AgentState
+from workbench.domain.routing import Queue, Rule
+from workbench.store import schema as t
+from workbench.store._bulk import insert_rows
+from workbench.store._rows import EVENT_KEYS, action_value, interaction_from_row
+from workbench.store.agents import agent_from_row
+
+if TYPE_CHECKING:
+    from workbench.store.store import Store
+
+_i, _a, _q, _r, _e = t.interactions, t.agents, t.queues, t.routing_rules, t.events
+_DECLINED = [a.value for a in DECLINED_ACTIONS]
+_QUEUES = select(_q).order_by(_q.c.name)
+_QUEUE_NAMES = select(_q.c.name)
+_RULES = select(_r).order_by(_r.c.position, _r.c.id)
+_ROUTE = (
+    update(_i)
+    .where(_i.c.id.in_(bindparam("ids", expanding=True)), _i.c.routed_at.is_(None))
+    .values(queue=bindparam("queue"), routed_at=bindparam("now"), version=_i.c.version + 1)
+)
+
+
+def rule_from_row(row: Any) -> Rule:
+    """The domain object of a ``routing_rules`` row."""
+    return Rule(
+        row.id,
+        row.position,
+        row.queue,
+        row.channel,
+        row.timeline,
+        row.min_followers,
+        row.actionability,
+    )
+
+
+def _rule_values(rule: Rule) -> dict[str, Any]:
+    return {
+        "position": rule.position,
+        "queue": rule.queue,
+        "channel": rule.channel,
+        "timeline": rule.timeline.lstrip("@") if rule.timeline else None,
+        "min_followers": rule.min_followers,
+        "actionability": rule.actionability,
+    }
+
+
+def _skip_locked(query: Select[Any], conn: Connection, *of: Any) -> Select[Any]:
+    if conn.dialect.name == "postgresql":
+        return query.with_for_update(skip_locked=True, of=list(of) or None)
+    return query
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """An interaction the routing rules have not seen yet, with what the rules look at."""
+
+    id: str
+    channel: str
+    timeline: str
+    actionability: str
+    queue: str
+    followers_count: int
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """An interaction waiting in its queue for an offer (read whole only when it gets one)."""
+
+    id: str
+    queue: str
+    row: Any = field(repr=False, compare=False)
+
+    def interaction(self) -> Interaction:
+        return interaction_from_row(self.row)
+
+
+class RoutingTables:
+    """Queues, routing rules, and the router's queries (``store.routing``)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # --- queues ---------------------------------------------------------------------------
+
+    def queues(self) -> list[Queue]:
+        with self.store.read() as conn:
+            return [Queue(r.name, r.label) for r in conn.execute(_QUEUES)]
+
+    def queue_names(self, conn: Connection) -> list[str]:
+        return list(conn.execute(_QUEUE_NAMES).scalars())
+
+    def has_queue(self, conn: Connection, name: str) -> bool:
+        return conn.execute(select(_q.c.name).where(_q.c.name == name)).first() is not None
+
+    def add_queue(self, conn: Connection, name: str, label: str) -> None:
+        conn.execute(_q.insert(), {"name": name, "label": label})
+
+    def set_queue_label(self, conn: Connection, name: str, label: str) -> bool:
+        """False when there is no such queue."""
+        done = conn.execute(update(_q).where(_q.c.name == name).values(label=label))
+        return bool(done.rowcount == 1)
+
+    def delete_queue(self, conn: Connection, name: str) -> None:
+        conn.execute(delete(_q).where(_q.c.name == name))
+
+    def rules_to(self, conn: Connection, queue: str) -> int:
+        """How many routing rules send to ``queue``."""
+        query = select(func.count()).select_from(_r).where(_r.c.queue == queue)
+        return int(conn.execute(query).scalar_one())
+
+    def open_in(self, conn: Connection, queue: str) -> int:
+        """How many interactions not done are in ``queue``."""
+        query = (
+            select(func.count())
+            .select_from(_i)
+            .where(_i.c.queue == queue, _i.c.state != State.DONE.value)
+        )
+        return int(conn.execute(query).scalar_one())
+
+    # --- rules ----------------------------------------------------------------------------
+
+    def rules(self, conn: Connection | None = None) -> list[Rule]:
+        """The rules in the order they are tried."""
+        if conn is None:
+            with self.store.read() as c:
+                return self.rules(c)
+        return [rule_from_row(r) for r in conn.execute(_RULES)]
+
+    def rule(self, conn: Connection, rule_id: int) -> Rule | None:
+        row = conn.execute(select(_r).where(_r.c.id == rule_id)).first()
+        return None if row is None else rule_from_row(row)
+
+    def last_position(self, conn: Connection) -> int | None:
+        return conn.execute(select(func.max(_r.c.position))).scalar()
+
+    def add_rule(self, conn: Connection, rule: Rule) -> int:
+        """Insert the rule (its ``id`` is ignored); returns the new id."""
+        result = conn.execute(_r.insert().returning(_r.c.id), _rule_values(rule))
+        return int(result.scalar_one())
+
+    def update_rule(self, conn: Connection, rule: Rule) -> None:
+        conn.execute(update(_r).where(_r.c.id == rule.id).values(_rule_values(rule)))
+
+    def delete_rule(self, conn: Connection, rule_id: int) -> bool:
+        """False when there is no such rule."""
+        return bool(conn.execute(delete(_r).where(_r.c.id == rule_id)).rowcount == 1)
+
+    # --- the router's pass ----------------------------------------------------------------
+
+    def unrouted(self, conn: Connection, limit: int) -> list[Arrival]:
+        """Queued interactions the rules have not seen, oldest first (locked, skipping locked)."""
+        c = t.contacts
+        query = _skip_locked(
+            select(
+                _i.c.id,
+                _i.c.channel,
+                _i.c.timeline,
+                _i.c.actionability,
+                _i.c.queue,
+                c.c.followers_count,
+            )
+            .join(c, c.c.id == _i.c.contact_id)
+            .where(_i.c.state == State.QUEUED.value, _i.c.routed_at.is_(None))
+            .order_by(_i.c.arrived_at, _i.c.id)
+            .limit(limit),
+            conn,
+            _i,
+        )
+        return [Arrival(*row) for row in conn.execute(query)]
+
+    def route(
+        self,
+        conn: Connection,
+        queues: dict[str, list[str]],
+        now: datetime,
+        events: Sequence[Event],
+    ) -> None:
+        """Put each queue's interactions (not routed yet) in it, stamped routed at ``now``, and
+        append the routing events."""
+        for queue, ids in queues.items():
+            conn.execute(_ROUTE, {"ids": ids, "queue": queue, "now": now})
+        self._append(conn, events)
+
+    @staticmethod
+    def _append(conn: Connection, events: Sequence[Event]) -> None:
+        insert_rows(
+            conn,
+            _e,
+            EVENT_KEYS,
+            [(e.at, e.interaction_id, e.agent, action_value(e.action), e.details) for e in events],
+        )
+
+    def stale_agents(self, conn: Connection, cutoff: datetime) -> set[str]:
+        """Agents with no heartbeat since ``cutoff``."""
+        query = select(_a.c.name).where(
+            or_(_a.c.heartbeat_at.is_(None), _a.c.heartbeat_at < cutoff)
+        )
+        return set(conn.execute(query).scalars())
+
+    def expiring_offers(
+        self, conn: Connection, deadline: datetime, agents: Collection[str], limit: int
+    ) -> list[Interaction]:
+        """Offers made before ``deadline``, or to one of ``agents``, oldest first (locked)."""
+        late = func.coalesce(_i.c.last_offered_at, _i.c.arrived_at) < deadline
+        condition = or_(late, _i.c.agent.in_(sorted(agents))) if agents else late
+        query = _skip_locked(
+            select(_i)
+            .where(_i.c.state == State.OFFERED.value, condition)
+            .order_by(_i.c.arrived_at)
+            .limit(limit),
+            conn,
+        )
+        return [interaction_from_row(r) for r in conn.execute(query)]
+
+    def abandoned(self, conn: Connection, cutoff: datetime, limit: int) -> list[Interaction]:
+        """Accepted interactions whose agent has sent no heartbeat since ``cutoff`` (locked)."""
+        gone = select(_a.c.name).where(or_(_a.c.heartbeat_at.is_(None), _a.c.heartbeat_at < cutoff))
+        query = _skip_locked(
+            select(_i)
+            .where(_i.c.state == State.ACCEPTED.value, _i.c.agent.in_(gone))
+            .order_by(_i.c.arrived_at)
+            .limit(limit),
+            conn,
+        )
+        return [interaction_from_row(r) for r in conn.execute(query)]
+
+    def ready_agents(self, conn: Connection, cutoff: datetime) -> list[Agent]:
+        """Ready agents with a heartbeat since ``cutoff``, by name (locked, skipping locked)."""
+        query = _skip_locked(
+            select(_a)
+            .where(_a.c.state == AgentState.READY.value, _a.c.heartbeat_at >= cutoff)
+            .order_by(_a.c.name),
+            conn,
+        )
+        return [agent_from_row(r) for r in conn.execute(query)]
+
+    def waiting(self, conn: Connection, queues: Iterable[str] | None, limit: int) -> list[Waiting]:
+        """Routed, queued interactions (in ``queues``; None: any), oldest first (locked)."""
+        query = select(_i).where(_i.c.state == State.QUEUED.value, _i.c.routed_at.is_not(None))
+        if queues is not None:
+            query = query.where(_i.c.queue.in_(sorted(queues)))
+        query = _skip_locked(query.order_by(_i.c.arrived_at, _i.c.id).limit(limit), conn)
+        return [Waiting(r.id, r.queue, r) for r in conn.execute(query)]
+
+    def declined(self, conn: Connection, ids: Sequence[str]) -> dict[str, dict[str, datetime]]:
+        """interaction -> agent -> when they last declined it (rejected, missed, gave it away)."""
+        out: dict[str, dict[str, datetime]] = defaultdict(dict)
+        if not ids:
+            return out
+        rows = conn.execute(
+            select(_e.c.interaction_id, _e.c.agent, func.max(_e.c.at))
+            .where(and_(_e.c.interaction_id.in_(list(ids)), _e.c.action.in_(_DECLINED)))
+            .group_by(_e.c.interaction_id, _e.c.agent)
+        )
+        for interaction_id, agent, at in rows:
+            if agent:
+                out[interaction_id][agent] = at
+        return out
+
+    def mark_offered(self, conn: Connection, agents: Sequence[str], now: datetime) -> None:
+        """The agents just got an offer: they are no longer idle since before ``now``."""
+        if agents:
+            conn.execute(update(_a).where(_a.c.name.in_(sorted(agents))).values(idle_since=now))
