@@ -45,9 +45,9 @@ def run(args: argparse.Namespace) -> int:
     from workbench.lab import port_free
 
     if not 0 < args.port < 65536:
-        raise UsageError(f"--port: a port from 1 to 65535 is required, got {args.port}")
+        raise UsageError("--port", f"a port from 1 to 65535 is required, got {args.port}")
     if not port_free(args.port):
-        raise UsageError(f"--port: {args.port} is in use on 127.0.0.1; pick another")
+        raise UsageError("--port", f"{args.port} is in use on 127.0.0.1; pick another")
     env = dict(os.environ)
     if args.db_url:
         env["WORKBENCH_DB_URL"] = args.db_url

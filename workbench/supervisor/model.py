@@ -24,6 +24,7 @@ import pandas as pd
 
 from workbench.analytics import LiveLedger
 from workbench.analytics import metrics as m
+from workbench.analytics._frame import as_utc
 from workbench.domain import Channel
 from workbench.errors import ValidationError
 from workbench.store import Store
@@ -71,7 +72,7 @@ class Filters:
             return now - pd.Timedelta(days=7), now
         if self.start is None or self.end is None:
             raise ValidationError("range", "a chosen range needs a start and an end")
-        return m.as_utc(self.start), m.as_utc(self.end)
+        return as_utc(self.start), as_utc(self.end)
 
 
 def interval_for(start: pd.Timestamp, end: pd.Timestamp) -> str:
@@ -190,7 +191,7 @@ class DashboardModel(Observable):
                 changes[name] = None
         for name in ("start", "end"):
             if changes.get(name) is not None:
-                changes[name] = m.as_utc(changes[name])
+                changes[name] = as_utc(changes[name])
         with self._lock:
             self.filters = replace(self.filters, **changes)
             return self.recompute()
@@ -325,7 +326,7 @@ class DashboardModel(Observable):
             if value is not None:
                 keep &= (rows[name].astype(object) == value).to_numpy()
         if interval is not None:
-            lo = m.as_utc(interval)
+            lo = as_utc(interval)
             hi = lo + pd.Timedelta(snap.freq)
             arr = rows["arrived_at"]
             keep &= ((arr >= lo) & (arr < hi)).to_numpy()

@@ -64,6 +64,13 @@ def _layout(fig: go.Figure, title: str, snap: Snapshot | None, empty: bool, **mo
     fig.update_yaxes(visible=not empty)
 
 
+def _table(snap: Snapshot, name: str) -> pd.DataFrame:
+    """The table behind metric ``name`` (these metrics always have one)."""
+    table = snap.metrics[name].table
+    assert table is not None, name
+    return table
+
+
 def _time_axis(fig: go.Figure, snap: Snapshot) -> None:
     span = (snap.end - snap.start).total_seconds()
     fmt = "%H:%M" if span <= 86400 else "%H:%M<br>%b %d" if span <= 3 * 86400 else "%b %d"
@@ -107,10 +114,10 @@ def volume(snap: Snapshot) -> go.Figure:
 
 
 def queue_depth(snap: Snapshot) -> go.Figure:
-    table = snap.metrics["queue_over_time"].table
+    table = _table(snap, "queue_over_time")
     fig = go.Figure()
     empty = bool(not len(table) or not table["depth"].any())
-    if not empty:
+    if table is not None and not empty:
         fig.add_scatter(
             x=_times(table.index),
             y=_values(table["depth"].astype("float64")),
@@ -164,7 +171,7 @@ def service_level(snap: Snapshot) -> go.Figure:
     goal = metric["goal"]
     fig = go.Figure()
     empty = bool(table is None or table["service_level"].isna().all())
-    if not empty:
+    if table is not None and not empty:
         fig.add_scatter(
             x=_times(table.index),
             y=_values(table["service_level"] * 100),
@@ -189,7 +196,7 @@ def service_level(snap: Snapshot) -> go.Figure:
 
 
 def dispositions(snap: Snapshot) -> go.Figure:
-    table = snap.metrics["dispositions"].table
+    table = _table(snap, "dispositions")
     fig = go.Figure()
     if table.empty:
         _layout(fig, "Dispositions", snap, True)
@@ -211,7 +218,7 @@ def dispositions(snap: Snapshot) -> go.Figure:
 
 
 def sentiment(snap: Snapshot) -> go.Figure:
-    table = snap.metrics["sentiment"].table
+    table = _table(snap, "sentiment")
     fig = go.Figure()
     x = _times(table.index)
     empty = bool(table.empty or table.isna().all().all())

@@ -120,7 +120,7 @@ class AgentTablePanel(W.VBox):
 def _when(value: Any) -> str:
     if value is None or pd.isna(value):
         return "-"
-    return pd.Timestamp(value).strftime("%m-%d %H:%M")
+    return str(pd.Timestamp(value).strftime("%m-%d %H:%M"))
 
 
 class DrillDownPanel(W.VBox):
