@@ -102,6 +102,11 @@ class Snapshot:
     options: dict[str, list[str]] = field(default_factory=dict)
 
 
+Source = Store | Callable[[], pd.DataFrame]
+"""What a dashboard model reads: a store (live, with supervisor actions), or any function
+returning a ledger frame (read-only)."""
+
+
 class DashboardModel(Observable):
     """The supervisor dashboard's model over ``store`` (or, for a read-only dashboard, any
     function returning a ledger frame); ``supervisor`` names who acts."""
@@ -110,7 +115,7 @@ class DashboardModel(Observable):
 
     def __init__(
         self,
-        source: Store | Callable[[], pd.DataFrame],
+        source: Source,
         supervisor: str = "supervisor",
         *,
         clock: Callable[[], pd.Timestamp] | None = None,

@@ -4,14 +4,13 @@ over a ``workbench.supervisor.DashboardModel`` (the view holds no store)."""
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as W
 import pandas as pd
 
-from workbench.store import Store
 from workbench.supervisor import DashboardModel
+from workbench.supervisor.model import Source
 from workbench.widgets._live import LiveLoop
 from workbench.widgets.dashboard.actions import SupervisorActionsForm
 from workbench.widgets.dashboard.charts import ChartsPanel
@@ -33,7 +32,7 @@ class SupervisorDashboardView(W.VBox):
 
     def __init__(
         self,
-        model: DashboardModel | Store | Callable[[], pd.DataFrame],
+        model: DashboardModel | Source,
         interval: float = 5.0,
         live: bool = True,
         supervisor: str = "supervisor",
