@@ -73,7 +73,8 @@ def _table(book: Any, name: str, frame: pd.DataFrame, note: str = "") -> Any:
     share = book.add_format({"num_format": "0%"})
     for col, column in enumerate(frame.columns):
         sheet.write_string(0, col, str(column), header)
-        sheet.set_column(col, col, max(len(str(column)) + 2, 14))
+        longest = max([len(str(column)), *(len(str(v)) for v in frame[column])], default=0)
+        sheet.set_column(col, col, min(max(longest + 2, 14), 60))
         for row, value in enumerate(frame[column], start=1):
             if isinstance(value, str):
                 sheet.write_string(row, col, value)
