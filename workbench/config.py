@@ -66,6 +66,18 @@ def _parse_share(name: str, raw: str) -> float:
     return value
 
 
+def _parse_zone(name: str, raw: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            name, f"not a time zone name (like Europe/Paris or UTC): {raw!r}"
+        ) from None
+    return raw
+
+
 def _parse_url(name: str, raw: str) -> str:
     if not raw.startswith(("http://", "https://")):
         raise ConfigError(name, f"expected an http:// or https:// URL, got {raw!r}")
@@ -138,6 +150,13 @@ SETTINGS: tuple[Setting, ...] = (
         "(likes, follows, quotes, replies to posts that did not mention the brand) is in "
         "workbench/data/x_plans.json.",
         _parse_plan,
+    ),
+    Setting(
+        "WORKBENCH_REPORT_TZ",
+        "UTC",
+        "The analyst's time zone (IANA name, like Europe/Paris) for `workbench report`: dates "
+        "given without one, and times in Excel (CSV and Parquet keep UTC with the offset).",
+        _parse_zone,
     ),
     Setting("X_BEARER_TOKEN", None, "App-only Bearer token for the X API.", secret=True),
     Setting("X_CONSUMER_KEY", None, "OAuth 1.0a consumer (API) key.", secret=True),
@@ -251,6 +270,10 @@ class Settings:
     @property
     def x_api_url(self) -> str:
         return str(self.values["WORKBENCH_X_API_URL"])
+
+    @property
+    def report_tz(self) -> str:
+        return str(self.values["WORKBENCH_REPORT_TZ"])
 
     @property
     def x_plan(self) -> str:

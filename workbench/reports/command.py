@@ -47,10 +47,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--tz",
-        default="UTC",
         metavar="ZONE",
         help="the analyst's time zone (IANA name) for dates given without one, Excel and HTML; "
-        "CSV and Parquet keep UTC with the offset (default: UTC)",
+        "CSV and Parquet keep UTC with the offset (default: WORKBENCH_REPORT_TZ, else UTC)",
     )
     parser.add_argument(
         "--transcript",
@@ -93,6 +92,10 @@ def run(args: argparse.Namespace) -> int:
     from workbench.reports.export import zone as time_zone
     from workbench.store import Store
 
+    if args.tz is None:
+        from workbench.config import Settings
+
+        args.tz = Settings.from_env().report_tz
     tz = time_zone(args.tz)
     start = instant("--from", args.start, tz) if args.start else None
     end = instant("--to", args.end, tz) if args.end else None
