@@ -86,3 +86,27 @@ def shared_data() -> Path:
     path = SHARED / "data"
     require(path.is_dir(), f"{path} is absent: the labelled tweet sets are not on this machine")
     return path
+
+
+@pytest.fixture
+def ann(store, tmp_path):
+    """Agent Ann's workspace on the test's store (the workspace tests' first agent)."""
+    from tests.test_workspace import settings
+    from workbench.workspace import Workspace
+
+    ws = Workspace(
+        "ann", store=store, display_name="Ann Lee", mail_dir=tmp_path / "mail", settings=settings()
+    )
+    yield ws
+    ws.close()
+
+
+@pytest.fixture
+def bob(store, tmp_path):
+    """Agent Bob's workspace on the test's store."""
+    from tests.test_workspace import settings
+    from workbench.workspace import Workspace
+
+    ws = Workspace("bob", store=store, mail_dir=tmp_path / "mail", settings=settings())
+    yield ws
+    ws.close()

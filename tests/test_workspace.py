@@ -26,22 +26,6 @@ def settings(**overrides):
     return Settings.from_env({}, **{"WORKBENCH_X_PLAN": "enterprise", **overrides})
 
 
-@pytest.fixture
-def ann(store, tmp_path):
-    ws = Workspace(
-        "ann", store=store, display_name="Ann Lee", mail_dir=tmp_path / "mail", settings=settings()
-    )
-    yield ws
-    ws.close()
-
-
-@pytest.fixture
-def bob(store, tmp_path):
-    ws = Workspace("bob", store=store, mail_dir=tmp_path / "mail", settings=settings())
-    yield ws
-    ws.close()
-
-
 def arrive(store, contact_id=DANA, channel=Channel.MENTION, text="my order is late"):
     source = str(uuid.uuid4().int % 10**18)
     source_column = "dm_event_id" if channel is Channel.DM else "tweet_id"

@@ -24,23 +24,6 @@ from workbench.store import NotFoundError
 from workbench.store import schema as t
 from workbench.workspace import Workspace
 
-
-@pytest.fixture
-def ann(store, tmp_path):
-    ws = Workspace(
-        "ann", store=store, display_name="Ann Lee", mail_dir=tmp_path / "mail", settings=settings()
-    )
-    yield ws
-    ws.close()
-
-
-@pytest.fixture
-def bob(store, tmp_path):
-    ws = Workspace("bob", store=store, mail_dir=tmp_path / "mail", settings=settings())
-    yield ws
-    ws.close()
-
-
 # --- outbound actions ---------------------------------------------------------------------
 
 

@@ -15,23 +15,6 @@ from workbench.routing import AgentState, agent
 from workbench.store import NotFoundError
 from workbench.workspace import Changed, Workspace
 
-
-@pytest.fixture
-def ann(store, tmp_path):
-    ws = Workspace(
-        "ann", store=store, display_name="Ann Lee", mail_dir=tmp_path / "mail", settings=settings()
-    )
-    yield ws
-    ws.close()
-
-
-@pytest.fixture
-def bob(store, tmp_path):
-    ws = Workspace("bob", store=store, mail_dir=tmp_path / "mail", settings=settings())
-    yield ws
-    ws.close()
-
-
 # --- observing, agent state, offers ---------------------------------------------------------
 
 
