@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -33,12 +34,20 @@ def reports(tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("reports")
     ledger = sample_ledger()
     return {
-        "full": export(ledger, "html", folder / "report.html"),
+        "full": export(ledger, "html", folder / "report.html", tz="Asia/Tokyo"),
         "empty": export(ledger.iloc[:0], "html", folder / "empty.html"),
     }
 
 
 def _open_offline(path: Path) -> dict[str, object]:
+    """What a reader sees opening ``path`` with no network. In a thread of its own: Playwright's
+    sync API refuses a thread where an event loop runs, as the browser tests' session-wide
+    Playwright leaves in the main thread."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(_open_in_this_thread, path).result()
+
+
+def _open_in_this_thread(path: Path) -> dict[str, object]:
     from playwright.sync_api import sync_playwright
 
     blocked: list[str] = []
@@ -86,6 +95,13 @@ def test_plotly_is_embedded_once_and_nothing_remote(reports):
     assert scripts == []  # every script is inline
     assert not re.search(r"<link[^>]+href=\"https?:", body)
     assert 'displayModeBar": false' in body
+
+
+def test_times_days_and_hours_are_the_analysts(reports):
+    """The sample's first arrival is 08:00 UTC on Monday 2 March: 17:00 in Tokyo."""
+    body = reports["full"].read_text()
+    assert "from Mon 02 Mar 2026 17:00" in body and "(Asia/Tokyo)" in body
+    assert "UTC" not in re.sub(r"<script.*?</script>", "", body, flags=re.S)
 
 
 def test_no_nan_in_the_report(reports):

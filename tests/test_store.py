@@ -325,3 +325,36 @@ def test_a_held_read_does_not_block_a_write_on_sqlite(sqlite_url):
         assert store.cursor("probe") == "1" and store.cursor("agent-write") == "2"
     finally:
         store.close()
+
+
+def test_revision_0005_writes_every_sqlite_time_in_one_form(tmp_path):
+    """Text order is time order on SQLite: times stored in another form (as updates once wrote
+    them) are rewritten, and every write since uses the one form."""
+    from alembic import command
+
+    from workbench.store import engine
+
+    url = f"sqlite:///{tmp_path}/old.db"
+    s = Store(url)
+    s.upsert_contact(contact())
+    s.add_interaction(new_interaction("1001", "i-1"))
+    s.add_interaction(new_interaction("1002", "i-2"))
+    s.apply("i-2", lambda it, _c: Change([it.offer("ann")]))
+    config = engine._alembic_config()
+    with s.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0004")
+        conn.execute(text("UPDATE interactions SET arrived_at = '2026-03-01 12:00:00+00:00'"))
+        conn.execute(text("UPDATE interactions SET done_at = '2026-03-01 13:00:00.5+01:00'"))
+    s.close()
+    s = Store(url)
+    with s.engine.connect() as conn:
+        rows = conn.execute(text("SELECT arrived_at, done_at FROM interactions")).all()
+    assert rows == [("2026-03-01 12:00:00.000000", "2026-03-01 12:00:00.500000")] * 2
+    s.apply("i-1", lambda it, _c: Change([it.offer("bob")]))
+    with s.engine.connect() as conn:
+        stamps = conn.execute(text("SELECT arrived_at, last_offered_at FROM interactions")).all()
+        times = conn.execute(text("SELECT at FROM events")).scalars().all()
+    assert {len(v) for row in stamps for v in row if v} == {26}
+    assert {len(v) for v in times} == {26}
+    s.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -19,15 +18,13 @@ _STAMPS_CONVERTED: dict[str, dict[datetime, Any]] = {}
 def _processor(type_: Any, dialect: Any) -> Callable[[Any], Any] | None:
     """The column type's bind processor; empty JSON lists and objects skip the encoder, and a
     timestamp seen lately is converted once."""
-    process = type_.bind_processor(dialect)
+    # The dialect's own processor (as SQLAlchemy runs it): on SQLite it writes a timestamp as
+    # SQLAlchemy's one text form, so text order is time order in every table.
+    process = type_._cached_bind_processor(dialect)
     if process is None:
         return None
     if isinstance(type_, t.UTCDateTime):
         seen = _STAMPS_CONVERTED.setdefault(dialect.name, {})
-        # pysqlite hands the driver a datetime, which sqlite3's registered adapter turns to text.
-        adapt = sqlite3.adapters.get((datetime, sqlite3.PrepareProtocol))
-        if dialect.name != "sqlite":
-            adapt = None
 
         def stamp(value: Any) -> Any:
             found = seen.get(value)
@@ -35,8 +32,6 @@ def _processor(type_: Any, dialect: Any) -> Callable[[Any], Any] | None:
                 if len(seen) >= 20_000:
                     seen.clear()
                 found = process(value)  # a naive time raises: never kept
-                if adapt is not None and type(found) is datetime:
-                    found = adapt(found)
                 seen[value] = found
             return found
 
