@@ -146,9 +146,10 @@ def test_the_brands_own_messages_join_the_transcript(store, gateway, control):
     asked = control.tweet("dana", "@AcmeSupport where is my order?")
     control.dm("dana", "order 1234")
     ingest = Ingest(store, gateway, classify=None)
-    ingest.run_once()
-    mention = next(i for i in store.interactions() if i.channel == Channel.MENTION)
-    dm_it = next(i for i in store.interactions() if i.channel == Channel.DM)
+    first = ingest.run_once()
+    # Her DM while her mention is open joins it: one conversation.
+    assert (first.interactions, first.follow_ups) == (1, 1)
+    (mention,) = store.interactions()
     # Sent outside the workbench: AcmeDeals answers in the thread, AcmeSupport by DM.
     answer = gateway.post("AcmeDeals", "@dana @AcmeSupport it ships today", in_reply_to=asked["id"])
     direct = gateway.send_dm("AcmeSupport", dana["id"], "Tracking: 1Z999")
@@ -158,22 +159,19 @@ def test_the_brands_own_messages_join_the_transcript(store, gateway, control):
         "dm",
         "AcmeSupport",
         {"participant_id": dana["id"], "text": "Anything else?"},
-        interaction_id=dm_it.id,
+        interaction_id=mention.id,
     )
     outbox.run_once()
     report = ingest.run_once()
     assert report.interactions == 0 and report.joined_transcripts == 2
     lines = store.transcript(mention.id)
-    assert [(x.kind, x.tweet_id, x.author) for x in lines] == [
+    assert [(x.kind, x.tweet_id or x.text, x.author) for x in lines] == [
         (EntryKind.INBOUND, asked["id"], "dana"),
+        (EntryKind.INBOUND, lines[1].tweet_id, "dana"),
         (EntryKind.OUTBOUND, answer.id, "AcmeDeals"),
+        (EntryKind.OUTBOUND, direct.event_id, "AcmeSupport"),
     ]
-    dm_lines = store.transcript(dm_it.id)
-    assert [(x.kind, x.text) for x in dm_lines] == [
-        (EntryKind.INBOUND, "order 1234"),
-        (EntryKind.OUTBOUND, "Tracking: 1Z999"),
-    ]
-    assert dm_lines[1].tweet_id == direct.event_id
+    assert [x.text for x in lines[1::2]] == ["order 1234", "Tracking: 1Z999"]
     assert ingest.run_once().joined_transcripts == 0
 
 

@@ -38,6 +38,17 @@ def wait_for(check: Callable[[], bool], timeout: float = 30.0) -> bool:
     return check()
 
 
+def dm_lines(store) -> list[str]:
+    """The DM event ids in the store's transcripts (a customer's DMs join one interaction)."""
+    from sqlalchemy import select
+
+    from workbench.store import schema as t
+
+    with store.engine.connect() as conn:
+        query = select(t.transcript.c.tweet_id).where(t.transcript.c.action == "dm")
+        return [str(v) for v in conn.execute(query).scalars()]
+
+
 def polling(store, url: str, calls: list[tuple[int, str]], **kwargs) -> tuple[Ingest, Gateway]:
     def seen(response, *args, **kw) -> None:
         calls.append((response.status_code, urlsplit(response.request.url).path))
@@ -63,7 +74,9 @@ def test_polls_stay_within_xs_limits_while_dms_and_mentions_keep_arriving(
     try:
         sent_dms, sent_mentions = set(), set()
         for i in range(6):  # two windows' worth and more of DM polls
-            sent_dms.add(control.dm("dana", f"dm {i}")["id"])
+            # From another customer each round: a DM from dana would join her open mention.
+            control.user(f"dm_sender{i}", dm_open=True)
+            sent_dms.add(control.dm(f"dm_sender{i}", f"dm {i}")["id"])
             sent_mentions.add(control.tweet("dana", f"@AcmeSupport mention {i}")["id"])
 
             def arrived() -> bool:
@@ -109,11 +122,11 @@ def test_a_spent_dm_budget_holds_dms_back_but_not_mentions(store, scaled: Runnin
         mention = control.tweet("dana", "@AcmeSupport still there?")["id"]
         # the mention is stored while the DM walk waits for its next slot
         assert wait_for(lambda: any(x.tweet_id == mention for x in store.interactions()))
-        assert wait_for(lambda: sum(1 for x in store.interactions() if x.dm_event_id) == 12)
+        assert wait_for(lambda: len(dm_lines(store)) == 12)
     finally:
         stop.set()
         runner.join(15)
         gateway.close()
     assert [c for c in calls if c[0] == 429] == []
-    dms = [x.dm_event_id for x in store.interactions() if x.dm_event_id]
-    assert len(dms) == len(set(dms)) == 12  # each once
+    dms = dm_lines(store)
+    assert len(dms) == len(set(dms)) == 12  # each once (one conversation: dana's)

@@ -378,3 +378,39 @@ def test_send_is_disabled_for_a_dm_to_a_contact_who_cannot_receive_one(store, de
     assert buttons["wb-line-dm"].disabled and "cannot receive" in buttons["wb-line-dm"].tooltip
     view.reply_kind.value = "reply"
     assert not view.send_button.disabled and view.send_reason.value == ""
+
+
+def test_follow_ups_show_as_new_with_other_participants_named(store, desk):
+    """What ingest joins to an open interaction (tests/test_conversations.py) as the view
+    shows it: marked new, another participant named as such, text escaped; a DM joined to a
+    mention is answered by DM (no tweet actions on it)."""
+    iid = arrive(store)
+    desk.ready()
+    desk.accept(iid)
+    view = desk.view(iid)
+    for author, action, source, participant, text in (
+        ("eve_<b>", "reply", "888000111", True, EVIL),
+        ("dana_rivera", "dm", "999000222", False, "here is the receipt"),
+    ):
+        store.add_transcript(
+            TranscriptEntry(
+                iid,
+                utcnow(),
+                EntryKind.INBOUND,
+                author,
+                text,
+                action,
+                source,
+                {"follow_up": True, "participant": participant},
+            )
+        )
+    desk.ws.poll()
+    rows = view.transcript.children
+    html_of = [getattr(row, "value", "") or getattr(row.children[0], "value", "") for row in rows]
+    eve = next(h for h in html_of if "eve_" in h)
+    assert "eve_&lt;b&gt; (another participant)" in eve and "wb-badge wb-new" in eve
+    assert "<img" not in eve and "&lt;img" in eve
+    dm_row = next(r for r, h in zip(rows, html_of, strict=True) if "here is the receipt" in h)
+    assert not hasattr(dm_row, "children") or len(dm_row.children) == 1  # no tweet buttons
+    first = next(h for h in html_of if "my order is late" in h)
+    assert "wb-badge" not in first

@@ -56,6 +56,16 @@ def _parse_seconds_or_never(name: str, raw: str) -> float:
     return value
 
 
+def _parse_hours(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(name, f"expected a number of hours, got {raw!r}") from None
+    if value < 0:
+        raise ConfigError(name, f"must be 0 or more hours, got {raw!r}")
+    return value
+
+
 def _parse_share(name: str, raw: str) -> float:
     try:
         value = float(raw)
@@ -210,6 +220,14 @@ SETTINGS: tuple[Setting, ...] = (
         True,
         "Whether an interaction needs a disposition code before it can be marked done.",
         _parse_bool,
+    ),
+    Setting(
+        "WORKBENCH_REOPEN_HOURS",
+        72.0,
+        "Hours after Done in which a customer's follow-up (a reply in the thread, a DM) reopens "
+        "the interaction for the agent who handled it; later ones open a new interaction linked "
+        "to it (0: never reopen).",
+        _parse_hours,
     ),
     Setting(
         "WORKBENCH_SKIP_RETWEETS",

@@ -53,8 +53,19 @@ COLUMNS = [
 ``contact_name`` the display name, ``text`` the customer's first message (the first inbound
 transcript line, else the interaction's subject), ``tweet_url`` the mention's address on X
 (missing for other channels)."""
-EXTRA = ["offers", "rejections", "timeouts", "conferences", "consultations", "corrections"]
-"""Further columns after ``COLUMNS``."""
+EXTRA = [
+    "offers",
+    "rejections",
+    "timeouts",
+    "conferences",
+    "consultations",
+    "corrections",
+    "reopens",
+    "previous_id",
+]
+"""Further columns after ``COLUMNS``: ``reopens`` counts the times the customer's follow-up
+opened the interaction again after Done; ``previous_id`` is the interaction it continues (a
+follow-up that came after the reopen window)."""
 
 CATEGORICAL = (
     "channel",
@@ -70,7 +81,7 @@ CATEGORICAL = (
 )
 """Columns held as categoricals: their categories are the values present, sorted (contacts come
 back: their names are held once each)."""
-TEXT = ("interaction_id", "tweet_id", "note", "text", "tweet_url")
+TEXT = ("interaction_id", "tweet_id", "note", "text", "tweet_url", "previous_id")
 
 REPLY_ACTIONS = tuple(a.value for a in FIRST_RESPONSE_ACTIONS)
 """Events that answer the customer in words (``Action.first_response``): the first one is the
@@ -84,6 +95,7 @@ COUNTED = {
     "conferences": (Action.CONFERENCE_JOINED.value,),
     "consultations": (Action.CONSULTED.value,),
     "corrections": (Action.CORRECTED.value,),
+    "reopens": (Action.REOPENED.value,),
 }
 FIRST = {
     "offered_at": (Action.OFFERED.value,),
@@ -143,6 +155,7 @@ def shape(rows: pd.DataFrame) -> pd.DataFrame:
             "note": rows["note"].fillna(""),
             "text": rows["text"],
             "tweet_url": url.where(mention),
+            "previous_id": rows["previous_id"],
             "arrived_at": rows["arrived_at"].astype(TIME),
         }
     )

@@ -37,6 +37,11 @@ class Action(str, Enum):
     CORRECTED = "corrected"
     DISPOSITION_SET = "disposition_set"
     DONE = "done"
+    FOLLOW_UP = "follow_up"
+    """A further message of the conversation (the customer's or another participant's) joined
+    the open interaction's transcript."""
+    REOPENED = "reopened"
+    """The customer wrote again soon after Done: the interaction is open again."""
     # what an agent sent or did on X (through the outbox)
     REPLY = "reply"
     DM = "dm"

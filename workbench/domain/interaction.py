@@ -3,10 +3,13 @@
 ::
 
     queued --offer--> offered --accept--> accepted --done--> done
-      ^                 |  (reject, timeout)  |
-      +-----------------+---------------------+ (transfer to a queue)
-                        ^                     |
-                        +---------------------+ (transfer to an agent: offered to them)
+      ^                 |  (reject, timeout)  |                    |
+      +-----------------+---------------------+ (transfer to a     |
+      |                 ^                     |  queue)            |
+      |                 +---------------------+ (transfer to an    |
+      |                                          agent)            |
+      +-----------------------------------------------------------+ (reopen: the customer
+                                                                      wrote again soon after)
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ _ALLOWED: dict[str, frozenset[State]] = {
     "reassign": frozenset({State.QUEUED, State.OFFERED, State.ACCEPTED}),
     "act": frozenset({State.ACCEPTED}),
     "done": frozenset({State.ACCEPTED}),
+    "reopen": frozenset({State.DONE}),
 }
 
 
@@ -94,6 +98,11 @@ class Interaction:
     actionability: Actionability = Actionability.UNDECLARED
     disposition: str | None = None
     note: str = ""
+    preferred_agent: str | None = None
+    """The agent the router offers the interaction to first, when ready (who handled it before
+    it was reopened)."""
+    previous_id: str | None = None
+    """The interaction this one continues (the customer wrote again long after its Done)."""
     version: int = 0
 
     def _check(self, action: str, by: str | None = None) -> None:
@@ -258,3 +267,13 @@ class Interaction:
             raise TransitionError(self.id, self.state, "done", "a disposition is required first")
         self.state, self.parties = State.DONE, ()
         return self._event(Action.DONE, by, disposition=self.disposition)
+
+    def reopen(self, reason: str) -> Event:
+        """Open a done interaction again (the customer wrote again): back to its queue, offered
+        first to the agent who handled it; the disposition is chosen again at the next Done."""
+        self._check("reopen")
+        previous = self.agent
+        self.state, self.agent, self.parties = State.QUEUED, None, ()
+        self.preferred_agent = previous
+        self.disposition = None
+        return self._event(Action.REOPENED, None, reason=reason, previous_agent=previous)

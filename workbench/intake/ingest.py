@@ -19,21 +19,25 @@ import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from queue import Empty, Queue
 from typing import TYPE_CHECKING, Any
 
 from workbench.domain import (
+    Action,
     Actionability,
     Channel,
     Contact,
     EntryKind,
+    Event,
     Interaction,
     Sentiment,
+    State,
     TranscriptEntry,
 )
 from workbench.domain.budget import say_span
-from workbench.store import Store, Transaction, new_ids
+from workbench.store import Change, Store, Transaction, new_ids
+from workbench.store.intake import Thread
 from workbench.xapi.errors import (
     AuthError,
     BadRequest,
@@ -112,6 +116,9 @@ class IngestReport:
     skipped_retweets: int = 0
     brand_messages: int = 0
     joined_transcripts: int = 0
+    follow_ups: int = 0
+    """Customers' (and other participants') further messages joined to an open interaction."""
+    reopened: int = 0
     quarantined: int = 0
     waited_for_rate_limit: float = 0.0
     errors: list[str] = field(default_factory=list)
@@ -154,14 +161,22 @@ class Ingest:
         classify: Callable[..., Any] | None | bool = True,
         sleep: Callable[[float], bool] | None = None,
         max_rate_limit_wait: float = 16 * 60,
+        reopen_hours: float | None = None,
     ) -> None:
         self.store = store
         self.gateway = gateway
-        if skip_retweets is None:
+        if skip_retweets is None or reopen_hours is None:
             from workbench.config import Settings
 
-            skip_retweets = bool(Settings.from_env()["WORKBENCH_SKIP_RETWEETS"])
+            settings = Settings.from_env()
+            if skip_retweets is None:
+                skip_retweets = bool(settings["WORKBENCH_SKIP_RETWEETS"])
+            if reopen_hours is None:
+                reopen_hours = float(settings["WORKBENCH_REOPEN_HOURS"])
         self.skip_retweets = skip_retweets
+        self.reopen_window = timedelta(hours=reopen_hours)
+        """A customer's follow-up this soon after Done reopens the interaction; later, it opens a
+        new one linked to it (``previous_id``)."""
         self.page_size = page_size
         self.pages_per_transaction = max(1, pages_per_transaction)
         # ``True``: the workbench's classifier, a batch at a time; a function of one text (and
@@ -178,6 +193,8 @@ class Ingest:
         self.stream: MentionStream | None = None
         self._missed = threading.Event()  # the stream lost posts: poll mentions next time
         self.streamed = IngestReport()
+        self._followed = 0  # follow-ups and reopens stored, read off into each page's report
+        self._reopened = 0
 
     def __repr__(self) -> str:
         return f"Ingest({self.store!r}, timelines={self.gateway.timelines})"
@@ -732,6 +749,9 @@ class Ingest:
         report.interactions += added
         report.duplicates += dupes
         report.joined_transcripts += joined
+        report.follow_ups += self._followed
+        report.reopened += self._reopened
+        self._followed = self._reopened = 0
         report.quarantined += len(bad)
 
     def _write_page(
@@ -803,14 +823,29 @@ class Ingest:
         items: list[_Item],
         labels: list[tuple[Sentiment, Actionability]],
     ) -> tuple[int, int]:
-        """Store the new items as interactions; (stored, duplicates)."""
+        """Store the new items, oldest first: each continues the conversation it belongs to
+        (``_conversation``) or opens an interaction; (opened, duplicates)."""
         if not items:
             return 0, 0
-        batch = []
-        ids = new_ids(len(items))
-        for it, (sentiment, actionability), iid in zip(items, labels, ids, strict=True):
+        plan = _Conversations(self, conn, items)
+        order = sorted(
+            range(len(items)), key=lambda k: (items[k].at, len(items[k].x_id), items[k].x_id)
+        )
+        batch: list[tuple[Interaction, Contact, TranscriptEntry]] = []
+        ids = iter(new_ids(len(items)))
+        dupes = 0
+        for k in order:
+            it, (sentiment, actionability) = items[k], labels[k]
+            if it.x_id in plan.seen:
+                dupes += 1
+                continue
+            plan.seen.add(it.x_id)
+            thread = plan.thread(it)
+            if thread is not None and plan.join(it, thread):
+                continue
+            previous = thread.interaction if thread is not None else None
             interaction = Interaction(
-                id=iid,
+                id=next(ids),
                 channel=it.channel,
                 contact_id=it.contact.id,
                 tweet_id=it.x_id if it.channel is Channel.MENTION else None,
@@ -821,20 +856,19 @@ class Ingest:
                 arrived_at=it.at,
                 sentiment=sentiment,
                 actionability=actionability,
+                previous_id=(
+                    previous.id
+                    if previous is not None and previous.contact_id == it.contact.id
+                    else None
+                ),
             )
-            first = TranscriptEntry(
-                interaction.id,
-                it.at,
-                EntryKind.INBOUND,
-                it.contact.username,
-                it.text,
-                it.action,
-                it.x_id,
-                it.details,
-            )
-            batch.append((interaction, it.contact, first))
+            batch.append((interaction, it.contact, _line(interaction.id, it)))
+            plan.opened(it, interaction)
         added = len(self.store.add_new_interactions(batch, conn))
-        return added, len(items) - added
+        plan.write()
+        self._followed += plan.follow_ups
+        self._reopened += plan.reopened
+        return added, dupes + len(batch) - added
 
     # --- the brand's own messages --------------------------------------------------------------
 
@@ -864,7 +898,8 @@ class Ingest:
                 author = self.brands().get(item.author_id, timeline)
             else:
                 other = item.participant_other_than(item.sender_id)
-                found = intake.latest_dm_interaction(conn, other) if other else None
+                thread = intake.latest_of_contact(conn, other) if other else None
+                found = thread.interaction.id if thread is not None else None
                 action, author = "dm", self.brands().get(item.sender_id, timeline)
             if found is None:
                 continue
@@ -883,6 +918,132 @@ class Ingest:
             )
             joined += 1
         return joined
+
+
+def _line(interaction_id: str, item: _Item, **extra: Any) -> TranscriptEntry:
+    """The transcript line of an inbound message."""
+    details = {**item.details, **extra} if extra else item.details
+    return TranscriptEntry(
+        interaction_id,
+        item.at,
+        EntryKind.INBOUND,
+        item.contact.username,
+        item.text,
+        item.action,
+        item.x_id,
+        details,
+    )
+
+
+class _Conversations:
+    """Which interaction each new message of a page continues, and the writes that follow.
+
+    A mention continues the conversation whose transcript holds the tweet it replies to (the
+    customer's own tweet, the brand's reply, another participant's) or, failing that, its
+    thread's first tweet; a DM continues its sender's latest mention or DM. Such a message
+    joins the interaction while it is open (from another account than the contact's, as
+    another participant); when it is done, the contact's follow-up reopens it within
+    ``Ingest.reopen_window`` of its Done, and after that opens a new interaction linked to it.
+    Everything else opens an interaction of its own.
+    """
+
+    def __init__(self, ingest: Ingest, conn: Transaction, items: list[_Item]) -> None:
+        self.ingest, self.conn = ingest, conn
+        intake = ingest.store.intake
+        self.seen = intake.in_any_transcript(conn, [i.x_id for i in items])
+        wanted = [ref for i in items for ref in _replied(i)]
+        self._by_tweet = intake.threads_of_tweets(conn, wanted) if wanted else {}
+        self._by_contact: dict[str, Thread | None] = {}
+        self._changed: dict[str, tuple[Interaction, int, Change]] = {}
+        self._lines: list[TranscriptEntry] = []
+        self._events: list[Event] = []
+        self.follow_ups = self.reopened = 0
+
+    def thread(self, item: _Item) -> Thread | None:
+        if item.channel is Channel.MENTION:
+            return next((self._by_tweet[r] for r in _replied(item) if r in self._by_tweet), None)
+        contact = item.contact.id
+        if contact not in self._by_contact:
+            self._by_contact[contact] = self.ingest.store.intake.latest_of_contact(
+                self.conn, contact
+            )
+        return self._by_contact[contact]
+
+    def opened(self, item: _Item, interaction: Interaction) -> None:
+        """``interaction`` was opened by ``item``: later messages of the page may continue it."""
+        thread = Thread(interaction, None)
+        if item.channel is Channel.MENTION:
+            self._by_tweet[item.x_id] = thread
+        self._by_contact[item.contact.id] = thread
+
+    def join(self, item: _Item, thread: Thread) -> bool:
+        """Add ``item`` to ``thread``'s interaction if it continues it (reopening it if need
+        be); False when it opens an interaction of its own instead."""
+        it = self._current(thread.interaction)
+        participant = item.contact.id != it.contact_id
+        change: Change | None = None
+        if it.state is State.DONE:
+            done_at = thread.done_at
+            if participant or done_at is None or item.at - done_at > self.ingest.reopen_window:
+                return False
+            change = self._change(it)
+            change.events.append(
+                replace(it.reopen(f"{item.contact.username} wrote again"), at=item.at)
+            )
+            self.reopened += 1
+        else:
+            entry = self._changed.get(it.id)
+            change = entry[2] if entry is not None else None
+        details = {"follow_up": True, "participant": participant}
+        line = _line(it.id, item, **details)
+        event = Event(
+            Action.FOLLOW_UP,
+            it.id,
+            None,
+            item.at,
+            {"author": item.contact.username, "x_id": item.x_id, "kind": item.action, **details},
+        )
+        if change is not None:
+            change.transcript.append(line)
+            change.events.append(event)
+        else:
+            self._lines.append(line)
+            self._events.append(event)
+        self.follow_ups += 1
+        return True
+
+    def _current(self, interaction: Interaction) -> Interaction:
+        entry = self._changed.get(interaction.id)
+        return entry[0] if entry is not None else interaction
+
+    def _change(self, it: Interaction) -> Change:
+        entry = self._changed.get(it.id)
+        if entry is None:
+            entry = self._changed[it.id] = (it, it.version, Change())
+        return entry[2]
+
+    def write(self) -> None:
+        """Store the joins and reopens (after the page's new interactions, which some join)."""
+        store = self.ingest.store
+        if self._changed:
+            store.save_many(self.conn, list(self._changed.values()))
+        for line in self._lines:
+            store.add_transcript(line, self.conn)
+        for event in self._events:
+            store.append_event(event, self.conn)
+
+
+def _replied(item: _Item) -> list[str]:
+    """The tweets a mention continues, nearest first: the one it replies to, then its thread's
+    first tweet."""
+    if item.channel is not Channel.MENTION:
+        return []
+    out = []
+    for key in ("in_reply_to_tweet_id", "conversation_id"):
+        ref = item.details.get(key)
+        if ref and ref != item.x_id and ref not in out:
+            out.append(str(ref))
+    return out
 
 
 def _read_ahead(

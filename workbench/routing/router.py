@@ -209,7 +209,11 @@ class Router:
                 fresh = [a for a in takers if last[a.name] <= cooled]
                 if not fresh:
                     continue
-            pick = min(fresh, key=lambda a: (loads[a.name], idle[a.name], a.name))
+            # A reopened interaction goes first to who handled it, when they have room.
+            preferred = candidate.row.preferred_agent
+            pick = next((a for a in fresh if a.name == preferred), None) or min(
+                fresh, key=lambda a: (loads[a.name], idle[a.name], a.name)
+            )
             it = candidate.interaction()
             before = it.version
             changes.append((it, before, Change([replace(it.offer(pick.name), at=now)])))

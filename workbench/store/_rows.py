@@ -56,6 +56,8 @@ INTERACTION_KEYS = (
     "actionability",
     "disposition",
     "note",
+    "preferred_agent",
+    "previous_id",
     "arrived_at",
     "version",
 )
@@ -83,6 +85,8 @@ def interaction_values(it: Interaction) -> tuple[Any, ...]:
         it.actionability._value_,
         it.disposition,
         it.note,
+        it.preferred_agent,
+        it.previous_id,
         it.arrived_at,
         it.version,
     )
@@ -113,6 +117,8 @@ def interaction_from_row(row: Any) -> Interaction:
         actionability=Actionability(row.actionability),
         disposition=row.disposition,
         note=row.note,
+        preferred_agent=row.preferred_agent,
+        previous_id=row.previous_id,
         version=row.version,
     )
 

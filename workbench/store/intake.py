@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Connection, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from workbench.domain import Channel, EntryKind, utcnow
+from workbench.domain import Channel, EntryKind, Interaction, utcnow
 from workbench.store import schema as t
+from workbench.store._rows import interaction_from_row
 from workbench.store.outbox import SENT
 
 if TYPE_CHECKING:
@@ -38,14 +41,37 @@ _SENT_BY_OUTBOX = select(t.outbox.c.x_id).where(
 _LINE_OF_TWEET = (
     select(_tr.interaction_id).where(_tr.tweet_id == bindparam("tweet")).order_by(_tr.id.desc())
 )
-_LATEST_DM = (
-    select(t.interactions.c.id)
+
+_i = t.interactions.c
+_LINES_OF = select(_tr.tweet_id).where(_tr.tweet_id.in_(bindparam("ids", expanding=True)))
+_THREAD_OF_TWEETS = (
+    select(t.interactions, _tr.tweet_id.label("_via"))
+    .join(t.transcript, _tr.interaction_id == _i.id)
     .where(
-        t.interactions.c.channel == Channel.DM.value,
-        t.interactions.c.contact_id == bindparam("contact"),
+        _tr.tweet_id.in_(bindparam("ids", expanding=True)),
+        _tr.action != "dm",  # a line's DM event id is no tweet
+        _i.channel != Channel.OUTBOUND.value,
     )
-    .order_by(t.interactions.c.arrived_at.desc())
+    .order_by(_tr.id)
 )
+_LATEST_OF_CONTACT = (
+    select(t.interactions)
+    .where(_i.contact_id == bindparam("contact"), _i.channel != Channel.OUTBOUND.value)
+    .order_by(_i.arrived_at.desc(), _i.id.desc())
+    .limit(1)
+)
+
+
+@dataclass(frozen=True)
+class Thread:
+    """An interaction a new message may belong to, as ingest reads it to decide."""
+
+    interaction: Interaction
+    done_at: datetime | None
+
+
+def _thread(row: Any) -> Thread:
+    return Thread(interaction_from_row(row), row.done_at)
 
 
 def payload_text(payload: Any) -> str:
@@ -120,7 +146,29 @@ class IntakeTables:
             row = conn.execute(_LINE_OF_TWEET, {"tweet": tweet_id}).first()
         return str(row[0]) if row is not None else None
 
-    def latest_dm_interaction(self, conn: Connection, contact_id: str) -> str | None:
-        """The contact's DM interaction that arrived last."""
-        row = conn.execute(_LATEST_DM, {"contact": contact_id}).first()
-        return str(row[0]) if row is not None else None
+    # --- conversations: customers' further messages ----------------------------------------
+
+    def in_any_transcript(self, conn: Connection, ids: Sequence[str]) -> set[str]:
+        """The tweet and DM event ids among ``ids`` already in a transcript (any line)."""
+        found: set[str] = set()
+        for start in range(0, len(ids), 5_000):
+            found.update(
+                conn.execute(_LINES_OF, {"ids": list(ids[start : start + 5_000])}).scalars()
+            )
+        return found
+
+    def threads_of_tweets(self, conn: Connection, tweet_ids: Sequence[str]) -> dict[str, Thread]:
+        """tweet id -> the interaction (not an outbound post) whose transcript holds that tweet,
+        the latest to hold it, for the ids among ``tweet_ids`` that one holds."""
+        out: dict[str, Thread] = {}
+        wanted = sorted(set(tweet_ids))
+        for start in range(0, len(wanted), 5_000):
+            rows = conn.execute(_THREAD_OF_TWEETS, {"ids": wanted[start : start + 5_000]})
+            for row in rows:
+                out[str(row._via)] = _thread(row)  # in line order: the latest line wins
+        return out
+
+    def latest_of_contact(self, conn: Connection, contact_id: str) -> Thread | None:
+        """The contact's interaction (a mention or a DM) that arrived last."""
+        row = conn.execute(_LATEST_OF_CONTACT, {"contact": contact_id}).first()
+        return _thread(row) if row is not None else None

@@ -51,6 +51,7 @@ INTERACTION_COLUMNS: dict[str, str] = {
     "sentiment": "str",
     "actionability": "str",
     "text": "str",
+    "previous_id": "str",
 }
 EVENT_COLUMNS: dict[str, str] = {
     "id": "int",
@@ -111,6 +112,7 @@ class LedgerReads:
             _i.c.sentiment,
             _i.c.actionability,
             func.coalesce(first.c.text, _i.c.subject),
+            _i.c.previous_id,
         ]
         joined = _i.outerjoin(_c, _c.c.id == _i.c.contact_id).outerjoin(
             first, and_(first.c.interaction_id == _i.c.id, first.c.n == 1)

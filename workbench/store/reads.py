@@ -54,6 +54,7 @@ _CUSTOMER_TWEETS = (
         _tr.interaction_id == bindparam("iid"),
         _tr.kind == EntryKind.INBOUND.value,
         _tr.tweet_id.is_not(None),
+        _tr.action != "dm",  # a DM joined to a mention holds a DM event id, not a tweet's
     )
     .order_by(_tr.at, _tr.id)
 )

@@ -100,6 +100,10 @@ interactions = Table(
     Column("actionability", String(16), nullable=False, server_default="undeclared"),
     Column("disposition", String(64)),
     Column("note", Text, nullable=False, server_default=""),
+    # Conversations (revision 0006): who the router offers a reopened interaction to first,
+    # and the interaction a late follow-up continues.
+    Column("preferred_agent", String(64)),
+    Column("previous_id", String(36)),
     Column("arrived_at", UTCDateTime, nullable=False),
     # When the latest offer was made (the offer time-out runs from it); the ledger's
     # ``offered_at`` is the first offer, from the event log (revision 0003 renamed it).
@@ -115,6 +119,7 @@ interactions = Table(
     UniqueConstraint("post_key", name="uq_interactions_post_key"),
     Index("ix_interactions_state_queue", "state", "queue"),
     Index("ix_interactions_agent", "agent"),
+    Index("ix_interactions_contact_id", "contact_id"),
 )
 
 transcript = Table(
@@ -129,6 +134,7 @@ transcript = Table(
     Column("action", String(32), nullable=False),
     Column("tweet_id", String(32)),
     Column("details", JSON, nullable=False),
+    Index("ix_transcript_tweet_id", "tweet_id"),
 )
 
 events = Table(

@@ -90,9 +90,16 @@ def line_html(entry: TranscriptEntry) -> str:
             f"{esc(when(entry.at))}</div>"
         )
     action = "" if entry.action in {"message", "tweet"} else f" · {entry.action}"
+    if entry.details.get("participant"):
+        label = f"{label} (another participant)"
+    new = (
+        ' <span class="wb-badge wb-new">new</span>'
+        if entry.details.get("follow_up") and entry.kind is EntryKind.INBOUND
+        else ""
+    )
     return (
         f'{STYLE}<div class="wb-line wb-line-{entry.kind.value}">'
-        f'<div class="wb-muted">{esc(label)}{esc(action)} · {esc(when(entry.at))}</div>'
+        f'<div class="wb-muted">{esc(label)}{esc(action)} · {esc(when(entry.at))}{new}</div>'
         f"<div>{linked(entry.text, urls)}</div></div>"
     )
 
@@ -335,8 +342,8 @@ class InteractionView(W.VBox):
 
     def _line(self, entry: TranscriptEntry) -> W.Widget:
         body = W.HTML(line_html(entry), layout=W.Layout(width="100%"))
-        if entry.kind is not EntryKind.INBOUND or not entry.tweet_id:
-            return body
+        if entry.kind is not EntryKind.INBOUND or not entry.tweet_id or entry.action == "dm":
+            return body  # a DM is answered by DM, from the composer
         tweet_id = entry.tweet_id
         refused = self._refusals(tweet_id)
         buttons = []

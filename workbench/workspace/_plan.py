@@ -110,7 +110,7 @@ def summoned(
 
 def target_line(lines: Iterable[TranscriptEntry], tweet_id: str | None) -> TranscriptEntry | None:
     """The customer line of ``tweet_id`` (None: the latest customer tweet)."""
-    inbound = [e for e in lines if e.kind is EntryKind.INBOUND and e.tweet_id]
+    inbound = [e for e in lines if e.kind is EntryKind.INBOUND and e.tweet_id and e.action != "dm"]
     if tweet_id is None:
         return inbound[-1] if inbound else None
     return next((e for e in inbound if e.tweet_id == str(tweet_id)), None)
