@@ -121,23 +121,24 @@ ANALYST = [
         'title = "Interactions report"\n'
         "ledger_path = None  # a Parquet ledger; None: read the store\n"
         "db_url = None  # None: WORKBENCH_DB_URL\n"
-        'renderer = "plotly_mimetype+notebook_connected"  # "report": one standalone HTML file',
+        'renderer = "plotly_mimetype+notebook_connected"  # "report": one standalone HTML file\n'
+        'tz = "UTC"  # the time zone of the times, days and hours shown (IANA name)',
         metadata={"tags": ["parameters"]},
     ),
     new_code_cell(
         "import pandas as pd\n"
         "from IPython.display import HTML, Markdown, display\n\n"
         "from workbench.analytics import ledger\n"
-        "from workbench.reports import figures, summarize\n"
+        "from workbench.reports import figures, in_zone, summarize\n"
         "from workbench.reports.summary import narrative\n\n"
         "DASH = '–'  # shown where a figure has no value\n"
         "if renderer == 'report':\n"
         "    display(HTML(figures.plotly_script()))  # plotly.js, embedded once\n"
-        "frame = pd.read_parquet(ledger_path) if ledger_path else ledger(db_url)\n"
+        "frame = in_zone(pd.read_parquet(ledger_path) if ledger_path else ledger(db_url), tz)\n"
         "first, last = frame['arrived_at'].min(), frame['arrived_at'].max()\n"
         "if len(frame):\n"
         "    period = f'{len(frame)} interactions arrived from {first:%a %d %b %Y %H:%M} '\n"
-        "    period += f'to {last:%a %d %b %Y %H:%M} UTC.'\n"
+        "    period += f'to {last:%a %d %b %Y %H:%M} ({tz}).'\n"
         "else:\n"
         "    period = '**No interactions arrived in this range.**'\n"
         "display(Markdown(f'# {title}\\n\\n{period}'))",
@@ -202,8 +203,9 @@ ANALYST = [
     ),
     new_markdown_cell(
         "## For analysts: the ledger in pandas\n\n"
-        "`frame` above is the ledger: one row per interaction, times in UTC, `queue`, `agent`, "
-        "`state`, `channel`, `sentiment`, `disposition` as categoricals. Load it yourself with "
+        "`frame` above is the ledger: one row per interaction, times in the zone `tz`, "
+        "`queue`, `agent`, `state`, `channel`, `sentiment`, `disposition` as categoricals. "
+        "Load it yourself with "
         "`workbench.analytics.ledger()` (the store of `WORKBENCH_DB_URL`, or "
         "`ledger(db_url)`), or from an export with `pd.read_parquet('report.parquet')`.",
         metadata={"tags": ["report-hide"]},

@@ -98,9 +98,12 @@ def test_plotly_is_embedded_once_and_nothing_remote(reports):
 
 
 def test_times_days_and_hours_are_the_analysts(reports):
-    """The sample's first arrival is 08:00 UTC on Monday 2 March: 17:00 in Tokyo."""
+    """The report is in Tokyo time (UTC+9): the sample's first arrival on Monday 2 March,
+    08:09 UTC, shows as 17:09."""
+    first = sample_ledger()["arrived_at"].min()
+    assert f"{first:%a %d %b %Y %H:%M}" == "Mon 02 Mar 2026 08:09"
     body = reports["full"].read_text()
-    assert "from Mon 02 Mar 2026 17:00" in body and "(Asia/Tokyo)" in body
+    assert "from Mon 02 Mar 2026 17:09" in body and "(Asia/Tokyo)" in body
     assert "UTC" not in re.sub(r"<script.*?</script>", "", body, flags=re.S)
 
 

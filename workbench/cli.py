@@ -24,7 +24,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; with ``only``, only that command's module is imported for its
+    options (the others show their one-line help), so starting a command costs no more than
+    that command's own imports."""
     parser = argparse.ArgumentParser(
         prog="workbench",
         description="Handle customer tweets and DMs in JupyterLab, and see how the work goes.",
@@ -33,13 +36,16 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (module, summary) in COMMANDS.items():
         command = sub.add_parser(name, help=summary, description=summary)
         command.set_defaults(_module=module)
-        importlib.import_module(module).add_arguments(command)
+        if only is None or name == only:
+            importlib.import_module(module).add_arguments(command)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; errors the user can fix print one line, no traceback."""
-    args = build_parser().parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    chosen = next((a for a in given if not a.startswith("-")), "")
+    args = build_parser(chosen if chosen in COMMANDS else "").parse_args(given)
     try:
         return int(importlib.import_module(args._module).run(args) or 0)
     except UsageError as exc:

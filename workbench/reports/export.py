@@ -120,11 +120,20 @@ def _csv(report: Report, path: Path, extra: Callable[[str], Path]) -> None:
         _write_csv(report.transcript, extra("transcript"))
 
 
+def in_zone(frame: pd.DataFrame, tz: str) -> pd.DataFrame:
+    """``frame`` with its times shown in ``tz`` (still the same instants, still zone-aware): a
+    day or an hour of the report is then one in the analyst's zone."""
+    out = frame.copy(deep=False)
+    for column in out.select_dtypes(include=["datetimetz"]).columns:
+        out[column] = out[column].dt.tz_convert(tz)
+    return out
+
+
 def _local(frame: pd.DataFrame, tz: str) -> pd.DataFrame:
     """Times as wall-clock time in ``tz`` (Excel has no time zones), the zone in the header."""
-    out = frame.copy()
+    out = in_zone(frame, tz)
     for column in out.select_dtypes(include=["datetimetz"]).columns:
-        out[column] = out[column].dt.tz_convert(tz).dt.tz_localize(None)
+        out[column] = out[column].dt.tz_localize(None)
         out = out.rename(columns={column: f"{column} ({tz})"})
     for column in out.select_dtypes(include=["category"]).columns:
         out[column] = out[column].astype(object)
@@ -149,7 +158,7 @@ def _parquet(report: Report, path: Path, extra: Callable[[str], Path]) -> None:
 def _html(report: Report, path: Path, extra: Callable[[str], Path]) -> None:
     from workbench.reports.notebook import render_html
 
-    render_html(report.ledger, path, title=report.title)
+    render_html(report.ledger, path, title=report.title, tz=report.tz)
 
 
 def _pdf(report: Report, path: Path, extra: Callable[[str], Path]) -> None:

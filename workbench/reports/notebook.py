@@ -27,8 +27,11 @@ OFFLINE = (
 )
 
 
-def render_html(ledger: pd.DataFrame, output: Path, title: str = "Interactions report") -> Path:
-    """Run the report notebook on ``ledger`` and write it as HTML without the code cells."""
+def render_html(
+    ledger: pd.DataFrame, output: Path, title: str = "Interactions report", tz: str = "UTC"
+) -> Path:
+    """Run the report notebook on ``ledger`` and write it as HTML without the code cells, its
+    times, days and hours in the time zone ``tz``."""
     import nbformat
     import papermill
     from jinja2 import DictLoader
@@ -43,7 +46,12 @@ def render_html(ledger: pd.DataFrame, output: Path, title: str = "Interactions r
             papermill.execute_notebook(
                 str(template),
                 str(executed),
-                parameters={"ledger_path": str(data), "title": title, "renderer": "report"},
+                parameters={
+                    "ledger_path": str(data),
+                    "title": title,
+                    "renderer": "report",
+                    "tz": tz,
+                },
                 progress_bar=False,
                 cwd=tmp,
             )

@@ -4,7 +4,22 @@
 
 from __future__ import annotations
 
-from workbench.simulate.history import fill_history, parse_span
-from workbench.simulate.team import SimAgent, Team
+from typing import TYPE_CHECKING, Any
 
+from workbench._lazy import export
+
+if TYPE_CHECKING:
+    from workbench.simulate.history import fill_history, parse_span
+    from workbench.simulate.team import SimAgent, Team
+
+_EXPORTS = {
+    "SimAgent": "workbench.simulate.team",
+    "Team": "workbench.simulate.team",
+    "fill_history": "workbench.simulate.history",
+    "parse_span": "workbench.simulate.history",
+}
 __all__ = ["SimAgent", "Team", "fill_history", "parse_span"]
+
+
+def __getattr__(name: str) -> Any:
+    return export(__name__, _EXPORTS, name)
