@@ -154,14 +154,14 @@ def observed_activity(control: Control) -> Counter[tuple[Any, ...]]:
 
 
 def stored_sources(store: Store) -> list[tuple[str, str]]:
+    """Every inbound message stored, as (channel, source id): each is the first line of the
+    interaction it opened or a line joined to the conversation it continues."""
+    tr = t.transcript.c
     with store.engine.connect() as conn:
         rows = conn.execute(
-            select(
-                t.interactions.c.channel,
-                func.coalesce(t.interactions.c.tweet_id, t.interactions.c.dm_event_id),
-            )
+            select(tr.action, tr.tweet_id).where(tr.kind == "inbound", tr.tweet_id.is_not(None))
         ).all()
-    return [(r[0], r[1]) for r in rows]
+    return [("dm" if action == "dm" else "mention", str(source)) for action, source in rows]
 
 
 def pending(store: Store) -> int:
@@ -193,7 +193,7 @@ def wait_for(condition, timeout: float, what: str) -> None:
 
 def check(store: Store, control: Control, traffic: Traffic) -> None:
     sources = stored_sources(store)
-    assert len(sources) == len(set(sources)), "an item became two interactions"
+    assert len(sources) == len(set(sources)), "an item was stored twice"
     assert set(sources) == traffic.inbound
     with store.engine.connect() as conn:
         states = dict(
