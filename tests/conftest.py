@@ -110,3 +110,16 @@ def bob(store, tmp_path):
     ws = Workspace("bob", store=store, mail_dir=tmp_path / "mail", settings=settings())
     yield ws
     ws.close()
+
+
+def accepted_by_x(store) -> int:
+    """What an outbox worker does when X accepts every send: claim the due rows and mark them
+    sent (with their ``answered``/``sent`` events). For tests whose desk sends to no X; how
+    many rows it marked."""
+    from workbench.store.outbox import Sent
+
+    rows = store.outbox.claim(1000, 30.0)
+    store.outbox.finish(
+        sent=[Sent(r, {"id": str(9_000_000 + r.id)}, str(9_000_000 + r.id)) for r in rows]
+    )
+    return len(rows)

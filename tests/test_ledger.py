@@ -91,10 +91,15 @@ def test_times_and_counts_come_from_the_events(store):
         (90, lambda it: it.set_disposition("cy", "resolved", "sent a refund")),
         (100, lambda it: it.done("cy")),
     )
+    # What the outbox heard back from X: the first reply and the DM went out; a second reply
+    # was refused. Only what X accepted is a reply; the first of those, the first response.
+    for seconds, action in ((52, "answered"), (56, "send_failed"), (71, "answered")):
+        store.append_event(Event(action, iid, None, at(seconds), {"key": f"k{seconds}"}))
+    store.append_event(Event("reply", iid, "bob", at(55)))
     row = ledger(store=store).iloc[0]
     assert row["interaction_id"] == iid and row["tweet_id"] == "1001"
     assert (row["offered_at"], row["accepted_at"]) == (at(10), at(30))  # the first ones
-    assert (row["first_reply_at"], row["done_at"]) == (at(50), at(100))
+    assert (row["first_reply_at"], row["done_at"]) == (at(52), at(100))
     assert (row["agent"], row["state"], row["disposition"], row["note"]) == (
         "cy",
         "done",
@@ -105,7 +110,7 @@ def test_times_and_counts_come_from_the_events(store):
     assert (row["conferences"], row["consultations"], row["corrections"]) == (1, 1, 1)
     assert row["sentiment"] == "negative"
     assert row["handle_seconds"] == 70.0
-    assert row["first_response_seconds"] == 50.0
+    assert row["first_response_seconds"] == 52.0
 
 
 def test_timeouts_requeues_and_open_work(store):

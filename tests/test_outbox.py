@@ -94,8 +94,14 @@ def test_every_action_is_sent_once_with_its_result(store, gateway, control: Cont
     assert results["reply"]["id"].isdigit() and results["post"]["text"].endswith(")") is False
     assert results["dm"]["dm_conversation_id"] == f"{dana['id']}-{gateway.user_id()}"
     assert all(outbox.status(k)["state"] == "sent" for k in keys)
-    sent_events = [e for e in store.events("it-1") if e.action == "sent"]
-    assert len(sent_events) == 9 and sent_events[0].details["key"] == keys[0]
+    heard = [e for e in store.events("it-1") if e.action in ("sent", "answered")]
+    assert len(heard) == 9 and heard[0].details["key"] == keys[0]
+    # The brand's words reaching the customer (reply, quote, DM) are "answered": replies.
+    assert [e.details["action"] for e in heard if e.action == "answered"] == [
+        "reply",
+        "quote",
+        "dm",
+    ]
 
 
 def test_429_waits_for_the_reset_and_5xx_backs_off(store, gateway, control: Control):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from tests.conftest import accepted_by_x
 from tests.ledger_sample import sample_ledger
 from tests.test_workspace import arrive, handled, settings
 from workbench.analytics import metrics as m
@@ -179,6 +180,7 @@ def test_a_filter_with_nothing_under_it_empties_every_chart_and_the_agent_table(
     ann, _ = desk
     iid = handled(store, ann)
     ann.reply(iid, "on it")
+    assert accepted_by_x(store) == 1  # the reply reached the customer: a first response
     ann.set_disposition(iid, "resolved")
     ann.done(iid)
     model = DashboardModel(store, "sam")

@@ -7,6 +7,7 @@ import uuid
 import pytest
 from sqlalchemy import select
 
+from workbench.analytics import ledger
 from workbench.config import Settings
 from workbench.domain import (
     Channel,
@@ -15,6 +16,7 @@ from workbench.domain import (
     Sentiment,
     State,
     TranscriptEntry,
+    TransitionError,
     utcnow,
 )
 from workbench.store import Store
@@ -414,3 +416,46 @@ def test_follow_ups_show_as_new_with_other_participants_named(store, desk):
     assert not hasattr(dm_row, "children") or len(dm_row.children) == 1  # no tweet buttons
     first = next(h for h in html_of if "my order is late" in h)
     assert "wb-badge" not in first
+
+
+def _row_html(row) -> str:
+    return getattr(row, "value", "") or getattr(row.children[0], "value", "")
+
+
+def test_each_send_shows_its_state_and_a_refusal_is_told_at_once(store, desk):
+    """Queued, then sent with X's id linked, or refused with X's reason: the agent is told at
+    once, and may Retry it as it was (the same outbox entry) or Edit it into a new one."""
+    from workbench.store.outbox import Failed, Sent
+
+    iid = arrive(store)
+    desk.ready()
+    desk.accept(iid)
+    view = desk.view(iid)
+    view.composer.text.value = "first answer"
+    view.send_button.click()
+    view.composer.text.value = "second <answer>"
+    view.send_button.click()
+    rows = [r for r in view.transcript.children if "answer" in _row_html(r)]
+    assert all("wb-queued" in _row_html(r) for r in rows)
+    (first, second) = store.outbox.claim(10, 30.0)
+    store.outbox.finish(
+        sent=[Sent(first, {"id": "1555"}, "1555")],
+        failed=[Failed(second, "403 Forbidden: You attempted to reply to a deleted <post>")],
+    )
+    desk.ws.poll()
+    rows = [r for r in view.transcript.children if "answer" in _row_html(r)]
+    sent, refused = (_row_html(r) for r in rows)
+    assert "wb-sent" in sent and 'href="https://x.com/i/web/status/1555"' in sent
+    assert "wb-failed" in refused and "deleted &lt;post&gt;" in refused
+    assert "was not sent" in view.message.value and "deleted &lt;post&gt;" in view.message.value
+    ledger_row = ledger(store=store).set_index("interaction_id").loc[iid]
+    assert ledger_row["replies"] == 1  # only what X accepted
+    retry, edit = rows[1].children[1:]
+    edit.click()
+    assert view.composer.text.value.endswith("second <answer>")
+    retry.click()
+    assert "Queued again" in view.message.value
+    assert store.outbox.status(second.key)["state"] == "pending"
+    assert [e.action for e in store.events(iid)][-1] == "send_retried"
+    with pytest.raises(TransitionError, match="no refused send"):
+        desk.ws.retry_send(iid, first.key)  # sent: nothing to retry

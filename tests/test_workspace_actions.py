@@ -8,6 +8,7 @@ import threading
 import pytest
 from sqlalchemy import insert, select
 
+from tests.conftest import accepted_by_x
 from tests.test_workspace import DANA, LUCIA, arrive, handled, outbox, settings, snapshot
 from workbench.domain import (
     Actionability,
@@ -52,8 +53,14 @@ def test_reply_inserts_the_mention_and_goes_through_the_outbox(store, ann):
         source,
     )
     assert event.details["outbox_key"]
+    # Queued, not yet accepted by X: no first response yet; once X accepts it, one.
+    first_reply = select(t.interactions.c.first_reply_at)
     with store.engine.connect() as conn:
-        assert conn.execute(select(t.interactions.c.first_reply_at)).scalar() is not None
+        assert conn.execute(first_reply).scalar() is None
+    assert accepted_by_x(store) == 1
+    with store.engine.connect() as conn:
+        assert conn.execute(first_reply).scalar() is not None
+    assert [e.action for e in store.events(iid)][-1] == "answered"
 
 
 def test_actions_can_target_one_customer_message_of_the_thread(store, ann):

@@ -84,8 +84,9 @@ back: their names are held once each)."""
 TEXT = ("interaction_id", "tweet_id", "note", "text", "tweet_url", "previous_id")
 
 REPLY_ACTIONS = tuple(a.value for a in FIRST_RESPONSE_ACTIONS)
-"""Events that answer the customer in words (``Action.first_response``): the first one is the
-first response."""
+"""Events saying X accepted the brand's words to the customer (``Action.first_response``: a reply,
+DM or quote the outbox sent): ``replies`` counts them, the first is the first response. A send
+X refused (``send_failed``) or still queued counts as neither."""
 COUNTED = {
     "replies": REPLY_ACTIONS,
     "transfers": (Action.TRANSFERRED.value,),

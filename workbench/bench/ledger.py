@@ -112,7 +112,9 @@ def _interaction(
         events.append(Event("offered", it.id, agent, at + timedelta(seconds=30)))
     if state in (State.ACCEPTED, State.DONE):
         events.append(Event("accepted", it.id, agent, at + timedelta(seconds=45)))
-        events.append(Event("reply", it.id, agent, at + timedelta(seconds=rng.randint(60, 1800))))
+        replied = at + timedelta(seconds=rng.randint(60, 1800))
+        events.append(Event("reply", it.id, agent, replied))
+        events.append(Event("answered", it.id, None, replied + timedelta(seconds=1)))
     if state is State.DONE:
         events.append(Event("done", it.id, agent, at + timedelta(seconds=rng.randint(1900, 4000))))
     return it, events
@@ -160,7 +162,9 @@ def _rows(i: int, iid: str, start: datetime, rng: random.Random, contacts: int) 
         events.append((at + timedelta(seconds=30), iid, agent, "offered", {}))
     if state in ("accepted", "done"):
         events.append((at + timedelta(seconds=45), iid, agent, "accepted", {}))
-        events.append((at + timedelta(seconds=rng.randint(60, 1800)), iid, agent, "reply", {}))
+        replied = at + timedelta(seconds=rng.randint(60, 1800))
+        events.append((replied, iid, agent, "reply", {}))
+        events.append((replied + timedelta(seconds=1), iid, None, "answered", {}))
     if state == "done":
         events.append((at + timedelta(seconds=rng.randint(1900, 4000)), iid, agent, "done", {}))
     line: tuple[Any, ...] = (

@@ -7,6 +7,7 @@ from workbench.domain.contact import Contact
 from workbench.domain.disposition import Disposition
 from workbench.domain.errors import WorkbenchError
 from workbench.domain.event import (
+    ANSWER_ACTIONS,
     DECLINED_ACTIONS,
     FIRST_RESPONSE_ACTIONS,
     Action,
@@ -14,16 +15,19 @@ from workbench.domain.event import (
     utcnow,
 )
 from workbench.domain.interaction import Interaction, State, TransitionError
-from workbench.domain.transcript import EntryKind, TranscriptEntry
+from workbench.domain.transcript import Delivery, DeliveryState, EntryKind, TranscriptEntry
 from workbench.domain.tweet import Channel, Tweet
 
 __all__ = [
+    "ANSWER_ACTIONS",
     "DECLINED_ACTIONS",
     "FIRST_RESPONSE_ACTIONS",
     "Action",
     "Actionability",
     "Channel",
     "Contact",
+    "Delivery",
+    "DeliveryState",
     "Disposition",
     "EntryKind",
     "Event",

@@ -1,9 +1,11 @@
 """The append-only event log's entry (who did what, when) and its vocabulary.
 
 ``Action`` names every fact the log can hold, and declares once what each one means for the
-rest of the workbench: which actions answer the customer (the first is the first response),
-which take an offer back from an agent (declined), and which interaction timestamp an action
-sets. The store, the router and the ledger read these declarations instead of keeping lists.
+rest of the workbench: which actions send the customer words (a reply, a DM, a quote: queued by
+an agent), which fact says X accepted such a send (``answered``: the first is the first
+response, and only what X accepted counts as a reply), which take an offer back from an agent
+(declined), and which interaction timestamp an action sets. The store, the router and the
+ledger read these declarations instead of keeping lists.
 """
 
 from __future__ import annotations
@@ -53,7 +55,12 @@ class Action(str, Enum):
     POST = "post"
     # what the outbox heard back from X
     SENT = "sent"
+    """X accepted a send that is not words to the customer (a like, a follow, a post...)."""
+    ANSWERED = "answered"
+    """X accepted a reply, DM or quote: the customer has the brand's words."""
     SEND_FAILED = "send_failed"
+    SEND_RETRIED = "send_retried"
+    """An agent sent again what X had refused (the same outbox entry)."""
     # other handling
     INTERNAL_NOTE = "internal_note"
     CALL = "call"
@@ -64,8 +71,13 @@ class Action(str, Enum):
     AGENT_STATE = "agent_state"
 
     @property
+    def answer(self) -> bool:
+        """An agent sent the customer words (queued in the outbox until X accepts them)."""
+        return self in _ANSWERS
+
+    @property
     def first_response(self) -> bool:
-        """It answers the customer in words: the first such event is the first response."""
+        """X accepted words to the customer: the first such event is the first response."""
         return self in _FIRST_RESPONSE
 
     @property
@@ -85,21 +97,22 @@ class Action(str, Enum):
         return self in _FIRST_RESPONSE
 
 
-_FIRST_RESPONSE = frozenset({Action.REPLY, Action.DM, Action.QUOTE})
+_ANSWERS = frozenset({Action.REPLY, Action.DM, Action.QUOTE})
+_FIRST_RESPONSE = frozenset({Action.ANSWERED})
 _DECLINED = frozenset(
     {Action.REJECTED, Action.OFFER_TIMED_OUT, Action.REQUEUED, Action.TRANSFERRED}
 )
 _STAMPS = {
     Action.OFFERED: "last_offered_at",
     Action.ACCEPTED: "accepted_at",
-    Action.REPLY: "first_reply_at",
-    Action.DM: "first_reply_at",
-    Action.QUOTE: "first_reply_at",
+    Action.ANSWERED: "first_reply_at",
     Action.DONE: "done_at",
 }
 
+ANSWER_ACTIONS: tuple[Action, ...] = tuple(a for a in Action if a.answer)
+"""What an agent sends the customer in words (reply, DM, quote), in declaration order."""
 FIRST_RESPONSE_ACTIONS: tuple[Action, ...] = tuple(a for a in Action if a.first_response)
-"""Actions that answer the customer in words, in declaration order."""
+"""Facts that the customer has the brand's words (X accepted them)."""
 DECLINED_ACTIONS: tuple[Action, ...] = tuple(a for a in Action if a.declined)
 """Actions that take an interaction back from its agent."""
 

@@ -19,6 +19,25 @@ class EntryKind(str, Enum):
     SYSTEM = "system"  # the workbench noted something (accepted, transferred...)
 
 
+class DeliveryState(str, Enum):
+    """Where a message the brand sends through the outbox is."""
+
+    QUEUED = "queued"  # written, not yet accepted by X (paced, retried after a 429 or a 5xx)
+    SENT = "sent"  # X accepted it
+    FAILED = "failed"  # X refused it: the reason says why
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """The send behind an outbound line: its state, the id X gave it, X's reason for a
+    refusal, and its outbox key (what a retry resends)."""
+
+    state: DeliveryState
+    key: str
+    x_id: str | None = None
+    reason: str = ""
+
+
 @dataclass(frozen=True)
 class TranscriptEntry:
     """A message or note in an interaction, in order of ``at``."""
@@ -31,3 +50,5 @@ class TranscriptEntry:
     action: str = "message"  # reply, dm, quote, retweet, like, note, ...
     tweet_id: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    delivery: Delivery | None = field(default=None, compare=False)
+    """For a line sent through the outbox: where its send is (read with the transcript)."""

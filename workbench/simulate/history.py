@@ -214,6 +214,9 @@ class _History:
         reply_at = at + timedelta(seconds=handle * rng.uniform(0.2, 0.5))
         said = self.phrases.dm(rng, name) if answer is Action.DM else self.phrases.reply(rng, name)
         add(answer, reply_at, agent, text=said)
+        # X accepted it a moment later (the outbox's own fact): the customer had the answer.
+        sent_at = reply_at + timedelta(seconds=rng.uniform(0.3, 3))
+        add(Action.ANSWERED, sent_at, None, kind=answer.value)
         if rng.random() < CONSULT_SHARE and len(self.agents) > 1:
             other = rng.choice([a for a in self.agents if a != agent])
             add(Action.CONSULTED, reply_at + timedelta(seconds=5), agent, with_agent=other,

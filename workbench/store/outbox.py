@@ -2,8 +2,8 @@
 
 ``workbench.outbox`` (the use case) decides what to send and when; this module is its one door to
 ``schema.outbox``: enqueue within the caller's transaction, claim due rows, mark them sent,
-retried later, failed or released (with the interaction's ``sent``/``send_failed`` events), and
-read their status.
+retried later, failed or released (with the interaction's ``answered`` (a reply, DM or quote),
+``sent`` (anything else) or ``send_failed`` events), and read their status.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 
-from workbench.domain import Action, Event, utcnow
+from workbench.domain import ANSWER_ACTIONS, Action, Event, utcnow
 from workbench.domain.budget import say_wait
 from workbench.store import schema as t
 from workbench.store._rows import event_row
@@ -42,6 +42,19 @@ _MARK_SENT = (
         claimed_until=None,
         last_error=None,
     )
+)
+# A reply, DM or quote X accepted is the brand's words reaching the customer (``answered``).
+_SENT_AS = {a.value: Action.ANSWERED for a in ANSWER_ACTIONS}
+_i = t.interactions.c
+_FIRST_REPLY = (
+    update(t.interactions)
+    .where(_i.id.in_(bindparam("ids", expanding=True)))
+    .values(first_reply_at=func.coalesce(_i.first_reply_at, bindparam("now")))
+)
+_RETRY_FAILED = (
+    update(t.outbox)
+    .where(_o.key == bindparam("k"), _o.interaction_id == bindparam("iid"), _o.state == FAILED)
+    .values(state=PENDING, next_attempt_at=bindparam("now"), last_error=None, claimed_until=None)
 )
 _RETRY = (
     update(t.outbox)
@@ -164,6 +177,12 @@ class OutboxTable:
         )
         return True
 
+    def retry_failed(self, conn: Connection, key: str, interaction_id: str) -> bool:
+        """Queue the failed row ``key`` of the interaction again, due now (the same key: it still
+        goes out at most once); False when there is no such failed row."""
+        found = conn.execute(_RETRY_FAILED, {"k": key, "iid": interaction_id, "now": utcnow()})
+        return bool(found.rowcount == 1)
+
     # --- reading ------------------------------------------------------------------------------
 
     def status(self, key: str) -> dict[str, Any] | None:
@@ -277,10 +296,19 @@ class OutboxTable:
                     ],
                 )
                 events += [
-                    _event(Action.SENT, s.row, now, result=s.result)
+                    _event(_SENT_AS.get(s.row.action, Action.SENT), s.row, now, result=s.result)
                     for s in sent
                     if s.row.interaction_id
                 ]
+                answered = sorted(
+                    {
+                        s.row.interaction_id
+                        for s in sent
+                        if s.row.action in _SENT_AS and s.row.interaction_id
+                    }
+                )
+                if answered:  # the first words X accepted: the first response
+                    conn.execute(_FIRST_REPLY, {"ids": answered, "now": now})
             if later:
                 conn.execute(
                     _RETRY,

@@ -11,11 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlalchemy import Connection, String, and_, bindparam, cast, or_, select
 
-from workbench.domain import Contact, Disposition, EntryKind, Interaction, State, TranscriptEntry
+from workbench.domain import (
+    Contact,
+    Delivery,
+    DeliveryState,
+    Disposition,
+    EntryKind,
+    Interaction,
+    State,
+    TranscriptEntry,
+)
 from workbench.store import schema as t
 from workbench.store._rows import contact_from_row, interaction_from_row, transcript_from_row
 from workbench.store.store import NotFoundError, Store
@@ -48,6 +58,28 @@ _CONTACT_OF = select(t.contacts).join(
     t.interactions, t.interactions.c.contact_id == t.contacts.c.id
 )
 _tr = t.transcript.c
+_o = t.outbox.c
+_SENDS = select(_o.key, _o.state, _o.x_id, _o.last_error).where(
+    _o.key.in_(bindparam("keys", expanding=True))
+)
+_DELIVERY = {
+    "pending": DeliveryState.QUEUED,
+    "sent": DeliveryState.SENT,
+    "failed": DeliveryState.FAILED,
+}
+
+
+def _delivered(entry: TranscriptEntry, sends: dict[str, Any]) -> TranscriptEntry:
+    """``entry`` with the state of its send, when it went through the outbox."""
+    key = entry.details.get("outbox_key")
+    row = sends.get(key) if isinstance(key, str) else None
+    if row is None:
+        return entry
+    state = _DELIVERY.get(row.state, DeliveryState.QUEUED)
+    reason = (row.last_error or "") if state is DeliveryState.FAILED else ""
+    return replace(entry, delivery=Delivery(state, row.key, row.x_id, reason))
+
+
 _CUSTOMER_TWEETS = (
     select(_tr.tweet_id)
     .where(
@@ -142,7 +174,12 @@ class Reads:
                 .where(_tr.interaction_id == interaction_id)
                 .order_by(_tr.at, _tr.id)
             )
-            return [transcript_from_row(r) for r in rows]
+            lines = [transcript_from_row(r) for r in rows]
+            keys = [k for e in lines if isinstance(k := e.details.get("outbox_key"), str)]
+            if not keys:
+                return lines
+            sends = {r.key: r for r in c.execute(_SENDS, {"keys": keys})}
+        return [_delivered(e, sends) for e in lines]
 
     # --- what an agent chooses from -----------------------------------------------------------
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from sqlalchemy import bindparam, select
 
-from workbench.domain import FIRST_RESPONSE_ACTIONS, EntryKind
+from workbench.domain import ANSWER_ACTIONS, EntryKind
 from workbench.store import schema as t
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ _REPLIES = (
     .where(
         t.transcript.c.interaction_id.in_(bindparam("ids", expanding=True)),
         t.transcript.c.kind == EntryKind.OUTBOUND.value,
-        t.transcript.c.action.in_([a.value for a in FIRST_RESPONSE_ACTIONS]),
+        t.transcript.c.action.in_([a.value for a in ANSWER_ACTIONS]),
     )
     .order_by(t.transcript.c.interaction_id, t.transcript.c.at, t.transcript.c.id)
 )

@@ -31,6 +31,8 @@ STYLE = """
 .wb-line-outbound{background:#e3f1fd;margin-left:auto}
 .wb-line-internal{background:#fff8c5;border:1px dashed #d4a72c}
 .wb-line-system{color:#57606a;font-style:italic;background:none}
+.wb-delivery{font-size:11px;margin-top:2px}
+.wb-queued{color:#57606a}.wb-sent{color:#1a7f37}.wb-failed{color:#b00;font-weight:600}
 .wb-new{background:#1a7f37;color:#fff;border-radius:8px;padding:0 6px;font-size:11px;
   font-style:normal}
 </style>

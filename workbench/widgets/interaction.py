@@ -17,6 +17,7 @@ import ipywidgets as W
 from workbench.domain import (
     Actionability,
     Contact,
+    DeliveryState,
     EntryKind,
     Interaction,
     Sentiment,
@@ -100,8 +101,33 @@ def line_html(entry: TranscriptEntry) -> str:
     return (
         f'{STYLE}<div class="wb-line wb-line-{entry.kind.value}">'
         f'<div class="wb-muted">{esc(label)}{esc(action)} · {esc(when(entry.at))}{new}</div>'
-        f"<div>{linked(entry.text, urls)}</div></div>"
+        f"<div>{linked(entry.text, urls)}</div>{delivery_html(entry)}</div>"
     )
+
+
+def delivery_html(entry: TranscriptEntry) -> str:
+    """Where the line's send is: queued, sent (with X's id, linked for a post), or refused with
+    X's reason."""
+    d = entry.delivery
+    if d is None:
+        return ""
+    if d.state is DeliveryState.SENT:
+        where = ""
+        if d.x_id and entry.action != "dm":
+            url = f"https://x.com/i/web/status/{d.x_id}"
+            where = (
+                f' · <a href="{esc(url)}" target="_blank" rel="noopener noreferrer">'
+                f"{esc(d.x_id)}</a>"
+            )
+        elif d.x_id:
+            where = f" · {esc(d.x_id)}"
+        return f'<div class="wb-delivery wb-sent">✓ sent{where}</div>'
+    if d.state is DeliveryState.FAILED:
+        return (
+            f'<div class="wb-delivery wb-failed">✗ not sent: {esc(d.reason or "refused by X")}'
+            "</div>"
+        )
+    return '<div class="wb-delivery wb-queued">⏳ queued</div>'
 
 
 class InteractionView(W.VBox):
@@ -121,6 +147,7 @@ class InteractionView(W.VBox):
         self._contact: Contact | None = None
         self._lines: list[TranscriptEntry] = []
         self._static_refused: dict[str, str] = {}
+        self._refused_told: set[str] | None = None  # outbox keys of refused sends shown
         self.refused_kinds: dict[str, str] = {}
         """Reply kinds (reply, dm, quote) that would be refused now, with the reason."""
         self.message = W.HTML()
@@ -300,6 +327,7 @@ class InteractionView(W.VBox):
             self.sentiment.value = it.sentiment
             self.actionability.value = it.actionability
             self.transcript.children = [self._line(e) for e in lines]
+            self._tell_refused(lines)
             dispositions = [("—", None)] + [(d.label, d.code) for d in self.ws.dispositions]
             self.disposition.options = dispositions
             self.disposition.value = it.disposition
@@ -342,6 +370,13 @@ class InteractionView(W.VBox):
 
     def _line(self, entry: TranscriptEntry) -> W.Widget:
         body = W.HTML(line_html(entry), layout=W.Layout(width="100%"))
+        delivery = entry.delivery
+        if delivery is not None and delivery.state is DeliveryState.FAILED:
+            retry = _button("Retry", "wb-retry", "redo", tip="send it again as it is")
+            retry.on_click(lambda _: self.retry_send(delivery.key))
+            edit = _button("Edit", "wb-edit", "pencil", tip="put it in the reply box to change")
+            edit.on_click(lambda _: self.edit_failed(entry))
+            return W.HBox([body, retry, edit], layout=W.Layout(align_items="flex-start"))
         if entry.kind is not EntryKind.INBOUND or not entry.tweet_id or entry.action == "dm":
             return body  # a DM is answered by DM, from the composer
         tweet_id = entry.tweet_id
@@ -453,7 +488,40 @@ class InteractionView(W.VBox):
         self.message.value = f'<span style="color:#2ca02c">{esc(ok or what + " done")}</span>'
         return True
 
+    def _tell_refused(self, lines: list[TranscriptEntry]) -> None:
+        """Say it at once when X refused one of this interaction's sends (once each; those
+        already refused when the view opened show in the transcript only)."""
+        refused = {
+            e.delivery.key: e
+            for e in lines
+            if e.delivery is not None and e.delivery.state is DeliveryState.FAILED
+        }
+        fresh = [] if self._refused_told is None else sorted(set(refused) - self._refused_told)
+        self._refused_told = set(refused)
+        if fresh:
+            entry = refused[fresh[-1]]
+            reason = entry.delivery.reason if entry.delivery else ""
+            self.message.value = (
+                f'<span style="color:#b00">Your {esc(entry.action)} was not sent: '
+                f"{esc(reason or 'refused by X')}. Retry, or Edit it.</span>"
+            )
+
     # --- the agent's actions (every button calls one of these) ---------------------------
+
+    def retry_send(self, key: str) -> bool:
+        """Send a refused message again, as it was."""
+        return self._run(
+            "Retry", lambda: self.ws.retry_send(self.interaction_id, key), "Queued again"
+        )
+
+    def edit_failed(self, entry: TranscriptEntry) -> None:
+        """Put a refused message in the composer (its kind chosen) to change and send anew."""
+        kinds = {k for _, k in REPLY_KINDS}
+        if entry.action in kinds:
+            self.reply_kind.value = entry.action
+        text = entry.details.get("text") if isinstance(entry.details.get("text"), str) else None
+        self.composer.text.value = text if text is not None else entry.text
+        self.message.value = '<span class="wb-muted">Edit the message, then Send.</span>'
 
     def target_message(self, tweet_id: str | None, kind: str = "reply") -> None:
         """Aim the composer at one customer message of the thread (None: the interaction)."""

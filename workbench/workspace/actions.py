@@ -460,6 +460,18 @@ class Actions:
 
         return self._apply(interaction_id, use, "done")
 
+    def retry_send(self, interaction_id: str, key: str) -> Interaction:
+        """Send again a message X refused (its outbox entry ``key``, queued again as it was:
+        it still goes out at most once). To change it first, write a new one instead."""
+
+        def use(it: Interaction, conn: Transaction) -> Change:
+            event = it.act(self.agent, Action.SEND_RETRIED, key=key)
+            if not self.store.outbox.retry_failed(conn, key, it.id):
+                raise refuse(it, "retry_send", f"no refused send {key!r} in this interaction")
+            return Change([event], [self._system(it, event, f"{self.agent} sent it again")])
+
+        return self._apply(interaction_id, use, "retry_send")
+
     # --- helpers ------------------------------------------------------------------------------
 
     def _apply(self, interaction_id: str, use: UseCase, action: str) -> Interaction:

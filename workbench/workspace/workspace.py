@@ -143,4 +143,5 @@ class Workspace(Session):
     insert_standard_response = _action(Actions.insert_standard_response)
     correct = _action(Actions.correct)
     set_disposition = _action(Actions.set_disposition)
+    retry_send = _action(Actions.retry_send)
     done = _action(Actions.done)
