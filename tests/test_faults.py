@@ -276,6 +276,7 @@ def test_killed_ingest_and_outbox_processes_resume_without_loss_or_repeat(
     try:
         batches = 8
         for round_ in range(batches):
+            before = progress(store)  # this round's work is what each process must start on
             traffic.push(INBOUND // batches)
             for action, timeline, payload in traffic.answers(OUTBOUND // batches):
                 enqueue.enqueue(action, timeline, payload)
@@ -283,10 +284,9 @@ def test_killed_ingest_and_outbox_processes_resume_without_loss_or_repeat(
             if round_ in (1, 3, 5):
                 victim = "ingest" if round_ != 3 else "outbox"
                 for name in (victim,) if round_ != 5 else ("ingest", "outbox"):
-                    # Kill it in the middle of its work, not while it starts.
-                    before = progress(store)[name]
+                    # Kill it once it works on this round, not while it starts.
                     wait_for(
-                        lambda n=name, b=before: progress(store)[n] > b,
+                        lambda n=name, b=before[name]: progress(store)[n] > b,
                         timeout=60,
                         what=f"the {name} process to make progress",
                     )
