@@ -307,7 +307,8 @@ def queue_over_time(
 
 
 def first_response(ledger: pd.DataFrame | View, by: str | None = None) -> Metric:
-    """First response time: seconds from arrival to the first reply, DM or quote.
+    """First response time: seconds from arrival to the first reply, DM or quote that X
+    accepted (the ledger's ``first_reply_at``: a send still queued or refused is no response).
 
     Figures over the answered inbound interactions: ``median`` and ``p90`` (90th percentile,
     linear interpolation between ranks), ``mean``, ``count``; table per ``by`` value if given.
