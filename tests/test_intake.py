@@ -269,10 +269,17 @@ def _cli(args: list[str], db_url: str, api_url: str) -> subprocess.CompletedProc
 
 
 def test_ingest_command_once_and_a_sandbox_that_is_down(db_url, sandbox, control):
+    """The command ingests once (loading the contact directory first, as a workspace does)
+    and says in one line when X is unreachable."""
     control.tweet("dana", "@AcmeSupport hi")
     control.dm("dana", "hello")
     done = _cli(["--once", "--quiet"], db_url, sandbox)
     assert done.returncode == 0, done.stderr
+    from workbench.store import Store
+
+    store = Store(db_url)
+    assert store.contact("2244994945").phone == "+1 415 555 0134"  # the directory's Dana
+    store.close()
     verbose = _cli(["--once"], db_url, sandbox)
     assert "ingest: 0 new interactions, " in verbose.stdout
     assert "outbox: 0 sent, 0 failed, 0 pending" in verbose.stdout

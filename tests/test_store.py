@@ -358,3 +358,18 @@ def test_revision_0005_writes_every_sqlite_time_in_one_form(tmp_path):
     assert {len(v) for row in stamps for v in row if v} == {26}
     assert {len(v) for v in times} == {26}
     s.close()
+
+
+def test_the_directory_fills_what_a_known_contact_lacks_and_keeps_what_was_entered(db_url):
+    """Ingest may store a customer before any directory load: a later load fills the missing
+    phone and e-mail from the directory, never over what someone entered."""
+    from workbench.domain import Contact
+
+    s = Store(db_url)
+    s.upsert_contact(Contact("2244994945", "dana_rivera", "Dana"))  # as ingest stores her
+    s.upsert_contact(Contact("1092835", "techjoe", "Joe", email="joe@agent.example"))
+    s.load_reference_data()
+    dana, joe = s.contact("2244994945"), s.contact("1092835")
+    assert (dana.phone, dana.email) == ("+1 415 555 0134", "dana.rivera@example.com")
+    assert (joe.phone, joe.email) == ("+44 20 7946 0958", "joe@agent.example")
+    s.close()

@@ -87,6 +87,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     settings = Settings.from_env()
     store = Store(settings.db_url)
+    # The contact directory (phones, e-mails) and the queues, as a workspace loads them: a
+    # customer stored here first still gets the directory's details.
+    store.load_reference_data()
     gateway = Gateway.from_settings(settings)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -770,7 +770,8 @@ class Store:
 
     def load_reference_data(self, data_dir: Path | None = None) -> None:
         """Add the shipped dispositions, standard responses, queues, rules and contacts that
-        are not in the store yet; what is already there (maybe edited) is left alone."""
+        are not in the store yet; what is already there (maybe edited) is left alone, except
+        that a known contact's missing phone or e-mail is filled from the directory."""
         from workbench.reference import load_reference
 
         ref = load_reference(data_dir)
@@ -783,12 +784,21 @@ class Store:
             rules = conn.execute(select(func.count()).select_from(t.routing_rules)).scalar()
             if rules == 0 and ref.routing_rules:
                 conn.execute(insert(t.routing_rules), ref.routing_rules)
+            c = t.contacts.c
             for contact in ref.contacts:
-                exists = conn.execute(
-                    select(t.contacts.c.id).where(t.contacts.c.id == contact.id)
-                ).first()
+                exists = conn.execute(select(c.id).where(c.id == contact.id)).first()
                 if exists is None:
                     conn.execute(insert(t.contacts), contact_row(contact, now))
+                    continue
+                # Known already (ingest stored them first, say): the directory fills a missing
+                # phone or e-mail, never one someone entered.
+                filled = {
+                    name: func.coalesce(func.nullif(c[name], ""), value)
+                    for name, value in (("phone", contact.phone), ("email", contact.email))
+                    if value
+                }
+                if filled:
+                    conn.execute(update(t.contacts).where(c.id == contact.id).values(filled))
 
     @staticmethod
     def _insert_missing(
