@@ -121,7 +121,7 @@ def test_reply_counter_send_and_transcript(store, desk):
     assert view.composer.text.value == ""
     action, payload = outbox(store)[-1]
     assert action == "reply" and payload["text"].startswith("@dana_rivera ")
-    lines = [c for c in view.transcript.children]
+    lines = [c for c in view.lines]
     assert any("Sorry! We are on it" in getattr(line, "value", "") for line in lines)
 
 
@@ -144,7 +144,7 @@ def test_per_message_actions_favorite_retweet_follow(store, desk):
     desk.ready()
     desk.toasts.children[0].accept()
     view = desk.view(iid)
-    row = view.transcript.children[0]
+    row = view.lines[0]
     like = next(b for b in row.children if "wb-line-like" in b._dom_classes)
     like.click()
     view.retweet_button.click()
@@ -232,15 +232,15 @@ def test_the_views_redraw_when_their_model_says_it_changed(store, desk, tmp_path
         iid, utcnow(), EntryKind.INBOUND, "dana_rivera", "any news?", "message", "777000111"
     )
     store.add_transcript(later)
-    shown = [getattr(line, "value", "") for line in view.transcript.children]
+    shown = [getattr(line, "value", "") for line in view.lines]
     assert not any("my colleague is here too" in text for text in shown)
     desk.ws.poll()  # the model, not the view
     assert redraws
-    shown = [getattr(line, "value", "") for line in view.transcript.children]
+    shown = [getattr(line, "value", "") for line in view.lines]
     assert any("my colleague is here too" in text for text in shown)
     assert any(
         "any news?" in getattr(part, "value", "")
-        for line in view.transcript.children
+        for line in view.lines
         for part in getattr(line, "children", ())
     )
     assert "Conference" in view.case.value and "bob" in view.case.value
@@ -286,7 +286,7 @@ def pay_per_use(store, tmp_path):
 
 def _line_buttons(view):
     """css class -> button, for each customer message's own actions (in order)."""
-    rows = [row for row in view.transcript.children if hasattr(row, "children")]
+    rows = [row for row in view.lines if hasattr(row, "children")]
     return [
         {next(c for c in b._dom_classes if c.startswith("wb-line-")): b for b in row.children[1:]}
         for row in rows
@@ -407,7 +407,7 @@ def test_follow_ups_show_as_new_with_other_participants_named(store, desk):
             )
         )
     desk.ws.poll()
-    rows = view.transcript.children
+    rows = view.lines
     html_of = [getattr(row, "value", "") or getattr(row.children[0], "value", "") for row in rows]
     eve = next(h for h in html_of if "eve_" in h)
     assert "eve_&lt;b&gt; (another participant)" in eve and "wb-badge wb-new" in eve
@@ -435,7 +435,7 @@ def test_each_send_shows_its_state_and_a_refusal_is_told_at_once(store, desk):
     view.send_button.click()
     view.composer.text.value = "second <answer>"
     view.send_button.click()
-    rows = [r for r in view.transcript.children if "answer" in _row_html(r)]
+    rows = [r for r in view.lines if "answer" in _row_html(r)]
     assert all("wb-queued" in _row_html(r) for r in rows)
     (first, second) = store.outbox.claim(10, 30.0)
     store.outbox.finish(
@@ -443,7 +443,7 @@ def test_each_send_shows_its_state_and_a_refusal_is_told_at_once(store, desk):
         failed=[Failed(second, "403 Forbidden: You attempted to reply to a deleted <post>")],
     )
     desk.ws.poll()
-    rows = [r for r in view.transcript.children if "answer" in _row_html(r)]
+    rows = [r for r in view.lines if "answer" in _row_html(r)]
     sent, refused = (_row_html(r) for r in rows)
     assert "wb-sent" in sent and 'href="https://x.com/i/web/status/1555"' in sent
     assert "wb-failed" in refused and "deleted &lt;post&gt;" in refused
@@ -459,3 +459,27 @@ def test_each_send_shows_its_state_and_a_refusal_is_told_at_once(store, desk):
     assert [e.action for e in store.events(iid)][-1] == "send_retried"
     with pytest.raises(TransitionError, match="no refused send"):
         desk.ws.retry_send(iid, first.key)  # sent: nothing to retry
+
+
+def test_a_new_message_draws_one_line_not_the_whole_thread(store, desk):
+    iid = arrive(store)
+    desk.ready()
+    desk.accept(iid)
+    view = desk.view(iid)
+
+    def say(text: str, source: str) -> None:
+        store.add_transcript(
+            TranscriptEntry(iid, utcnow(), EntryKind.INBOUND, "dana_rivera", text, "reply", source)
+        )
+
+    for k in range(5):
+        say(f"more {k}", str(777000 + k))
+    desk.ws.poll()
+    before = list(view.lines)
+    say("one more", "778000")
+    desk.ws.poll()
+    after = view.lines
+    assert len(after) == len(before) + 1 and all(
+        a is b for a, b in zip(before, after[:-1], strict=True)
+    )
+    assert "one more" in _row_html(after[-1])

@@ -11,7 +11,7 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-MODULES = ("store", "xapi", "classify", "routing", "metrics", "ledger", "reports")
+MODULES = ("store", "xapi", "classify", "routing", "metrics", "ledger", "reports", "views")
 
 
 @dataclass(frozen=True)

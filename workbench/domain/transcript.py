@@ -52,3 +52,5 @@ class TranscriptEntry:
     details: dict[str, Any] = field(default_factory=dict)
     delivery: Delivery | None = field(default=None, compare=False)
     """For a line sent through the outbox: where its send is (read with the transcript)."""
+    row_id: int | None = field(default=None, compare=False)
+    """Its place in the store (ascending as lines are written), once stored."""

@@ -185,6 +185,7 @@ def transcript_from_row(r: Any) -> TranscriptEntry:
         r.action,
         r.tweet_id,
         dict(r.details or {}),
+        row_id=r.id,
     )
 
 

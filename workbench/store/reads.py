@@ -9,7 +9,7 @@ checks what it is about to write against them); without one they read through ``
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
@@ -69,15 +69,24 @@ _DELIVERY = {
 }
 
 
+_LINES = (
+    select(t.transcript)
+    .where(_tr.interaction_id == bindparam("iid"), _tr.id > bindparam("after"))
+    .order_by(_tr.at, _tr.id)
+)
+
+
+def _delivery(row: Any) -> Delivery:
+    state = _DELIVERY.get(row.state, DeliveryState.QUEUED)
+    reason = (row.last_error or "") if state is DeliveryState.FAILED else ""
+    return Delivery(state, row.key, row.x_id, reason)
+
+
 def _delivered(entry: TranscriptEntry, sends: dict[str, Any]) -> TranscriptEntry:
     """``entry`` with the state of its send, when it went through the outbox."""
     key = entry.details.get("outbox_key")
     row = sends.get(key) if isinstance(key, str) else None
-    if row is None:
-        return entry
-    state = _DELIVERY.get(row.state, DeliveryState.QUEUED)
-    reason = (row.last_error or "") if state is DeliveryState.FAILED else ""
-    return replace(entry, delivery=Delivery(state, row.key, row.x_id, reason))
+    return entry if row is None else replace(entry, delivery=_delivery(row))
 
 
 _CUSTOMER_TWEETS = (
@@ -162,24 +171,29 @@ class Reads:
         return [*first, *(tid for tid in later if tid != it.tweet_id)]
 
     def transcript(
-        self, interaction_id: str, conn: Connection | None = None
+        self, interaction_id: str, conn: Connection | None = None, *, after: int = 0
     ) -> list[TranscriptEntry]:
-        """The interaction's messages and notes in order (``NotFoundError`` if unknown); in
-        ``conn``'s transaction when given."""
+        """The interaction's messages and notes in order (``NotFoundError`` if unknown), those
+        stored after the line ``after`` (a ``row_id``) only when given; in ``conn``'s
+        transaction when given."""
         with self._connection(conn) as c:
             if c.execute(_KNOWN, {"iid": interaction_id}).first() is None:
                 raise NotFoundError(f"interaction {interaction_id!r} is not in the store")
-            rows = c.execute(
-                select(t.transcript)
-                .where(_tr.interaction_id == interaction_id)
-                .order_by(_tr.at, _tr.id)
-            )
+            rows = c.execute(_LINES, {"iid": interaction_id, "after": after})
             lines = [transcript_from_row(r) for r in rows]
             keys = [k for e in lines if isinstance(k := e.details.get("outbox_key"), str)]
             if not keys:
                 return lines
             sends = {r.key: r for r in c.execute(_SENDS, {"keys": keys})}
         return [_delivered(e, sends) for e in lines]
+
+    def deliveries(self, keys: Sequence[str]) -> dict[str, Delivery]:
+        """The state of these sends (outbox keys), by key."""
+        if not keys:
+            return {}
+        with self._connection(None) as c:
+            rows = list(c.execute(_SENDS, {"keys": list(keys)}))
+        return {r.key: _delivery(r) for r in rows}
 
     # --- what an agent chooses from -----------------------------------------------------------
 

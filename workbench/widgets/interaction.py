@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import ipywidgets as W
@@ -130,6 +131,11 @@ def delivery_html(entry: TranscriptEntry) -> str:
     return '<div class="wb-delivery wb-queued">⏳ queued</div>'
 
 
+_REREAD = 20
+_CHUNK = 50
+"""How many of the newest lines a redraw reads again (see ``InteractionView._read_lines``)."""
+
+
 class InteractionView(W.VBox):
     """One accepted interaction. ``ws`` is the agent's Workspace: every button calls it, and the
     view redraws whenever it says something changed (``revision``)."""
@@ -148,6 +154,9 @@ class InteractionView(W.VBox):
         self._lines: list[TranscriptEntry] = []
         self._static_refused: dict[str, str] = {}
         self._refused_told: set[str] | None = None  # outbox keys of refused sends shown
+        # The transcript's line widgets, by what they show: a redraw builds only new or
+        # changed lines (a long thread is not drawn again for each new message).
+        self._drawn: dict[tuple[object, ...], W.Widget] = {}
         self.refused_kinds: dict[str, str] = {}
         """Reply kinds (reply, dm, quote) that would be refused now, with the reason."""
         self.message = W.HTML()
@@ -288,6 +297,9 @@ class InteractionView(W.VBox):
     def close(self) -> None:
         self._redraw.closed = True
         self.ws.unobserve(self._redraw)
+        for line in self._drawn.values():
+            line.close()
+        self._drawn = {}
         super().close()
 
     # --- reading the model ---------------------------------------------------------------
@@ -300,7 +312,7 @@ class InteractionView(W.VBox):
         """Redraw from the workspace: state, contact, transcript, choices."""
         it = self.interaction
         contact = self.ws.contact(self.interaction_id)
-        lines = self.ws.transcript(self.interaction_id)
+        lines = self._read_lines()
         first = next((e for e in lines if e.kind is EntryKind.INBOUND), None)
         self.title = f"@{contact.username}"
         self._it, self._contact, self._lines = it, contact, lines
@@ -326,7 +338,7 @@ class InteractionView(W.VBox):
             )
             self.sentiment.value = it.sentiment
             self.actionability.value = it.actionability
-            self.transcript.children = [self._line(e) for e in lines]
+            self._draw_lines(lines)
             self._tell_refused(lines)
             dispositions = [("—", None)] + [(d.label, d.code) for d in self.ws.dispositions]
             self.disposition.options = dispositions
@@ -367,6 +379,88 @@ class InteractionView(W.VBox):
             self.sentiment,
             self.actionability,
         ]
+
+    def _read_lines(self) -> list[TranscriptEntry]:
+        """The transcript as it is now, reading only what was stored since the last redraw:
+        the newest lines again (a line may commit after a later-numbered one on PostgreSQL),
+        what came after them, and where the sends not yet through are. A line that belongs
+        before those already shown (an earlier time) makes it read the whole transcript."""
+        known = self._lines
+        if len(known) < _REREAD or any(e.row_id is None for e in known[-_REREAD:]):
+            return self.ws.transcript(self.interaction_id)
+        recent = sorted(e.row_id for e in known if e.row_id is not None)[-_REREAD:]
+        fresh = self.ws.transcript(self.interaction_id, after=recent[0] - 1)
+        seen = {e.row_id for e in known}
+        new = [e for e in fresh if e.row_id not in seen]
+        if new and (new[0].at, new[0].row_id or 0) < (known[-1].at, known[-1].row_id or 0):
+            return self.ws.transcript(self.interaction_id)
+        again = {e.row_id: e for e in fresh}
+        lines = [again.get(e.row_id, e) for e in known] + new
+        moving = [
+            e.delivery.key
+            for e in lines
+            if e.delivery is not None and e.delivery.state is not DeliveryState.SENT
+        ]
+        if not moving:
+            return lines
+        now = self.ws.deliveries(moving)
+        return [
+            replace(e, delivery=now[e.delivery.key])
+            if e.delivery is not None and e.delivery.key in now
+            else e
+            for e in lines
+        ]
+
+    def _show_chunked(self, lines: list[W.Widget]) -> None:
+        """Put ``lines`` in the transcript box in chunks of ``_CHUNK`` (each a VBox): a new
+        line changes the last chunk only, so the front end is sent a few ids, not the
+        whole thread's."""
+        chunks = list(self.transcript.children)
+        wanted = [lines[k : k + _CHUNK] for k in range(0, len(lines), _CHUNK)]
+        for k, part in enumerate(wanted):
+            if k == len(chunks):
+                chunks.append(W.VBox(part))
+            elif len(chunks[k].children) != len(part) or any(
+                a is not b for a, b in zip(chunks[k].children, part, strict=True)
+            ):
+                chunks[k].children = part
+        for extra in chunks[len(wanted) :]:
+            extra.close()
+        chunks = chunks[: len(wanted)]
+        if len(chunks) != len(self.transcript.children):
+            self.transcript.children = chunks
+
+    @property
+    def lines(self) -> list[W.Widget]:
+        """The transcript's line widgets, in order."""
+        return [line for chunk in self.transcript.children for line in chunk.children]
+
+    def _draw_lines(self, lines: list[TranscriptEntry]) -> None:
+        """Show ``lines``, reusing the widget of each line drawn before as it is now."""
+        context = tuple(sorted(self._static_refused.items()))
+        drawn: dict[tuple[object, ...], W.Widget] = {}
+        children = []
+        for entry in lines:
+            d = entry.delivery
+            key: tuple[object, ...] = (
+                entry.at,
+                entry.kind,
+                entry.author,
+                entry.text,
+                entry.action,
+                entry.tweet_id,  # a written line never changes, but for its send's state
+                None if d is None else (d.state, d.x_id, d.reason),
+                context if entry.kind is EntryKind.INBOUND else None,
+            )
+            while key in drawn:  # the same line twice: each its own widget
+                key = (*key, "again")
+            widget = self._drawn.pop(key, None) or self._line(entry)
+            drawn[key] = widget
+            children.append(widget)
+        self._show_chunked(children)
+        for stale in self._drawn.values():
+            stale.close()
+        self._drawn = drawn
 
     def _line(self, entry: TranscriptEntry) -> W.Widget:
         body = W.HTML(line_html(entry), layout=W.Layout(width="100%"))

@@ -15,7 +15,14 @@ import time
 from collections.abc import Sequence
 
 from workbench.config import Settings
-from workbench.domain import Channel, Contact, Disposition, Interaction, TranscriptEntry
+from workbench.domain import (
+    Channel,
+    Contact,
+    Delivery,
+    Disposition,
+    Interaction,
+    TranscriptEntry,
+)
 from workbench.domain.plan import Plan
 from workbench.errors import WorkbenchError
 from workbench.routing.agents import (
@@ -220,9 +227,14 @@ class Session(Observable):
     def interaction(self, interaction_id: str) -> Interaction:
         return self.store.interaction(interaction_id)
 
-    def transcript(self, interaction_id: str) -> list[TranscriptEntry]:
-        """The interaction's messages and notes in order (anyone may read; only parties act)."""
-        return self.store.reads.transcript(interaction_id)
+    def transcript(self, interaction_id: str, *, after: int = 0) -> list[TranscriptEntry]:
+        """The interaction's messages and notes in order (anyone may read; only parties act);
+        with ``after``, only the lines stored after that ``row_id``."""
+        return self.store.reads.transcript(interaction_id, after=after)
+
+    def deliveries(self, keys: Sequence[str]) -> dict[str, Delivery]:
+        """Where these sends (outbox keys of transcript lines) are now."""
+        return self.store.reads.deliveries(keys)
 
     def contact(self, interaction_id: str) -> Contact:
         """The contact of the interaction."""
