@@ -112,11 +112,12 @@ def test_reply_counter_send_and_transcript(store, desk):
     desk.ready()
     desk.toasts.children[0].accept()
     view = desk.view(iid)
-    view.composer.text.value = "x" * 281
+    view.composer.text.value = "x" * 268  # with the mention in front: 281
     assert view.composer.remaining.value.count("-1") == 1
     assert view.send_button.disabled
     view.composer.text.value = "Sorry! We are on it 🙏 https://example.com/status"
-    assert ">234<" in view.composer.remaining.value  # 280 - 20 - 2 (emoji) - 1 - 23 (URL)
+    # 280 - 13 ("@dana_rivera ", the reply's mention) - 20 - 2 (emoji) - 1 - 23 (URL)
+    assert ">221<" in view.composer.remaining.value
     view.send_button.click()
     assert view.composer.text.value == ""
     action, payload = outbox(store)[-1]
@@ -483,3 +484,35 @@ def test_a_new_message_draws_one_line_not_the_whole_thread(store, desk):
         a is b for a, b in zip(before, after[:-1], strict=True)
     )
     assert "one more" in _row_html(after[-1])
+
+
+def test_a_reply_goes_to_all_who_wrote_in_the_thread_and_the_agent_may_drop_some(store, desk):
+    iid = arrive(store)
+    desk.ready()
+    desk.accept(iid)
+    view = desk.view(iid)
+    for author, source in (("eve_x", "881"), ("AcmeSupport", "882"), ("EVE_X", "883")):
+        store.add_transcript(
+            TranscriptEntry(
+                iid, utcnow(), EntryKind.INBOUND, author, "me too", "reply", source,
+                {"follow_up": True, "participant": True},
+            )
+        )  # fmt: skip
+    store.add_transcript(
+        TranscriptEntry(iid, utcnow(), EntryKind.INBOUND, "dm_only", "psst", "dm", "884")
+    )
+    desk.ws.poll()
+    # the contact first, each once whatever the case, never the brand, no DM-only writer
+    assert list(view.mentions.value) == ["dana_rivera", "eve_x"]
+    view.composer.text.value = "x" * 261
+    assert ">-1<" in view.composer.remaining.value  # 13 + 7 + 261: the mentions count
+    assert view.send_button.disabled
+    view.mentions.value = ["eve_x"]  # the agent drops Dana
+    assert ">12<" in view.composer.remaining.value
+    view.composer.text.value = "we are on it"
+    view.send_button.click()
+    assert outbox(store)[-1][1]["text"] == "@eve_x we are on it"
+    with pytest.raises(TransitionError, match="only the thread's participants"):
+        desk.ws.reply(iid, "hello", mentions=["mallory"])
+    desk.ws.reply(iid, "for everyone")  # no choice given: all of them
+    assert outbox(store)[-1][1]["text"] == "@dana_rivera @eve_x for everyone"

@@ -15,7 +15,13 @@ from workbench.domain.event import (
     utcnow,
 )
 from workbench.domain.interaction import Interaction, State, TransitionError
-from workbench.domain.transcript import Delivery, DeliveryState, EntryKind, TranscriptEntry
+from workbench.domain.transcript import (
+    Delivery,
+    DeliveryState,
+    EntryKind,
+    TranscriptEntry,
+    thread_participants,
+)
 from workbench.domain.tweet import Channel, Tweet
 
 __all__ = [
@@ -38,5 +44,6 @@ __all__ = [
     "TransitionError",
     "Tweet",
     "WorkbenchError",
+    "thread_participants",
     "utcnow",
 ]

@@ -54,3 +54,19 @@ class TranscriptEntry:
     """For a line sent through the outbox: where its send is (read with the transcript)."""
     row_id: int | None = field(default=None, compare=False)
     """Its place in the store (ascending as lines are written), once stored."""
+
+
+def thread_participants(
+    lines: list[TranscriptEntry], contact: str, brand: str | None = None
+) -> list[str]:
+    """Who a reply to all in this thread mentions: the contact first, then everyone else who
+    wrote in it in public (DMs are private), each once (usernames compare without case),
+    never the brand."""
+    out: list[str] = []
+    seen = {brand.lower()} if brand else set()
+    public = (e.author for e in lines if e.kind is EntryKind.INBOUND and e.action != "dm")
+    for name in (contact, *public):
+        if name and name.lower() not in seen:
+            seen.add(name.lower())
+            out.append(name)
+    return out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import ipywidgets as W
 
 
@@ -17,15 +19,25 @@ class Composer(W.VBox):
         self.text.add_class(text_class)
         self.remaining = W.HTML()
         self.remaining.add_class("wb-remaining")
+        self._final: Callable[[str], str] = lambda text: text
         self.text.observe(self._on_value, names="value")
         super().__init__([self.text, self.remaining], layout=W.Layout(width="100%"))
         self._on_value({"new": ""})
+
+    def counting(self, final: Callable[[str], str] | None) -> None:
+        """Count what will be sent from the text, ``final(text)`` (a reply's @mentions put in
+        front, say); None: the text as typed."""
+        self._final = final or (lambda text: text)
+        self._on_value({"new": self.text.value})
 
     @property
     def left(self) -> int:
         from workbench.text import remaining
 
-        return remaining(self.text.value)
+        try:
+            return remaining(self._final(self.text.value))
+        except (TypeError, ValueError):
+            return remaining(self.text.value)
 
     @property
     def sendable(self) -> bool:

@@ -17,6 +17,7 @@ import ipywidgets as W
 
 from workbench.domain import (
     Actionability,
+    Channel,
     Contact,
     DeliveryState,
     EntryKind,
@@ -24,6 +25,7 @@ from workbench.domain import (
     Sentiment,
     State,
     TranscriptEntry,
+    thread_participants,
 )
 from workbench.widgets._compose import Composer
 from workbench.widgets._html import STYLE, esc, icon, linked, profile_link, when
@@ -222,7 +224,18 @@ class InteractionView(W.VBox):
         self.reply_kind.add_class("wb-reply-kind")
         self.composer = Composer("Type a reply…")
         self.composer.text.observe(lambda _: self._sync_send(), names="value")
-        self.reply_kind.observe(lambda _: self._sync_send(), names="value")
+        # Reply to all: the thread's participants, each of whom the agent may drop.
+        self.mentions = W.TagsInput(value=[], allowed_tags=[], allow_duplicates=False)
+        self.mentions.add_class("wb-mentions")
+        self.mentions.observe(lambda _: self._sync_mentions(), names="value")
+        self.mentions_row = W.HBox(
+            [
+                W.HTML('<span class="wb-muted" title="who the reply mentions">To</span>'),
+                self.mentions,
+            ]
+        )
+        self._participants: list[str] = []
+        self.reply_kind.observe(lambda _: self._sync_mentions(), names="value")
         self.send_button = _button("Send", "wb-send", "paper-plane", "primary")
         self.send_button.on_click(lambda _: self.send())
         self.send_reason = W.HTML()
@@ -243,6 +256,7 @@ class InteractionView(W.VBox):
                 self.transcript,
                 self.reply_kind,
                 self.target,
+                self.mentions_row,
                 self.composer,
                 W.HBox([self.send_button, self.retweet_button, self.like_button]),
                 self.send_reason,
@@ -339,6 +353,7 @@ class InteractionView(W.VBox):
             self.sentiment.value = it.sentiment
             self.actionability.value = it.actionability
             self._draw_lines(lines)
+            self._set_participants(it, contact, lines)
             self._tell_refused(lines)
             dispositions = [("—", None)] + [(d.label, d.code) for d in self.ws.dispositions]
             self.disposition.options = dispositions
@@ -582,6 +597,40 @@ class InteractionView(W.VBox):
         self.message.value = f'<span style="color:#2ca02c">{esc(ok or what + " done")}</span>'
         return True
 
+    def _set_participants(
+        self, it: Interaction, contact: Contact, lines: list[TranscriptEntry]
+    ) -> None:
+        """Offer the thread's participants as the reply's mentions; someone new in the thread
+        is added, those the agent dropped stay dropped."""
+        everyone = thread_participants(
+            lines, contact.username, it.timeline or self.ws.settings.brand
+        )
+        if everyone == self._participants:
+            return
+        new = [p for p in everyone if p not in self._participants]
+        kept = [p for p in self.mentions.value if p in everyone]
+        self._participants = everyone
+        self.mentions.allowed_tags = everyone
+        self.mentions.value = [p for p in everyone if p in kept or p in new]
+        self._sync_mentions()
+
+    def _sync_mentions(self) -> None:
+        """Show the mentions for a reply only, and count them in the counter."""
+        from workbench.text import reply_text
+
+        it = self._it
+        is_reply = self.reply_kind.value == "reply" and it is not None
+        is_reply = is_reply and it is not None and it.channel is Channel.MENTION
+        self.mentions_row.layout.display = None if is_reply else "none"
+        names = list(self.mentions.value)
+        brand = (it.timeline if it else "") or self.ws.settings.brand
+        self.composer.counting(
+            (lambda text: reply_text(text, names[0], names[1:], brand_username=brand))
+            if is_reply and names
+            else None
+        )
+        self._sync_send()
+
     def _tell_refused(self, lines: list[TranscriptEntry]) -> None:
         """Say it at once when X refused one of this interaction's sends (once each; those
         already refused when the view opened show in the transcript only)."""
@@ -631,7 +680,9 @@ class InteractionView(W.VBox):
         kind = self.reply_kind.value
         tid = self.target_tweet
         calls = {
-            "reply": lambda: self.ws.reply(self.interaction_id, text, tweet_id=tid),
+            "reply": lambda: self.ws.reply(
+                self.interaction_id, text, tweet_id=tid, mentions=list(self.mentions.value)
+            ),
             "dm": lambda: self.ws.dm(self.interaction_id, text),
             "quote": lambda: self.ws.quote(self.interaction_id, text, tweet_id=tid),
         }

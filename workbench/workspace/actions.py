@@ -13,7 +13,7 @@ is queued, naming X's rule and its date (``_plan.PlanRefusal``).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -30,6 +30,7 @@ from workbench.domain import (
     State,
     TranscriptEntry,
     TransitionError,
+    thread_participants,
 )
 from workbench.routing.agents import (
     HEARTBEAT_STALE,
@@ -96,10 +97,18 @@ class Actions:
 
     # --- outbound actions (through the outbox) ------------------------------------------------
 
-    def reply(self, interaction_id: str, text: str, tweet_id: str | None = None) -> Interaction:
-        """Reply in public to the customer's tweet (the latest, or ``tweet_id``); the contact's
-        @mention is put in front. On a self-serve plan the tweet must have summoned the brand
-        (mentioned or quoted it)."""
+    def reply(
+        self,
+        interaction_id: str,
+        text: str,
+        tweet_id: str | None = None,
+        mentions: Sequence[str] | None = None,
+    ) -> Interaction:
+        """Reply in public to the customer's tweet (the latest, or ``tweet_id``), to all: the
+        @mentions of the thread's participants are put in front (``thread_participants``: the
+        contact, then the others who wrote in it, never the brand), or only ``mentions``, a
+        choice among them (empty: none). On a self-serve plan the tweet must have summoned the
+        brand (mentioned or quoted it)."""
         from workbench.text import reply_text
 
         def use(it: Interaction, conn: Transaction) -> Change:
@@ -109,8 +118,24 @@ class Actions:
             target = self._target(conn, it, Action.REPLY, tweet_id)
             self._check_summoned(conn, it, target)
             contact = self.store.reads.contact(it.contact_id, conn)
+            lines = self.store.reads.transcript(it.id, conn)
+            everyone = thread_participants(lines, contact.username, self._timeline(it))
+            names = everyone if mentions is None else list(mentions)
+            known = {p.lower() for p in everyone}
+            strangers = [m for m in names if not isinstance(m, str) or m.lower() not in known]
+            if strangers:
+                raise refuse(
+                    it,
+                    "reply",
+                    f"mentions: only the thread's participants ({', '.join(everyone)}), "
+                    f"not {', '.join(map(str, strangers))}",
+                )
             try:
-                body = reply_text(text, contact.username, brand_username=self._timeline(it))
+                body = (
+                    reply_text(text, names[0], names[1:], brand_username=self._timeline(it))
+                    if names
+                    else text
+                )
             except (TypeError, ValueError) as exc:
                 raise refuse(it, "reply", f"text: {exc}") from None
             check.tweet_text(it, "reply", body)
