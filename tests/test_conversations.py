@@ -99,6 +99,7 @@ def test_a_follow_up_after_done_reopens_it_for_the_agent_who_handled_it(
         "ann",
         None,
     )
+    assert it.subject == "it came broken"  # the offer says what is new
     actions = [e.action for e in store.events(iid)]
     assert actions[-2:] == [Action.REOPENED, Action.FOLLOW_UP]
     assert not bob.poll()  # bob's poll routes it: to Ann, not to him

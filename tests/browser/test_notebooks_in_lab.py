@@ -22,7 +22,9 @@ def test_agent_accepts_an_offer_and_replies(page: Page, lab):
     expect(workspace).to_be_visible(timeout=90_000)
     expect(workspace.locator(".wb-agent-state .mod-active")).to_have_text("Ready")
     control.user("maya_k", name="Maya K", followers_count=240, follows_brand=True, dm_open=True)
-    control.tweet("maya_k", "@AcmeSupport my <b>parcel</b> is lost, order 5521 <script>x</script>")
+    asked = control.tweet(
+        "maya_k", "@AcmeSupport my <b>parcel</b> is lost, order 5521 <script>x</script>"
+    )
     toast = page.locator(".wb-toast").first
     expect(toast).to_contain_text("my <b>parcel</b> is lost", timeout=60_000)
     screenshot(page, "agent-offer")
@@ -32,11 +34,21 @@ def test_agent_accepts_an_offer_and_replies(page: Page, lab):
     expect(view.locator(".wb-original-tweet")).not_to_be_empty()
     expect(view.locator(".wb-case")).to_contain_text("Connected")
     expect(view.locator(".wb-followers")).to_contain_text("followers")
+    # She writes again in her thread while the view is open: it joins, marked new.
+    control.tweet("maya_k", "@AcmeSupport any news?", in_reply_to_tweet_id=asked["id"])
+    expect(view.locator(".wb-transcript")).to_contain_text("any news?", timeout=60_000)
+    expect(view.locator(".wb-transcript .wb-new")).to_have_count(1)
     reply = view.locator(".wb-reply-text textarea")
+    # X refuses the first try: the agent is told why at once, and retries.
+    control.fault(path="/2/tweets", method="POST", status=403, count=1)
     reply.fill("Sorry about that! We are looking into it now 🙏")
-    expect(view.locator(".wb-remaining")).to_have_text("233")
+    expect(view.locator(".wb-remaining")).to_have_text("225")  # "@maya_k " counts too
     view.locator(".wb-send").click()
-    expect(view.locator(".wb-message")).to_contain_text("Sent", timeout=30_000)
+    expect(view.locator(".wb-transcript .wb-failed")).to_contain_text("not sent", timeout=60_000)
+    expect(view.locator(".wb-message")).to_contain_text("was not sent")
+    screenshot(page, "agent-send-refused")
+    view.locator(".wb-retry").click()
+    expect(view.locator(".wb-transcript .wb-sent")).to_have_count(1, timeout=60_000)
     expect(view.locator(".wb-transcript")).to_contain_text("We are looking into it now")
     screenshot(page, "agent-replied")
     # nothing a customer wrote reaches the page as markup
@@ -46,6 +58,7 @@ def test_agent_accepts_an_offer_and_replies(page: Page, lab):
     view.locator(".wb-disposition select").select_option(label="Resolved")
     view.locator(".wb-done").click()
     expect(page.locator(".wb-interaction")).to_have_count(0, timeout=30_000)
+    # Her DM soon after Done reopens the conversation, offered to the same agent.
     control.dm("maya_k", "also, can you check refund 5521 by DM?")
     expect(page.locator(".wb-toast").first).to_contain_text("refund 5521", timeout=60_000)
     screenshot(page, "agent-dm-offer")

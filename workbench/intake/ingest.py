@@ -990,6 +990,7 @@ class _Conversations:
             change.events.append(
                 replace(it.reopen(f"{item.contact.username} wrote again"), at=item.at)
             )
+            it.subject = _subject(item.subject_text)  # what the offer's toast shows: the news
             self.reopened += 1
         else:
             entry = self._changed.get(it.id)
