@@ -437,7 +437,7 @@ def test_each_send_shows_its_state_and_a_refusal_is_told_at_once(store, desk):
     view.composer.text.value = "second <answer>"
     view.send_button.click()
     rows = [r for r in view.lines if "answer" in _row_html(r)]
-    assert all("wb-queued" in _row_html(r) for r in rows)
+    assert all("wb-queued" in _row_html(r) and "goes out now" in _row_html(r) for r in rows)
     (first, second) = store.outbox.claim(10, 30.0)
     store.outbox.finish(
         sent=[Sent(first, {"id": "1555"}, "1555")],

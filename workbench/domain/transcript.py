@@ -30,7 +30,8 @@ class DeliveryState(str, Enum):
 @dataclass(frozen=True)
 class Delivery:
     """The send behind an outbound line: its state, the id X gave it, X's reason for a
-    refusal, and its outbox key (what a retry resends)."""
+    refusal (or, while queued, when it goes out and what holds it back), and its outbox key
+    (what a retry resends)."""
 
     state: DeliveryState
     key: str

@@ -215,15 +215,7 @@ class OutboxTable:
         out = []
         for r in rows:
             eta = _aware(r.next_attempt_at)
-            error = r.last_error or ""
-            rule = error[len(PACED) :] if error.startswith(PACED) else None
-            wait = say_wait(max(timedelta(0), eta - now))
-            if rule:
-                sentence = f"{rule}; goes out {wait}"
-            elif error:
-                sentence = f"retrying {wait}: {error[:200]}"
-            else:
-                sentence = f"goes out {wait}"
+            rule, sentence = waiting(r.next_attempt_at, r.last_error, now)
             out.append(
                 {
                     "key": r.key,
@@ -336,6 +328,22 @@ class OutboxTable:
                 )
             if events:
                 conn.execute(_INSERT_EVENTS, events)
+
+
+def waiting(
+    next_attempt_at: datetime, last_error: str | None, now: datetime
+) -> tuple[str | None, str]:
+    """Why a pending row waits and when it goes out: (X's rule that holds it back, or None;
+    "X allows 15 DMs per 15 minutes; goes out in about 4 min", "goes out now", or "retrying in
+    about 2 min: <the last error>")."""
+    error = last_error or ""
+    rule = error[len(PACED) :] if error.startswith(PACED) else None
+    wait = say_wait(max(timedelta(0), _aware(next_attempt_at) - now))
+    if rule:
+        return rule, f"{rule}; goes out {wait}"
+    if error:
+        return None, f"retrying {wait}: {error[:200]}"
+    return None, f"goes out {wait}"
 
 
 def _aware(at: datetime) -> datetime:

@@ -25,9 +25,11 @@ from workbench.domain import (
     Interaction,
     State,
     TranscriptEntry,
+    utcnow,
 )
 from workbench.store import schema as t
 from workbench.store._rows import contact_from_row, interaction_from_row, transcript_from_row
+from workbench.store.outbox import waiting
 from workbench.store.store import NotFoundError, Store
 
 _i = t.interactions.c
@@ -59,7 +61,7 @@ _CONTACT_OF = select(t.contacts).join(
 )
 _tr = t.transcript.c
 _o = t.outbox.c
-_SENDS = select(_o.key, _o.state, _o.x_id, _o.last_error).where(
+_SENDS = select(_o.key, _o.state, _o.x_id, _o.last_error, _o.next_attempt_at).where(
     _o.key.in_(bindparam("keys", expanding=True))
 )
 _DELIVERY = {
@@ -78,7 +80,12 @@ _LINES = (
 
 def _delivery(row: Any) -> Delivery:
     state = _DELIVERY.get(row.state, DeliveryState.QUEUED)
-    reason = (row.last_error or "") if state is DeliveryState.FAILED else ""
+    if state is DeliveryState.FAILED:
+        reason = row.last_error or ""
+    elif state is DeliveryState.QUEUED:  # when it goes out, and what holds it back
+        reason = waiting(row.next_attempt_at, row.last_error, utcnow())[1]
+    else:
+        reason = ""
     return Delivery(state, row.key, row.x_id, reason)
 
 

@@ -130,12 +130,14 @@ def delivery_html(entry: TranscriptEntry) -> str:
             f'<div class="wb-delivery wb-failed">✗ not sent: {esc(d.reason or "refused by X")}'
             "</div>"
         )
-    return '<div class="wb-delivery wb-queued">⏳ queued</div>'
+    why = f": {esc(d.reason)}" if d.reason else ""
+    return f'<div class="wb-delivery wb-queued">⏳ queued{why}</div>'
 
 
 _REREAD = 20
-_CHUNK = 50
 """How many of the newest lines a redraw reads again (see ``InteractionView._read_lines``)."""
+_CHUNK = 50
+"""How many lines each of the transcript's boxes holds (see ``_show_chunked``)."""
 
 
 class InteractionView(W.VBox):
