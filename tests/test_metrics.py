@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from workbench.analytics import ledger as build_ledger
 from workbench.analytics import metrics as m
 from workbench.analytics.ledger import COLUMNS, EXTRA
-from workbench.domain import Channel, Contact, Event, Interaction
+from workbench.domain import Action, Channel, Contact, Event, Interaction
 from workbench.store import Change
 
 T0 = pd.Timestamp("2026-03-02 09:00", tz="UTC")
@@ -542,11 +542,13 @@ def test_every_metric_on_the_ledger_of_a_real_store(store):
     for seconds, fn in (
         (10, lambda it: it.offer("ann")),
         (20, lambda it: it.accept("ann")),
-        (80, lambda it: it.act("ann", "reply")),
+        (78, lambda it: it.act("ann", "reply")),
         (90, lambda it: it.set_disposition("ann", "resolved")),
         (200, lambda it: it.done("ann")),
     ):
         step(ids[0], seconds, fn)
+    # X accepted the reply 2 s after Ann sent it (what the outbox records): the first response
+    store.append_event(Event(Action.ANSWERED, ids[0], None, start + timedelta(seconds=80)))
     step(ids[1], 30, lambda it: it.offer("ann"))
     step(ids[1], 35, lambda it: it.reject("ann"))
 
