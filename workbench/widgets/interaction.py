@@ -436,7 +436,8 @@ class InteractionView(W.VBox):
         wanted = [lines[k : k + _CHUNK] for k in range(0, len(lines), _CHUNK)]
         for k, part in enumerate(wanted):
             if k == len(chunks):
-                chunks.append(W.VBox(part))
+                # never shrunk to fit the scrolling box: the box scrolls, the lines stay whole
+                chunks.append(W.VBox(part, layout=W.Layout(flex="0 0 auto", width="100%")))
             elif len(chunks[k].children) != len(part) or any(
                 a is not b for a, b in zip(chunks[k].children, part, strict=True)
             ):
@@ -484,8 +485,10 @@ class InteractionView(W.VBox):
         delivery = entry.delivery
         if delivery is not None and delivery.state is DeliveryState.FAILED:
             retry = _button("Retry", "wb-retry", "redo", tip="send it again as it is")
+            retry.layout = W.Layout(width="auto", min_width="72px")
             retry.on_click(lambda _: self.retry_send(delivery.key))
             edit = _button("Edit", "wb-edit", "pencil", tip="put it in the reply box to change")
+            edit.layout = W.Layout(width="auto", min_width="64px")
             edit.on_click(lambda _: self.edit_failed(entry))
             return W.HBox([body, retry, edit], layout=W.Layout(align_items="flex-start"))
         if entry.kind is not EntryKind.INBOUND or not entry.tweet_id or entry.action == "dm":
