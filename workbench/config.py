@@ -36,34 +36,31 @@ def _parse_bool(name: str, raw: str) -> bool:
     raise ConfigError(name, f"expected true or false, got {raw!r}")
 
 
-def _parse_seconds(name: str, raw: str) -> float:
+def _number(name: str, raw: str, unit: str, *, zero: str | None) -> float:
+    """``raw`` as a number of ``unit``: greater than 0, or 0 and more when ``zero`` says what 0
+    means (None: 0 is refused)."""
     try:
         value = float(raw)
     except ValueError:
-        raise ConfigError(name, f"expected a number of seconds, got {raw!r}") from None
-    if value <= 0:
+        hint = f" (0: {zero})" if zero else ""
+        raise ConfigError(name, f"expected a number of {unit}{hint}, got {raw!r}") from None
+    if zero is None and value <= 0:
         raise ConfigError(name, f"must be greater than 0, got {raw!r}")
+    if value < 0:
+        raise ConfigError(name, f"must be 0 ({zero}) or more, got {raw!r}")
     return value
+
+
+def _parse_seconds(name: str, raw: str) -> float:
+    return _number(name, raw, "seconds", zero=None)
 
 
 def _parse_seconds_or_never(name: str, raw: str) -> float:
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(name, f"expected a number of seconds (0: never), got {raw!r}") from None
-    if value < 0:
-        raise ConfigError(name, f"must be 0 (never) or more, got {raw!r}")
-    return value
+    return _number(name, raw, "seconds", zero="never")
 
 
 def _parse_hours(name: str, raw: str) -> float:
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(name, f"expected a number of hours, got {raw!r}") from None
-    if value < 0:
-        raise ConfigError(name, f"must be 0 or more hours, got {raw!r}")
-    return value
+    return _number(name, raw, "hours", zero="never reopen")
 
 
 def _parse_share(name: str, raw: str) -> float:
