@@ -54,6 +54,8 @@ def render_html(
                 },
                 progress_bar=False,
                 cwd=tmp,
+                # the kernel's own start-up warnings are not the analyst's business
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],
             )
         exporter = HTMLExporter(
             extra_loaders=[DictLoader({"offline.html.j2": OFFLINE})],

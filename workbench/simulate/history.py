@@ -22,10 +22,12 @@ from workbench.domain import (
     Actionability,
     Channel,
     Contact,
+    EntryKind,
     Event,
     Interaction,
     Sentiment,
     State,
+    TranscriptEntry,
 )
 from workbench.routing.agents import register_agent
 from workbench.simulate.phrases import Phrases, load_phrases
@@ -161,7 +163,9 @@ class _History:
                 self.pool.append((channel, item.kind, item.brand, item.text, contact))
         return self.rng.choice(self.pool)
 
-    def interaction(self, arrived: datetime, now: datetime) -> tuple[Interaction, list[Event]]:
+    def interaction(
+        self, arrived: datetime, now: datetime
+    ) -> tuple[Interaction, list[Event], list[TranscriptEntry]]:
         rng = self.rng
         channel, kind, brand, text, contact = self.item()
         self.n += 1
@@ -257,7 +261,27 @@ class _History:
             tweet_id=None if channel is Channel.DM else source_id,
             dm_event_id=source_id if channel is Channel.DM else None,
         )
-        return it, events
+        # The transcript: the customer's message, then what the agent answered.
+        lines = [
+            TranscriptEntry(
+                iid,
+                arrived,
+                EntryKind.INBOUND,
+                contact.username,
+                text,
+                "dm" if channel is Channel.DM else "mention",
+                source_id,
+                {"timeline": brand},
+            )
+        ]
+        lines += [
+            TranscriptEntry(
+                iid, e.at, EntryKind.OUTBOUND, e.agent or "", str(e.details["text"]), e.action
+            )
+            for e in events
+            if e.action in (Action.REPLY, Action.DM) and "text" in e.details
+        ]
+        return it, events, lines
 
 
 def fill_history(
@@ -283,10 +307,13 @@ def fill_history(
     codes = [d.code for d in store.reads.dispositions()]
     history = _History(names, seed, phrases, codes)
     batch: list[tuple[Interaction, list[Event]]] = []
+    lines: list[list[TranscriptEntry]] = []
     total = 0
     arrivals = history.arrivals(start, now, per_day)
     for arrived in arrivals:
-        batch.append(history.interaction(arrived, now))
+        it, events, said = history.interaction(arrived, now)
+        batch.append((it, events))
+        lines.append(said)
     # Contacts first (the interactions name them), in one transaction.
     with store.transaction() as conn:
         for contact in history.contacts.values():
@@ -295,5 +322,6 @@ def fill_history(
     if batch:
         batch[0] = (batch[0][0], [*batch[0][1], *shifts])
     for i in range(0, len(batch), BATCH):
-        total += store.add_interactions(batch[i : i + BATCH])
+        said = [line for part in lines[i : i + BATCH] for line in part]
+        total += store.add_interactions(batch[i : i + BATCH], transcript=said)
     return total

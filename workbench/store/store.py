@@ -613,8 +613,13 @@ class Store:
                 refresh,
             )
 
-    def add_interactions(self, batch: Sequence[tuple[Interaction, Sequence[Event]]]) -> int:
-        """Bulk-load interactions with their events in one transaction (imports, benchmarks)."""
+    def add_interactions(
+        self,
+        batch: Sequence[tuple[Interaction, Sequence[Event]]],
+        transcript: Sequence[TranscriptEntry] = (),
+    ) -> int:
+        """Bulk-load interactions with their events (and transcript lines) in one transaction
+        (history, imports, benchmarks)."""
         rows = [interaction_row(it) for it, _ in batch]
         event_rows = [event_row(e) for _, evs in batch for e in evs]
         with self.transaction() as conn:
@@ -622,6 +627,10 @@ class Store:
                 conn.execute(insert(t.interactions), rows)
             if event_rows:
                 conn.execute(insert(t.events), event_rows)
+            if transcript:
+                insert_rows(
+                    conn, t.transcript, TRANSCRIPT_KEYS, [transcript_values(e) for e in transcript]
+                )
         return len(rows)
 
     def interaction(self, interaction_id: str, conn: Connection | None = None) -> Interaction:
