@@ -836,11 +836,11 @@ class Ingest:
         dupes = 0
         for k in order:
             it, (sentiment, actionability) = items[k], labels[k]
-            thread = plan.thread(it)
             if it.x_id in plan.seen:
                 dupes += 1
                 continue
             plan.seen.add(it.x_id)
+            thread = plan.thread(it)
             if thread is not None and plan.join(it, thread):
                 continue
             previous = thread.interaction if thread is not None else None
@@ -950,14 +950,10 @@ class _Conversations:
     def __init__(self, ingest: Ingest, conn: Transaction, items: list[_Item]) -> None:
         self.ingest, self.conn = ingest, conn
         intake = ingest.store.intake
+        self.seen = intake.in_any_transcript(conn, [i.x_id for i in items])
         wanted = [ref for i in items for ref in _replied(i)]
         self._by_tweet = intake.threads_of_tweets(conn, wanted) if wanted else {}
         self._by_contact: dict[str, Thread | None] = {}
-        # Stored already? A message that continues no conversation would open an interaction,
-        # which ``add_new_interactions`` stores once by its source; one that continues one is
-        # looked for among the transcripts' lines (where both kinds leave their id).
-        threaded = [i.x_id for i in items if self.thread(i) is not None]
-        self.seen = intake.in_any_transcript(conn, threaded) if threaded else set()
         self._changed: dict[str, tuple[Interaction, int, Change]] = {}
         self._lines: list[TranscriptEntry] = []
         self._events: list[Event] = []
