@@ -49,7 +49,6 @@ from workbench.store._rows import (
     interaction_from_row,
     interaction_row,
     interaction_values,
-    transcript_from_row,
     transcript_row,
     transcript_values,
 )
@@ -757,13 +756,9 @@ class Store:
         return None
 
     def transcript(self, interaction_id: str) -> list[TranscriptEntry]:
-        query = (
-            select(t.transcript)
-            .where(t.transcript.c.interaction_id == interaction_id)
-            .order_by(t.transcript.c.at, t.transcript.c.id)
-        )
-        with self.read() as conn:
-            return [transcript_from_row(r) for r in conn.execute(query)]
+        """The interaction's transcript (``store.reads.transcript``: in order, with each send's
+        state)."""
+        return self.reads.transcript(interaction_id)
 
     # --- reference data -------------------------------------------------------------------
 

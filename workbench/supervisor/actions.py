@@ -10,7 +10,7 @@ from workbench.domain import Action, EntryKind, Event, Interaction, TranscriptEn
 from workbench.errors import ValidationError
 from workbench.routing.agents import Agent, AgentState, load, lock_agent, set_agent_state
 from workbench.store import Change, NotFoundError, Store, Transaction
-from workbench.workspace._checks import refuse
+from workbench.workspace._checks import known_queue, refuse
 
 
 class SupervisorActions:
@@ -68,13 +68,7 @@ class SupervisorActions:
                 )
                 text = f"{self.supervisor} transferred to {to_agent}"
                 return Change([event, offered], [self._line(it, event, text)])
-            known = self.store.reads.queue_names(conn)
-            if to_queue not in known:
-                raise refuse(
-                    it,
-                    "reassign",
-                    f"no queue named {to_queue!r} (known: {', '.join(sorted(known))})",
-                )
+            known_queue(self.store.reads.queue_names(conn), it, "reassign", to_queue)
             event = it.reassign(self.supervisor, to_queue=to_queue)
             text = f"{self.supervisor} transferred to queue {to_queue}"
             return Change([event], [self._line(it, event, text)])

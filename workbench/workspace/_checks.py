@@ -4,7 +4,7 @@ the interaction's ``TransitionError`` (or a ``ValidationError`` when there is no
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from workbench.domain import (
     Actionability,
@@ -22,6 +22,13 @@ DM_MAX_LENGTH = 10_000
 
 def refuse(it: Interaction, action: str, rule: str) -> TransitionError:
     return TransitionError(it.id, it.state, action, rule)
+
+
+def known_queue(queues: Iterable[str], it: Interaction, action: str, queue: str | None) -> None:
+    """Refuse ``action`` to a queue that is not among ``queues``, naming the known ones."""
+    known = sorted(queues)
+    if queue not in known:
+        raise refuse(it, action, f"no queue named {queue!r} (known: {', '.join(known)})")
 
 
 def not_empty(it: Interaction, action: str, field: str, text: object) -> None:

@@ -269,13 +269,7 @@ class Actions:
                 text = f"{self.agent} transferred to {to_agent}"
                 return Change([event, offered], [self._system(it, event, text)])
             if to_queue is not None:
-                known = self.store.reads.queue_names(conn)
-                if to_queue not in known:
-                    raise refuse(
-                        it,
-                        "transfer",
-                        f"no queue named {to_queue!r} (known: {', '.join(sorted(known))})",
-                    )
+                check.known_queue(self.store.reads.queue_names(conn), it, "transfer", to_queue)
             event = it.transfer(self.agent, to_agent=to_agent, to_queue=to_queue)
             text = f"{self.agent} transferred to queue {to_queue}"
             return Change([event], [self._system(it, event, text)])
