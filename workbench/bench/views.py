@@ -17,8 +17,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from workbench.bench import Result, benchmark
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from workbench.store import Store
+    from workbench.workspace import Workspace
 
 THREAD = 200
 LONG = 1_000
@@ -26,7 +33,7 @@ SHORT = 10
 
 
 @contextmanager
-def _desk() -> Iterator[tuple[object, object]]:
+def _desk() -> Iterator[tuple[Store, Workspace]]:
     """A store with one contact, and agent ann's workspace on it."""
     from workbench.config import Settings
     from workbench.store import Store
@@ -48,13 +55,10 @@ def _desk() -> Iterator[tuple[object, object]]:
             store.close()
 
 
-def _thread(store: object, ws: object, messages: int) -> str:
+def _thread(store: Store, ws: Workspace, messages: int) -> str:
     """An interaction of ``messages`` customer messages, accepted by ann; its id."""
     from workbench.domain import Channel, EntryKind, Interaction, TranscriptEntry, utcnow
-    from workbench.store import Store
-    from workbench.workspace import Workspace
 
-    assert isinstance(store, Store) and isinstance(ws, Workspace)
     first = str(uuid.uuid4().int % 10**15)
     began = utcnow() - timedelta(seconds=messages + 60)  # every message in the past
     it = Interaction(
@@ -72,15 +76,13 @@ def _thread(store: object, ws: object, messages: int) -> str:
     return it.id
 
 
-def _say(store: object, iid: str, k: int, at: object) -> None:
+def _say(store: Store, iid: str, k: int, at: datetime) -> None:
     from workbench.domain import EntryKind, TranscriptEntry
-    from workbench.store import Store
 
-    assert isinstance(store, Store)
     store.add_transcript(
         TranscriptEntry(
             iid,
-            at,  # type: ignore[arg-type]
+            at,
             EntryKind.INBOUND,
             "dana_rivera",
             f"and another thing, number {k} @AcmeSupport #help",
@@ -100,12 +102,12 @@ def thread_view(scale: float) -> Result:
     n = max(20, int(THREAD * min(scale * 20, 1.0)))
     with _desk() as (store, ws):
         iid = _thread(store, ws, n)
-        lines = ws.transcript(iid)  # type: ignore[attr-defined]
+        lines = ws.transcript(iid)
         texts = [f"<div>{e.author}: {e.text}</div>" for e in lines]
         ours, bare, widgets = [], [], 0
         for _ in range(3):
             t0 = time.perf_counter()
-            view = InteractionView(ws, iid)  # type: ignore[arg-type]
+            view = InteractionView(ws, iid)
             ours.append(time.perf_counter() - t0)
             widgets = _count(view)
             view.close()
@@ -139,12 +141,12 @@ def one_more_message(scale: float) -> Result:
     def append_cost(messages: int) -> float:
         with _desk() as (store, ws):
             iid = _thread(store, ws, messages - 1)
-            view = InteractionView(ws, iid)  # type: ignore[arg-type]
+            view = InteractionView(ws, iid)
             took = []
             for k in range(5):
                 _say(store, iid, messages + k, utcnow())
                 t0 = time.perf_counter()
-                ws.poll()  # type: ignore[attr-defined]
+                ws.poll()
                 took.append(time.perf_counter() - t0)
             assert len(view.lines) >= messages, len(view.lines)
             view.close()
