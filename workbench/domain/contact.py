@@ -18,6 +18,8 @@ class Contact:
     dm_open: bool = False
     phone: str | None = None
     email: str | None = None
+    verified: bool = False
+    """X's verified badge."""
 
     def __post_init__(self) -> None:
         if not self.username:

@@ -44,6 +44,19 @@ class Action(str, Enum):
     the open interaction's transcript."""
     REOPENED = "reopened"
     """The customer wrote again soon after Done: the interaction is open again."""
+    PENDING = "pending"
+    """The agent set it aside waiting on the customer (out of their capacity, in their
+    workbin)."""
+    RESUMED = "resumed"
+    """The agent took a pending interaction back from their workbin."""
+    RETURNED = "returned"
+    """The customer answered a pending interaction: it is offered to its agent again."""
+    PENDING_EXPIRED = "pending_expired"
+    """The customer did not answer in time: the pending interaction went back to its queue."""
+    SCREENED = "screened"
+    """A screening rule met it on arrival (it closed it, or preset its disposition)."""
+    CLOSED = "closed"
+    """Closed without its agent's Done (a supervisor's bulk close, a screening rule)."""
     # what an agent sent or did on X (through the outbox)
     REPLY = "reply"
     DM = "dm"
@@ -107,6 +120,7 @@ _STAMPS = {
     Action.ACCEPTED: "accepted_at",
     Action.ANSWERED: "first_reply_at",
     Action.DONE: "done_at",
+    Action.CLOSED: "done_at",
 }
 
 ANSWER_ACTIONS: tuple[Action, ...] = tuple(a for a in Action if a.answer)

@@ -10,6 +10,12 @@
       |                                          agent)            |
       +-----------------------------------------------------------+ (reopen: the customer
                                                                       wrote again soon after)
+
+    accepted --pend--> pending --resume--> accepted      (the agent's workbin)
+                          |--return--> offered (to its agent: the customer answered)
+                          +--expire_pending--> queued (the customer did not answer in time)
+
+    any state but done --close--> done                   (a supervisor, a screening rule)
 """
 
 from __future__ import annotations
@@ -31,6 +37,9 @@ class State(str, Enum):
     QUEUED = "queued"
     OFFERED = "offered"
     ACCEPTED = "accepted"
+    PENDING = "pending"
+    """Set aside by its agent, waiting on the customer (in their workbin, out of their
+    capacity)."""
     DONE = "done"
 
 
@@ -62,6 +71,11 @@ _ALLOWED: dict[str, frozenset[State]] = {
     "act": frozenset({State.ACCEPTED}),
     "done": frozenset({State.ACCEPTED}),
     "reopen": frozenset({State.DONE}),
+    "pend": frozenset({State.ACCEPTED}),
+    "resume": frozenset({State.PENDING}),
+    "return": frozenset({State.PENDING}),
+    "expire_pending": frozenset({State.PENDING}),
+    "close": frozenset({State.QUEUED, State.OFFERED, State.ACCEPTED, State.PENDING}),
 }
 
 
@@ -103,6 +117,17 @@ class Interaction:
     it was reopened)."""
     previous_id: str | None = None
     """The interaction this one continues (the customer wrote again long after its Done)."""
+    pending_until: datetime | None = None
+    """While pending: when it goes back to the queue if the customer has not answered."""
+    waiting_since: datetime | None = None
+    """Since when the customer waits for an answer (their first message the brand has not
+    answered); None once answered. The store keeps it (arrivals, follow-ups, X accepting an
+    answer); saving the interaction never writes it."""
+    priority: int = 0
+    """The points of the priority rules it matched when routed (``domain.priority``); the
+    waiting-time rules add theirs as the wait grows. The store keeps it."""
+    priority_reasons: tuple[str, ...] = ()
+    """The names of the rules behind ``priority``."""
     version: int = 0
 
     def _check(self, action: str, by: str | None = None) -> None:
@@ -277,3 +302,47 @@ class Interaction:
         self.preferred_agent = previous
         self.disposition = None
         return self._event(Action.REOPENED, None, reason=reason, previous_agent=previous)
+
+    def pend(self, by: str, until: datetime) -> Event:
+        """Set aside waiting on the customer, until ``until`` at the latest: it leaves the
+        agent's capacity for their workbin, and comes back to them when the customer answers."""
+        self._check("pend", by)
+        if by != self.agent:
+            raise TransitionError(self.id, self.state, "pend", f"only the owner {self.agent} may")
+        self.state, self.parties, self.pending_until = State.PENDING, (), until
+        return self._event(Action.PENDING, by, until=until.isoformat())
+
+    def resume(self, by: str) -> Event:
+        """The agent takes it back from their workbin."""
+        self._check("resume")
+        if by != self.agent:
+            raise TransitionError(self.id, self.state, "resume", f"it is {self.agent}'s")
+        self.state, self.pending_until = State.ACCEPTED, None
+        return self._event(Action.RESUMED, by)
+
+    def customer_answered(self) -> Event:
+        """The customer wrote while it was pending: offered to its agent again (the offer's
+        time-out sends it to the queue when they do not take it)."""
+        self._check("return")
+        self.state, self.pending_until = State.OFFERED, None
+        self.preferred_agent = self.agent
+        return self._event(Action.RETURNED, self.agent)
+
+    def expire_pending(self) -> Event:
+        """The customer did not answer in time: back to the queue, offered first to its agent."""
+        self._check("expire_pending")
+        previous = self.agent
+        self.state, self.agent, self.pending_until = State.QUEUED, None, None
+        self.preferred_agent = previous
+        return self._event(Action.PENDING_EXPIRED, previous)
+
+    def close(self, by: str, disposition: str, reason: str = "") -> Event:
+        """Close it from any state but done without its agent's Done (a supervisor's bulk
+        close, a screening rule on arrival), with ``disposition``."""
+        self._check("close")
+        previous = self.agent
+        self.state, self.parties, self.pending_until = State.DONE, (), None
+        self.disposition = disposition
+        return self._event(
+            Action.CLOSED, by, disposition=disposition, reason=reason, from_agent=previous
+        )

@@ -34,6 +34,7 @@ def contact_row(contact: Contact, now: datetime) -> dict[str, Any]:
         "dm_open": contact.dm_open,
         "phone": contact.phone,
         "email": contact.email,
+        "verified": contact.verified,
         "updated_at": now,
     }
 
@@ -58,6 +59,7 @@ INTERACTION_KEYS = (
     "note",
     "preferred_agent",
     "previous_id",
+    "pending_until",
     "arrived_at",
     "version",
 )
@@ -87,13 +89,29 @@ def interaction_values(it: Interaction) -> tuple[Any, ...]:
         it.note,
         it.preferred_agent,
         it.previous_id,
+        it.pending_until,
         it.arrived_at,
         it.version,
     )
 
 
+NEW_KEYS = (*INTERACTION_KEYS, "waiting_since")
+"""The columns of a new interaction's row: the saved ones, and since when the customer waits
+(saves never write it: the store keeps it as messages come and answers go out)."""
+
+
+def new_interaction_values(it: Interaction) -> tuple[Any, ...]:
+    """A new interaction's row, in ``NEW_KEYS`` order: a customer's open message waits from
+    its arrival."""
+    waits = it.waiting_since
+    if waits is None and it.channel is not Channel.OUTBOUND and it.state is not State.DONE:
+        waits = it.arrived_at
+    return (*interaction_values(it), waits)
+
+
 def interaction_row(it: Interaction) -> dict[str, Any]:
-    return dict(zip(INTERACTION_KEYS, interaction_values(it), strict=True))
+    """A new interaction's row (``NEW_KEYS``)."""
+    return dict(zip(NEW_KEYS, new_interaction_values(it), strict=True))
 
 
 def interaction_from_row(row: Any) -> Interaction:
@@ -119,6 +137,10 @@ def interaction_from_row(row: Any) -> Interaction:
         note=row.note,
         preferred_agent=row.preferred_agent,
         previous_id=row.previous_id,
+        pending_until=row.pending_until,
+        waiting_since=row.waiting_since,
+        priority=row.priority,
+        priority_reasons=tuple(row.priority_reasons or ()),
         version=row.version,
     )
 

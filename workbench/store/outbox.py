@@ -49,7 +49,7 @@ _i = t.interactions.c
 _FIRST_REPLY = (
     update(t.interactions)
     .where(_i.id.in_(bindparam("ids", expanding=True)))
-    .values(first_reply_at=func.coalesce(_i.first_reply_at, bindparam("now")))
+    .values(first_reply_at=func.coalesce(_i.first_reply_at, bindparam("now")), waiting_since=None)
 )
 _RETRY_FAILED = (
     update(t.outbox)

@@ -75,6 +75,8 @@ contacts = Table(
     Column("phone", String(32)),
     Column("email", String(254)),
     Column("updated_at", UTCDateTime, nullable=False),
+    # X's verified badge (revision 0007): priority rules may raise verified customers.
+    Column("verified", Boolean, nullable=False, server_default="0"),
 )
 
 interactions = Table(
@@ -114,6 +116,13 @@ interactions = Table(
     Column("version", Integer, nullable=False, server_default="0"),
     # When the routing rules chose the queue; NULL until the router has seen it (revision 0002).
     Column("routed_at", UTCDateTime),
+    # Time and priority (revision 0007): since when the customer waits for an answer (NULL when
+    # the brand answered their last message); the priority the rules gave it on routing and the
+    # names of the rules that did; until when it waits on the customer (state ``pending``).
+    Column("waiting_since", UTCDateTime),
+    Column("priority", Integer, nullable=False, server_default="0"),
+    Column("priority_reasons", JSON),
+    Column("pending_until", UTCDateTime),
     UniqueConstraint("tweet_id", name="uq_interactions_tweet_id"),
     UniqueConstraint("dm_event_id", name="uq_interactions_dm_event_id"),
     UniqueConstraint("post_key", name="uq_interactions_post_key"),
@@ -205,6 +214,40 @@ routing_rules = Table(
     Column("timeline", String(32)),
     Column("min_followers", Integer),
     Column("actionability", String(16)),
+)
+
+# Priority rules (revision 0007): an interaction's priority is the sum of the points of the rules
+# it matches (every given condition holds); the router offers the highest first, then the
+# longest wait. ``waited_minutes`` rules count from ``interactions.waiting_since``.
+priority_rules = Table(
+    "priority_rules",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("position", Integer, nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("points", Integer, nullable=False),
+    Column("min_followers", Integer),
+    Column("verified", Boolean),
+    Column("sentiment", String(16)),
+    Column("actionability", String(16)),
+    Column("waited_minutes", Integer),
+    Column("handles", JSON),
+)
+
+# Screening rules (revision 0007): on arrival, the first rule (by position) an interaction
+# matches closes it (``action`` close) or presets its disposition (``action`` tag).
+screening_rules = Table(
+    "screening_rules",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("position", Integer, nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("action", String(8), nullable=False),
+    Column("disposition", String(64), ForeignKey("dispositions.code"), nullable=False),
+    Column("words", JSON),
+    Column("languages", JSON),
+    Column("handles", JSON),
+    Column("retweets", Boolean, nullable=False, server_default="0"),
 )
 
 cursors = Table(

@@ -39,6 +39,7 @@ from workbench.store._bulk import _processor, insert_many, insert_rows
 from workbench.store._rows import (
     EVENT_KEYS,
     INTERACTION_KEYS,
+    NEW_KEYS,
     SAVE_KEYS,
     TRANSCRIPT_KEYS,
     action_value,
@@ -49,6 +50,7 @@ from workbench.store._rows import (
     interaction_from_row,
     interaction_row,
     interaction_values,
+    new_interaction_values,
     transcript_row,
     transcript_values,
 )
@@ -298,6 +300,7 @@ _CONTACT_REFRESH = (
     "statuses_count",
     "follows_brand",
     "dm_open",
+    "verified",
 )
 _contact_refresh = attrgetter(*_CONTACT_REFRESH)
 # The columns of the ids that open an interaction; each is unique (ingest is idempotent on them).
@@ -544,9 +547,7 @@ class Store:
         if not new:
             return []
         self._upsert_contacts(conn, {c.id: c for _, c, _ in new if c is not None})
-        insert_rows(
-            conn, t.interactions, INTERACTION_KEYS, [interaction_values(i) for i, _, _ in new]
-        )
+        insert_rows(conn, t.interactions, NEW_KEYS, [new_interaction_values(i) for i, _, _ in new])
         arrivals = [
             (
                 i.arrived_at,

@@ -52,6 +52,7 @@ USER_FIELDS = [
     "public_metrics",
     "connection_status",
     "receives_your_dm",
+    "verified",
     "created_at",
     "description",
 ]

@@ -187,6 +187,7 @@ def contact(user: Mapping[str, Any]) -> Contact:
         statuses_count=int(metrics.get("tweet_count") or 0),
         follows_brand="followed_by" in status,
         dm_open=bool(user.get("receives_your_dm", False)),
+        verified=bool(user.get("verified", False)),
     )
 
 

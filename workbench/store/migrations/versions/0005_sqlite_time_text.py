@@ -38,12 +38,16 @@ def upgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name != "sqlite":
         return
-    present = set(sa.inspect(bind).get_table_names())
+    inspector = sa.inspect(bind)
+    present = set(inspector.get_table_names())
     for table in t.metadata.sorted_tables:
         if table.name not in present:
             continue
+        # The schema of today may have columns a later revision adds (SQLite would read an
+        # unknown quoted name as a string).
+        have = {c["name"] for c in inspector.get_columns(table.name)}
         for column in table.columns:
-            if not isinstance(column.type, t.UTCDateTime):
+            if not isinstance(column.type, t.UTCDateTime) or column.name not in have:
                 continue
             name = column.name
             # Only rows in another form are read; the one form has a fixed length.
