@@ -227,6 +227,13 @@ SETTINGS: tuple[Setting, ...] = (
         _parse_hours,
     ),
     Setting(
+        "WORKBENCH_PENDING_HOURS",
+        24.0,
+        "Hours an interaction set pending customer waits for the customer's answer before it "
+        "goes back to the queue (the answer brings it back to its agent at once).",
+        _parse_hours,
+    ),
+    Setting(
         "WORKBENCH_SKIP_RETWEETS",
         True,
         "Whether ingest skips plain retweets of the brand instead of opening interactions.",

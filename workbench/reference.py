@@ -1,6 +1,6 @@
 """The reference data the package ships in ``workbench/data/``: dispositions, standard responses,
-queues, routing rules and a small contact directory, read through ``importlib.resources`` (so an
-installed wheel reads the same files as a checkout)."""
+queues, routing and priority rules and a small contact directory, read through
+``importlib.resources`` (so an installed wheel reads the same files as a checkout)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ class Reference:
     standard_responses: list[dict[str, Any]]
     queues: list[dict[str, Any]]
     routing_rules: list[dict[str, Any]]
+    priority_rules: list[dict[str, Any]]
     contacts: list[Contact]
 
 
@@ -50,5 +51,6 @@ def load_reference(directory: Path | Traversable | None = None) -> Reference:
         standard_responses=_read(directory, "standard_responses.json"),
         queues=routing["queues"],
         routing_rules=routing["routing_rules"],
+        priority_rules=routing.get("priority_rules", []),
         contacts=[Contact(**c) for c in _read(directory, "contacts.json")],
     )

@@ -117,6 +117,7 @@ _DECLINED = frozenset(
 )
 _STAMPS = {
     Action.OFFERED: "last_offered_at",
+    Action.RETURNED: "last_offered_at",
     Action.ACCEPTED: "accepted_at",
     Action.ANSWERED: "first_reply_at",
     Action.DONE: "done_at",

@@ -34,6 +34,7 @@ from workbench.domain import (
     Sentiment,
     State,
     TranscriptEntry,
+    utcnow,
 )
 from workbench.domain.budget import say_span
 from workbench.store import Change, Store, Transaction, new_ids
@@ -957,6 +958,8 @@ class _Conversations:
         self._changed: dict[str, tuple[Interaction, int, Change]] = {}
         self._lines: list[TranscriptEntry] = []
         self._events: list[Event] = []
+        self._waits: dict[str, datetime] = {}
+        self._reopened_ids: set[str] = set()
         self.follow_ups = self.reopened = 0
 
     def thread(self, item: _Item) -> Thread | None:
@@ -992,9 +995,17 @@ class _Conversations:
             )
             it.subject = _subject(item.subject_text)  # what the offer's toast shows: the news
             self.reopened += 1
+            self._reopened_ids.add(it.id)
+        elif it.state is State.PENDING and not participant:
+            # The customer answered what the agent waits on: back to that agent as an offer
+            # (its time-out, from now, sends it to the queue when they do not take it).
+            change = self._change(it)
+            change.events.append(replace(it.customer_answered(), at=utcnow()))
         else:
             entry = self._changed.get(it.id)
             change = entry[2] if entry is not None else None
+        if not participant:
+            self._waits.setdefault(it.id, item.at)
         details = {"follow_up": True, "participant": participant}
         line = _line(it.id, item, **details)
         event = Event(
@@ -1032,6 +1043,7 @@ class _Conversations:
             store.add_transcript(line, self.conn)
         for event in self._events:
             store.append_event(event, self.conn)
+        store.intake.waiting_from(self.conn, self._waits, self._reopened_ids)
 
 
 def _replied(item: _Item) -> list[str]:

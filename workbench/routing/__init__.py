@@ -13,6 +13,15 @@ from workbench.routing.agents import (
     register_agent,
     set_agent_state,
 )
+from workbench.routing.priorities import (
+    NextOffer,
+    PriorityRule,
+    add_priority_rule,
+    delete_priority_rule,
+    next_offers,
+    priority_rules,
+    update_priority_rule,
+)
 from workbench.routing.queues import Queue, add_queue, delete_queue, queues, rename_queue
 from workbench.routing.router import Router, RouterPass, route_pending
 from workbench.routing.rules import Rule, add_rule, delete_rule, queue_for, rules, update_rule
@@ -22,17 +31,23 @@ __all__ = [
     "HEARTBEAT_STALE",
     "Agent",
     "AgentState",
+    "NextOffer",
+    "PriorityRule",
     "Queue",
     "Router",
     "RouterPass",
     "Rule",
+    "add_priority_rule",
     "add_queue",
     "add_rule",
     "agent",
     "agents",
+    "delete_priority_rule",
     "delete_queue",
     "delete_rule",
     "heartbeat",
+    "next_offers",
+    "priority_rules",
     "queue_for",
     "queues",
     "register_agent",
@@ -40,5 +55,6 @@ __all__ = [
     "route_pending",
     "rules",
     "set_agent_state",
+    "update_priority_rule",
     "update_rule",
 ]

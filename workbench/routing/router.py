@@ -2,10 +2,13 @@
 
 A pass (``Router.run_once``) is one transaction:
 
-1. route new arrivals: the first matching rule picks each one's queue;
+1. route new arrivals: the first matching rule picks each one's queue, and the priority rules
+   its priority (``domain.priority``: the points of every who-and-what rule it matches);
 2. expire offers: unanswered past the offer time-out go back to the queue, and so do the pending
-   offers of agents whose heartbeat stopped;
-3. offer: each queued interaction (oldest first) to one ready, online agent with room who serves
+   offers of agents whose heartbeat stopped, and interactions whose wait on the customer ran
+   out (pending past ``pending_until``);
+3. offer: each queued interaction (the highest priority first, the waiting-time rules' points
+   included, then the longest wait) to one ready, online agent with room who serves
    its queue, the least loaded and longest idle first; an agent who rejected it, let it time out
    or transferred it away gets it again only when nobody else has room, and not within
    ``reoffer_after`` seconds (default: the offer time-out), so a missed offer does not bounce
@@ -30,6 +33,7 @@ from typing import Any
 
 from workbench.domain import Action, Event, Interaction, utcnow
 from workbench.domain.agent import HEARTBEAT_STALE
+from workbench.domain.priority import priority_of
 from workbench.domain.routing import queue_for
 from workbench.errors import StoreError
 from workbench.store import Change, DatabaseError, Store, Transaction
@@ -60,11 +64,14 @@ class RouterPass:
     routed: int = 0
     timed_out: int = 0
     requeued: int = 0
+    pending_expired: int = 0
     reclaimed: int = 0
     offered: int = 0
 
     def __bool__(self) -> bool:
-        return bool(self.routed or self.timed_out or self.requeued or self.offered)
+        return bool(
+            self.routed or self.timed_out or self.requeued or self.pending_expired or self.offered
+        )
 
 
 class Router:
@@ -99,6 +106,7 @@ class Router:
         with self.store.transaction() as conn:
             done.routed = self._route_new(conn, now)
             done.timed_out, done.requeued = self._expire(conn, now)
+            done.pending_expired = self._expire_pending(conn, now)
             done.reclaimed = self._reclaim(conn, now)
             done.offered = self._offer(conn, now)
         return done
@@ -130,17 +138,21 @@ class Router:
         if not arrivals:
             return 0
         rules = tables.rules(conn)
-        groups: dict[str, list[str]] = defaultdict(list)
+        priorities = tables.priority_rules(conn)
+        groups: dict[tuple[str, int, tuple[str, ...]], list[str]] = defaultdict(list)
         events = []
         for row in arrivals:
             rule = queue_for(
                 rules, row.channel, row.timeline, row.followers_count, row.actionability
             )
             queue = rule.queue if rule else row.queue
-            groups[queue].append(row.id)
+            priority, reasons = priority_of(priorities, row.facts) if priorities else (0, ())
+            groups[queue, priority, reasons].append(row.id)
             details: dict[str, Any] = {"queue": queue, "rule": rule.id if rule else None}
             if queue != row.queue:
                 details["from"] = row.queue
+            if reasons:
+                details["priority"], details["reasons"] = priority, list(reasons)
             events.append(Event(Action.ROUTED, row.id, at=now, details=details))
         tables.route(conn, groups, now, events)
         return len(arrivals)
@@ -160,6 +172,16 @@ class Router:
             changes.append((it, before, Change([replace(event, at=now)])))
         self.store.save_many(conn, changes)
         return timed_out, requeued
+
+    def _expire_pending(self, conn: Transaction, now: datetime) -> int:
+        """Pending interactions whose customer did not answer by ``pending_until`` go back to
+        the queue, offered first to their agent."""
+        changes = []
+        for it in self.store.routing.pending_due(conn, now, self.batch):
+            before = it.version
+            changes.append((it, before, Change([replace(it.expire_pending(), at=now)])))
+        self.store.save_many(conn, changes)
+        return len(changes)
 
     def _reclaim(self, conn: Transaction, now: datetime) -> int:
         """Accepted interactions whose owner has sent no heartbeat for ``reclaim_after``
@@ -190,7 +212,7 @@ class Router:
         if all(a.queues is not None for a in pool):
             served = {q for a in pool for q in a.queues or ()}
         wanted = min(self.batch, 4 * sum(room.values()) + 16)
-        waiting = tables.waiting(conn, served, wanted)
+        waiting = tables.waiting(conn, served, wanted, now, tables.priority_rules(conn))
         if not waiting:
             return 0
         declined = tables.declined(conn, [c.id for c in waiting])

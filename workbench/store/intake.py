@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Connection, bindparam, insert, select
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from workbench.domain import Channel, EntryKind, Interaction, utcnow
@@ -59,6 +59,14 @@ _LATEST_OF_CONTACT = (
     .where(_i.contact_id == bindparam("contact"), _i.channel != Channel.OUTBOUND.value)
     .order_by(_i.arrived_at.desc(), _i.id.desc())
     .limit(1)
+)
+_WAITING_FROM = (
+    update(t.interactions)
+    .where(_i.id == bindparam("_id"))
+    .values(waiting_since=func.coalesce(_i.waiting_since, bindparam("_at")))
+)
+_WAITING_AGAIN = (
+    update(t.interactions).where(_i.id == bindparam("_id")).values(waiting_since=bindparam("_at"))
 )
 
 
@@ -172,3 +180,17 @@ class IntakeTables:
         """The contact's interaction (a mention or a DM) that arrived last."""
         row = conn.execute(_LATEST_OF_CONTACT, {"contact": contact_id}).first()
         return _thread(row) if row is not None else None
+
+    def waiting_from(
+        self, conn: Connection, since: dict[str, datetime], again: Iterable[str] = ()
+    ) -> None:
+        """The customers of these interactions wrote again: each waits from then, unless it
+        already waited for an answer to an earlier message; those ``again`` (reopened after
+        Done) wait from then whatever came before."""
+        fresh = set(again)
+        for statement, chosen in (
+            (_WAITING_FROM, [i for i in sorted(since) if i not in fresh]),
+            (_WAITING_AGAIN, [i for i in sorted(since) if i in fresh]),
+        ):
+            if chosen:
+                conn.execute(statement, [{"_id": i, "_at": since[i]} for i in chosen])

@@ -41,7 +41,7 @@ _OPEN_WORK = (
         or_(
             and_(
                 _i.agent == bindparam("agent"),
-                _i.state.in_([State.OFFERED.value, State.ACCEPTED.value]),
+                _i.state.in_([State.OFFERED.value, State.ACCEPTED.value, State.PENDING.value]),
             ),
             and_(
                 _i.state == State.ACCEPTED.value,
@@ -116,6 +116,8 @@ class OpenWork:
     """Offered to the agent, waiting for accept or reject (oldest first)."""
     interactions: tuple[Interaction, ...]
     """Accepted by the agent, or joined in a conference (oldest first)."""
+    workbin: tuple[Interaction, ...]
+    """Set aside by the agent waiting on the customer (oldest first)."""
     agent_state: str | None
     """The agent's state as stored (None: the agent is not registered)."""
     agent_reason: str
@@ -147,6 +149,7 @@ class Reads:
         return OpenWork(
             offers=tuple(it for it in found if it.state is State.OFFERED),
             interactions=tuple(it for it in found if it.state is State.ACCEPTED),
+            workbin=tuple(it for it in found if it.state is State.PENDING),
             agent_state=None if me is None else me.state,
             agent_reason="" if me is None else me.reason,
         )

@@ -1,4 +1,5 @@
-"""The routing tables (queues, routing_rules) and the router's reads and writes of interactions.
+"""The routing tables (queues, routing_rules, priority_rules) and the router's reads and writes
+of interactions.
 
 Queries the router runs inside its pass take ``conn`` (its transaction); on PostgreSQL they
 take their rows with ``FOR UPDATE SKIP LOCKED``, so concurrent passes work on disjoint rows.
@@ -9,13 +10,26 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Select, and_, bindparam, delete, func, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Select,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 
 from workbench.domain import DECLINED_ACTIONS, Event, Interaction, State
 from workbench.domain.agent import Agent, AgentState
+from workbench.domain.priority import PriorityFacts, PriorityRule
 from workbench.domain.routing import Queue, Rule
 from workbench.store import schema as t
 from workbench.store._bulk import insert_rows
@@ -26,15 +40,67 @@ if TYPE_CHECKING:
     from workbench.store.store import Store
 
 _i, _a, _q, _r, _e = t.interactions, t.agents, t.queues, t.routing_rules, t.events
+_p = t.priority_rules
 _DECLINED = [a.value for a in DECLINED_ACTIONS]
 _QUEUES = select(_q).order_by(_q.c.name)
 _QUEUE_NAMES = select(_q.c.name)
 _RULES = select(_r).order_by(_r.c.position, _r.c.id)
+_PRIORITY_RULES = select(_p).order_by(_p.c.position, _p.c.id)
 _ROUTE = (
     update(_i)
     .where(_i.c.id.in_(bindparam("ids", expanding=True)), _i.c.routed_at.is_(None))
-    .values(queue=bindparam("queue"), routed_at=bindparam("now"), version=_i.c.version + 1)
+    .values(
+        queue=bindparam("queue"),
+        routed_at=bindparam("now"),
+        priority=bindparam("priority"),
+        priority_reasons=bindparam("reasons", type_=_i.c.priority_reasons.type),
+        version=_i.c.version + 1,
+    )
 )
+_WAITS_FROM = func.coalesce(_i.c.waiting_since, _i.c.arrived_at)
+
+
+def priority_rule_from_row(row: Any) -> PriorityRule:
+    """The domain object of a ``priority_rules`` row."""
+    return PriorityRule(
+        row.id,
+        row.position,
+        row.name,
+        row.points,
+        row.min_followers,
+        row.verified,
+        row.sentiment,
+        row.actionability,
+        row.waited_minutes,
+        tuple(row.handles or ()),
+    )
+
+
+def _priority_values(rule: PriorityRule) -> dict[str, Any]:
+    return {
+        "position": rule.position,
+        "name": rule.name,
+        "points": rule.points,
+        "min_followers": rule.min_followers,
+        "verified": rule.verified,
+        "sentiment": rule.sentiment,
+        "actionability": rule.actionability,
+        "waited_minutes": rule.waited_minutes,
+        "handles": [h.lstrip("@") for h in rule.handles] or None,
+    }
+
+
+def _offer_order(rules: Sequence[PriorityRule], now: datetime) -> tuple[Any, Any]:
+    """The priority of a queued interaction at ``now`` (its routed priority plus the
+    waiting-time rules its wait meets, as ``domain.priority.priority_now`` says) and when its
+    wait began, as SQL: the router offers by the first, highest first, then the second."""
+    priority: Any = _i.c.priority
+    waits_from = _WAITS_FROM
+    for rule in rules:
+        if rule.waited_minutes is not None:
+            since = now - timedelta(minutes=rule.waited_minutes)
+            priority = priority + case((waits_from <= since, literal(rule.points)), else_=0)
+    return priority, _WAITS_FROM
 
 
 def rule_from_row(row: Any) -> Rule:
@@ -77,6 +143,20 @@ class Arrival:
     actionability: str
     queue: str
     followers_count: int
+    sentiment: str = "undeclared"
+    username: str = ""
+    verified: bool = False
+
+    @property
+    def facts(self) -> PriorityFacts:
+        """What the priority rules look at."""
+        return PriorityFacts(
+            self.username,
+            self.followers_count,
+            bool(self.verified),
+            self.sentiment,
+            self.actionability,
+        )
 
 
 @dataclass(frozen=True)
@@ -162,6 +242,34 @@ class RoutingTables:
         """False when there is no such rule."""
         return bool(conn.execute(delete(_r).where(_r.c.id == rule_id)).rowcount == 1)
 
+    # --- priority rules -------------------------------------------------------------------
+
+    def priority_rules(self, conn: Connection | None = None) -> list[PriorityRule]:
+        """The priority rules, by position."""
+        if conn is None:
+            with self.store.read() as c:
+                return self.priority_rules(c)
+        return [priority_rule_from_row(r) for r in conn.execute(_PRIORITY_RULES)]
+
+    def priority_rule(self, conn: Connection, rule_id: int) -> PriorityRule | None:
+        row = conn.execute(select(_p).where(_p.c.id == rule_id)).first()
+        return None if row is None else priority_rule_from_row(row)
+
+    def last_priority_position(self, conn: Connection) -> int | None:
+        return conn.execute(select(func.max(_p.c.position))).scalar()
+
+    def add_priority_rule(self, conn: Connection, rule: PriorityRule) -> int:
+        """Insert the rule (its ``id`` is ignored); returns the new id."""
+        result = conn.execute(_p.insert().returning(_p.c.id), _priority_values(rule))
+        return int(result.scalar_one())
+
+    def update_priority_rule(self, conn: Connection, rule: PriorityRule) -> None:
+        conn.execute(update(_p).where(_p.c.id == rule.id).values(_priority_values(rule)))
+
+    def delete_priority_rule(self, conn: Connection, rule_id: int) -> bool:
+        """False when there is no such rule."""
+        return bool(conn.execute(delete(_p).where(_p.c.id == rule_id)).rowcount == 1)
+
     # --- the router's pass ----------------------------------------------------------------
 
     def unrouted(self, conn: Connection, limit: int) -> list[Arrival]:
@@ -175,6 +283,9 @@ class RoutingTables:
                 _i.c.actionability,
                 _i.c.queue,
                 c.c.followers_count,
+                _i.c.sentiment,
+                c.c.username,
+                c.c.verified,
             )
             .join(c, c.c.id == _i.c.contact_id)
             .where(_i.c.state == State.QUEUED.value, _i.c.routed_at.is_(None))
@@ -188,14 +299,24 @@ class RoutingTables:
     def route(
         self,
         conn: Connection,
-        queues: dict[str, list[str]],
+        groups: dict[tuple[str, int, tuple[str, ...]], list[str]],
         now: datetime,
         events: Sequence[Event],
     ) -> None:
-        """Put each queue's interactions (not routed yet) in it, stamped routed at ``now``, and
-        append the routing events."""
-        for queue, ids in queues.items():
-            conn.execute(_ROUTE, {"ids": ids, "queue": queue, "now": now})
+        """Put the interactions (not routed yet) of each (queue, priority, reasons) group in
+        that queue with that priority, stamped routed at ``now``, and append the routing
+        events."""
+        for (queue, priority, reasons), ids in groups.items():
+            conn.execute(
+                _ROUTE,
+                {
+                    "ids": ids,
+                    "queue": queue,
+                    "now": now,
+                    "priority": priority,
+                    "reasons": list(reasons) or None,
+                },
+            )
         self._append(conn, events)
 
     @staticmethod
@@ -241,6 +362,17 @@ class RoutingTables:
         )
         return [interaction_from_row(r) for r in conn.execute(query)]
 
+    def pending_due(self, conn: Connection, now: datetime, limit: int) -> list[Interaction]:
+        """Pending interactions whose wait on the customer ran out by ``now`` (locked)."""
+        query = _skip_locked(
+            select(_i)
+            .where(_i.c.state == State.PENDING.value, _i.c.pending_until <= now)
+            .order_by(_i.c.pending_until)
+            .limit(limit),
+            conn,
+        )
+        return [interaction_from_row(r) for r in conn.execute(query)]
+
     def ready_agents(self, conn: Connection, cutoff: datetime) -> list[Agent]:
         """Ready agents with a heartbeat since ``cutoff``, by name (locked, skipping locked)."""
         query = _skip_locked(
@@ -251,13 +383,64 @@ class RoutingTables:
         )
         return [agent_from_row(r) for r in conn.execute(query)]
 
-    def waiting(self, conn: Connection, queues: Iterable[str] | None, limit: int) -> list[Waiting]:
-        """Routed, queued interactions (in ``queues``; None: any), oldest first (locked)."""
-        query = select(_i).where(_i.c.state == State.QUEUED.value, _i.c.routed_at.is_not(None))
+    def waiting(
+        self,
+        conn: Connection,
+        queues: Iterable[str] | None,
+        limit: int,
+        now: datetime,
+        rules: Sequence[PriorityRule] = (),
+        *,
+        lock: bool = True,
+    ) -> list[Waiting]:
+        """Routed, queued interactions (in ``queues``; None: any) in the order they are
+        offered: the highest priority at ``now`` first (``rules``' waiting-time points
+        included), then the longest wait (locked unless ``lock`` is False)."""
+        priority, since = _offer_order(rules, now)
+        query = select(_i, priority.label("priority_now")).where(
+            _i.c.state == State.QUEUED.value, _i.c.routed_at.is_not(None)
+        )
         if queues is not None:
             query = query.where(_i.c.queue.in_(sorted(queues)))
-        query = _skip_locked(query.order_by(_i.c.arrived_at, _i.c.id).limit(limit), conn)
+        query = query.order_by(priority.desc(), since, _i.c.id).limit(limit)
+        if lock:
+            query = _skip_locked(query, conn, _i)
         return [Waiting(r.id, r.queue, r) for r in conn.execute(query)]
+
+    def next_offers(
+        self,
+        queues: Iterable[str] | None,
+        limit: int,
+        now: datetime,
+        rules: Sequence[PriorityRule],
+    ) -> list[Any]:
+        """What ``waiting`` would offer next, in its order, without locking, for people to
+        read: each row's interaction columns, ``priority_now`` and the contact's ``username``
+        and ``name``."""
+        priority, since = _offer_order(rules, now)
+        c = t.contacts
+        query = (
+            select(
+                _i.c.id,
+                _i.c.queue,
+                _i.c.channel,
+                _i.c.subject,
+                _i.c.arrived_at,
+                _i.c.waiting_since,
+                _i.c.priority,
+                _i.c.priority_reasons,
+                priority.label("priority_now"),
+                c.c.username,
+                c.c.name,
+            )
+            .join(c, c.c.id == _i.c.contact_id)
+            .where(_i.c.state == State.QUEUED.value, _i.c.routed_at.is_not(None))
+        )
+        if queues is not None:
+            query = query.where(_i.c.queue.in_(sorted(queues)))
+        query = query.order_by(priority.desc(), since, _i.c.id).limit(limit)
+        with self.store.read() as conn:
+            return list(conn.execute(query))
 
     def declined(self, conn: Connection, ids: Sequence[str]) -> dict[str, dict[str, datetime]]:
         """interaction -> agent -> when they last declined it (rejected, missed, gave it away)."""

@@ -789,6 +789,13 @@ class Store:
             rules = conn.execute(select(func.count()).select_from(t.routing_rules)).scalar()
             if rules == 0 and ref.routing_rules:
                 conn.execute(insert(t.routing_rules), ref.routing_rules)
+            ranked = conn.execute(select(func.count()).select_from(t.priority_rules)).scalar()
+            if ranked == 0 and ref.priority_rules:
+                keys = [c.name for c in t.priority_rules.columns if c.name != "id"]
+                conn.execute(
+                    insert(t.priority_rules),
+                    [{k: r.get(k) for k in keys} for r in ref.priority_rules],
+                )
             c = t.contacts.c
             for contact in ref.contacts:
                 exists = conn.execute(select(c.id).where(c.id == contact.id)).first()

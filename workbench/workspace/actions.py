@@ -15,6 +15,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 from workbench.config import Settings
@@ -31,7 +32,9 @@ from workbench.domain import (
     TranscriptEntry,
     TransitionError,
     thread_participants,
+    utcnow,
 )
+from workbench.errors import ValidationError
 from workbench.routing.agents import (
     HEARTBEAT_STALE,
     Agent,
@@ -478,6 +481,34 @@ class Actions:
             return Change([event], [self._system(it, event, f"{self.agent} marked it done")])
 
         return self._apply(interaction_id, use, "done")
+
+    def pend(self, interaction_id: str, hours: float | None = None) -> Interaction:
+        """Set the interaction aside waiting on the customer (pending customer): it leaves the
+        agent's capacity for their workbin and is offered back to them when the customer
+        answers; after ``hours`` (default WORKBENCH_PENDING_HOURS) without an answer it goes
+        back to the queue."""
+        wait = float(self.settings["WORKBENCH_PENDING_HOURS"]) if hours is None else hours
+        if not 0 < wait <= 24 * 30:
+            raise ValidationError("hours", f"more than 0 and at most 720 (30 days), got {wait:g}")
+
+        def use(it: Interaction, conn: Transaction) -> Change:
+            until = utcnow() + timedelta(hours=wait)
+            event = it.pend(self.agent, until)
+            if load(conn, [self.agent])[self.agent] <= 1:
+                mark_idle(conn, self.agent, event.at)
+            text = f"{self.agent} is waiting on the customer (until {until:%Y-%m-%d %H:%M} UTC)"
+            return Change([event], [self._system(it, event, text)])
+
+        return self._apply(interaction_id, use, "pend")
+
+    def resume(self, interaction_id: str) -> Interaction:
+        """Take an interaction back from the workbin (before the customer answered)."""
+
+        def use(it: Interaction, conn: Transaction) -> Change:
+            event = it.resume(self.agent)
+            return Change([event], [self._system(it, event, f"{self.agent} took it back")])
+
+        return self._apply(interaction_id, use, "resume")
 
     def retry_send(self, interaction_id: str, key: str) -> Interaction:
         """Send again a message X refused (its outbox entry ``key``, queued again as it was:

@@ -56,7 +56,7 @@ class Session(Observable):
     router runs) and, when ``send``, one round of ``outbox``.
     """
 
-    OBSERVABLE = ("state", "reason", "offers", "interactions", "revision")
+    OBSERVABLE = ("state", "reason", "offers", "interactions", "workbin", "revision")
 
     def __init__(
         self,
@@ -86,6 +86,7 @@ class Session(Observable):
         self._reason: str = info.reason
         self._offers: tuple[Interaction, ...] = ()
         self._interactions: tuple[Interaction, ...] = ()
+        self._workbin: tuple[Interaction, ...] = ()
         self._revision = 0
         self._beat_at = 0.0
         self._lock = threading.RLock()
@@ -118,6 +119,12 @@ class Session(Observable):
     def interactions(self) -> tuple[Interaction, ...]:
         """Interactions this agent handles now: owned, or joined in a conference."""
         return self._interactions
+
+    @property
+    def workbin(self) -> tuple[Interaction, ...]:
+        """This agent's interactions set aside waiting on the customer (oldest first): out of
+        their capacity, back to them as an offer when the customer answers."""
+        return self._workbin
 
     @property
     def revision(self) -> int:
@@ -216,6 +223,7 @@ class Session(Observable):
             work = self.store.reads.open_work(self.agent)
             moved = self._set("offers", work.offers)
             moved |= self._set("interactions", work.interactions)
+            moved |= self._set("workbin", work.workbin)
             if work.agent_state is not None:
                 moved |= self._set("state", AgentState(work.agent_state))
                 moved |= self._set("reason", work.agent_reason)

@@ -138,6 +138,8 @@ class Workspace(Session):
     leave_conference = _action(Actions.leave_conference)
     consult = _action(Actions.consult)
     internal_note = _action(Actions.internal_note)
+    pend = _action(Actions.pend)
+    resume = _action(Actions.resume)
     call = _action(Actions.call)
     email = _action(Actions.email)
     insert_standard_response = _action(Actions.insert_standard_response)
