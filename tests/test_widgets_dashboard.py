@@ -204,3 +204,22 @@ def test_a_filter_with_nothing_under_it_empties_every_chart_and_the_agent_table(
     assert view.agents.table.loc["ann", "handled"] == 1
     view.close()
     model.close()
+
+
+def test_the_dashboard_lists_the_queue_in_offer_order_with_the_reasons(store):
+    from workbench.routing import Router, add_priority_rule
+
+    add_priority_rule(store, "Lucia <i>VIP</i>", 50, handles=["lucia_gz"])
+    plain = arrive(store, text="first come")
+    vip = arrive(store, contact_id="5501234", text="<script>hi</script>")
+    Router(store).run_once()
+    view = SupervisorDashboardView(DashboardModel(store, "sam"), live=False)
+    try:
+        rows = view.next_offers.rows
+        assert list(rows["id"]) == [vip, plain]
+        assert rows.iloc[0]["reasons"] == ("Lucia <i>VIP</i> (+50)",)
+        body = view.next_offers.body.value
+        assert "Lucia &lt;i&gt;VIP&lt;/i&gt; (+50)" in body and "<script>" not in body
+        assert "first come, first served" in body and "wb-wait-fresh" in body
+    finally:
+        view.close()

@@ -516,3 +516,53 @@ def test_a_reply_goes_to_all_who_wrote_in_the_thread_and_the_agent_may_drop_some
         desk.ws.reply(iid, "hello", mentions=["mallory"])
     desk.ws.reply(iid, "for everyone")  # no choice given: all of them
     assert outbox(store)[-1][1]["text"] == "@dana_rivera @eve_x for everyone"
+
+
+def test_the_toast_and_the_view_show_the_wait_against_the_target_and_the_priority(store, desk):
+    from datetime import timedelta
+
+    from workbench.routing import add_priority_rule
+
+    add_priority_rule(store, "Dana <b>VIP</b>", 40, handles=["dana_rivera"])
+    iid = arrive(store)
+    with store.transaction() as conn:  # she has waited 20 minutes (the target is 15)
+        conn.execute(
+            t.interactions.update()
+            .where(t.interactions.c.id == iid)
+            .values(waiting_since=utcnow() - timedelta(minutes=20))
+        )
+    desk.ready()
+    toast = desk.toasts.children[0]
+    assert "wb-wait-late" in toast.timer.value and "waiting 20 min" in toast.timer.value
+    assert "priority +40: Dana &lt;b&gt;VIP&lt;/b&gt; (+40)" in toast.preview.value
+    toast.accept_button.click()
+    view = desk.view(iid)
+    assert "wb-wait-late" in view.timer.value and "Priority" in view.case.value
+    assert "<b>VIP" not in view.case.value
+    with store.transaction() as conn:
+        conn.execute(
+            t.interactions.update()
+            .where(t.interactions.c.id == iid)
+            .values(waiting_since=utcnow() - timedelta(minutes=9))
+        )
+    view.refresh()
+    assert "wb-wait-near" in view.timer.value and "waiting 9 min" in view.timer.value
+
+
+def test_pending_customer_moves_the_interaction_to_the_workbin_and_resume_brings_it_back(
+    store, desk
+):
+    iid = arrive(store, text="<script>x</script> still waiting")
+    desk.ready()
+    desk.toasts.children[0].accept_button.click()
+    view = desk.view(iid)
+    view.pend_button.click()
+    assert desk.tabs.children == ()
+    assert store.interaction(iid).state is State.PENDING
+    (title, row) = desk.workbin.children
+    line, resume = row.children
+    assert "waiting on the customer" in line.value and "<script>" not in line.value
+    assert "1 waiting on customers" in desk.status.value
+    resume.click()
+    assert store.interaction(iid).state is State.ACCEPTED
+    assert desk.workbin.children == () and len(desk.tabs.children) == 1

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import astuple, dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
@@ -27,6 +27,7 @@ from workbench.analytics import metrics as m
 from workbench.analytics._frame import as_utc
 from workbench.domain import Channel
 from workbench.errors import ValidationError
+from workbench.routing.priorities import NextOffer, next_offers
 from workbench.store import Store
 from workbench.supervisor.actions import SupervisorActions
 from workbench.workspace._observable import Observable
@@ -303,6 +304,18 @@ class DashboardModel(Observable):
             out["queues_known"] = [q.name for q in queues(self.store)]
             out["queue"] = sorted(set(out["queue"]) | set(out["queues_known"]))
         return out
+
+    # --- the queue in offer order -------------------------------------------------------------
+
+    def next_offers(self, limit: int = 20) -> pd.DataFrame:
+        """The interactions waiting in a queue (the queue filter's, or all) in the order the
+        router offers them, with each one's priority and the rules behind it (empty for a
+        read-only dashboard)."""
+        columns = [f.name for f in fields(NextOffer)]
+        if self.store is None:
+            return pd.DataFrame(columns=columns)
+        found = next_offers(self.store, self.filters.queue, limit)
+        return pd.DataFrame([astuple(o) for o in found], columns=columns)
 
     # --- drill-down ----------------------------------------------------------------------------
 

@@ -4,9 +4,10 @@ escapes everything first (tweets are attacker-controlled)."""
 from __future__ import annotations
 
 import html
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from workbench.domain import Actionability, Contact, Sentiment
+from workbench.domain import Actionability, Contact, Interaction, Sentiment, utcnow
+from workbench.domain.priority import wait_level, wait_words
 
 SENTIMENT_ICONS = {
     Sentiment.POSITIVE: ("😊", "#2ca02c"),
@@ -33,6 +34,10 @@ STYLE = """
 .wb-line-system{color:#57606a;font-style:italic;background:none}
 .wb-delivery{font-size:11px;margin-top:2px}
 .wb-queued{color:#57606a}.wb-sent{color:#1a7f37}.wb-failed{color:#b00;font-weight:600}
+.wb-wait{font-size:12px;font-weight:600;border-radius:8px;padding:0 6px;white-space:nowrap}
+.wb-wait-fresh{color:#1a7f37;background:#dafbe1}.wb-wait-near{color:#7d4e00;background:#fff8c5}
+.wb-wait-late{color:#fff;background:#b00}
+.wb-priority{font-size:12px;color:#57606a}
 .wb-new{background:#1a7f37;color:#fff;border-radius:8px;padding:0 6px;font-size:11px;
   font-style:normal}
 </style>
@@ -71,3 +76,27 @@ def icon(value: Sentiment | Actionability, label: str) -> str:
         f'<span title="{esc(label)}: {esc(text)}" style="color:{color};font-size:18px">'
         f'{glyph}</span> <span class="wb-muted">{esc(text)}</span>'
     )
+
+
+def wait_html(it: Interaction, threshold_seconds: float, now: datetime | None = None) -> str:
+    """The customer's wait (since their first message the brand has not answered) as a badge
+    coloured against the service-level threshold: green within half of it, amber within it,
+    red past it; "answered" when nothing waits."""
+    if it.waiting_since is None:
+        return '<span class="wb-wait wb-wait-fresh" title="the brand answered">answered</span>'
+    waited = (now or utcnow()) - it.waiting_since
+    threshold = timedelta(seconds=threshold_seconds)
+    level = wait_level(waited, threshold)
+    tip = f"waiting since {when(it.waiting_since)}; service-level target {wait_words(threshold)}"
+    return (
+        f'<span class="wb-wait wb-wait-{level.value}" title="{esc(tip)}">'
+        f"⏱ waiting {esc(wait_words(waited))}</span>"
+    )
+
+
+def priority_html(it: Interaction) -> str:
+    """The priority the rules gave the interaction when it was routed, and which rules."""
+    if not it.priority_reasons:
+        return ""
+    reasons = ", ".join(it.priority_reasons)
+    return f'<span class="wb-priority">priority {it.priority:+d}: {esc(reasons)}</span>'

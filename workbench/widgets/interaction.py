@@ -28,7 +28,16 @@ from workbench.domain import (
     thread_participants,
 )
 from workbench.widgets._compose import Composer
-from workbench.widgets._html import STYLE, esc, icon, linked, profile_link, when
+from workbench.widgets._html import (
+    STYLE,
+    esc,
+    icon,
+    linked,
+    priority_html,
+    profile_link,
+    wait_html,
+    when,
+)
 from workbench.widgets._redraw import Redraw
 from workbench.workspace import CALL_OUTCOMES, Workspace
 
@@ -72,6 +81,11 @@ def case_html(it: Interaction, contact: Contact, agent: str) -> str:
         f"<td>{linked(it.subject) if v is None else esc(v)}</td></tr>"
         for k, v in rows
     )
+    if it.priority_reasons:
+        cells += (
+            '<tr><td class="wb-muted" style="padding-right:10px">Priority</td>'
+            f"<td>{priority_html(it)}</td></tr>"
+        )
     party = (
         f'<div style="margin-top:6px">{profile_link(contact)} '
         f'<span style="color:#2ca02c">● Connected</span> · '
@@ -218,6 +232,10 @@ class InteractionView(W.VBox):
         # centre: case information, party line, transcript, composer
         self.case = W.HTML()
         self.case.add_class("wb-case")
+        self.timer = W.HTML()
+        """How long the customer has waited for an answer, coloured against the service-level
+        target (``tick`` redraws it)."""
+        self.timer.add_class("wb-wait-timer")
         self.transcript = W.VBox(layout=W.Layout(max_height="360px", overflow="auto"))
         self.transcript.add_class("wb-transcript")
         self.reply_kind = W.ToggleButtons(
@@ -254,6 +272,7 @@ class InteractionView(W.VBox):
         self.insert_button.on_click(lambda _: self.insert_standard_response())
         centre = W.VBox(
             [
+                self.timer,
                 self.case,
                 self.transcript,
                 self.reply_kind,
@@ -286,6 +305,14 @@ class InteractionView(W.VBox):
         self.note.add_class("wb-note")
         self.done_button = _button("Done", "wb-done", "check", "success")
         self.done_button.on_click(lambda _: self.done())
+        self.pend_button = _button(
+            "Pending customer",
+            "wb-pend",
+            "hourglass-half",
+            tip="Wait for the customer's answer: the interaction leaves your capacity for your "
+            "workbin and comes back to you when they answer",
+        )
+        self.pend_button.on_click(lambda _: self.pend())
         right = W.VBox(
             [
                 W.HTML("<b>Collaborate</b>"),
@@ -296,7 +323,7 @@ class InteractionView(W.VBox):
                 W.HTML("<b>Wrap up</b>"),
                 self.disposition,
                 self.note,
-                self.done_button,
+                W.HBox([self.done_button, self.pend_button]),
             ],
             layout=W.Layout(width="290px", min_width="290px", margin="0 0 0 8px"),
         )
@@ -337,6 +364,7 @@ class InteractionView(W.VBox):
         try:
             self.original.value = original_tweet_html(first, contact)
             self.case.value = case_html(it, contact, self.ws.agent)
+            self.tick()
             self.contact_info.value = (
                 f'{STYLE}<div class="wb-card"><b>{esc(contact.name or contact.username)}</b> '
                 f"{profile_link(contact)} "
@@ -391,6 +419,7 @@ class InteractionView(W.VBox):
             self.conference_button,
             self.consult_button,
             self.done_button,
+            self.pend_button,
             self.insert_button,
             self.disposition,
             self.sentiment,
@@ -771,6 +800,27 @@ class InteractionView(W.VBox):
                 "Actionability",
                 lambda: self.ws.correct(self.interaction_id, actionability=change["new"]),
             )
+
+    def tick(self) -> None:
+        """Show the customer's wait as of now."""
+        it = self._it
+        if it is None:
+            return
+        threshold = float(self.ws.settings["WORKBENCH_SL_THRESHOLD"])
+        shown = f"{STYLE}{wait_html(it, threshold)}"
+        if self.timer.value != shown:
+            self.timer.value = shown
+
+    def pend(self) -> bool:
+        """Pending customer: into the workbin until the customer answers."""
+        ok = self._run(
+            "Pending customer",
+            lambda: self.ws.pend(self.interaction_id),
+            "Waiting on the customer: in your workbin",
+        )
+        if ok and self._on_closed:
+            self._on_closed(self.interaction_id)
+        return ok
 
     def done(self) -> bool:
         code = self.disposition.value

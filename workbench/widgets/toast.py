@@ -7,7 +7,7 @@ from collections.abc import Callable
 import ipywidgets as W
 
 from workbench.domain import Contact, Interaction
-from workbench.widgets._html import STYLE, esc, linked, profile_link, when
+from workbench.widgets._html import STYLE, esc, linked, priority_html, profile_link, wait_html, when
 
 
 def toast_html(it: Interaction, contact: Contact) -> str:
@@ -17,7 +17,8 @@ def toast_html(it: Interaction, contact: Contact) -> str:
         f"{' on @' + esc(it.timeline) if it.timeline else ''} · {esc(when(it.arrived_at))}"
         f" · queue {esc(it.queue)}</div>"
         f"<div><b>{esc(contact.name or contact.username)}</b> {profile_link(contact)}</div>"
-        f'<div class="wb-subject">{linked(it.subject)}</div></div>'
+        f'<div class="wb-subject">{linked(it.subject)}</div>'
+        f"<div>{priority_html(it)}</div></div>"
     )
 
 
@@ -30,8 +31,14 @@ class OfferToast(W.VBox):
         contact: Contact,
         on_accept: Callable[[str], object],
         on_reject: Callable[[str], object],
+        threshold: float = 900.0,
     ) -> None:
         self.interaction_id = interaction.id
+        self._interaction, self.threshold = interaction, threshold
+        self.timer = W.HTML()
+        """How long the customer has waited, coloured against the service-level threshold."""
+        self.timer.add_class("wb-toast-wait")
+        self.tick()
         self._on_accept, self._on_reject = on_accept, on_reject
         self.preview = W.HTML(toast_html(interaction, contact))
         self.accept_button = W.Button(description="Accept", button_style="success", icon="check")
@@ -41,12 +48,18 @@ class OfferToast(W.VBox):
         self.reject_button.add_class("wb-reject")
         self.reject_button.on_click(lambda _: self.reject())
         super().__init__(
-            [self.preview, W.HBox([self.accept_button, self.reject_button])],
+            [self.timer, self.preview, W.HBox([self.accept_button, self.reject_button])],
             layout=W.Layout(
                 border="2px solid #1d9bf0", padding="6px", margin="4px 0", width="420px"
             ),
         )
         self.add_class("wb-toast")
+
+    def tick(self) -> None:
+        """Show the wait as of now."""
+        shown = f"{STYLE}{wait_html(self._interaction, self.threshold)}"
+        if self.timer.value != shown:
+            self.timer.value = shown
 
     def accept(self) -> None:
         self._on_accept(self.interaction_id)

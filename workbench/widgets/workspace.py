@@ -1,4 +1,6 @@
-"""The agent's workspace: state, offer toasts, a tab per interaction, and Post a tweet."""
+"""The agent's workspace: state, offer toasts, a tab per interaction, the workbin (what waits on
+the customer), and Post a tweet. Toasts and views show each customer's wait; a clock redraws
+those timers while the view is live."""
 
 from __future__ import annotations
 
@@ -7,7 +9,10 @@ from typing import Any
 
 import ipywidgets as W
 
+from workbench.domain import Interaction
 from workbench.routing import AgentState
+from workbench.widgets._html import STYLE, esc, linked, when
+from workbench.widgets._live import LiveLoop
 from workbench.widgets._redraw import Redraw
 from workbench.widgets.interaction import InteractionView
 from workbench.widgets.post_tweet import PostTweetForm
@@ -15,6 +20,18 @@ from workbench.widgets.toast import OfferToast
 from workbench.workspace import Workspace
 
 _READY, _NOT_READY = "Ready", "Not Ready"
+CLOCK_INTERVAL = 10.0
+"""Seconds between redraws of the wait timers (they count minutes)."""
+
+
+def workbin_line_html(it: Interaction, username: str) -> str:
+    """One parked interaction: who, what, until when it waits on them."""
+    until = f" · back to the queue {esc(when(it.pending_until))}" if it.pending_until else ""
+    return (
+        f'{STYLE}<div class="wb-card"><b>@{esc(username)}</b> '
+        f'<span class="wb-muted">waiting on the customer{until}</span>'
+        f"<div>{linked(it.subject)}</div></div>"
+    )
 
 
 class AgentWorkspaceView(W.VBox):
@@ -34,6 +51,10 @@ class AgentWorkspaceView(W.VBox):
         self.toasts.add_class("wb-toasts")
         self.tabs = W.Tab()
         self.tabs.add_class("wb-interactions")
+        self.workbin = W.VBox()
+        """The agent's interactions waiting on the customer, each with Resume."""
+        self.workbin.add_class("wb-workbin")
+        self._workbin: dict[str, W.HBox] = {}
         self.post_form = PostTweetForm(ws.timelines, ws.post_tweet)
         self.live = W.Checkbox(value=False, description="Live", indent=False)
         self.live.observe(self._on_live, names="value")
@@ -49,10 +70,13 @@ class AgentWorkspaceView(W.VBox):
                 self.status,
             ]
         )
-        super().__init__([header, self.toasts, self.tabs, W.HTML("<hr>"), self.post_form])
+        super().__init__(
+            [header, self.toasts, self.tabs, self.workbin, W.HTML("<hr>"), self.post_form]
+        )
         self.add_class("wb-workspace")
         self._redraw = Redraw(self.sync, self._show_error)
         ws.observe(self._redraw, "revision")  # before the tabs' views observe it: drawn first
+        self._clock = LiveLoop(self.tick, CLOCK_INTERVAL, self._show_error)
         self.sync()
         self.live.value = live
 
@@ -91,8 +115,10 @@ class AgentWorkspaceView(W.VBox):
         if change["new"]:
             self._started = self._started or not self.ws.live
             self.ws.start(self.interval)
+            self._clock.start()
         else:
             self.ws.stop()
+            self._clock.stop()
             self._started = False
 
     # --- drawing the model ----------------------------------------------------------------
@@ -114,7 +140,11 @@ class AgentWorkspaceView(W.VBox):
         for iid, it in offers.items():
             if iid not in self._toasts:
                 self._toasts[iid] = OfferToast(
-                    it, self.ws.contact(iid), on_accept=self.accept, on_reject=self.reject
+                    it,
+                    self.ws.contact(iid),
+                    on_accept=self.accept,
+                    on_reject=self.reject,
+                    threshold=float(self.ws.settings["WORKBENCH_SL_THRESHOLD"]),
                 )
         self.toasts.children = [self._toasts[i] for i in offers]
 
@@ -130,9 +160,39 @@ class AgentWorkspaceView(W.VBox):
         if self.tabs.children:
             self.tabs.selected_index = min(selected or 0, len(self.tabs.children) - 1)
         self.tabs.layout.display = "" if self.tabs.children else "none"  # no empty frame
+        self._draw_workbin()
+        parked = f" · {len(self.ws.workbin)} waiting on customers" if self.ws.workbin else ""
         self.status.value = (
-            f'<span style="color:#666">{len(offers)} offered · {len(mine)} open</span>'
+            f'<span style="color:#666">{len(offers)} offered · {len(mine)} open{parked}</span>'
         )
+
+    def _draw_workbin(self) -> None:
+        parked = {it.id: it for it in self.ws.workbin}
+        for gone in set(self._workbin) - set(parked):
+            self._workbin.pop(gone).close()
+        for iid, it in parked.items():
+            if iid not in self._workbin:
+                resume = W.Button(description="Resume", icon="undo", tooltip="take it back now")
+                resume.add_class("wb-resume")
+                resume.on_click(lambda _, i=iid: self.resume(i))
+                line = W.HTML(workbin_line_html(it, self.ws.contact(iid).username))
+                self._workbin[iid] = W.HBox([line, resume])
+        rows = [self._workbin[i] for i in parked]
+        self.workbin.children = [W.HTML("<b>Workbin</b>"), *rows] if rows else []
+
+    def tick(self) -> None:
+        """Redraw the customers' wait timers (toasts and open views) as of now."""
+        for toast in self._toasts.values():
+            toast.tick()
+        for view in self._views.values():
+            view.tick()
+
+    def resume(self, interaction_id: str) -> None:
+        """Take an interaction back from the workbin."""
+        try:
+            self.ws.resume(interaction_id)
+        except Exception as exc:
+            self._show_error(str(exc))
 
     # --- the offers -----------------------------------------------------------------------
 
@@ -159,6 +219,9 @@ class AgentWorkspaceView(W.VBox):
     def close(self) -> None:
         self._redraw.closed = True
         self.ws.unobserve(self._redraw)
+        self._clock.stop()
+        for row in self._workbin.values():
+            row.close()
         if self._started:
             self.ws.stop()
             self._started = False

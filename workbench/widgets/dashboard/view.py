@@ -15,6 +15,7 @@ from workbench.widgets._live import LiveLoop
 from workbench.widgets.dashboard.actions import SupervisorActionsForm
 from workbench.widgets.dashboard.charts import ChartsPanel
 from workbench.widgets.dashboard.controls import DashboardFiltersForm, KpiPanel
+from workbench.widgets.dashboard.queue import NextOffersPanel
 from workbench.widgets.dashboard.tables import AgentTablePanel, DrillDownPanel
 
 WAKE_GAP = 1.0
@@ -56,6 +57,7 @@ class SupervisorDashboardView(W.VBox):
         self.charts = self.charts_panel.charts
         self.agents = AgentTablePanel(self.drill_agent)
         self.drill = DrillDownPanel()
+        self.next_offers = NextOffersPanel()
         self.actions = (
             SupervisorActionsForm(model.actions, self.refresh)
             if actions and model.actions is not None
@@ -64,7 +66,8 @@ class SupervisorDashboardView(W.VBox):
         self._loop = LiveLoop(
             self.refresh, interval, self._show_error, wake=model.wake, min_gap=WAKE_GAP
         )
-        lower = [self.agents, self.drill] + ([self.actions] if self.actions else [])
+        lower = [self.next_offers, self.agents, self.drill]
+        lower += [self.actions] if self.actions else []
         super().__init__(
             [
                 W.HBox([self.refresh_button, self.live, self.status]),
@@ -126,6 +129,8 @@ class SupervisorDashboardView(W.VBox):
         if charts:
             self.charts_panel.show(snap)
         self.agents.show(snap.metrics["agents"].table)
+        if self.model.store is not None:
+            self.next_offers.show(self.model.next_offers(), float(snap.kpis["threshold"]))
         if self.actions is not None:
             self.actions.set_choices(
                 snap.options.get("agent", []), snap.options.get("queues_known", [])
