@@ -97,7 +97,7 @@ def _delivered(entry: TranscriptEntry, sends: dict[str, Any]) -> TranscriptEntry
 
 
 _CUSTOMER_TWEETS = (
-    select(_tr.tweet_id)
+    select(_tr.tweet_id, _tr.details)
     .where(
         _tr.interaction_id == bindparam("iid"),
         _tr.kind == EntryKind.INBOUND.value,
@@ -174,9 +174,11 @@ class Reads:
 
     def customer_tweets(self, it: Interaction, conn: Connection | None = None) -> list[str]:
         """The ids of the customer's tweets in the interaction: the one that opened it first,
-        then the later ones in the order they came."""
+        then the later ones in the order they came (not another participant's in the thread:
+        what a reply, like or retweet is about is the contact's)."""
         with self._connection(conn) as c:
-            later = c.execute(_CUSTOMER_TWEETS, {"iid": it.id}).scalars().all()
+            rows = c.execute(_CUSTOMER_TWEETS, {"iid": it.id}).all()
+        later = [r.tweet_id for r in rows if not (r.details or {}).get("participant")]
         first = [it.tweet_id] if it.tweet_id else []
         return [*first, *(tid for tid in later if tid != it.tweet_id)]
 
