@@ -13,7 +13,8 @@ pytestmark = pytest.mark.browser
 def test_agent_accepts_an_offer_and_replies(page: Page, lab):
     """A customer tweets while the agent's view is live: the offer shows up as a toast (filtered
     stream, ingest, routing, the store's change feed); the agent replies and finishes it; then
-    a DM (polled) comes the same way."""
+    a DM (polled) comes the same way, reopening the conversation; set pending customer, it waits
+    in the workbin until her next DM brings it back."""
     from tests.xapi_fixtures import Control
 
     control = Control(lab.x_api_url)
@@ -61,7 +62,23 @@ def test_agent_accepts_an_offer_and_replies(page: Page, lab):
     # Her DM soon after Done reopens the conversation, offered to the same agent.
     control.dm("maya_k", "also, can you check refund 5521 by DM?")
     expect(page.locator(".wb-toast").first).to_contain_text("refund 5521", timeout=60_000)
+    page.locator(".wb-workspace").scroll_into_view_if_needed()
     screenshot(page, "agent-dm-offer")
+    # The toast says how long she has waited; the agent accepts, then waits on her answer.
+    expect(page.locator(".wb-toast .wb-wait").first).to_contain_text("waiting")
+    page.locator(".wb-toast .wb-accept").first.click()
+    view = page.locator(".wb-interaction").first
+    expect(view.locator(".wb-wait-timer .wb-wait")).to_contain_text("waiting", timeout=30_000)
+    view.scroll_into_view_if_needed()
+    screenshot(page, "agent-wait-timer")
+    view.locator(".wb-pend").click()
+    expect(page.locator(".wb-interaction")).to_have_count(0, timeout=30_000)
+    expect(page.locator(".wb-workbin")).to_contain_text("waiting on the customer")
+    screenshot(page, "agent-workbin")
+    # Her answer brings it back to this agent as an offer.
+    control.dm("maya_k", "the refund number is R-77")
+    expect(page.locator(".wb-toast")).to_have_count(1, timeout=60_000)
+    expect(page.locator(".wb-workbin .wb-resume")).to_have_count(0)
 
 
 def test_supervisor_sees_live_charts(page: Page, lab):
