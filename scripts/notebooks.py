@@ -90,6 +90,33 @@ SUPERVISOR = [
         "snap = model.refresh()\nsnap.rows.sort_values('arrived_at', ascending=False).head(20)",
         metadata={"tags": ["nbval-ignore-output"]},
     ),
+    new_markdown_cell(
+        "## Priorities\n\n"
+        "The router offers the highest priority first, then the longest wait. An interaction's "
+        "priority is the sum of the points of the rules it matches: who the customer is (a VIP "
+        "list of handles, X's verified badge, a follower count), what the message is (sentiment, "
+        "actionability), and how long the customer has waited (a waiting-time rule adds its "
+        "points once the wait reaches its minutes, so nobody waits forever behind VIPs). "
+        "*Next offers* on the dashboard shows the queue in that order with the rules behind each. "
+        "Edit the rules here; a new rule counts for interactions routed from then on (a "
+        "waiting-time rule for every waiting one at once)."
+    ),
+    new_code_cell(
+        "import pandas as pd\n\n"
+        "from workbench import routing\n\n"
+        "pd.DataFrame(routing.priority_rules(store)).set_index('id')",
+        metadata={"tags": ["nbval-ignore-output"]},
+    ),
+    new_code_cell(
+        "# For example:\n"
+        "# routing.add_priority_rule(store, 'Press', 40, handles=['techcrunch', 'verge'])\n"
+        "# routing.update_priority_rule(store, rule_id, points=25)\n"
+        "# routing.delete_priority_rule(store, rule_id)\n"
+        "# The queue as the router will offer it, and why:\n"
+        "next_up = pd.DataFrame(routing.next_offers(store, limit=10))\n"
+        "next_up[['position', 'queue', 'contact', 'subject', 'waited', 'priority', 'reasons']]",
+        metadata={"tags": ["nbval-ignore-output"]},
+    ),
 ]
 
 WALLBOARD = [
