@@ -134,6 +134,26 @@ WALLBOARD = [
     ),
 ]
 
+DESK = [
+    # No markdown: Voila shows it, and the app is the sign-in form alone.
+    new_code_cell(
+        "db_url = None  # None: WORKBENCH_DB_URL\nlive = True",
+        metadata={"tags": ["parameters"]},
+    ),
+    new_code_cell(
+        "# The agent desk: what `workbench desk` serves as an app (Voila: no code shown, one\n"
+        "# kernel per agent). Sign in with your name and the queues you take.\n"
+        "from workbench.embedded import ensure_x_api\n"
+        "from workbench.store import Store\n"
+        "from workbench.widgets.desk import DeskApp\n"
+        "from workbench.workspace.desk import Desk\n\n"
+        "x_api = ensure_x_api()  # the configured X API, else a sandbox in this kernel\n"
+        "store = Store(db_url)\n"
+        "store.load_reference_data()\n"
+        "DeskApp(Desk(store), live=live)"
+    ),
+]
+
 ANALYST = [
     new_markdown_cell(
         "# Interactions report\n\n"
@@ -299,5 +319,6 @@ if __name__ == "__main__":
     OUT.mkdir(exist_ok=True)
     write("agent_workspace.ipynb", AGENT)
     write("supervisor_dashboard.ipynb", SUPERVISOR)
+    write("desk.ipynb", DESK)
     write("analyst_report.ipynb", ANALYST)
     write("wallboard.ipynb", WALLBOARD)

@@ -245,6 +245,7 @@ def test_lab_works_on_a_copy_of_the_notebooks_and_keeps_edits(tmp_path: Path) ->
     assert set(shipped) == {
         "agent_workspace.ipynb",
         "analyst_report.ipynb",
+        "desk.ipynb",
         "supervisor_dashboard.ipynb",
         "wallboard.ipynb",
     }

@@ -16,6 +16,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sandbox": ("workbench.sandbox.command", "run the local X API v2 sandbox"),
     "ingest": ("workbench.intake.command", "turn mentions and DMs into interactions"),
     "lab": ("workbench.lab", "start JupyterLab on 127.0.0.1 with the notebooks"),
+    "desk": ("workbench.workspace.command", "serve the agent desk as an app on 127.0.0.1"),
     "report": ("workbench.reports.command", "export handled interactions as a report"),
     "train": ("workbench.classify.command", "train the actionability model on agents' corrections"),
     "bench": ("workbench.bench.command", "measure speed against the bare libraries"),

@@ -112,6 +112,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="simulated agents working the demo desk beside you (default 6; 0 for none)",
     )
     parser.add_argument("--token", default=None, help="JupyterLab token (default: generated)")
+    parser.add_argument(
+        "--desk-port",
+        type=int,
+        default=8867,
+        help="with --demo, also serve the agent desk app on this port (default 8867; 0: no app)",
+    )
 
 
 def demo_layout() -> dict[str, object]:
@@ -165,7 +171,7 @@ def port_free(port: int, host: str = "127.0.0.1") -> bool:
         return s.connect_ex((host, port)) != 0
 
 
-def _start_sandbox(
+def start_sandbox(
     seed: int, traffic: float, env: dict[str, str]
 ) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
@@ -215,17 +221,22 @@ def run(args: argparse.Namespace) -> int:
             f"workbench lab: port {args.port} is in use; pick another with --port", file=sys.stderr
         )
         return 1
+    if args.demo and args.desk_port:
+        from workbench._voila import check_port
+
+        check_port(args.desk_port)  # before anything starts
     if args.team < 0:
         print(f"workbench lab: --team: expected 0 or more, got {args.team}", file=sys.stderr)
         return 2
     env = dict(os.environ)
     children: list[subprocess.Popen[str]] = []
     workspaces = None
+    desk = ""
     try:
         if args.demo:
             workspaces = user_data_dir() / "lab-workspaces"
             save_demo_layout(workspaces)
-            sandbox, url = _start_sandbox(args.seed, args.traffic, env)
+            sandbox, url = start_sandbox(args.seed, args.traffic, env)
             children.append(sandbox)
             env["WORKBENCH_X_API_URL"] = url
             print(f"X API sandbox at {url}", flush=True)
@@ -239,6 +250,12 @@ def run(args: argparse.Namespace) -> int:
             )
             if args.team:
                 children.append(_start_team(args.team, args.seed, env))
+            if args.desk_port:
+                from workbench._voila import start as start_page
+                from workbench._voila import url as page_url
+
+                children.append(start_page("desk.ipynb", args.desk_port, env))
+                desk = f"Agent desk (sign in, no code) at {page_url(args.desk_port)}"
         root = args.notebooks or default_working_dir()
         for note in working_notebooks(root):
             print(f"workbench lab: {note}", file=sys.stderr)
@@ -248,9 +265,8 @@ def run(args: argparse.Namespace) -> int:
         children.append(lab)
         if _wait_for_port(args.port, lab):
             path = f"lab/workspaces/{DEMO_WORKSPACE}" if workspaces is not None else "lab"
-            print(
-                f"\nJupyterLab at http://127.0.0.1:{args.port}/{path}?token={token}\n", flush=True
-            )
+            print(f"\nJupyterLab at http://127.0.0.1:{args.port}/{path}?token={token}", flush=True)
+            print(f"{desk}\n" if desk else "", flush=True)
         return lab.wait()
     except KeyboardInterrupt:
         return 0

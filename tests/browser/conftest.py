@@ -37,6 +37,8 @@ class Lab:
     token: str
     root: Path
     x_api_url: str
+    env: dict[str, str]
+    """The environment the lab and its ingest run with (store, X API, plan)."""
 
     def notebook(self, name: str) -> str:
         return f"{self.url}/lab/tree/{name}?token={self.token}&reset"
@@ -111,7 +113,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
                 pytest.fail(f"JupyterLab did not start: {(home / 'lab.log').read_text()[-2000:]}")
             time.sleep(0.25)
     try:
-        yield Lab(url, token, root, sandbox.url)
+        yield Lab(url, token, root, sandbox.url, env)
     finally:
         _end(ingest)
         ingest_log.close()

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
-import sys
-from importlib.resources import as_file, files
 
-from workbench.errors import UsageError
+from workbench._voila import url, voila_command
+
+__all__ = ["HELP", "NOTEBOOK", "add_arguments", "run", "url", "voila_command"]
 
 HELP = "serve the supervisor dashboard alone as a page (Voila) on 127.0.0.1"
 NOTEBOOK = "wallboard.ipynb"
@@ -22,41 +21,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def voila_command(notebook: str, port: int) -> list[str]:
-    """Voila serving ``notebook`` on 127.0.0.1:``port``, sources stripped."""
-    return [
-        sys.executable,
-        "-m",
-        "voila",
-        notebook,
-        "--no-browser",
-        "--Voila.ip=127.0.0.1",
-        f"--port={port}",
-        "--strip_sources=True",
-        "--theme=light",
-    ]
-
-
-def url(port: int) -> str:
-    return f"http://127.0.0.1:{port}/"
-
-
 def run(args: argparse.Namespace) -> int:
-    from workbench.lab import port_free
+    from workbench._voila import serve
 
-    if not 0 < args.port < 65536:
-        raise UsageError("--port", f"a port from 1 to 65535 is required, got {args.port}")
-    if not port_free(args.port):
-        raise UsageError("--port", f"{args.port} is in use on 127.0.0.1; pick another")
     env = dict(os.environ)
     if args.db_url:
         env["WORKBENCH_DB_URL"] = args.db_url
-    with as_file(files("workbench") / "notebooks" / NOTEBOOK) as path:
-        proc = subprocess.Popen(voila_command(str(path), args.port), env=env, cwd=path.parent)
-        print(f"wallboard: {url(args.port)}", flush=True)
-        try:
-            return proc.wait()
-        except KeyboardInterrupt:
-            proc.terminate()
-            proc.wait(timeout=15)
-            return 130
+    return serve("wallboard", NOTEBOOK, args.port, env)

@@ -1,0 +1,76 @@
+"""The agent desk as an app (``workbench desk``: Voila, no code), in headless Chromium: sign
+in, take an offer, sign out."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.helpers import screenshot
+from tests.pg import free_port
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def desk_url(lab):
+    port = free_port()
+    log = (lab.root.parent / "desk.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "workbench", "desk", "--port", str(port)],
+        env=lab.env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"the desk did not start: {(lab.root.parent / 'desk.log').read_text()}")
+            time.sleep(0.5)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+def test_an_agent_signs_in_takes_an_offer_and_signs_out(page: Page, lab, desk_url):
+    from tests.xapi_fixtures import Control
+
+    control = Control(lab.x_api_url)
+    page.goto(desk_url)
+    form = page.locator(".wb-sign-in-form")
+    expect(form).to_be_visible(timeout=90_000)
+    assert "ensure_x_api" not in page.content()  # the app shows no code
+    page.locator(".wb-sign-in").click()
+    expect(page.locator(".wb-message")).to_contain_text("your name is required")
+    page.locator(".wb-sign-in-name input").fill("dee")
+    page.locator(".wb-sign-in-display input").fill("Dee <b>Desk</b>")
+    screenshot(page, "desk-sign-in")
+    page.locator(".wb-sign-in").click()
+    workspace = page.locator(".wb-workspace")
+    expect(workspace).to_be_visible(timeout=60_000)
+    expect(page.locator(".wb-desk")).to_contain_text("Signed in as Dee <b>Desk</b>")
+    expect(workspace.locator(".wb-agent-state .mod-active")).to_have_text("Ready")
+    control.user("desk_fan", name="Desk Fan", follows_brand=True)
+    control.tweet("desk_fan", "@AcmeSupport hello from the desk app")
+    toast = page.locator(".wb-toast").first
+    expect(toast).to_contain_text("hello from the desk app", timeout=60_000)
+    toast.locator(".wb-accept").click()
+    expect(page.locator(".wb-interaction")).to_be_visible(timeout=30_000)
+    screenshot(page, "desk-working")
+    page.locator(".wb-sign-out").click()
+    expect(page.locator(".wb-sign-in-form")).to_be_visible(timeout=30_000)

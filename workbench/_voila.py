@@ -1,0 +1,69 @@
+"""Serving a shipped notebook as a page with Voila on 127.0.0.1: the wallboard and the desk.
+
+Voila runs the notebook in a kernel of its own for each page opened, shows the outputs only
+(``--strip_sources``), and lets the page send the kernel widget messages only (comm messages),
+never code to execute: a page is an app, not a notebook.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from importlib.resources import as_file, files
+
+from workbench.errors import UsageError
+
+
+def voila_command(notebook: str, port: int) -> list[str]:
+    """Voila serving ``notebook`` on 127.0.0.1:``port``, sources stripped."""
+    return [
+        sys.executable,
+        "-m",
+        "voila",
+        notebook,
+        "--no-browser",
+        "--Voila.ip=127.0.0.1",
+        f"--port={port}",
+        "--strip_sources=True",
+        "--theme=light",
+    ]
+
+
+def url(port: int) -> str:
+    return f"http://127.0.0.1:{port}/"
+
+
+def check_port(port: int) -> None:
+    """Refuse a port out of range or in use, naming it."""
+    from workbench.lab import port_free
+
+    if not 0 < port < 65536:
+        raise UsageError("--port", f"a port from 1 to 65535 is required, got {port}")
+    if not port_free(port):
+        raise UsageError("--port", f"{port} is in use on 127.0.0.1; pick another")
+
+
+def start(notebook: str, port: int, env: Mapping[str, str] | None = None) -> subprocess.Popen[str]:
+    """Start Voila on the shipped ``notebook`` (a file of ``workbench/notebooks``)."""
+    with as_file(files("workbench") / "notebooks" / notebook) as path:
+        return subprocess.Popen(
+            voila_command(str(path), port),
+            env=dict(os.environ if env is None else env),
+            cwd=path.parent,
+            text=True,
+        )
+
+
+def serve(name: str, notebook: str, port: int, env: Mapping[str, str] | None = None) -> int:
+    """Serve ``notebook`` until interrupted, saying where; Voila's exit status."""
+    check_port(port)
+    proc = start(notebook, port, env)
+    print(f"{name}: {url(port)}", flush=True)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        proc.wait(timeout=15)
+        return 130

@@ -1,0 +1,51 @@
+"""``workbench desk``: the agent desk as an app (Voila on 127.0.0.1, one kernel per agent's page,
+no code cells), from the shipped ``desk.ipynb``: a sign-in form, then the agent's workspace.
+
+With no X API configured (``WORKBENCH_X_API_URL``) it starts the X API sandbox and the ingest
+loop first, so every agent's page works the same traffic."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+
+HELP = "serve the agent desk as an app (Voila) on 127.0.0.1: sign in, then work"
+NOTEBOOK = "desk.ipynb"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--port", type=int, default=8867, help="the app's port (default 8867)")
+    parser.add_argument("--db-url", default=None, help="the store (default: WORKBENCH_DB_URL)")
+    parser.add_argument("--seed", type=int, default=7, help="sandbox traffic seed (no X API set)")
+    parser.add_argument(
+        "--traffic", type=float, default=4.0, help="sandbox tweets per minute (no X API set)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from workbench._voila import check_port, serve
+    from workbench.lab import start_sandbox
+
+    check_port(args.port)
+    env = dict(os.environ)
+    if args.db_url:
+        env["WORKBENCH_DB_URL"] = args.db_url
+    children: list[subprocess.Popen[str]] = []
+    try:
+        if not env.get("WORKBENCH_X_API_URL"):
+            sandbox, url = start_sandbox(args.seed, args.traffic, env)
+            children.append(sandbox)
+            env["WORKBENCH_X_API_URL"] = url
+            print(f"X API sandbox at {url}", flush=True)
+            ingest = [sys.executable, "-m", "workbench", "ingest", "--follow", "--interval", "3"]
+            children.append(subprocess.Popen(ingest, env=env, text=True))
+        return serve("agent desk", NOTEBOOK, args.port, env)
+    finally:
+        for child in reversed(children):
+            child.terminate()
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
