@@ -4,6 +4,8 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PYTEST ?= $(PY) -m pytest
 
+AXE    := .cache/axe/node_modules/axe-core/axe.min.js
+
 .PHONY: run test install system-deps lint bench notebooks clean
 
 $(STAMP): pyproject.toml
@@ -21,7 +23,11 @@ system-deps:
 run: install
 	$(VENV)/bin/workbench lab --demo
 
-test: install system-deps lint
+# axe-core (npm), which the browser tests inject into the pages to check their accessibility.
+$(AXE):
+	npm install --silent --no-save --no-audit --no-fund --prefix .cache/axe axe-core@4.14.1
+
+test: install system-deps $(AXE) lint
 	$(PYTEST) tests workbench/notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 # ruff (lint and format) and mypy --strict on the whole package (pyproject's [tool.mypy]).
@@ -41,4 +47,4 @@ bench: install
 	$(VENV)/bin/workbench bench
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info .cache

@@ -566,3 +566,36 @@ def test_pending_customer_moves_the_interaction_to_the_workbin_and_resume_brings
     resume.click()
     assert store.interaction(iid).state is State.ACCEPTED
     assert desk.workbin.children == () and len(desk.tabs.children) == 1
+
+
+def test_keyboard_shortcuts_accept_send_kind_next_and_done(store, desk):
+    from workbench.routing import register_agent
+
+    register_agent(store, "ann", capacity=2)
+    first = arrive(store, text="first")
+    desk.ready()
+    focused = []
+    desk.shortcuts.focus = focused.append  # what the page is asked to focus
+    desk.shortcuts.press("accept")
+    assert store.interaction(first).state is State.ACCEPTED
+    assert focused == [f".wb-view-{first} .wb-reply-text textarea"]  # the reply box
+    view = desk.view(first)
+    view.composer.text.value = "On it!"
+    desk.shortcuts.press("send")
+    assert [a for a, _ in outbox(store)] == ["reply"]
+    desk.shortcuts.press("kind")
+    assert view.reply_kind.value == "dm"
+    second = arrive(store, text="second")
+    desk.poll()
+    desk.shortcuts.press("accept")
+    assert desk.current_view() is desk.view(second)
+    desk.shortcuts.press("next")
+    assert desk.current_view() is view
+    view.disposition.value = "resolved"
+    desk.shortcuts.press("done")
+    assert store.interaction(first).state is State.DONE
+    assert desk.help.layout.display == "none"
+    desk.shortcuts.press("help")
+    assert desk.help.layout.display == "" and "Ctrl+Enter" in desk.help.value
+    desk.shortcuts.press("reject")  # no offer: nothing happens
+    desk.shortcuts.press("nonsense")

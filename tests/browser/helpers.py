@@ -27,3 +27,38 @@ def screenshot(page: Page, name: str) -> None:
     out = ROOT / SCREENSHOTS
     out.mkdir(exist_ok=True)
     page.screenshot(path=str(out / f"{name}.png"), full_page=True)
+
+
+AXE = ".cache/axe/node_modules/axe-core/axe.min.js"
+"""axe-core, installed by ``make test`` (npm)."""
+
+
+def accessibility(page: Page, name: str, within: str) -> list[dict]:
+    """Run axe-core on the part of the page matching ``within``; save its report beside the
+    screenshots (``<name>.axe.json``) and return its serious and critical violations."""
+    import json
+
+    from tests.conftest import ROOT, require
+
+    script = ROOT / AXE
+    require(script.is_file(), f"{script} is absent: `make test` installs axe-core with npm")
+    page.add_script_tag(path=str(script))
+    report = page.evaluate(
+        """async (within) => await axe.run(within, {
+            runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+        })""",
+        within,
+    )
+    out = ROOT / SCREENSHOTS
+    out.mkdir(exist_ok=True)
+    (out / f"{name}.axe.json").write_text(json.dumps(report, indent=1))
+    return [
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [n["html"][:200] for n in v["nodes"][:5]],
+        }
+        for v in report["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]

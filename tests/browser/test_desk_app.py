@@ -11,7 +11,7 @@ import urllib.request
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import screenshot
+from tests.browser.helpers import accessibility, screenshot
 from tests.pg import free_port
 
 pytestmark = pytest.mark.browser
@@ -60,6 +60,7 @@ def test_an_agent_signs_in_takes_an_offer_and_signs_out(page: Page, lab, desk_ur
     page.locator(".wb-sign-in-name input").fill("dee")
     page.locator(".wb-sign-in-display input").fill("Dee <b>Desk</b>")
     screenshot(page, "desk-sign-in")
+    assert accessibility(page, "desk-sign-in", ".wb-desk") == []
     page.locator(".wb-sign-in").click()
     workspace = page.locator(".wb-workspace")
     expect(workspace).to_be_visible(timeout=60_000)
@@ -69,8 +70,25 @@ def test_an_agent_signs_in_takes_an_offer_and_signs_out(page: Page, lab, desk_ur
     control.tweet("desk_fan", "@AcmeSupport hello from the desk app")
     toast = page.locator(".wb-toast").first
     expect(toast).to_contain_text("hello from the desk app", timeout=60_000)
-    toast.locator(".wb-accept").click()
-    expect(page.locator(".wb-interaction")).to_be_visible(timeout=30_000)
+    # Keyboard first: Alt+A accepts, the focus lands in the reply box, Ctrl+Enter sends.
+    page.locator("body").click(position={"x": 5, "y": 5})
+    page.keyboard.press("Alt+KeyA")
+    view = page.locator(".wb-interaction")
+    expect(view).to_be_visible(timeout=30_000)
+    reply = view.locator(".wb-reply-text textarea")
+    expect(reply).to_be_focused(timeout=10_000)
+    page.keyboard.type("Thanks for writing!")
+    page.keyboard.press("Control+Enter")
+    expect(view.locator(".wb-transcript")).to_contain_text("Thanks for writing!", timeout=30_000)
+    expect(reply).to_have_value("", timeout=10_000)  # sent: the box is empty again
+    page.keyboard.press("Alt+KeyH")
+    expect(page.locator(".wb-help")).to_contain_text("Ctrl+Enter")
+    # Tab moves to the next control, with a visible focus ring.
+    reply.focus()
+    page.keyboard.press("Tab")
+    ring = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert ring not in ("", "none"), ring
     screenshot(page, "desk-working")
+    assert accessibility(page, "desk-working", ".wb-desk") == []
     page.locator(".wb-sign-out").click()
     expect(page.locator(".wb-sign-in-form")).to_be_visible(timeout=30_000)

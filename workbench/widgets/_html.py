@@ -25,7 +25,7 @@ STYLE = """
 <style>
 .wb-card{border:1px solid #d0d7de;border-radius:8px;padding:8px 10px;background:#fff;
   font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;font-size:13px;line-height:1.4}
-.wb-card a{color:#1d9bf0;text-decoration:none}
+.wb-card a{color:#0550ae;text-decoration:underline;text-underline-offset:2px}
 .wb-muted{color:#57606a;font-size:12px}
 .wb-line{padding:6px 8px;margin:3px 0;border-radius:8px;max-width:90%}
 .wb-line-inbound{background:#f1f3f5}
@@ -33,11 +33,17 @@ STYLE = """
 .wb-line-internal{background:#fff8c5;border:1px dashed #d4a72c}
 .wb-line-system{color:#57606a;font-style:italic;background:none}
 .wb-delivery{font-size:11px;margin-top:2px}
-.wb-queued{color:#57606a}.wb-sent{color:#1a7f37}.wb-failed{color:#b00;font-weight:600}
+.wb-queued{color:#57606a}.wb-sent{color:#116329}.wb-failed{color:#b00;font-weight:600}
 .wb-wait{font-size:12px;font-weight:600;border-radius:8px;padding:0 6px;white-space:nowrap}
 .wb-wait-fresh{color:#1a7f37;background:#dafbe1}.wb-wait-near{color:#7d4e00;background:#fff8c5}
 .wb-wait-late{color:#fff;background:#b00}
 .wb-priority{font-size:12px;color:#57606a}
+.wb-workspace .mod-success,.wb-desk .mod-success{background-color:#1a7f37}
+.wb-workspace .mod-primary,.wb-desk .mod-primary{background-color:#0969da}
+.wb-workspace :focus-visible,.wb-desk :focus-visible{outline:3px solid #0969da !important;
+  outline-offset:1px}
+.wb-help kbd{border:1px solid #d0d7de;border-radius:4px;padding:0 4px;background:#f6f8fa}
+.wb-help td{padding:1px 10px 1px 0}
 .wb-new{background:#1a7f37;color:#fff;border-radius:8px;padding:0 6px;font-size:11px;
   font-style:normal}
 </style>

@@ -88,7 +88,7 @@ def case_html(it: Interaction, contact: Contact, agent: str) -> str:
         )
     party = (
         f'<div style="margin-top:6px">{profile_link(contact)} '
-        f'<span style="color:#2ca02c">● Connected</span> · '
+        f'<span style="color:#1a7f37">● Connected</span> · '
         f'<span class="wb-muted">you: {esc(agent)}</span></div>'
     )
     return f'{STYLE}<div class="wb-card"><table>{cells}</table>{party}</div>'
@@ -195,7 +195,9 @@ class InteractionView(W.VBox):
         self.call_button.on_click(lambda _: self.call())
         self.call_outcome = W.Dropdown(
             options=[(o.replace("_", " "), o) for o in CALL_OUTCOMES],
-            layout=W.Layout(width="120px"),
+            description="Result",
+            style={"description_width": "44px"},
+            layout=W.Layout(width="170px"),
         )
         self.email_button = _button("E-mail", "wb-email", "envelope")
         self.email_button.on_click(lambda _: self.email())
@@ -243,7 +245,8 @@ class InteractionView(W.VBox):
         )
         self.reply_kind.add_class("wb-reply-kind")
         self.composer = Composer("Type a reply…")
-        self.composer.text.observe(lambda _: self._sync_send(), names="value")
+        self._sent_text: str | None = None
+        self.composer.text.observe(self._on_text, names="value")
         # Reply to all: the thread's participants, each of whom the agent may drop.
         self.mentions = W.TagsInput(value=[], allowed_tags=[], allow_duplicates=False)
         self.mentions.add_class("wb-mentions")
@@ -295,7 +298,11 @@ class InteractionView(W.VBox):
         self.conference_button = _button("Conference", "wb-conference", "users")
         self.conference_button.on_click(lambda _: self.conference())
         self.consult_channel = W.Dropdown(
-            options=["chat", "voice"], value="chat", layout=W.Layout(width="90px")
+            options=["chat", "voice"],
+            value="chat",
+            description="Via",
+            style={"description_width": "28px"},
+            layout=W.Layout(width="110px"),
         )
         self.consult_button = _button("Consult", "wb-consult", "comments")
         self.consult_button.on_click(lambda _: self.consult())
@@ -329,6 +336,7 @@ class InteractionView(W.VBox):
         )
         super().__init__([self.message, W.HBox([left, centre, right])])
         self.add_class("wb-interaction")
+        self.add_class(f"wb-view-{interaction_id}")
         self._loading = False
         self.refresh()
         self._redraw = Redraw(self.refresh, self._show_error)
@@ -628,7 +636,7 @@ class InteractionView(W.VBox):
             )
             return False
         # The workspace said it changed: the view has redrawn already.
-        self.message.value = f'<span style="color:#2ca02c">{esc(ok or what + " done")}</span>'
+        self.message.value = f'<span style="color:#1a7f37">{esc(ok or what + " done")}</span>'
         return True
 
     def _set_participants(
@@ -721,10 +729,25 @@ class InteractionView(W.VBox):
             "quote": lambda: self.ws.quote(self.interaction_id, text, tweet_id=tid),
         }
         if self._run(dict((v, k) for k, v in REPLY_KINDS)[kind], calls[kind], "Sent"):
+            self._sent_text = text or None
             self.composer.text.value = ""
             self.target_message(None)
             return True
         return False
+
+    def _on_text(self, change: dict[str, Any]) -> None:
+        """The reply box changed. Keystrokes typed just before a send can reach the kernel
+        after it (the page throttles widget updates; a shortcut's message is not): such a late
+        echo of the text just sent, or of a beginning of it, empties the box again."""
+        new, sent = change["new"], self._sent_text
+        if sent is not None and new:
+            if sent.startswith(new):
+                if new == sent:
+                    self._sent_text = None
+                self.composer.text.value = ""
+                return
+            self._sent_text = None  # the agent is writing something else
+        self._sync_send()
 
     def retweet(self, tweet_id: str | None = None) -> bool:
         return self._run("Retweet", lambda: self.ws.retweet(self.interaction_id, tweet_id=tweet_id))
@@ -800,6 +823,12 @@ class InteractionView(W.VBox):
                 "Actionability",
                 lambda: self.ws.correct(self.interaction_id, actionability=change["new"]),
             )
+
+    def next_reply_kind(self) -> None:
+        """The next of Reply, Direct Message, Quote Tweet (the reply-kind menu's shortcut)."""
+        values = [value for _, value in REPLY_KINDS]
+        at = values.index(self.reply_kind.value) if self.reply_kind.value in values else -1
+        self.reply_kind.value = values[(at + 1) % len(values)]
 
     def tick(self) -> None:
         """Show the customer's wait as of now."""

@@ -53,7 +53,7 @@ class PostTweetForm(W.VBox):
             self.message.value = f'<span style="color:#b00">{html.escape(str(exc))}</span>'
             return False
         self.message.value = (
-            f'<span style="color:#2ca02c">Queued on @{html.escape(self.timeline.value)}.</span>'
+            f'<span style="color:#1a7f37">Queued on @{html.escape(self.timeline.value)}.</span>'
         )
         self.composer.text.value = ""
         return True

@@ -12,6 +12,7 @@ import ipywidgets as W
 from workbench.domain import Interaction
 from workbench.routing import AgentState
 from workbench.widgets._html import STYLE, esc, linked, when
+from workbench.widgets._keys import Shortcuts, help_html
 from workbench.widgets._live import LiveLoop
 from workbench.widgets._redraw import Redraw
 from workbench.widgets.interaction import InteractionView
@@ -58,6 +59,15 @@ class AgentWorkspaceView(W.VBox):
         self.post_form = PostTweetForm(ws.timelines, ws.post_tweet)
         self.live = W.Checkbox(value=False, description="Live", indent=False)
         self.live.observe(self._on_live, names="value")
+        self.shortcuts = Shortcuts()
+        self.shortcuts.on_shortcut(self.shortcut)
+        self.help = W.HTML(f"{STYLE}{help_html()}", layout=W.Layout(display="none"))
+        self.help.add_class("wb-help-overlay")
+        self.help_button = W.Button(
+            description="Shortcuts", icon="keyboard-o", tooltip="keyboard shortcuts (Alt+H)"
+        )
+        self.help_button.add_class("wb-help-button")
+        self.help_button.on_click(lambda _: self.toggle_help())
         self._started = False  # whether this view started the workspace's live loop
         self._drawing = False
         self._toasts: dict[str, OfferToast] = {}
@@ -67,11 +77,21 @@ class AgentWorkspaceView(W.VBox):
                 W.HTML(f"<b>Agent {html.escape(ws.agent)}</b>&nbsp;"),
                 self.state,
                 self.live,
+                self.help_button,
                 self.status,
+                self.shortcuts,
             ]
         )
         super().__init__(
-            [header, self.toasts, self.tabs, self.workbin, W.HTML("<hr>"), self.post_form]
+            [
+                header,
+                self.help,
+                self.toasts,
+                self.tabs,
+                self.workbin,
+                W.HTML("<hr>"),
+                self.post_form,
+            ]
         )
         self.add_class("wb-workspace")
         self._redraw = Redraw(self.sync, self._show_error)
@@ -203,6 +223,51 @@ class AgentWorkspaceView(W.VBox):
             self._show_error(str(exc))
         if interaction_id in self._views:
             self.tabs.selected_index = self.tabs.children.index(self._views[interaction_id])
+            self.shortcuts.focus(f".wb-view-{interaction_id} .wb-reply-text textarea")
+
+    # --- the keyboard -----------------------------------------------------------------------
+
+    def shortcut(self, name: str, text: str | None = None) -> None:
+        """Do what the shortcut ``name`` (``_keys.SHORTCUTS``) stands for; nothing when it
+        has nothing to act on (no offer, no open interaction). ``text``: the reply box's text
+        as the page had it when the key was pressed."""
+        view = self.current_view()
+        first = next(iter(self._toasts.values()), None) if self.toasts.children else None
+        if name == "accept" and first is not None:
+            first.accept()
+        elif name == "reject" and first is not None:
+            first.reject()
+        elif name == "send" and view is not None:
+            if text is not None:
+                view.composer.text.value = text
+            view.send()
+        elif name == "done" and view is not None:
+            view.done()
+        elif name == "kind" and view is not None:
+            view.next_reply_kind()
+            self.shortcuts.focus(f".wb-view-{view.interaction_id} .wb-reply-kind button")
+        elif name == "next" and self.tabs.children:
+            self.tabs.selected_index = ((self.tabs.selected_index or 0) + 1) % len(
+                self.tabs.children
+            )
+            shown = self.current_view()
+            if shown is not None:
+                self.shortcuts.focus(f".wb-view-{shown.interaction_id} .wb-reply-text textarea")
+        elif name == "help":
+            self.toggle_help()
+
+    def current_view(self) -> InteractionView | None:
+        """The interaction shown in the selected tab."""
+        children = self.tabs.children
+        index = self.tabs.selected_index
+        if not children or index is None or index >= len(children):
+            return None
+        view = children[index]
+        return view if isinstance(view, InteractionView) else None
+
+    def toggle_help(self) -> None:
+        shown = self.help.layout.display != "none"
+        self.help.layout.display = "none" if shown else ""
 
     def reject(self, interaction_id: str) -> None:
         try:
