@@ -1,0 +1,69 @@
+"""Screening rules in the domain: every given condition must hold; the first by position wins."""
+
+from __future__ import annotations
+
+from workbench.domain.screening import ScreeningRule, screen
+
+
+def rule(**given) -> ScreeningRule:
+    fields = {"id": 1, "position": 10, "name": "r", "action": "close", "disposition": "spam"}
+    return ScreeningRule(**{**fields, **given})
+
+
+def test_words_match_whole_words_in_any_case():
+    spam = rule(words=("crypto giveaway", "free followers"))
+    assert spam.matches("@AcmeSupport check my profile for CRYPTO   Giveaway 🎉")
+    assert spam.matches("FREE followers!!! click https://bit.ly/3x")
+    assert spam.matches("𝐅𝐑𝐄𝐄 𝐟𝐨𝐥𝐥𝐨𝐰𝐞𝐫𝐬")  # mathematical letters are letters
+    assert not spam.matches("carefree followers of the team")  # not a whole word
+    assert not spam.matches("free, followers")  # a phrase is its words in order
+    assert not spam.matches("my crypto wallet app crashed")
+    assert spam.matched("free followers now") == {"word": "free followers"}
+    assert rule(words=("#giveaway",)).matches("join the #giveaway now")
+    assert not rule(words=("win",)).matches("windows update broke it")
+
+
+def test_languages_are_x_lang_codes_and_a_dm_has_none():
+    foreign = rule(languages=("pt", "es"))
+    assert foreign.matches("meu pedido", lang="pt")
+    assert foreign.matches("meu pedido", lang="pt-BR")
+    assert foreign.matches("hola", lang="ES")
+    assert not foreign.matches("hello", lang="en")
+    assert not foreign.matches("hola", lang=None)
+
+
+def test_handles_without_at_in_any_case():
+    blocked = rule(handles=("@SpamBot_1", "promo4u"))
+    assert blocked.matches("hi", username="spambot_1")
+    assert blocked.matches("hi", username="@PROMO4U")
+    assert not blocked.matches("hi", username="dana")
+    assert blocked.matched("hi", username="Promo4u") == {"handle": "Promo4u"}
+
+
+def test_retweets_condition_and_every_condition_must_hold():
+    retweets = rule(retweets=True)
+    assert retweets.matches("RT @dana: great", is_retweet=True)
+    assert not retweets.matches("great", is_retweet=False)
+    both = rule(handles=("promo4u",), words=("giveaway",), languages=("en",))
+    assert both.matches("a giveaway", lang="en", username="promo4u")
+    assert not both.matches("a giveaway", lang="en", username="dana")
+    assert not both.matches("hello", lang="en", username="promo4u")
+    assert not both.matches("a giveaway", lang="fr", username="promo4u")
+    assert both.matched("a Giveaway", lang="en", username="promo4u") == {
+        "word": "giveaway",
+        "language": "en",
+        "handle": "promo4u",
+    }
+
+
+def test_a_rule_without_conditions_matches_nothing():
+    assert not rule().matches("anything", lang="en", username="dana", is_retweet=True)
+
+
+def test_screen_picks_the_first_rule_by_position():
+    late = rule(id=1, position=20, name="late", words=("giveaway",))
+    early = rule(id=2, position=10, name="early", action="tag", handles=("promo4u",))
+    assert screen([late, early], "giveaway", username="promo4u") is early
+    assert screen([late, early], "giveaway", username="dana") is late
+    assert screen([late, early], "hello", username="dana") is None
+    assert screen([], "giveaway") is None
