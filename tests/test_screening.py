@@ -1,8 +1,19 @@
-"""Screening rules in the domain: every given condition must hold; the first by position wins."""
+"""Screening rules: in the domain (every given condition must hold; the first by position
+wins), and in the store with their checks, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import pytest
+
 from workbench.domain.screening import ScreeningRule, screen
+from workbench.errors import ValidationError
+from workbench.intake import (
+    add_screening_rule,
+    delete_screening_rule,
+    screening_rules,
+    update_screening_rule,
+)
+from workbench.store import NotFoundError
 
 
 def rule(**given) -> ScreeningRule:
@@ -67,3 +78,64 @@ def test_screen_picks_the_first_rule_by_position():
     assert screen([late, early], "giveaway", username="dana") is late
     assert screen([late, early], "hello", username="dana") is None
     assert screen([], "giveaway") is None
+
+
+# --- the rules in the store, and their checks ------------------------------------------------
+
+
+def test_the_shipped_rules_are_loaded_once(store):
+    names = [(r.name, r.action, r.disposition) for r in screening_rules(store)]
+    assert names == [("Spam phrases", "close", "spam"), ("Blocked accounts", "tag", "spam")]
+    for r in screening_rules(store):
+        delete_screening_rule(store, r.id)
+    store.load_reference_data()  # the next start: what the supervisor deleted stays deleted
+    assert screening_rules(store) == []
+
+
+def test_rules_are_added_updated_and_deleted_with_their_checks(store):
+    added = add_screening_rule(
+        store,
+        " Portuguese ",
+        "tag",
+        "moved_to_dm",
+        languages=["PT", "pt-BR"],
+        handles=["@Promo4u", "promo4u"],
+        words=["  free   stuff "],
+    )
+    assert (added.name, added.languages, added.handles, added.words) == (
+        "Portuguese",
+        ("pt", "pt-br"),
+        ("Promo4u",),
+        ("free stuff",),
+    )
+    assert added.position == 30  # after the shipped ones
+    assert screening_rules(store)[-1] == added
+    changed = update_screening_rule(store, added.id, action="close", handles=None, position=5)
+    assert (changed.action, changed.handles, changed.languages, changed.position) == (
+        "close",
+        (),
+        ("pt", "pt-br"),
+        5,
+    )
+    assert screening_rules(store)[0] == changed
+    for bad, field in [
+        ({"disposition": "nope"}, "disposition"),
+        ({"action": "delete"}, "action"),
+        ({"languages": ["portuguese"]}, "languages"),
+        ({"handles": ["not a handle"]}, "handles"),
+        ({"handles": "promo4u"}, "handles"),
+        ({"words": [" "]}, "words"),
+        ({"name": ""}, "name"),
+        ({"languages": None, "words": None}, "conditions"),
+    ]:
+        with pytest.raises(ValidationError) as caught:
+            update_screening_rule(store, added.id, **bad)
+        assert caught.value.field == field, bad
+    assert screening_rules(store)[0] == changed  # nothing of a refused change was written
+    with pytest.raises(ValidationError, match="conditions: at least one"):
+        add_screening_rule(store, "empty", "close", "spam")
+    delete_screening_rule(store, added.id)
+    with pytest.raises(NotFoundError, match=f"screening rule {added.id}"):
+        delete_screening_rule(store, added.id)
+    with pytest.raises(NotFoundError):
+        update_screening_rule(store, added.id, name="x")

@@ -25,6 +25,12 @@ class ScreeningAction(str, Enum):
     """Queued as usual, with the rule's disposition preset."""
 
 
+LANGUAGE = re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,8})*")
+"""A BCP47 tag as X gives a post's ``lang`` (lower case: ``en``, ``pt``, ``zh-tw``, ``und``)."""
+HANDLE = re.compile(r"[A-Za-z0-9_]{1,15}")
+"""An X username, without '@'."""
+
+
 def fold(text: str) -> str:
     """``text`` as rules compare it: compatibility-normalised (so 𝐅𝐑𝐄𝐄 is FREE) and
     case-folded."""
@@ -61,12 +67,16 @@ class ScreeningRule:
     retweets: bool = False
     """True: only retweets meet it."""
     _words: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+    _needles: tuple[str, ...] = field(init=False, repr=False, compare=False)
     _languages: frozenset[str] = field(init=False, repr=False, compare=False)
     _handles: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Built once, so that a rule costs a lookup or a regex search per message.
         object.__setattr__(self, "_words", _pattern(self.words))
+        # The longest word of each: a message holding none of them is passed over at once.
+        needles = {max(fold(w).split(), key=len) for w in self.words if w.strip()}
+        object.__setattr__(self, "_needles", tuple(sorted(needles)))
         object.__setattr__(self, "_languages", frozenset(x.lower() for x in self.languages))
         object.__setattr__(self, "_handles", frozenset(fold(h.lstrip("@")) for h in self.handles))
 
@@ -107,7 +117,10 @@ class ScreeningRule:
                 return None
             found["language"] = lang or ""
         if self._words is not None:
-            hit = self._words.search(fold(text))
+            folded = fold(text)
+            if not any(n in folded for n in self._needles):
+                return None
+            hit = self._words.search(folded)
             if hit is None:
                 return None
             found["word"] = hit.group(0)
