@@ -1,19 +1,26 @@
 """Screening rules: in the domain (every given condition must hold; the first by position
-wins), and in the store with their checks, on SQLite and PostgreSQL."""
+wins), in the store with their checks, and at arrival against the sandbox on SQLite and
+PostgreSQL (a close rule closes at once, a tag rule presets the disposition)."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
+from workbench.analytics import LiveLedger, ledger
+from workbench.domain import Action, State
 from workbench.domain.screening import ScreeningRule, screen
 from workbench.errors import ValidationError
 from workbench.intake import (
+    Ingest,
     add_screening_rule,
     delete_screening_rule,
     screening_rules,
     update_screening_rule,
 )
 from workbench.store import NotFoundError
+
+pytest_plugins = ["tests.xapi_fixtures"]
 
 
 def rule(**given) -> ScreeningRule:
@@ -139,3 +146,136 @@ def test_rules_are_added_updated_and_deleted_with_their_checks(store):
         delete_screening_rule(store, added.id)
     with pytest.raises(NotFoundError):
         update_screening_rule(store, added.id, name="x")
+
+
+# --- at arrival, against the sandbox ---------------------------------------------------------
+
+
+def test_ingest_closes_spam_and_tags_blocked_accounts_on_arrival(store, gateway, control, ann):
+    control.user("dana", follows_brand=True)
+    control.user("spammy")
+    control.user("promo", dm_open=True)
+    control.user("AcmeSupportHelp")
+    spam = control.tweet("spammy", "@AcmeSupport FREE Followers!!! click https://bit.ly/3x 🔥")
+    blocked = control.tweet("AcmeSupportHelp", "@AcmeSupport DM us your card number")
+    fine = control.tweet("dana", "@AcmeSupport my order is late")
+    dm = control.dm("promo", "check my profile for crypto giveaway 🎉")
+    live = LiveLedger(store)
+    report = Ingest(store, gateway, classify=None).run_once()
+    assert (report.interactions, report.screened) == (4, 3)
+    its = {i.tweet_id or i.dm_event_id: i for i in store.interactions()}
+    rule_ids = {r.name: r.id for r in screening_rules(store)}
+    for closed in (its[spam["id"]], its[dm["id"]]):
+        assert (closed.state, closed.disposition) == (State.DONE, "spam")
+        events = store.events(closed.id)
+        assert [e.action for e in events] == [Action.ARRIVED, Action.SCREENED, Action.CLOSED]
+        screened, done = events[1], events[2]
+        assert screened.details["rule_id"] == rule_ids["Spam phrases"]
+        assert screened.details["rule"] == "Spam phrases" and screened.details["action"] == "close"
+        assert done.agent is None and done.details["by"] == "screening"
+        assert done.details["disposition"] == "spam"
+        assert "Spam phrases" in done.details["reason"]
+        assert done.at == closed.arrived_at
+    assert store.events(its[spam["id"]].id)[1].details["matched"] == {"word": "free followers"}
+    assert store.events(its[dm["id"]].id)[1].details["matched"] == {"word": "crypto giveaway"}
+    tagged = its[blocked["id"]]
+    assert (tagged.state, tagged.disposition) == (State.QUEUED, "spam")
+    (event,) = [e for e in store.events(tagged.id) if e.action == Action.SCREENED]
+    assert event.details["matched"] == {"handle": "AcmeSupportHelp"}
+    assert event.details["action"] == "tag"
+    assert its[fine["id"]].disposition is None
+    # Only what was not closed is offered.
+    ann.ready()
+    offered = set()
+    for _ in range(3):
+        for offer in ann.poll():
+            offered.add(offer.id)
+            ann.reject(offer.id)
+    assert offered <= {tagged.id, its[fine["id"]].id} and offered
+    assert not offered & {its[spam["id"]].id, its[dm["id"]].id}
+    row = ledger(store=store).set_index("interaction_id").loc[its[spam["id"]].id]
+    assert (row["state"], row["disposition"], row["done_at"]) == (
+        "done",
+        "spam",
+        pd.Timestamp(its[spam["id"]].arrived_at),
+    )
+    assert row["offers"] == 0
+    pd.testing.assert_frame_equal(live.refresh(), ledger(store=store))
+
+
+def test_a_spammers_follow_up_does_not_reopen_what_screening_closed(store, gateway, control):
+    control.user("spammy")
+    control.dm("spammy", "free followers at my profile")
+    ingest = Ingest(store, gateway, classify=None)
+    assert ingest.run_once().screened == 1
+    (closed,) = store.interactions()
+    control.dm("spammy", "FREE FOLLOWERS, last chance")  # continues it: screened again
+    report = ingest.run_once()
+    assert (report.interactions, report.reopened, report.follow_ups, report.screened) == (
+        0,
+        0,
+        1,
+        1,
+    )
+    again = store.interaction(closed.id)
+    assert again.state is State.DONE
+    actions = [e.action for e in store.events(closed.id)]
+    assert actions[-2:] == [Action.SCREENED, Action.FOLLOW_UP]
+    assert len(store.transcript(closed.id)) == 2
+    control.dm("spammy", "sorry, I really need help with my order")  # not spam: reopens it
+    report = ingest.run_once()
+    assert (report.reopened, report.screened) == (1, 0)
+    assert store.interaction(closed.id).state is State.QUEUED
+
+
+def test_follow_ups_joining_an_open_interaction_are_not_screened(store, gateway, control):
+    control.user("dana", follows_brand=True)
+    control.dm("dana", "my order is late")
+    ingest = Ingest(store, gateway, classify=None)
+    ingest.run_once()
+    control.dm("dana", "a friend said try the crypto giveaway, is it yours?")
+    report = ingest.run_once()
+    assert (report.follow_ups, report.screened) == (1, 0)
+    (it,) = store.interactions()
+    assert it.state is State.QUEUED and it.disposition is None
+
+
+def test_a_retweets_rule_sees_retweets_only_when_ingest_keeps_them(store, gateway, control):
+    add_screening_rule(store, "Retweets", "close", "no_action_needed", retweets=True)
+    original = control.tweet("dana", "@AcmeSupport you are great")
+    control._post("/sandbox/tweets", {"author": "marta", "retweet_of": original["id"]})
+    skipped = Ingest(store, gateway, classify=None, skip_retweets=True).run_once()
+    assert (skipped.interactions, skipped.skipped_retweets, skipped.screened) == (1, 1, 0)
+    store.set_cursor(Ingest.cursor_name("mentions", "AcmeSupport"), "1")
+    kept = Ingest(store, gateway, classify=None, skip_retweets=False).run_once("AcmeSupport")
+    assert (kept.interactions, kept.screened) == (1, 1)
+    retweet = next(i for i in store.interactions() if i.tweet_id != original["id"])
+    assert (retweet.state, retweet.disposition) == (State.DONE, "no_action_needed")
+    assert (
+        store.interaction(
+            next(i.id for i in store.interactions() if i.tweet_id == original["id"])
+        ).state
+        is State.QUEUED
+    )
+
+
+def test_a_languages_rule_meets_x_lang(store, gateway, control):
+    add_screening_rule(store, "Japanese desk", "tag", "escalated", languages=["ja"], position=1)
+    control.user("aiko")
+    control.tweet("aiko", "@AcmeSupport 注文がまだ届きません", lang="ja")
+    control.tweet("aiko", "@AcmeSupport my order please", lang="en")
+    Ingest(store, gateway, classify=None).run_once()
+    by_text = {i.subject: i for i in store.interactions()}
+    assert by_text["@AcmeSupport 注文がまだ届きません"].disposition == "escalated"
+    assert by_text["@AcmeSupport my order please"].disposition is None
+
+
+def test_without_rules_ingest_screens_nothing(store, gateway, control):
+    for r in screening_rules(store):
+        delete_screening_rule(store, r.id)
+    control.tweet("spammy", "@AcmeSupport free followers")
+    report = Ingest(store, gateway, classify=None).run_once()
+    assert (report.interactions, report.screened) == (1, 0)
+    (it,) = store.interactions()
+    assert it.state is State.QUEUED
+    assert [e.action for e in store.events(it.id)] == [Action.ARRIVED]
