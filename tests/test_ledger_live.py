@@ -71,6 +71,8 @@ STEPS = {
     "correct": lambda it, a: it.correct(owner(it), sentiment=Sentiment.NEGATIVE),
     "dispose": lambda it, a: it.set_disposition(owner(it), "resolved", f"note by {a}"),
     "done": lambda it, a: it.done(owner(it)),
+    "close": lambda it, a: it.close(f"sup-{a}", "spam", "bulk close"),
+    "reopen": lambda it, a: it.reopen("wrote again"),
 }
 
 step = st.one_of(

@@ -223,3 +223,55 @@ def test_the_dashboard_lists_the_queue_in_offer_order_with_the_reasons(store):
         assert "first come, first served" in body and "wb-wait-fresh" in body
     finally:
         view.close()
+
+
+def test_a_supervisor_closes_the_interactions_shown_after_confirming(store, desk):
+    ann, _ = desk
+    held = handled(store, ann)
+    spam = [arrive(store, text=f"<b>free</b> followers {k}") for k in range(3)]
+    model = DashboardModel(store, "sam")
+    view = SupervisorDashboardView(model, live=False)
+    view.click_bar(
+        "volume", "mention", model.snapshot.rows["arrived_at"].min().floor(model.snapshot.freq)
+    )
+    form = view.actions
+    assert set(form.shown) == {held, *spam}
+    assert "<b>free" not in view.drill.body.value  # the texts are escaped
+    form.close_all_button.click()
+    assert "as: pick the disposition" in form.message.value  # nothing asked, nothing closed
+    assert form.confirm_box.layout.display == "none"
+    form.close_disposition.value = "spam"
+    form.close_list.value = (spam[0], spam[1])
+    form.close_selected_button.click()
+    assert form.confirm_box.layout.display == "flex"
+    assert "Close 2 interactions as Spam or abuse (spam)?" in form.confirm_text.value
+    form.close_disposition.value = "duplicate"  # another disposition: asked again
+    assert form.confirm_box.layout.display == "none" and not form.pending_close
+    form.close_disposition.value = "spam"
+    form.close_selected_button.click()
+    form.cancel_button.click()  # changed their mind: nothing happens
+    assert form.confirm_box.layout.display == "none"
+    assert all(store.interaction(i).state.value == "queued" for i in spam)
+    form.close_list.value = (spam[0], spam[1])
+    form.close_selected_button.click()
+    form.close_note.value = "spam wave"
+    form.confirm_button.click()
+    assert "closed 2 as spam" in form.message.value, form.message.value
+    assert [store.interaction(i).state.value for i in spam] == ["done", "done", "queued"]
+    assert store.interaction(spam[0]).note == "spam wave"
+    # The drill-down was listed again: the closed ones are done there, no longer to close.
+    assert set(form.shown) == {held, spam[2]}
+    assert "done" in view.drill.body.value
+    form.close_all_button.click()
+    assert "Close 2 interactions" in form.confirm_text.value
+    form.confirm_button.click()
+    assert "closed 2 as spam" in form.message.value
+    assert store.interaction(held).state.value == "done"
+    assert form.shown == [] and not ann.poll()
+    closed = [e for e in store.events() if e.action == Action.CLOSED]
+    assert len(closed) == 4 and {e.agent for e in closed} == {"sam"}
+    assert model.snapshot.kpis["in_queue"] == 0
+    form.close_all_button.click()
+    assert "no open interaction" in form.message.value
+    view.close()
+    model.close()

@@ -1,11 +1,11 @@
 """The ledger: one row per interaction, derived from the append-only event log.
 
 Times come from the events (the first offer, the first acceptance, the first reply, the last
-done), counts too (replies, transfers, offers, rejections, time-outs); the ``interactions`` row
-gives what the log summarises (state, owner, queue, disposition, corrected classification).
-The store reads it in one statement (``store.ledger``); pandas shapes it, vectorised: no
-per-row Python for large stores. ``workbench.analytics.live.LiveLedger`` keeps one up to date
-from the events appended since.
+done or close), counts too (replies, transfers, offers, rejections, time-outs); the
+``interactions`` row gives what the log summarises (state, owner, queue, disposition, corrected
+classification). The store reads it in one statement (``store.ledger``); pandas shapes it,
+vectorised: no per-row Python for large stores. ``workbench.analytics.live.LiveLedger`` keeps one
+up to date from the events appended since.
 
 Dtypes are compact: categoricals (categories: the values present, sorted) for the columns of
 ``CATEGORICAL``, ``int32`` counts, pandas ``str`` for the texts (missing: NaN), times
@@ -103,7 +103,10 @@ FIRST = {
     "accepted_at": (Action.ACCEPTED.value,),
     "first_reply_at": REPLY_ACTIONS,
 }
-LAST = {"done_at": (Action.DONE.value,)}
+DONE_ACTIONS = tuple(a.value for a in Action if a.stamp == "done_at")
+"""What ends an interaction: its agent's Done, and a close without it (a supervisor's, a
+screening rule's): each stamps ``done_at`` (``Action.stamp``)."""
+LAST = {"done_at": DONE_ACTIONS}
 STATS: dict[str, tuple[str, tuple[str, ...]]] = {
     **{name: ("count", actions) for name, actions in COUNTED.items()},
     **{name: ("first", actions) for name, actions in FIRST.items()},

@@ -627,10 +627,10 @@ def occupancy(
 
     ``events`` is the event log as a DataFrame (``events_frame(store.events())``). An agent
     holds an interaction from its ``accepted`` event by that agent until the interaction's
-    next ``transferred``, ``requeued`` or ``done`` event (or ``end`` when none came); several
-    at once count once (capacity > 1), conference parties do not hold. An agent counts as
-    logged in from their first event (registration, a state change or handling) to ``end``:
-    the log has no log-out event. Table per agent: ``logged_in_seconds``,
+    next ``transferred``, ``requeued``, ``done`` or ``closed`` event (or ``end`` when none
+    came); several at once count once (capacity > 1), conference parties do not hold. An agent
+    counts as logged in from their first event (registration, a state change or handling) to
+    ``end``: the log has no log-out event. Table per agent: ``logged_in_seconds``,
     ``holding_seconds``, ``occupancy``; figure ``occupancy``: all holding over all logged-in
     time. Left out: events with no time or agent, holds ending before they began (clock
     skew), and agents with no logged-in time in the window (occupancy None).
@@ -659,7 +659,7 @@ def occupancy(
     )
 
     action = ev["action"].to_numpy(dtype=object)
-    ends = (Action.TRANSFERRED.value, Action.REQUEUED.value, Action.DONE.value)
+    ends = (Action.TRANSFERRED.value, Action.REQUEUED.value, Action.DONE.value, Action.CLOSED.value)
     life = np.isin(action, (Action.ACCEPTED.value, *ends)) & ev["interaction_id"].notna().to_numpy()
     iid, _ = pd.factorize(ev["interaction_id"].to_numpy(dtype=object)[life])
     order = np.lexsort((np.arange(len(iid)), at[life], iid))

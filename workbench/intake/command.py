@@ -64,6 +64,7 @@ def _summary(report: object) -> str:
     return (
         f"ingest: {getattr(r, 'interactions', 0)} new interactions, "
         f"{getattr(r, 'duplicates', 0)} already stored, "
+        f"{getattr(r, 'screened', 0)} screened, "
         f"{getattr(r, 'skipped_retweets', 0)} retweets skipped, "
         f"{getattr(r, 'joined_transcripts', 0)} brand messages joined, "
         f"{getattr(r, 'quarantined', 0)} quarantined, {getattr(r, 'pages', 0)} pages"

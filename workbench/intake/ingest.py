@@ -37,6 +37,7 @@ from workbench.domain import (
     utcnow,
 )
 from workbench.domain.budget import say_span
+from workbench.domain.screening import ScreeningRule, screen
 from workbench.store import Change, Store, Transaction, new_ids
 from workbench.store.intake import Thread
 from workbench.xapi.errors import (
@@ -120,6 +121,8 @@ class IngestReport:
     follow_ups: int = 0
     """Customers' (and other participants') further messages joined to an open interaction."""
     reopened: int = 0
+    screened: int = 0
+    """New interactions (and reopening follow-ups) a screening rule closed or tagged."""
     quarantined: int = 0
     waited_for_rate_limit: float = 0.0
     errors: list[str] = field(default_factory=list)
@@ -196,6 +199,7 @@ class Ingest:
         self.streamed = IngestReport()
         self._followed = 0  # follow-ups and reopens stored, read off into each page's report
         self._reopened = 0
+        self._screened = 0
 
     def __repr__(self) -> str:
         return f"Ingest({self.store!r}, timelines={self.gateway.timelines})"
@@ -752,7 +756,8 @@ class Ingest:
         report.joined_transcripts += joined
         report.follow_ups += self._followed
         report.reopened += self._reopened
-        self._followed = self._reopened = 0
+        report.screened += self._screened
+        self._followed = self._reopened = self._screened = 0
         report.quarantined += len(bad)
 
     def _write_page(
@@ -828,7 +833,8 @@ class Ingest:
         (``_conversation``) or opens an interaction; (opened, duplicates)."""
         if not items:
             return 0, 0
-        plan = _Conversations(self, conn, items)
+        rules = self.store.screening.rules(conn)  # once per page
+        plan = _Conversations(self, conn, items, rules)
         order = sorted(
             range(len(items)), key=lambda k: (items[k].at, len(items[k].x_id), items[k].x_id)
         )
@@ -863,13 +869,20 @@ class Ingest:
                     else None
                 ),
             )
+            if rules:
+                hit = _screen(rules, it)
+                if hit is not None:
+                    plan.screen_new(interaction, *hit)
             batch.append((interaction, it.contact, _line(interaction.id, it)))
             plan.opened(it, interaction)
-        added = len(self.store.add_new_interactions(batch, conn))
+        stored = self.store.add_new_interactions(batch, conn)
+        if plan.screening_new:
+            plan.stored({i.id for i in stored})
         plan.write()
         self._followed += plan.follow_ups
         self._reopened += plan.reopened
-        return added, dupes + len(batch) - added
+        self._screened += plan.screened_count
+        return len(stored), dupes + len(batch) - len(stored)
 
     # --- the brand's own messages --------------------------------------------------------------
 
@@ -921,6 +934,51 @@ class Ingest:
         return joined
 
 
+SCREENER = "screening"
+"""Who closes what a screening rule closes (``Interaction.close``'s ``by``; the event log
+names it in the details, as no agent did it)."""
+
+
+_Hit = tuple[ScreeningRule, dict[str, Any]]
+"""A screening rule a message met, and what met its conditions."""
+
+
+def _screen(rules: Sequence[ScreeningRule], item: _Item) -> _Hit | None:
+    """The first screening rule ``item`` matches, with what met its conditions."""
+    text = item.subject_text
+    if item.channel is Channel.DM:
+        for short, expanded in (item.details.get("urls") or {}).items():
+            text = text.replace(short, expanded)
+    lang = item.details.get("lang")
+    retweet = item.action == "retweet"
+    rule = screen(rules, text, lang, item.contact.username, retweet)
+    if rule is None:
+        return None
+    return rule, rule.matched(text, lang, item.contact.username, retweet) or {}
+
+
+def _screened_event(
+    it: Interaction, rule: ScreeningRule, found: dict[str, Any], at: datetime, **extra: Any
+) -> Event:
+    """The log's record that ``rule`` met a message of ``it``: which rule, what it did, what
+    matched."""
+    details = {
+        "rule_id": rule.id,
+        "rule": rule.name,
+        "action": rule.action,
+        "disposition": rule.disposition,
+        "matched": found,
+        **extra,
+    }
+    return Event(Action.SCREENED, it.id, None, at, details)
+
+
+def _close(it: Interaction, rule: ScreeningRule, at: datetime) -> Event:
+    """Close ``it`` for ``rule`` (an event at ``at``, by no agent)."""
+    event = it.close(SCREENER, rule.disposition, reason=f"screening rule {rule.name!r}")
+    return replace(event, agent=None, at=at, details={**event.details, "by": SCREENER})
+
+
 def _line(interaction_id: str, item: _Item, **extra: Any) -> TranscriptEntry:
     """The transcript line of an inbound message."""
     details = {**item.details, **extra} if extra else item.details
@@ -946,10 +1004,21 @@ class _Conversations:
     another participant); when it is done, the contact's follow-up reopens it within
     ``Ingest.reopen_window`` of its Done, and after that opens a new interaction linked to it.
     Everything else opens an interaction of its own.
+
+    Screening rules (``rules``) meet the new interactions (``screen_new``) and the follow-ups
+    that would reopen one: a close rule closes a new one as it is stored and keeps a done one
+    done (the message joins its transcript); a tag rule presets the disposition. Follow-ups
+    joining an open interaction are not screened.
     """
 
-    def __init__(self, ingest: Ingest, conn: Transaction, items: list[_Item]) -> None:
-        self.ingest, self.conn = ingest, conn
+    def __init__(
+        self,
+        ingest: Ingest,
+        conn: Transaction,
+        items: list[_Item],
+        rules: Sequence[ScreeningRule] = (),
+    ) -> None:
+        self.ingest, self.conn, self.rules = ingest, conn, rules
         intake = ingest.store.intake
         self.seen = intake.in_any_transcript(conn, [i.x_id for i in items])
         wanted = [ref for i in items for ref in _replied(i)]
@@ -960,7 +1029,9 @@ class _Conversations:
         self._events: list[Event] = []
         self._waits: dict[str, datetime] = {}
         self._reopened_ids: set[str] = set()
-        self.follow_ups = self.reopened = 0
+        self.screening_new: dict[str, Event] = {}
+        """New interactions a rule met (not stored yet), and their ``screened`` events."""
+        self.follow_ups = self.reopened = self.screened_count = 0
 
     def thread(self, item: _Item) -> Thread | None:
         if item.channel is Channel.MENTION:
@@ -974,10 +1045,41 @@ class _Conversations:
 
     def opened(self, item: _Item, interaction: Interaction) -> None:
         """``interaction`` was opened by ``item``: later messages of the page may continue it."""
-        thread = Thread(interaction, None)
+        # Closed on arrival (screened): done as it arrived, as a later page would read it.
+        done = interaction.arrived_at if interaction.state is State.DONE else None
+        thread = Thread(interaction, done)
         if item.channel is Channel.MENTION:
             self._by_tweet[item.x_id] = thread
         self._by_contact[item.contact.id] = thread
+
+    def screen_new(self, it: Interaction, rule: ScreeningRule, found: dict[str, Any]) -> None:
+        """``rule`` met the new interaction ``it`` (about to be stored): a close rule closes it
+        now (it is stored done, at the version of the close; its events follow its arrival),
+        a tag rule presets its disposition."""
+        event = _screened_event(it, rule, found, it.arrived_at)  # its arrival's time
+        self.screening_new[it.id] = event
+        if rule.closes:
+            closed = _close(it, rule, it.arrived_at)
+            self._changed[it.id] = (it, it.version, Change([event, closed]))
+        else:
+            it.disposition = rule.disposition
+            self._events.append(event)
+
+    def stored(self, ids: set[str]) -> None:
+        """The new interactions of ``ids`` were stored (the others were there already): the
+        screening of those others is dropped; the changes of those closed on arrival are saved
+        over the row as stored (a follow-up of the page may have reopened it before)."""
+        gone = {iid for iid in self.screening_new if iid not in ids}
+        self.screened_count += len(self.screening_new) - len(gone)
+        for iid in self.screening_new:
+            entry = self._changed.get(iid)
+            if entry is not None and iid in ids:
+                self._changed[iid] = (entry[0], entry[0].version, entry[2])
+        if gone:
+            for iid in gone:
+                self._changed.pop(iid, None)
+            drop = {id(self.screening_new[iid]) for iid in gone}
+            self._events = [e for e in self._events if id(e) not in drop]
 
     def join(self, item: _Item, thread: Thread) -> bool:
         """Add ``item`` to ``thread``'s interaction if it continues it (reopening it if need
@@ -989,13 +1091,22 @@ class _Conversations:
             done_at = thread.done_at
             if participant or done_at is None or item.at - done_at > self.ingest.reopen_window:
                 return False
+            hit = _screen(self.rules, item) if self.rules else None
             change = self._change(it)
-            change.events.append(
-                replace(it.reopen(f"{item.contact.username} wrote again"), at=item.at)
-            )
-            it.subject = _subject(item.subject_text)  # what the offer's toast shows: the news
-            self.reopened += 1
-            self._reopened_ids.add(it.id)
+            if hit is not None:
+                self.screened_count += 1
+            if hit is not None and hit[0].closes:  # stays done: the message joins it
+                change.events.append(_screened_event(it, *hit, item.at, x_id=item.x_id))
+            else:
+                change.events.append(
+                    replace(it.reopen(f"{item.contact.username} wrote again"), at=item.at)
+                )
+                it.subject = _subject(item.subject_text)  # what the offer's toast shows: the news
+                self.reopened += 1
+                self._reopened_ids.add(it.id)
+                if hit is not None:
+                    it.disposition = hit[0].disposition
+                    change.events.append(_screened_event(it, *hit, item.at, x_id=item.x_id))
         elif it.state is State.PENDING and not participant:
             # The customer answered what the agent waits on: back to that agent as an offer
             # (its time-out, from now, sends it to the queue when they do not take it).
@@ -1004,7 +1115,7 @@ class _Conversations:
         else:
             entry = self._changed.get(it.id)
             change = entry[2] if entry is not None else None
-        if not participant:
+        if not participant and it.state is not State.DONE:
             self._waits.setdefault(it.id, item.at)
         details = {"follow_up": True, "participant": participant}
         line = _line(it.id, item, **details)

@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from workbench.store.reads import Reads
     from workbench.store.reports import Reports
     from workbench.store.routing import RoutingTables
+    from workbench.store.screening import ScreeningTables
     from workbench.store.supervision import SupervisionReads
     from workbench.store.training import Corrections
 
@@ -380,6 +381,13 @@ class Store:
         from workbench.store.routing import RoutingTables
 
         return RoutingTables(self)
+
+    @cached_property
+    def screening(self) -> ScreeningTables:
+        """The screening rules ingest applies to arriving messages."""
+        from workbench.store.screening import ScreeningTables
+
+        return ScreeningTables(self)
 
     @property
     def dialect(self) -> str:
@@ -796,6 +804,7 @@ class Store:
                     insert(t.priority_rules),
                     [{k: r.get(k) for k in keys} for r in ref.priority_rules],
                 )
+            self._load_screening_rules(conn, ref.screening_rules)
             c = t.contacts.c
             for contact in ref.contacts:
                 exists = conn.execute(select(c.id).where(c.id == contact.id)).first()
@@ -811,6 +820,17 @@ class Store:
                 }
                 if filled:
                     conn.execute(update(t.contacts).where(c.id == contact.id).values(filled))
+
+    def _load_screening_rules(self, conn: Connection, rules: list[dict[str, Any]]) -> None:
+        """The shipped screening rules, once per store: into an empty table, and never again
+        after (a supervisor who deleted them does not get them back at the next start)."""
+        marker = "reference:screening_rules"
+        done = conn.execute(select(t.cursors.c.value).where(t.cursors.c.name == marker)).first()
+        if done is not None:
+            return
+        if rules and self.screening.count(conn) == 0:
+            conn.execute(insert(t.screening_rules), rules)
+        self.set_cursor(marker, "loaded", conn)
 
     @staticmethod
     def _insert_missing(

@@ -8,17 +8,27 @@ from typing import TYPE_CHECKING, Any
 from workbench._lazy import export
 
 if TYPE_CHECKING:
-    from workbench.supervisor.actions import SupervisorActions
+    from workbench.supervisor.actions import BulkClose, SupervisorActions, close_many
     from workbench.supervisor.model import WINDOWS, DashboardModel, Filters, Snapshot
 
 _EXPORTS = {
+    "BulkClose": "workbench.supervisor.actions",
     "DashboardModel": "workbench.supervisor.model",
     "Filters": "workbench.supervisor.model",
     "Snapshot": "workbench.supervisor.model",
     "SupervisorActions": "workbench.supervisor.actions",
     "WINDOWS": "workbench.supervisor.model",
+    "close_many": "workbench.supervisor.actions",
 }
-__all__ = ["DashboardModel", "Filters", "Snapshot", "SupervisorActions", "WINDOWS"]
+__all__ = [
+    "WINDOWS",
+    "BulkClose",
+    "DashboardModel",
+    "Filters",
+    "Snapshot",
+    "SupervisorActions",
+    "close_many",
+]
 
 
 def __getattr__(name: str) -> Any:

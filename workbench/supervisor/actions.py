@@ -1,16 +1,88 @@
 """What a supervisor may do from the dashboard, through the same store transactions as agents'
-actions: set an agent Not Ready, requeue an interaction, transfer it to an agent or a queue.
-Each is recorded in the event log with the supervisor's name."""
+actions: set an agent Not Ready, requeue an interaction, transfer it to an agent or a queue,
+close many at once with a disposition. Each is recorded in the event log with the supervisor's
+name."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 
-from workbench.domain import Action, EntryKind, Event, Interaction, TranscriptEntry
+from workbench.domain import (
+    Action,
+    Disposition,
+    EntryKind,
+    Event,
+    Interaction,
+    State,
+    TranscriptEntry,
+)
 from workbench.errors import ValidationError
 from workbench.routing.agents import Agent, AgentState, load, lock_agent, set_agent_state
 from workbench.store import Change, NotFoundError, Store, Transaction
 from workbench.workspace._checks import known_queue, refuse
+
+
+@dataclass(frozen=True)
+class BulkClose:
+    """What ``close_many`` did: the interactions it closed, and those it refused with why."""
+
+    disposition: str
+    closed: tuple[str, ...] = ()
+    refused: dict[str, str] = field(default_factory=dict)
+    """Interaction id -> why it was not closed (already done, not in the store)."""
+
+    def summary(self) -> str:
+        """One line for a person: how many were closed, and each refusal."""
+        said = f"closed {len(self.closed)} as {self.disposition}"
+        if self.refused:
+            reasons = "; ".join(f"{iid}: {why}" for iid, why in self.refused.items())
+            said += f"; {len(self.refused)} not closed ({reasons})"
+        return said
+
+
+def close_many(
+    store: Store, supervisor: str, ids: Iterable[str], disposition: str, note: str = ""
+) -> BulkClose:
+    """Close each open interaction of ``ids`` with ``disposition`` (and ``note``, when given, as
+    its disposition note), in one transaction, whoever holds it and whatever its state;
+    those already done or not in the store are refused, each with its reason. Each close is in
+    the event log (``closed``, by the supervisor) and its transcript."""
+    name = (supervisor or "").strip()
+    if not name:
+        raise ValidationError("supervisor", "a supervisor's name is required")
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        raise ValidationError("ids", "pick at least one interaction to close")
+    note = (note or "").strip()
+    refused: dict[str, str] = {}
+    changes: list[tuple[Interaction, int, Change]] = []
+    with store.transaction() as conn:
+        known = {d.code for d in store.reads.dispositions(conn)}
+        if disposition not in known:
+            raise ValidationError(
+                "disposition",
+                f"no such disposition {disposition!r} (known: {', '.join(sorted(known))})",
+            )
+        for iid in wanted:
+            try:
+                it = store.interaction(iid, conn)  # locked until the transaction ends
+            except NotFoundError:
+                refused[iid] = "not in the store"
+                continue
+            if it.state is State.DONE:
+                refused[iid] = "already done"
+                continue
+            before = it.version
+            event = it.close(name, disposition, reason=note or f"closed by {name}")
+            event = replace(event, details={**event.details, "by": name})
+            if note:
+                it.note = note
+            text = f"{name} closed it as {disposition}" + (f": {note}" if note else "")
+            line = TranscriptEntry(it.id, event.at, EntryKind.SYSTEM, name, text, event.action)
+            changes.append((it, before, Change([event], [line])))
+        store.save_many(conn, changes)
+    return BulkClose(disposition, tuple(it.id for it, _, _ in changes), refused)
 
 
 class SupervisorActions:
@@ -74,6 +146,14 @@ class SupervisorActions:
             return Change([event], [self._line(it, event, text)])
 
         return self.store.apply(interaction_id, use)
+
+    def close_many(self, ids: Iterable[str], disposition: str, note: str = "") -> BulkClose:
+        """Close the open interactions of ``ids`` at once (``close_many``)."""
+        return close_many(self.store, self.supervisor, ids, disposition, note)
+
+    def dispositions(self) -> list[Disposition]:
+        """The disposition codes a close may use, by code."""
+        return self.store.reads.dispositions()
 
     def _ready(self, conn: Transaction, it: Interaction, name: str) -> Agent:
         try:

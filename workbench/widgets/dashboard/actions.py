@@ -1,5 +1,5 @@
 """The supervisor's actions from the dashboard: Not Ready an agent, requeue or transfer an
-interaction (one of those the drill-down lists)."""
+interaction (one of those the drill-down lists), close many of those listed at once."""
 
 from __future__ import annotations
 
@@ -14,12 +14,26 @@ from workbench.widgets._html import esc
 
 
 class SupervisorActionsForm(W.VBox):
-    """Buttons call ``set_not_ready()``, ``requeue()`` and ``transfer()``; ``after()`` runs
-    after each action that succeeded (the dashboard refreshes)."""
+    """Buttons call ``set_not_ready()``, ``requeue()``, ``transfer()``, and for a bulk close
+    ``close_selected()`` or ``close_all_shown()`` then ``confirm_close()`` (or
+    ``cancel_close()``); ``after()`` runs after each action that succeeded (the dashboard
+    refreshes), ``after_close()`` after a close (default: ``after``; the dashboard lists the
+    drill-down again)."""
 
-    def __init__(self, actions: SupervisorActions, after: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        actions: SupervisorActions,
+        after: Callable[[], None],
+        after_close: Callable[[], None] | None = None,
+    ) -> None:
         self.actions = actions
         self._after = after
+        self._after_close = after_close or after
+        self.shown: list[str] = []
+        """The open interactions the drill-down lists (what "Close all shown" closes)."""
+        self.pending_close: list[str] = []
+        """What the confirmation asks about (empty: nothing asked)."""
+        self._pending_code: str | None = None
         self.agent = W.Dropdown(options=[], description="agent", layout=W.Layout(width="200px"))
         self.agent.style.description_width = "50px"
         self.agent.add_class("wb-action-agent")
@@ -44,6 +58,7 @@ class SupervisorActionsForm(W.VBox):
         self.transfer_button = W.Button(description="Transfer", icon="share")
         self.transfer_button.add_class("wb-transfer")
         self.transfer_button.on_click(lambda _: self.transfer())
+        self._build_close()
         self.message = W.HTML()
         self.message.add_class("wb-action-message")
         super().__init__(
@@ -51,10 +66,53 @@ class SupervisorActionsForm(W.VBox):
                 W.HTML(f"<b>Supervisor actions</b> (as {esc(actions.supervisor)})"),
                 W.HBox([self.agent, self.reason, self.not_ready_button]),
                 W.HBox([self.interaction, self.requeue_button, self.target, self.transfer_button]),
+                W.HBox([self.close_list, W.VBox(self._close_controls)]),
+                self.confirm_box,
                 self.message,
             ]
         )
         self.add_class("wb-supervisor-actions")
+
+    def _build_close(self) -> None:
+        self.close_list = W.SelectMultiple(
+            options=[], rows=5, description="close", layout=W.Layout(width="360px")
+        )
+        self.close_list.style.description_width = "80px"
+        self.close_list.add_class("wb-close-select")
+        codes = [(f"{d.label} ({d.code})", d.code) for d in self.actions.dispositions()]
+        self.close_disposition = W.Dropdown(
+            options=codes, value=None, description="as", layout=W.Layout(width="260px")
+        )
+        self.close_disposition.style.description_width = "30px"
+        self.close_disposition.add_class("wb-close-disposition")
+        # Another disposition than the one asked about: ask again.
+        self.close_disposition.observe(lambda _: self.cancel_close(), names="value")
+        self.close_note = W.Text(
+            value="", placeholder="note (optional)", layout=W.Layout(width="260px")
+        )
+        self.close_note.add_class("wb-close-note")
+        self.close_selected_button = W.Button(description="Close selected", icon="check")
+        self.close_selected_button.add_class("wb-close-selected")
+        self.close_selected_button.on_click(lambda _: self.close_selected())
+        self.close_all_button = W.Button(description="Close all shown", icon="check-square")
+        self.close_all_button.add_class("wb-close-all")
+        self.close_all_button.on_click(lambda _: self.close_all_shown())
+        self._close_controls = [
+            self.close_disposition,
+            self.close_note,
+            W.HBox([self.close_selected_button, self.close_all_button]),
+        ]
+        self.confirm_text = W.HTML()
+        self.confirm_text.add_class("wb-close-question")
+        self.confirm_button = W.Button(description="Yes, close them", button_style="danger")
+        self.confirm_button.add_class("wb-close-confirm")
+        self.confirm_button.on_click(lambda _: self.confirm_close())
+        self.cancel_button = W.Button(description="Cancel")
+        self.cancel_button.add_class("wb-close-cancel")
+        self.cancel_button.on_click(lambda _: self.cancel_close())
+        self.confirm_box = W.HBox([self.confirm_text, self.confirm_button, self.cancel_button])
+        self.confirm_box.add_class("wb-close-confirmation")
+        self.confirm_box.layout.display = "none"
 
     def set_choices(self, agents: list[str], queues: list[str]) -> None:
         if list(self.agent.options) != agents:
@@ -71,13 +129,23 @@ class SupervisorActionsForm(W.VBox):
             self.target.value = keep if keep in values else (values[0] if values else None)
 
     def set_interactions(self, rows: pd.DataFrame) -> None:
+        """The drill-down's rows: any of them to requeue or transfer, the open ones to close
+        (a new list drops a question not answered yet)."""
         options = []
         for r in rows.itertuples(index=False):
             text = r.text if isinstance(r.text, str) else ""
             label = f"@{r.contact}: {text[:40]} ({r.state})"
             options.append((label, r.interaction_id))
+        keep = self.interaction.value
         self.interaction.options = options
-        self.interaction.value = options[0][1] if options else None
+        ids = [v for _, v in options]
+        self.interaction.value = keep if keep in ids else (ids[0] if ids else None)
+        states = rows["state"].astype(object).tolist() if "state" in rows else ["?"] * len(rows)
+        open_ = [o for o, state in zip(options, states, strict=True) if state != "done"]
+        self.shown = [v for _, v in open_]
+        self.close_list.value = ()
+        self.close_list.options = open_
+        self.cancel_close()
 
     def set_not_ready(self) -> None:
         agent = self.agent.value
@@ -104,6 +172,58 @@ class SupervisorActionsForm(W.VBox):
             self._run(
                 lambda: self.actions.transfer(iid, to_queue=name), f"transferred to queue {name}"
             )
+
+    def close_selected(self) -> None:
+        """Ask to close the interactions picked in the list."""
+        self._ask_close(list(self.close_list.value), "picked")
+
+    def close_all_shown(self) -> None:
+        """Ask to close every open interaction the drill-down lists."""
+        self._ask_close(list(self.shown), "shown")
+
+    def _ask_close(self, ids: list[str], which: str) -> None:
+        if not ids:
+            self._say_error(
+                "close: no open interaction "
+                + ("picked in the list" if which == "picked" else "in the list")
+            )
+            return
+        code = self.close_disposition.value
+        if not code:
+            self._say_error("as: pick the disposition they close with")
+            return
+        self.pending_close, self._pending_code = ids, code
+        label = dict((v, k) for k, v in self.close_disposition.options).get(code, code)
+        many = f"{len(ids)} interaction{'' if len(ids) == 1 else 's'}"
+        self.confirm_text.value = (
+            f"<b>Close {many} as {esc(label)}?</b> Done at once, whoever holds "
+            f"{'it' if len(ids) == 1 else 'them'}."
+        )
+        self.confirm_box.layout.display = "flex"
+        self.message.value = ""
+
+    def confirm_close(self) -> None:
+        """Close what the question was about; the message line says what was done."""
+        ids, code, note = self.pending_close, self._pending_code, self.close_note.value
+        self.cancel_close()
+        if not ids or code is None:
+            self._say_error("close: nothing to confirm (pick interactions, then Close)")
+            return
+        try:
+            result = self.actions.close_many(ids, code, note)
+        except (WorkbenchError, ValueError) as exc:
+            self._say_error(str(exc))
+            return
+        colour = "#1a7f37" if not result.refused else "#9a6700"
+        self.message.value = f'<span style="color:{colour}">{esc(result.summary())}</span>'
+        if result.closed:
+            self.close_note.value = ""
+            self._after_close()
+
+    def cancel_close(self) -> None:
+        self.pending_close, self._pending_code = [], None
+        self.confirm_box.layout.display = "none"
+        self.confirm_text.value = ""
 
     def _say_error(self, text: str) -> None:
         self.message.value = f'<span style="color:#cf222e">{esc(text)}</span>'

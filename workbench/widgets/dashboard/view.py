@@ -58,8 +58,9 @@ class SupervisorDashboardView(W.VBox):
         self.agents = AgentTablePanel(self.drill_agent)
         self.drill = DrillDownPanel()
         self.next_offers = NextOffersPanel()
+        self._drilled: tuple[str, dict[str, Any]] | None = None
         self.actions = (
-            SupervisorActionsForm(model.actions, self.refresh)
+            SupervisorActionsForm(model.actions, self.refresh, self._after_close)
             if actions and model.actions is not None
             else None
         )
@@ -94,7 +95,7 @@ class SupervisorDashboardView(W.VBox):
 
     def drill_agent(self, agent: str) -> None:
         """List the interactions of ``agent`` in the window."""
-        self._drill(f"Interactions of {agent}", self.model.interactions(agent=agent))
+        self._drill(f"Interactions of {agent}", agent=agent)
 
     # --- model -> view ------------------------------------------------------------------------
 
@@ -107,17 +108,28 @@ class SupervisorDashboardView(W.VBox):
     def _bar(self, chart: str, trace: str, x: Any) -> None:
         if chart == "volume":
             start = pd.Timestamp(x, tz="UTC") if pd.Timestamp(x).tzinfo is None else pd.Timestamp(x)
-            rows = self.model.interactions(channel=trace, interval=start)
             self._drill(
-                f"{trace} arrived {start:%Y-%m-%d %H:%M} UTC (+{self.model.snapshot.freq})", rows
+                f"{trace} arrived {start:%Y-%m-%d %H:%M} UTC (+{self.model.snapshot.freq})",
+                channel=trace,
+                interval=start,
             )
         elif chart == "dispositions":
-            self._drill(f"Done as {x}", self.model.interactions(disposition=str(x)))
+            self._drill(f"Done as {x}", disposition=str(x))
 
-    def _drill(self, title: str, rows: pd.DataFrame) -> None:
+    def _drill(self, title: str, **query: Any) -> None:
+        """List ``model.interactions(**query)`` under ``title`` (remembered, to list again)."""
+        self._drilled = (title, query)
+        rows = self.model.interactions(**query)
         self.drill.show(title, rows)
         if self.actions is not None:
             self.actions.set_interactions(rows)
+
+    def _after_close(self) -> None:
+        """After a bulk close: refresh, and list the drill-down again (its rows changed)."""
+        self.refresh()
+        if self._drilled is not None:
+            title, query = self._drilled
+            self._drill(title, **query)
 
     def _changed(self, _change: object) -> None:
         self._draw()
