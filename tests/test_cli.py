@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-COMMANDS = ("sandbox", "ingest", "lab", "report", "train", "bench", "simulate")
+COMMANDS = ("sandbox", "ingest", "lab", "report", "train", "bench", "simulate", "auth")
 
 
 def workbench(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

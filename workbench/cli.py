@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bench": ("workbench.bench.command", "measure speed against the bare libraries"),
     "wallboard": ("workbench.supervisor.command", "serve the dashboard as a page on 127.0.0.1"),
     "simulate": ("workbench.simulate.command", "run a simulated team against the sandbox"),
+    "auth": ("workbench.auth", "give the brand accounts' OAuth 2.0 consent for real-time DMs"),
 }
 
 

@@ -170,6 +170,22 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("X_CONSUMER_SECRET", None, "OAuth 1.0a consumer (API) secret.", secret=True),
     Setting("X_ACCESS_TOKEN", None, "OAuth 1.0a access token of the brand account.", secret=True),
     Setting("X_ACCESS_TOKEN_SECRET", None, "OAuth 1.0a access token secret.", secret=True),
+    Setting(
+        "X_CLIENT_ID",
+        None,
+        "OAuth 2.0 client id of the app (`workbench auth`; the sandbox has its own).",
+    ),
+    Setting(
+        "X_CLIENT_SECRET",
+        None,
+        "OAuth 2.0 client secret of a confidential app (`workbench auth`, token refresh).",
+        secret=True,
+    ),
+    Setting(
+        "X_REDIRECT_URI",
+        "http://127.0.0.1:8976/oauth/callback",
+        "OAuth 2.0 callback URL registered for the app (`workbench auth` reads it back).",
+    ),
     Setting("WORKBENCH_BRAND", "AcmeSupport", "Username of the brand account.", _parse_username),
     Setting(
         "WORKBENCH_TIMELINES_FILE",

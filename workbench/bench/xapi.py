@@ -7,6 +7,7 @@ interleaved, and the best time counts (the machine may be busy with other work).
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -331,5 +332,167 @@ def outbox_paced_burst(scale: float) -> Result:
         f"{PACED_WINDOW:g} s window): 0 429s, {n} sent once; drain vs X's schedule",
         drain,
         schedule,
+        "s",
+    )
+
+
+# --- DM offer latency through the activity stream ----------------------------------------------
+
+DM_LATENCY_MESSAGES = 12
+
+
+class _BareActivity:
+    """X's SDK xdk alone reading the activity stream (requests when xdk is not installed),
+    noting when each DM event id arrives: the baseline."""
+
+    def __init__(self, url: str) -> None:
+        import threading
+
+        from workbench.xapi.gateway import SANDBOX_BEARER
+
+        self.seen: dict[str, float] = {}
+        self.client = "requests"
+        self._stop = threading.Event()
+        try:
+            import xdk
+
+            sdk = xdk.Client(base_url=url, bearer_token=SANDBOX_BEARER)
+            sdk.session.trust_env = False
+            lines = (item.model_dump(mode="json") for item in sdk.stream.activity())
+            self.client = "xdk"
+        except ImportError:
+            import requests
+
+            session = requests.Session()
+            session.trust_env = False
+            answer = session.get(
+                f"{url}/2/activity/stream",
+                headers={"Authorization": f"Bearer {SANDBOX_BEARER}"},
+                stream=True,
+                timeout=(10, 60),
+            )
+            lines = (json.loads(raw) for raw in answer.iter_lines(chunk_size=512) if raw.strip())
+        self.thread = threading.Thread(target=self._read, args=(lines,), daemon=True)
+        self.thread.start()
+
+    def _read(self, lines: Iterator[dict[str, Any]]) -> None:
+        for line in lines:
+            payload = (line.get("data") or {}).get("payload") or {}
+            for event in payload.get("direct_message_events") or []:
+                self.seen.setdefault(str(event.get("id")), time.perf_counter())
+            if self._stop.is_set():
+                return
+
+
+@benchmark("xapi: DM offer latency through the activity stream vs bare client")
+def dm_offer_latency(scale: float) -> Result:
+    """A customer's DM (``POST /sandbox/dms``) until its offer reaches a ready Workspace's
+    observer, ingest following the activity stream at its defaults (median); baseline: bare
+    xdk (or requests) reading the same stream and receiving the same event."""
+    import statistics
+    import threading
+
+    import requests
+
+    from workbench.config import Settings
+    from workbench.intake import Ingest
+    from workbench.sandbox import start
+    from workbench.workspace import Workspace
+    from workbench.xapi.gateway import Gateway
+    from workbench.xapi.oauth2 import SANDBOX_REDIRECT_URI, App
+
+    n = max(3, round(DM_LATENCY_MESSAGES * scale))
+    sandbox = start()
+    ours: list[float] = []
+    bare: list[float] = []
+    stop = threading.Event()
+    with tempfile.TemporaryDirectory() as tmp:
+        store = _store(tmp, "dm-latency.db")
+        store.load_reference_data()
+        settings = Settings.from_env(
+            {}, WORKBENCH_DB_URL=store.url, WORKBENCH_X_API_URL=sandbox.url
+        )
+        s = requests.Session()
+        s.trust_env = False
+        s.post(
+            f"{sandbox.url}/sandbox/users",
+            json=[{"username": f"dm_customer{k}", "dm_open": True} for k in range(n)],
+            timeout=10,
+        ).raise_for_status()
+        app = App.from_settings(settings)
+        flow = app.start(SANDBOX_REDIRECT_URI)
+        tokens = app.whoami(app.finish(flow, app.consent(flow)))
+        app.close()
+        store.tokens.save(
+            tokens.username,
+            tokens.user_id,
+            tokens.access_token,
+            tokens.refresh_token,
+            tokens.expires_at,
+            tokens.scopes,
+        )
+        gateway = Gateway.from_settings(settings)
+        ingest = Ingest(store, gateway, classify=False)
+        ingest.run_once()
+        ws = Workspace("bench_agent", store=store, settings=settings, send=False)
+        ws.ready()
+        runner = threading.Thread(target=ingest.run_forever, args=(stop,), daemon=True)
+        runner.start()
+        ws.start()
+        seen: dict[str, float] = {}
+        arrived = threading.Event()
+
+        def on_offers(change: Any) -> None:
+            for it in change.new:
+                if it.dm_event_id:
+                    seen.setdefault(it.dm_event_id, time.perf_counter())
+            arrived.set()
+
+        ws.observe(on_offers, "offers")
+        baseline = None
+        try:
+            deadline = time.monotonic() + 30
+            while ingest.activity is None or not ingest.activity.connected.is_set():
+                if time.monotonic() > deadline:
+                    raise RuntimeError("bench: ingest's activity stream did not connect in 30 s")
+                time.sleep(0.05)
+            baseline = _BareActivity(sandbox.url)
+            time.sleep(0.5)
+            for k in range(n):
+                arrived.clear()
+                t0 = time.perf_counter()
+                answer = s.post(
+                    f"{sandbox.url}/sandbox/dms",
+                    json={"author": f"dm_customer{k}", "text": f"my order {k} never came"},
+                    timeout=10,
+                )
+                answer.raise_for_status()
+                dm_id = str(answer.json()["id"])
+                deadline = time.monotonic() + 60
+                while dm_id not in seen and time.monotonic() < deadline:
+                    arrived.wait(0.05)
+                if dm_id not in seen:
+                    raise RuntimeError(f"DM {dm_id} reached no workspace within 60 s")
+                while dm_id not in baseline.seen and time.monotonic() < deadline:
+                    time.sleep(0.002)
+                ours.append(seen[dm_id] - t0)
+                bare.append(baseline.seen[dm_id] - t0)
+                offer = next(o for o in ws.offers if o.dm_event_id == dm_id)
+                ws.accept(offer.id)
+                ws.set_disposition(offer.id, "resolved")
+                ws.done(offer.id)
+        finally:
+            stop.set()
+            ws.close()
+            runner.join(timeout=30)
+            sandbox.stop()
+            gateway.close()
+            store.close()
+    client = baseline.client if baseline is not None else "xdk"
+    return Result(
+        f"xapi: customer DM to offer in a ready workspace through the activity stream "
+        f"(median of {n}); bare: {client} receives the same dm.received",
+        statistics.median(ours),
+        statistics.median(bare),
         "s",
     )

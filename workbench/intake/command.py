@@ -41,6 +41,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "level that includes it; without them ingest falls back to polling by itself)",
     )
     parser.add_argument(
+        "--no-activity",
+        action="store_true",
+        help="with --follow: poll DMs only (by default the DMs of brand accounts that ran "
+        "`workbench auth` arrive through X's Activity API, the DM poll kept as a backstop)",
+    )
+    parser.add_argument(
         "--interval", type=float, default=10.0, help="seconds between polls with --follow (10)"
     )
     parser.add_argument(
@@ -128,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
             stop,
             interval=args.interval,
             stream=not args.no_stream,
+            activity=not args.no_activity,
             on_report=lambda r: say(_summary(r)) if r.interactions or r.quarantined else None,
         )
         if sender is not None:

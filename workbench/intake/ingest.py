@@ -51,6 +51,7 @@ from workbench.xapi.errors import (
 from workbench.xapi.models import DirectMessage, Malformed, Page, Post
 
 if TYPE_CHECKING:
+    from workbench.intake.activity import ActivityFollower
     from workbench.xapi.gateway import Gateway
     from workbench.xapi.stream import MentionStream
 
@@ -196,6 +197,8 @@ class Ingest:
         self._storing = threading.RLock()  # the stream's thread and the poll store in turn
         self.stream: MentionStream | None = None
         self._missed = threading.Event()  # the stream lost posts: poll mentions next time
+        self.activity: ActivityFollower | None = None
+        self._dms_missed = threading.Event()  # the activity stream may have lost DMs: poll
         self.streamed = IngestReport()
         self._followed = 0  # follow-ups and reopens stored, read off into each page's report
         self._reopened = 0
@@ -241,12 +244,16 @@ class Ingest:
         *,
         interval: float = 10.0,
         stream: bool = True,
+        activity: bool = True,
         on_report: Callable[[IngestReport], None] | None = None,
     ) -> None:
         """Poll every ``interval`` seconds until ``stop`` is set; failures are logged, retried.
 
         With ``stream`` (the default) mentions are also stored the moment X streams them
         (``follow_stream`` in a thread); the polls then catch what the stream missed, and DMs.
+        With ``activity`` (the default) the DMs of the brand accounts that gave their OAuth 2.0
+        consent (``workbench auth``) arrive through X's Activity API (``follow_activity``); their
+        DM poll then runs only as a backstop.
         """
         if stop is not None:
             self._stop = stop
@@ -256,6 +263,12 @@ class Ingest:
                 target=self.follow_stream, args=(self._stop,), name="ingest-stream", daemon=True
             )
             streaming.start()
+        following = None
+        if activity and self.store.tokens.all():
+            following = threading.Thread(
+                target=self.follow_activity, args=(self._stop,), name="ingest-activity", daemon=True
+            )
+            following.start()
         said: dict[str, float] = {}
         timelines = list(self.gateway.timelines)
         # Each poll kind of each timeline on its own schedule (monotonic seconds): a kind whose
@@ -263,19 +276,29 @@ class Ingest:
         due = {(kind, tl): 0.0 for tl in timelines for kind in KINDS}
         failures = dict.fromkeys(due, 0)
         mentions_polled = dict.fromkeys(timelines, -float("inf"))
+        dms_polled = dict.fromkeys(timelines, -float("inf"))
         missed: set[str] = set()
+        dms_missed: set[str] = set()
         while not self._stop.is_set():
             if self._missed.is_set():  # the stream lost posts: poll mentions now
                 self._missed.clear()
                 missed.update(timelines)
                 for tl in timelines:
                     due["mentions", tl] = 0.0
+            if self._dms_missed.is_set():  # the activity stream may have lost DMs: poll now
+                self._dms_missed.clear()
+                dms_missed.update(timelines)
+                for tl in timelines:
+                    due["dms", tl] = 0.0
             for key in sorted(due, key=due.__getitem__):
                 kind, tl = key
                 if self._stop.is_set() or due[key] > time.monotonic():
                     continue
                 every = self.interval_for(kind, tl, interval)
                 if kind == "mentions" and not self._mentions_due(tl, missed, mentions_polled):
+                    due[key] = time.monotonic() + every
+                    continue
+                if kind == "dms" and not self._dms_due(tl, dms_missed, dms_polled):
                     due[key] = time.monotonic() + every
                     continue
                 due[key], done = self._poll(kind, tl, every, failures, on_report)
@@ -291,9 +314,14 @@ class Ingest:
                         missed.discard(tl)
                     else:
                         missed.add(tl)  # what it was to fetch is still to fetch
+                elif done:
+                    dms_polled[tl] = time.monotonic()
+                    dms_missed.discard(tl)
             self._stop.wait(max(0.0, min(due.values()) - time.monotonic()))
         if streaming is not None:
             streaming.join(timeout=5)
+        if following is not None:
+            following.join(timeout=5)
 
     def _say_interval(self, kind: str, timeline: str, interval: float, every: float) -> None:
         """Log (INFO) the effective interval of a poll kind, and why when it is not
@@ -321,6 +349,19 @@ class Ingest:
             not streaming_now
             or timeline in missed
             or time.monotonic() - polled[timeline] >= MENTIONS_BACKSTOP
+        )
+
+    def _dms_due(self, timeline: str, missed: set[str], polled: dict[str, float]) -> bool:
+        """While the activity stream delivers a timeline's DMs, its DM events are polled only
+        as a backstop (``DM_BACKSTOP``), and once after each (re)connection."""
+        from workbench.intake.activity import DM_BACKSTOP
+
+        follower = self.activity
+        return (
+            follower is None
+            or not follower.streaming(timeline)
+            or timeline in missed
+            or time.monotonic() - polled[timeline] >= DM_BACKSTOP
         )
 
     def _poll(
@@ -354,6 +395,32 @@ class Ingest:
         if on_report is not None:
             on_report(report)
         return time.monotonic() + every, True
+
+    # --- the X Activity API ---------------------------------------------------------------------
+
+    def follow_activity(self, stop: threading.Event | None = None) -> None:
+        """Store DMs as X's Activity API delivers them, until ``stop`` is set (see
+        ``workbench.intake.activity``); returns when no brand account can be subscribed."""
+        from workbench.config import Settings
+        from workbench.intake.activity import ActivityFollower, BrandTokens
+        from workbench.xapi.oauth2 import App
+
+        stop = stop or self._stop
+        try:
+            app: App | None = App.from_settings(Settings.from_env(), self.gateway.base_url)
+        except Exception as exc:  # no OAuth 2.0 app: tokens are used until they expire
+            log.warning("activity: no OAuth 2.0 app to refresh tokens with (%s)", exc)
+            app = None
+        self.activity = ActivityFollower(self, BrandTokens(self.store, app))
+        try:
+            self.activity.run(stop)
+        finally:
+            if app is not None:
+                app.close()
+
+    def quarantine_one(self, item: Malformed) -> None:
+        """Keep an item that arrived outside a poll and could not be read, with its reason."""
+        self._store_page([item], [], [], IngestReport(), [], [], self.gateway.default_timeline)
 
     # --- the filtered stream -------------------------------------------------------------------
 
@@ -673,7 +740,6 @@ class Ingest:
         report: IngestReport,
     ) -> bool:
         """Store one page of DM events; True when an older page should follow."""
-        brands = self.brands()
         fresh = [e for e in page.items if stop_at is None or int(e.id) > int(stop_at)]
         malformed = [
             m
@@ -685,9 +751,28 @@ class Ingest:
         reached_old = len(fresh) < len(page.items)
         newest = newest or (page.items[0].id if page.items else None)
         more = bool(page.next_token) and not reached_old
+        items, own = self._dm_items(timeline, fresh, report)
+        cursors: list[tuple[str, str]] = []
+        if more:
+            assert page.next_token is not None
+            cursors.append((f"{name}:run", f"{stop_at or ''}|{newest}|{page.next_token}"))
+        else:
+            if newest:
+                cursors.append((name, newest))
+            if raw:
+                cursors.append((f"{name}:run", ""))
+        self._store_page(items, malformed, cursors, report, [], own, timeline)
+        return more
+
+    def _dm_items(
+        self, timeline: str, events: Iterable[DirectMessage], report: IngestReport
+    ) -> tuple[list[_Item | Malformed], list[DirectMessage]]:
+        """DM events as items to store, and the brand's own DMs (to join to what they answer):
+        one path for the polled DMs and the ones the Activity API streams."""
+        brands = self.brands()
         items: list[_Item | Malformed] = []
         own: list[DirectMessage] = []
-        for event in fresh:
+        for event in events:
             if event.sender_id in brands:
                 report.brand_messages += 1
                 own.append(event)
@@ -718,17 +803,21 @@ class Ingest:
                     details=details,
                 )
             )
-        cursors: list[tuple[str, str]] = []
-        if more:
-            assert page.next_token is not None
-            cursors.append((f"{name}:run", f"{stop_at or ''}|{newest}|{page.next_token}"))
-        else:
-            if newest:
-                cursors.append((name, newest))
-            if raw:
-                cursors.append((f"{name}:run", ""))
-        self._store_page(items, malformed, cursors, report, [], own, timeline)
-        return more
+        return items, own
+
+    def store_direct_messages(self, timeline: str, events: Sequence[DirectMessage]) -> IngestReport:
+        """Store DM events that arrived outside a poll (the Activity API's ``dm.received`` and
+        ``dm.sent``) exactly as a poll would: idempotent on the DM event id, so a backfill or the
+        backstop poll never stores one twice. The poll's cursor is left alone."""
+        report = IngestReport()
+        items, own = self._dm_items(timeline, events, report)
+        self._store_page(items, [], [], report, [], own, timeline)
+        return report
+
+    def on_post_deleted(self, tweet_ids: list[str], at: datetime) -> None:
+        """X says these posts were deleted (the Activity API's ``post.delete``). The one hook
+        for deleted posts; for now it only logs them."""
+        log.info("ingest: %d posts deleted at %s: %s", len(tweet_ids), at.isoformat(), tweet_ids)
 
     # --- storing a page ----------------------------------------------------------------------
 

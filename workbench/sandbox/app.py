@@ -17,9 +17,11 @@ from starlette.routing import Route
 
 from workbench.domain.plan import Capability, Plan, Refusal
 from workbench.sandbox import _render as render
+from workbench.sandbox.activity import EVENT_TYPES, ActivityHub, is_private, scope_for
 from workbench.sandbox.limits import Fault, Faults, RateLimits
+from workbench.sandbox.oauth import Grant, OAuthServer
 from workbench.sandbox.stream import KEEP_ALIVE, StreamHub, rules_meta
-from workbench.sandbox.world import Problem, User, World, invalid
+from workbench.sandbox.world import Problem, User, World, decode_token, encode_token, invalid
 
 PROBLEM_JSON = "application/problem+json"
 _TITLES = {
@@ -56,14 +58,17 @@ def status_problem(status: int) -> Problem:
 
 
 class Auth:
-    """Who is calling: the brand account an OAuth 1.0a token or a Bearer token acts as."""
+    """Who is calling: the brand account an OAuth 1.0a token, an OAuth 2.0 user-context token
+    (``grant``: its scopes) or the app's Bearer token acts as."""
 
-    def __init__(self, account: User, user_context: bool) -> None:
+    def __init__(self, account: User, user_context: bool, grant: Grant | None = None) -> None:
         self.account = account
         self.user_context = user_context
+        self.grant = grant
 
 
-def authenticate(request: Request, world: World) -> Auth:
+def authenticate(request: Request, sb: Sandbox) -> Auth:
+    world = sb.world
     header = request.headers.get("authorization", "")
     scheme, _, rest = header.partition(" ")
     if scheme.lower() == "oauth":
@@ -76,6 +81,11 @@ def authenticate(request: Request, world: World) -> Auth:
         ):
             return Auth(world.brand_for_token(match.group(1)), True)
     elif scheme.lower() == "bearer" and rest.strip() and rest.strip() != "None":
+        grant = sb.oauth.grant_for(rest.strip())
+        if grant is not None:
+            if grant.expires_at < time.time():
+                raise Problem(401, "Unauthorized", "Unauthorized")
+            return Auth(world.user(grant.user_id), True, grant)
         return Auth(world.brand_for_token(rest.strip()), False)
     raise Problem(401, "Unauthorized", "Unauthorized")
 
@@ -122,6 +132,8 @@ class Sandbox:
         self.requests = 0
         self.player: Any = None
         self.streams = StreamHub(world)
+        self.activity = ActivityHub(world)
+        self.oauth = OAuthServer(world)
         self.keep_alive = KEEP_ALIVE
         if seed is not None:
             self.seed(seed)
@@ -135,6 +147,7 @@ class Sandbox:
     def reset(self, seed: int | None = None) -> None:
         """Back to the brand accounts alone (then a seeded history, if ``seed`` is given)."""
         self.world.reset()
+        self.activity.forget()
         self.faults.clear()
         self.limits.reset()
         self.player = None
@@ -204,7 +217,7 @@ def api(
             sb.requests += 1
             who: str | None
             try:
-                auth = authenticate(request, sb.world)
+                auth = authenticate(request, sb)
                 who = auth.account.id if auth.user_context else None
             except Problem as exc:
                 auth, who = None, "anonymous"
@@ -701,6 +714,141 @@ async def filtered_stream(request: Request, sb: Sandbox, auth: Auth) -> Response
     )
 
 
+# --- the X Activity API -------------------------------------------------------------------------
+
+_SUBSCRIPTION_FIELDS = {"event_type", "filter", "tag", "webhook_id"}
+_FILTER_FIELDS = {"user_id", "direction", "keyword"}
+
+
+def _tag_and_webhook(body: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if "tag" in body:
+        tag = body["tag"]
+        if not isinstance(tag, str) or not 1 <= len(tag) <= 200:
+            raise invalid("tag", tag, "tag: a string of 1 to 200 characters")
+        out["tag"] = tag
+    if "webhook_id" in body:
+        webhook = body["webhook_id"]
+        if not isinstance(webhook, str) or not _ID.match(webhook):
+            raise invalid("webhook_id", webhook, "webhook_id: an id string")
+        out["webhook_id"] = webhook
+    return out
+
+
+@api("POST /2/activity/subscriptions")
+async def create_subscription(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
+    body = await _body(request)
+    unknown = sorted(set(body) - _SUBSCRIPTION_FIELDS)
+    if unknown:
+        raise invalid(unknown[0], "", f"{unknown[0]}: not a field of a subscription")
+    event_type = body.get("event_type")
+    if not isinstance(event_type, str) or event_type not in EVENT_TYPES:
+        raise invalid("event_type", event_type, "event_type: required, e.g. dm.received")
+    wanted = body.get("filter")
+    if not isinstance(wanted, dict):
+        raise invalid("filter", wanted, "filter: required, an object with user_id")
+    unknown = sorted(set(wanted) - _FILTER_FIELDS)
+    if unknown:
+        raise invalid(f"filter.{unknown[0]}", "", f"filter.{unknown[0]}: not a filter field")
+    user_id = wanted.get("user_id")
+    if not isinstance(user_id, str) or not _ID.match(user_id):
+        raise invalid("filter.user_id", user_id, "filter.user_id: required, a user id string")
+    if "keyword" in wanted:
+        raise invalid("filter.keyword", wanted["keyword"], "filter.keyword: not supported here")
+    direction = wanted.get("direction")
+    if direction is not None and direction not in ("inbound", "outbound"):
+        raise invalid("filter.direction", direction, "filter.direction: inbound or outbound")
+    extra = _tag_and_webhook(body)
+    sb.world.user(user_id, "filter.user_id")
+    if is_private(event_type):
+        if auth.grant is None:
+            raise Problem(
+                403,
+                "Forbidden",
+                f"A subscription to {event_type} (a private event) needs the account's OAuth 2.0 "
+                "user-context token; this request used another kind of authentication.",
+                "https://api.twitter.com/2/problems/unsupported-authentication",
+            )
+        if auth.grant.user_id != user_id:
+            raise Problem(
+                403,
+                "Forbidden",
+                f"filter.user_id: {event_type} can be subscribed to only for the authenticated "
+                "user.",
+            )
+        scope = scope_for(event_type)
+        if scope not in auth.grant.scopes:
+            raise Problem(
+                403,
+                "Forbidden",
+                f"The OAuth 2.0 token lacks the {scope} scope that {event_type} needs.",
+                "https://api.twitter.com/2/problems/oauth2-scope",
+            )
+    sb.activity.self_serve = sb.plan.self_serve
+    sub = sb.activity.subscribe(event_type, user_id, direction=direction, **extra)
+    return 200, {"data": {"subscription": sub.as_dict()}}
+
+
+@api("GET /2/activity/subscriptions")
+async def list_subscriptions(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
+    q = request.query_params
+    limit = _int(q, "max_results", 1, 1000, 100)
+    token = q.get("pagination_token")
+    start = decode_token(token) if token else 0
+    everything = sb.activity.subscriptions()
+    page = everything[start : start + limit]
+    answer: dict[str, Any] = {"meta": {"result_count": len(page)}}
+    if page:
+        answer["data"] = [s.as_dict() for s in page]
+    if start + limit < len(everything):
+        answer["meta"]["next_token"] = encode_token(start + limit)
+    return 200, answer
+
+
+@api("PUT /2/activity/subscriptions/:subscription_id", app_only=True)
+async def update_subscription(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
+    sid = _path_id(request, "subscription_id")
+    body = await _body(request)
+    unknown = sorted(set(body) - {"tag", "webhook_id"})
+    if unknown:
+        raise invalid(unknown[0], "", f"{unknown[0]}: only tag and webhook_id can change")
+    sub = sb.activity.update(sid, _tag_and_webhook(body))
+    return 200, {"data": {"subscription": sub.as_dict(), "total_subscriptions": sb.activity.count}}
+
+
+@api("DELETE /2/activity/subscriptions/:subscription_id", app_only=True)
+async def delete_subscription(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
+    return 200, {"data": {"deleted": sb.activity.delete(_path_id(request, "subscription_id"))}}
+
+
+@api("DELETE /2/activity/subscriptions", app_only=True)
+async def delete_subscriptions(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
+    deleted, errors = [], []
+    for sid in _many(request, "ids", r"^[0-9]{1,19}$"):
+        try:
+            deleted.append({"subscription_id": sid, "deleted": sb.activity.delete(sid)})
+        except Problem as exc:
+            errors.append(
+                {"subscription_id": sid, "reason": "not-found", "message": exc.body["detail"]}
+            )
+    answer: dict[str, Any] = {"meta": {"total_subscriptions": sb.activity.count}}
+    if deleted:
+        answer["data"] = deleted
+    if errors:
+        answer["errors"] = errors
+    return 200, answer
+
+
+@api("GET /2/activity/stream", app_only=True)
+async def activity_stream(request: Request, sb: Sandbox, auth: Auth) -> Response:
+    q = request.query_params
+    backfill = _int(q, "backfill_minutes", 0, 5, 0)
+    connection = sb.activity.connect(backfill, _time(q, "start_time"), _time(q, "end_time"))
+    return StreamingResponse(
+        sb.activity.lines(connection, sb.keep_alive), media_type="application/json"
+    )
+
+
 async def not_found_route(request: Request) -> Response:
     return _problem(
         Problem(404, "Not Found Error", f"No route for {request.method} {request.url.path}."),
@@ -734,14 +882,21 @@ ROUTES = [
     Route("/2/dm_conversations/with/{participant_id}/messages", send_dm, methods=["POST"]),
     Route("/2/dm_conversations/with/{participant_id}/dm_events", dm_events_with, methods=["GET"]),
     Route("/2/dm_events", dm_events, methods=["GET"]),
+    Route("/2/activity/subscriptions", create_subscription, methods=["POST"]),
+    Route("/2/activity/subscriptions", list_subscriptions, methods=["GET"]),
+    Route("/2/activity/subscriptions", delete_subscriptions, methods=["DELETE"]),
+    Route("/2/activity/subscriptions/{subscription_id}", update_subscription, methods=["PUT"]),
+    Route("/2/activity/subscriptions/{subscription_id}", delete_subscription, methods=["DELETE"]),
+    Route("/2/activity/stream", activity_stream, methods=["GET"]),
 ]
 
 
 def create_app(sandbox: Sandbox) -> Starlette:
     """The ASGI app serving ``sandbox``: X API v2 paths and the ``/sandbox`` control API."""
     from workbench.sandbox.control import CONTROL_ROUTES
+    from workbench.sandbox.oauth import OAUTH_ROUTES
 
-    app = Starlette(routes=[*ROUTES, *CONTROL_ROUTES])
+    app = Starlette(routes=[*ROUTES, *OAUTH_ROUTES, *CONTROL_ROUTES])
     app.state.sandbox = sandbox
 
     async def fallback(request: Request, exc: Exception) -> Response:

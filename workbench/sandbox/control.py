@@ -194,6 +194,70 @@ async def add_dms(request: Request, sb: Any) -> Response:
 
 
 @control
+async def delete_tweet(request: Request, sb: Any) -> Response:
+    """A customer (or anyone) deletes their tweet: X's post.delete follows."""
+    tweet_id = request.path_params["id"]
+    if not str(tweet_id).isdigit():
+        raise ValueError(f"id: a tweet id, got {tweet_id!r}")
+    post = sb.world.tweet(tweet_id)
+    sb.world.delete_tweet(post.author_id, post.id)
+    return _answer({"id": str(post.id), "author_id": post.author_id, "deleted": True})
+
+
+@control
+async def follows(request: Request, sb: Any) -> Response:
+    """``{"follower": username, "followee": username, "follow": true|false}``: a customer
+    follows (or unfollows) an account: X's follow.follow / follow.unfollow follow."""
+    items, many = await _items(request)
+    made = []
+    for body in items:
+        unknown = sorted(set(body) - {"follower", "followee", "follow"})
+        if unknown:
+            raise ValueError(f"unknown fields {unknown}; allowed: follower, followee, follow")
+        follower = _author(sb.world, body.get("follower"))
+        followee = (
+            sb.world.user_by_username(body["followee"])
+            if body.get("followee")
+            else sb.world.default_brand
+        )
+        if body.get("follow", True):
+            sb.world.follow(follower.id, followee.id)
+        else:
+            sb.world.unfollow(follower.id, followee.id)
+        made.append(user_record(sb.world, follower))
+    return _answer(made if many else made[0], 201)
+
+
+@control
+async def oauth(request: Request, sb: Any) -> Response:
+    """The sandbox's OAuth 2.0 server: ``{"lifetime": seconds}`` sets how long new access
+    tokens live; ``{"expire": true}`` makes every access token issued so far expired."""
+    expired = 0
+    if request.method == "POST":
+        items, _ = await _items(request)
+        body = items[0]
+        unknown = sorted(set(body) - {"lifetime", "expire"})
+        if unknown:
+            raise ValueError(f"unknown fields {unknown}; allowed: lifetime, expire")
+        if "lifetime" in body:
+            if not isinstance(body["lifetime"], int | float) or body["lifetime"] <= 0:
+                raise ValueError("lifetime: seconds, greater than 0")
+            sb.oauth.lifetime = float(body["lifetime"])
+        if body.get("expire"):
+            expired = sb.oauth.expire_all()
+    return _answer({"lifetime": sb.oauth.lifetime, "expired": expired})
+
+
+@control
+async def drop_streams(request: Request, sb: Any) -> Response:
+    """End every open stream (filtered and activity) at once, as a network drop would."""
+    counts = {"filtered": sb.streams.connections, "activity": sb.activity.connections}
+    sb.streams.close_all()
+    sb.activity.close_all()
+    return _answer({"dropped": counts})
+
+
+@control
 async def activity(request: Request, sb: Any) -> Response:
     since = int(request.query_params.get("since", "0"))
     return _answer({"data": sb.world.activity(since)})
@@ -286,7 +350,11 @@ CONTROL_ROUTES = [
     Route("/sandbox/users", get_users, methods=["GET"]),
     Route("/sandbox/accounts", accounts, methods=["GET"]),
     Route("/sandbox/tweets", add_tweets, methods=["POST"]),
+    Route("/sandbox/tweets/{id}", delete_tweet, methods=["DELETE"]),
     Route("/sandbox/dms", add_dms, methods=["POST"]),
+    Route("/sandbox/follows", follows, methods=["POST"]),
+    Route("/sandbox/oauth", oauth, methods=["GET", "POST"]),
+    Route("/sandbox/streams/drop", drop_streams, methods=["POST"]),
     Route("/sandbox/activity", activity, methods=["GET"]),
     Route("/sandbox/faults", faults, methods=["GET", "POST", "DELETE"]),
     Route("/sandbox/rate-limits", rate_limits, methods=["GET", "POST"]),

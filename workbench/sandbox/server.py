@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from workbench.sandbox.app import Sandbox, create_app
 from workbench.sandbox.limits import RateLimits
@@ -52,9 +53,22 @@ class RunningSandbox:
     def stop(self, timeout: float = 10.0) -> None:
         if self.traffic is not None:
             self.traffic.stop()
+        self._halt(timeout)
+
+    def _halt(self, timeout: float) -> None:
         self.sandbox.streams.close_all()
+        self.sandbox.activity.close_all()
         self.server.should_exit = True
         self.thread.join(timeout)
+
+    def restart(self, down: float = 0.0, timeout: float = 10.0) -> None:
+        """Stop answering (every connection drops), wait ``down`` seconds, answer again on the
+        same port; the world, subscriptions and tokens are kept, as X keeps them."""
+        self._halt(timeout)
+        time.sleep(down)
+        parts = urlsplit(self.url)
+        host = (parts.hostname or "127.0.0.1").strip("[]")
+        self.server, self.thread, _ = _serve(self.sandbox, host, parts.port or 0, 15.0)
 
     def __enter__(self) -> RunningSandbox:
         return self
@@ -74,31 +88,12 @@ def _answers(host: str, port: int, timeout: float = 2.0) -> bool:
         return False
 
 
-def start(
-    *,
-    host: str = "127.0.0.1",
-    port: int = 0,
-    seed: int | None = None,
-    traffic: float | None = None,
-    brands: Sequence[str] | None = None,
-    rate_limit_scale: float = 1.0,
-    window_seconds: float | None = None,
-    plan: str | None = None,
-    startup_timeout: float = 15.0,
-) -> RunningSandbox:
-    """Start a sandbox (port 0 picks a free port) and return once it answers.
-
-    ``seed`` plays a seeded history of customer traffic; ``traffic`` adds that many new
-    customer tweets and DMs per minute in the background; ``plan`` is the X access plan it
-    enforces (pay-per-use, basic, pro, enterprise; default: the ``WORKBENCH_X_PLAN`` setting).
-    """
+def _serve(
+    sandbox: Sandbox, host: str, port: int, startup_timeout: float
+) -> tuple[Any, threading.Thread, str]:
+    """uvicorn serving ``sandbox`` on ``host:port`` in a thread, once it answers."""
     import uvicorn
 
-    world = World(brands or default_brands())
-    limits = RateLimits(scale=rate_limit_scale)
-    if window_seconds:
-        limits.configure(window=window_seconds)
-    sandbox = Sandbox(world, limits, seed=seed, plan=plan)
     # proto IPPROTO_TCP (not 0) lets asyncio set TCP_NODELAY on each connection; without it a
     # response's head and body wait out the peer's delayed ACK (40 ms a call).
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -131,7 +126,34 @@ def start(
             server.should_exit = True
             raise RuntimeError(f"sandbox: did not start on {host}:{bound_port}")
         time.sleep(0.02)
+    return server, thread, f"http://{shown}:{bound_port}"
+
+
+def start(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    seed: int | None = None,
+    traffic: float | None = None,
+    brands: Sequence[str] | None = None,
+    rate_limit_scale: float = 1.0,
+    window_seconds: float | None = None,
+    plan: str | None = None,
+    startup_timeout: float = 15.0,
+) -> RunningSandbox:
+    """Start a sandbox (port 0 picks a free port) and return once it answers.
+
+    ``seed`` plays a seeded history of customer traffic; ``traffic`` adds that many new
+    customer tweets and DMs per minute in the background; ``plan`` is the X access plan it
+    enforces (pay-per-use, basic, pro, enterprise; default: the ``WORKBENCH_X_PLAN`` setting).
+    """
+    world = World(brands or default_brands())
+    limits = RateLimits(scale=rate_limit_scale)
+    if window_seconds:
+        limits.configure(window=window_seconds)
+    sandbox = Sandbox(world, limits, seed=seed, plan=plan)
+    server, thread, url = _serve(sandbox, host, port, startup_timeout)
     live = None
     if traffic:
         live = LiveTraffic(sandbox.live_player, traffic, seed or 0).start()
-    return RunningSandbox(sandbox, server, thread, f"http://{shown}:{bound_port}", live)
+    return RunningSandbox(sandbox, server, thread, url, live)

@@ -205,6 +205,7 @@ class World:
     def __init__(self, brands: Iterable[str] = ("AcmeSupport", "AcmeDeals")) -> None:
         self._lock = threading.RLock()
         self._listeners: list[Callable[[Post], None]] = []
+        self._event_listeners: list[Callable[[str, Any], None]] = []
         self._brand_names = tuple(brands)
         if not self._brand_names:
             raise ValueError("World: at least one brand account is needed")
@@ -388,6 +389,7 @@ class World:
         followee = self.users[followee_id]
         followee.followers_count += 1
         self.users[follower_id].following_count += 1
+        self._emit("follow", (follower_id, followee_id))
         return True
 
     def _unfollow(self, follower_id: str, followee_id: str) -> bool:
@@ -400,6 +402,7 @@ class World:
         )
         follower = self.users[follower_id]
         follower.following_count = max(0, follower.following_count - 1)
+        self._emit("unfollow", (follower_id, followee_id))
         return True
 
     def followers(self, user_id: str, limit: int, token: str | None) -> Page:
@@ -541,6 +544,17 @@ class World:
         with self._lock:
             self._listeners.append(listener)
 
+    def add_event_listener(self, listener: Callable[[str, Any], None]) -> None:
+        """Call ``listener(kind, what)`` for each DM sent (``"dm"``, the ``DmEvent``), tweet
+        deleted (``"delete"``, the ``Post``), follow and unfollow (``"follow"``/``"unfollow"``,
+        ``(follower_id, followee_id)``), holding the world's lock: it must return at once."""
+        with self._lock:
+            self._event_listeners.append(listener)
+
+    def _emit(self, kind: str, what: Any) -> None:
+        for listener in self._event_listeners:
+            listener(kind, what)
+
     def _store(self, post: Post) -> None:
         self.tweets[post.id] = post
         _append_sorted(self._all_tweets, post.id)
@@ -641,6 +655,7 @@ class World:
             self._recent_text = {k: v for k, v in self._recent_text.items() if v != post.id}
             if user.brand:
                 self._record(user, "delete", post.id, None, None)
+            self._emit("delete", post)
             return True
 
     # --- timelines ------------------------------------------------------------------------
@@ -759,6 +774,7 @@ class World:
             _append_sorted(self._dm_by_conversation.setdefault(event.conversation_id, []), event.id)
             if sender.brand and record:
                 self._record(sender, "dm", recipient_id, text, event.id)
+            self._emit("dm", event)
             return event
 
     def dm_events(

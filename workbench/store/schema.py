@@ -258,6 +258,21 @@ cursors = Table(
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
+# OAuth 2.0 user-context tokens of each brand account (revision 0008), for the X Activity API's
+# private events; written by ``workbench auth`` and by ingest when it refreshes them. Secret:
+# never shown.
+oauth_tokens = Table(
+    "oauth_tokens",
+    metadata,
+    Column("timeline", String(64), primary_key=True),
+    Column("user_id", String(32), nullable=False),
+    Column("access_token", Text, nullable=False),
+    Column("refresh_token", Text),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("scopes", String(512), nullable=False, server_default=""),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
 quarantine = Table(
     "quarantine",
     metadata,

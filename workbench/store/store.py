@@ -66,6 +66,7 @@ if TYPE_CHECKING:
     from workbench.store.routing import RoutingTables
     from workbench.store.screening import ScreeningTables
     from workbench.store.supervision import SupervisionReads
+    from workbench.store.tokens import TokenTable
     from workbench.store.training import Corrections
 
 # The interaction's timestamp column each event action sets (declared by ``Action.stamp``).
@@ -451,6 +452,13 @@ class Store:
         from workbench.store.intake import IntakeTables
 
         return IntakeTables(self)
+
+    @cached_property
+    def tokens(self) -> TokenTable:
+        """The brand accounts' OAuth 2.0 tokens (``workbench auth``; secret, never shown)."""
+        from workbench.store.tokens import TokenTable
+
+        return TokenTable(self)
 
     @cached_property
     def outbox(self) -> OutboxTable:

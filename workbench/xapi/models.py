@@ -184,7 +184,8 @@ def contact(user: Mapping[str, Any]) -> Contact:
         username=str(user.get("username") or ""),
         name=str(user.get("name") or ""),
         followers_count=int(metrics.get("followers_count") or 0),
-        statuses_count=int(metrics.get("tweet_count") or 0),
+        # ``post_count`` in OpenAPI 2.167 (the Activity API's payloads)
+        statuses_count=int(metrics.get("tweet_count") or metrics.get("post_count") or 0),
         follows_brand="followed_by" in status,
         dm_open=bool(user.get("receives_your_dm", False)),
         verified=bool(user.get("verified", False)),
@@ -218,7 +219,7 @@ def post(item: Mapping[str, Any], users: Mapping[str, Contact] | None = None) ->
     created_at = parse_time(item.get("created_at"), tid)
     referenced = tuple(
         (str(r.get("type")), str(r.get("id")))
-        for r in item.get("referenced_tweets") or []
+        for r in item.get("referenced_tweets") or item.get("referenced_posts") or []
         if isinstance(r, dict) and r.get("id")
     )
     kinds = {k for k, _ in referenced}
