@@ -170,6 +170,23 @@ async def add_tweets(request: Request, sb: Any) -> Response:
     return _answer(made if many else made[0], 201)
 
 
+@control
+async def delete_tweet(request: Request, sb: Any) -> Response:
+    """Its author deletes the tweet (any user's: customers have no token to call X's
+    ``DELETE /2/tweets/:id`` with); lookups then answer resource-not-found, as X does."""
+    tweet_id = request.path_params["id"]
+    if not tweet_id.isdigit():
+        raise ValueError("id: a tweet id, decimal digits")
+
+    def delete(world: World) -> Any:
+        post = world.tweet(tweet_id)
+        world.delete_tweet(post.author_id, tweet_id)
+        return post
+
+    post = sb.world.run(delete)
+    return _answer({"id": str(post.id), "deleted": True})
+
+
 def _dm(world: World, body: dict[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(body) - {"author", "text", "to"})
     if unknown:
@@ -286,6 +303,7 @@ CONTROL_ROUTES = [
     Route("/sandbox/users", get_users, methods=["GET"]),
     Route("/sandbox/accounts", accounts, methods=["GET"]),
     Route("/sandbox/tweets", add_tweets, methods=["POST"]),
+    Route("/sandbox/tweets/{id}", delete_tweet, methods=["DELETE"]),
     Route("/sandbox/dms", add_dms, methods=["POST"]),
     Route("/sandbox/activity", activity, methods=["GET"]),
     Route("/sandbox/faults", faults, methods=["GET", "POST", "DELETE"]),
