@@ -1,6 +1,7 @@
 """Deleted posts: X's ``post.delete`` (``Ingest.on_post_deleted``) or a lookup X answers with
-resource-not-found (``Ingest.check_deleted``) marks the post deleted: the ledger keeps the row
-without the text. Against the sandbox, on SQLite and PostgreSQL."""
+resource-not-found (``Ingest.check_deleted``) marks the post deleted: the view shows "deleted
+by the author", actions on it are refused, the ledger keeps the row without the text. Against
+the sandbox, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pandas as pd
 import pytest
 
 from workbench.analytics import ledger
-from workbench.domain import Action, EntryKind, utcnow
+from workbench.domain import DELETED_TEXT, Action, EntryKind, TransitionError, utcnow
 from workbench.intake import Ingest
 from workbench.xapi import Gateway
 
@@ -140,6 +141,52 @@ def test_the_sweep_finds_the_tweets_x_says_are_gone_in_batches_of_100(
         assert not lines_of(store, by_tweet[made[4]["id"]].id)[0].deleted
     finally:
         gateway.close()
+
+
+def test_the_view_shows_deleted_by_the_author_and_actions_on_it_are_refused(
+    store: Store, gateway: Gateway, control: Control, dana, tmp_path
+):
+    from tests.test_workspace import settings
+    from workbench.widgets import AgentWorkspaceView
+    from workbench.workspace import Workspace
+
+    ingest, iid, first, later = opened(store, gateway, control)
+    ws = Workspace("ann", store=store, mail_dir=tmp_path / "mail", settings=settings())
+    desk = AgentWorkspaceView(ws, live=False)
+    try:
+        desk.ready()
+        desk.accept(iid)
+        view = desk.view(iid)
+        assert SECRET in view.original.value
+        ingest.on_post_deleted([first["id"]], utcnow())
+        ws.poll()  # the event says something changed: the view redraws
+        rows = view.lines
+        html = [getattr(r, "value", "") or r.children[0].value for r in rows]
+        deleted = next(k for k, h in enumerate(html) if DELETED_TEXT in h)
+        assert 'class="wb-deleted"' in html[deleted]
+        assert not any(SECRET in h for h in html)
+        assert not hasattr(rows[deleted], "children")  # no reply, like, retweet, quote on it
+        alive = next(k for k, h in enumerate(html) if "still waiting" in h)
+        assert len(rows[alive].children) > 1  # the follow-up keeps its actions
+        assert DELETED_TEXT in view.original.value and SECRET not in view.original.value
+        assert DELETED_TEXT in view.case.value  # the subject came from the deleted post
+        for act in (
+            lambda: ws.reply(iid, "sorry!", tweet_id=first["id"]),
+            lambda: ws.like(iid, tweet_id=first["id"]),
+            lambda: ws.retweet(iid, tweet_id=first["id"]),
+            lambda: ws.quote(iid, "look", tweet_id=first["id"]),
+        ):
+            with pytest.raises(TransitionError, match=r"tweet_id: .* deleted by its author"):
+                act()
+        ws.like(iid)  # without a tweet: the latest one not deleted
+        liked = [x for x in ws.transcript(iid) if x.action == "like"]
+        assert [x.tweet_id for x in liked] == [later["id"]]
+        ingest.on_post_deleted([later["id"]], utcnow())
+        with pytest.raises(TransitionError, match="every customer tweet here was deleted"):
+            ws.reply(iid, "anyone there?")
+    finally:
+        desk.close()
+        ws.close()
 
 
 def test_revision_0010_adds_the_deleted_columns_and_goes_back(db_url):

@@ -6,7 +6,14 @@ from __future__ import annotations
 import html
 from datetime import datetime, timedelta
 
-from workbench.domain import Actionability, Contact, Interaction, Sentiment, utcnow
+from workbench.domain import (
+    DELETED_TEXT,
+    Actionability,
+    Contact,
+    Interaction,
+    Sentiment,
+    utcnow,
+)
 from workbench.domain.priority import wait_level, wait_words
 
 SENTIMENT_ICONS = {
@@ -38,6 +45,7 @@ STYLE = """
 .wb-wait-fresh{color:#1a7f37;background:#dafbe1}.wb-wait-near{color:#7d4e00;background:#fff8c5}
 .wb-wait-late{color:#fff;background:#b00}
 .wb-priority{font-size:12px;color:#57606a}
+.wb-deleted{color:#57606a;font-style:italic}
 .wb-new{background:#1a7f37;color:#fff;border-radius:8px;padding:0 6px;font-size:11px;
   font-style:normal}
 </style>
@@ -50,6 +58,19 @@ def esc(value: object) -> str:
 
 def when(at: datetime) -> str:
     return at.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def deleted_html() -> str:
+    """What stands in place of a post its author deleted (muted, italic)."""
+    return f'<span class="wb-deleted">{esc(DELETED_TEXT)}</span>'
+
+
+def subject_html(it: Interaction) -> str:
+    """The interaction's subject as safe HTML; ``deleted_html`` when it came from a post its
+    author deleted (the store blanked it)."""
+    if not it.subject and it.deleted_at is not None:
+        return deleted_html()
+    return linked(it.subject)
 
 
 def linked(text: str, urls: dict[str, str] | None = None) -> str:
