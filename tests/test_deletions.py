@@ -1,10 +1,12 @@
 """Deleted posts: X's ``post.delete`` (``Ingest.on_post_deleted``) or a lookup X answers with
 resource-not-found (``Ingest.check_deleted``) marks the post deleted: the view shows "deleted
-by the author", actions on it are refused, the ledger keeps the row without the text. Against
-the sandbox, on SQLite and PostgreSQL."""
+by the author", actions on it are refused, exports and the ledger keep the row without the
+text. Against the sandbox, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import zipfile
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -13,6 +15,7 @@ import pytest
 from workbench.analytics import ledger
 from workbench.domain import DELETED_TEXT, Action, EntryKind, TransitionError, utcnow
 from workbench.intake import Ingest
+from workbench.reports.export import companion
 from workbench.xapi import Gateway
 
 if TYPE_CHECKING:
@@ -187,6 +190,37 @@ def test_the_view_shows_deleted_by_the_author_and_actions_on_it_are_refused(
     finally:
         desk.close()
         ws.close()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "parquet"])
+def test_exports_keep_the_row_without_the_deleted_text(
+    store: Store, gateway: Gateway, control: Control, dana, tmp_path: Path, fmt: str
+):
+    from workbench.cli import main
+
+    ingest, iid, first, later = opened(store, gateway, control)
+    ingest.on_post_deleted([first["id"]], utcnow())
+    out = tmp_path / f"report.{fmt}"
+    args = ["report", "--db-url", store.url, "--format", fmt, "--transcript", "--quiet"]
+    assert main([*args, "--output", str(out)]) == 0
+    if fmt == "xlsx":
+        with zipfile.ZipFile(out) as book:
+            raw = b"".join(book.read(name) for name in book.namelist()).decode("utf-8", "replace")
+        assert "SECRET-4411" not in raw and "still waiting" in raw
+        rows = pd.read_excel(out, sheet_name="interactions")
+        lines = pd.read_excel(out, sheet_name="transcript")
+    else:
+        read = pd.read_csv if fmt == "csv" else pd.read_parquet
+        rows, lines = read(out), read(companion(out, "transcript"))
+        for path in (out, companion(out, "transcript")):
+            frame = read(path)
+            assert not frame.astype(str).apply(lambda c: c.str.contains("SECRET-4411")).any().any()
+    assert list(rows["interaction_id"]) == [iid]  # the row stays
+    (text,) = rows["text"].tolist()
+    assert blank(text) and rows["deleted"].astype(bool).tolist() == [True]
+    inbound = lines[lines["kind"] == "inbound"]
+    assert inbound["deleted"].astype(bool).tolist() == [True, False]
+    assert blank(inbound["text"].tolist()[0]) and "still waiting" in inbound["text"].tolist()[1]
 
 
 def test_revision_0010_adds_the_deleted_columns_and_goes_back(db_url):
