@@ -244,3 +244,29 @@ def test_revision_0010_adds_the_deleted_columns_and_goes_back(db_url):
     with s.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
     s.close()
+
+
+def test_the_ingest_loop_sweeps_for_deleted_posts(
+    store: Store, gateway: Gateway, control: Control, dana
+):
+    import threading
+    import time
+
+    first = control.tweet("dana", f"@AcmeSupport {SECRET}")
+    ingest = Ingest(store, gateway, classify=None, deleted_sweep_minutes=0.002)
+    ingest.run_once()
+    control.delete_tweet(first["id"])
+    loop = threading.Thread(target=ingest.run_forever, kwargs={"stream": False}, daemon=True)
+    loop.start()
+    try:
+        (it,) = store.interactions()
+        deadline = time.monotonic() + 60
+        while not lines_of(store, it.id)[0].deleted and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        ingest.stop()
+        loop.join(timeout=30)
+    assert lines_of(store, it.id)[0].deleted
+    assert [
+        e.details["source"] for e in store.events(it.id) if e.action == Action.POST_DELETED
+    ] == ["lookup"]

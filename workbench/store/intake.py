@@ -80,11 +80,16 @@ _POST_LINES = (
     )
     .order_by(_tr.id)
 )
-_OPENED_BY = select(t.interactions).where(
-    _i.tweet_id.in_(bindparam("ids", expanding=True)),
-    or_(_i.deleted_at.is_(None), _i.subject != ""),
+# Locked (PostgreSQL) in id order: two markings of the same posts lock them alike.
+_OPENED_BY = (
+    select(t.interactions)
+    .where(
+        _i.tweet_id.in_(bindparam("ids", expanding=True)),
+        or_(_i.deleted_at.is_(None), _i.subject != ""),
+    )
+    .order_by(_i.id)
 )
-_OF_IDS = select(t.interactions).where(_i.id.in_(bindparam("ids", expanding=True)))
+_OF_IDS = select(t.interactions).where(_i.id.in_(bindparam("ids", expanding=True))).order_by(_i.id)
 _BLANK_LINE = (
     update(t.transcript)
     .where(_tr.id == bindparam("_id"), _tr.deleted_at.is_(None))
