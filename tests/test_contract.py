@@ -50,6 +50,7 @@ ENDPOINTS = {
     ("GET", "/2/users/{id}/mentions"),
     ("GET", "/2/tweets/search/recent"),
     ("GET", "/2/tweets/{id}"),
+    ("GET", "/2/tweets"),
     ("POST", "/2/tweets"),
     ("DELETE", "/2/tweets/{id}"),
     ("POST", "/2/users/{id}/retweets"),
@@ -205,6 +206,11 @@ def test_every_gateway_call_and_answer_follows_the_description(
     g.search_recent("from:dana", max_results=10)
     g.search_recent("@AcmeSupport -is:retweet", max_results=10)
     g.tweet(first["id"])
+    gone = control.tweet("dana", "@AcmeSupport never mind")
+    control.delete_tweet(gone["id"])
+    lookup = g.tweets([first["id"], gone["id"]])
+    assert [p.id for p in lookup.posts] == [first["id"]] and lookup.gone == (gone["id"],)
+    assert g.tweets([gone["id"]]).gone == (gone["id"],)  # nothing found: errors alone
     reply = g.post("AcmeSupport", "@dana on it https://acmeshop.co/help", in_reply_to=first["id"])
     quote = g.post("AcmeDeals", "Look at this", quote_tweet_id=first["id"])
     g.post(None, "A plain tweet 🎉")
@@ -291,6 +297,11 @@ def test_tweepy_itself_makes_each_call_and_every_answer_validates(
     client.get_users_mentions(support, since_id=tweet["id"])
     client.search_recent_tweets("hello", max_results=10, **fields)
     assert client.get_tweet(tweet["id"], **fields).data.text.startswith("@AcmeSupport hello")
+    gone = control.tweet("dana", "@AcmeSupport oops")
+    control.delete_tweet(gone["id"])
+    looked = client.get_tweets([tweet["id"], gone["id"]], **fields)
+    assert [t.id for t in looked.data] == [int(tweet["id"])]
+    assert looked.errors[0]["type"] == "https://api.twitter.com/2/problems/resource-not-found"
     made = client.create_tweet(text="@dana thanks!", in_reply_to_tweet_id=tweet["id"])
     quoted = client.create_tweet(text="Quote", quote_tweet_id=tweet["id"])
     client.delete_tweet(quoted.data["id"])

@@ -159,9 +159,14 @@ def test_compact_dtypes_and_the_new_columns(store):
     for column in CATEGORICAL:
         assert isinstance(frame[column].dtype, pd.CategoricalDtype), column
     assert list(frame["channel"].cat.categories) == ["dm", "mention", "outbound"]  # present, sorted
-    for column in ("replies", "transfers", *(c for c in EXTRA if c != "previous_id")):
+    for column in (
+        "replies",
+        "transfers",
+        *(c for c in EXTRA if c not in ("previous_id", "deleted")),
+    ):
         assert frame[column].dtype == "int32", column
     assert frame["previous_id"].isna().all()  # no interaction here continues another
+    assert frame["deleted"].dtype == bool and not frame["deleted"].any()  # nobody deleted a post
     row = frame.loc[mention.id]
     assert (row["timeline"], row["contact_name"]) == ("brand", "Dana Rivera")
     assert row["text"] == "my order <b>late</b>"  # the first inbound line, kept as written

@@ -22,6 +22,7 @@ from workbench.domain import (
     TranscriptEntry,
     TransitionError,
 )
+from workbench.intake.deletion import mark_deleted
 from workbench.store import Change
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -91,6 +92,7 @@ step = st.one_of(
         st.integers(0, 600),  # event second: not in order
     ),
     st.tuples(st.just("agent_event"), st.sampled_from(AGENTS)),
+    st.tuples(st.just("delete"), st.integers(0, 50)),  # its author deletes the opening post
     st.tuples(st.just("bulk"), st.integers(1, 4), st.integers(-5, 20)),
 )
 
@@ -112,7 +114,10 @@ def arrive(store, channel, seconds, with_line, who):
     )
     line = None
     if with_line:
-        line = TranscriptEntry(iid, at(seconds), EntryKind.INBOUND, contact.username, "help <me>")
+        tweet = source if channel is Channel.MENTION else None
+        line = TranscriptEntry(
+            iid, at(seconds), EntryKind.INBOUND, contact.username, "help <me>", "message", tweet
+        )
     store.add_interaction(it, contact, line)
     return iid
 
@@ -149,6 +154,11 @@ def run(store, steps, live, ids):
             ids.extend(bulk(store, *item[1:]))
         elif kind == "agent_event":
             store.append_event(Event("agent_state", None, item[1], details={"state": "ready"}))
+        elif kind == "delete":
+            if ids:
+                it = store.interaction(ids[item[1] % len(ids)])
+                posts = [it.tweet_id] if it.tweet_id else []
+                mark_deleted(store, posts, at(700), source="post.delete")
         elif ids:
             _, which, name, agent, seconds = item
             use = stamped(lambda it, fn=STEPS[name], agent=agent: fn(it, agent), seconds)
@@ -219,3 +229,17 @@ def test_an_event_committed_below_one_already_read_is_not_lost(store):
         live.refresh()
     same(live, store)
     assert live.frame.set_index("interaction_id").loc[slow, "offers"] == 1
+
+
+def test_a_deleted_post_keeps_its_row_with_the_text_empty(store):
+    for contact in CONTACTS:
+        store.upsert_contact(contact)
+    first = arrive(store, Channel.MENTION, 0, True, 0)
+    live = LiveLedger(store)
+    assert not live.frame["deleted"].any()
+    tweet = store.interaction(first).tweet_id
+    mark_deleted(store, [tweet], at(30), source="post.delete")
+    row = live.refresh().set_index("interaction_id").loc[first]
+    assert live.applied == 1  # the post_deleted event: the row is read again
+    assert row["text"] == "" and bool(row["deleted"]) and row["tweet_id"] == tweet
+    same(live, store)

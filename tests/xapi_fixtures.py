@@ -79,6 +79,12 @@ class Control:
     def tweets(self, bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return self._post("/sandbox/tweets", bodies)
 
+    def delete_tweet(self, tweet_id: str) -> dict[str, Any]:
+        """Its author deletes the tweet (X then answers lookups of it with resource-not-found)."""
+        answer = self.session.delete(f"{self.url}/sandbox/tweets/{tweet_id}", timeout=30)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
     def dm(self, author: str, text: str, **fields: Any) -> dict[str, Any]:
         return self._post("/sandbox/dms", {"author": author, "text": text, **fields})
 

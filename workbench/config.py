@@ -63,6 +63,10 @@ def _parse_hours(name: str, raw: str) -> float:
     return _number(name, raw, "hours", zero="never reopen")
 
 
+def _parse_minutes_or_never(name: str, raw: str) -> float:
+    return _number(name, raw, "minutes", zero="never")
+
+
 def _parse_share(name: str, raw: str) -> float:
     try:
         value = float(raw)
@@ -248,6 +252,14 @@ SETTINGS: tuple[Setting, ...] = (
         "Hours an interaction set pending customer waits for the customer's answer before it "
         "goes back to the queue (the answer brings it back to its agent at once).",
         _parse_hours,
+    ),
+    Setting(
+        "WORKBENCH_DELETED_SWEEP_MINUTES",
+        5.0,
+        "Minutes between ingest's look-ups of the posts of open (and recently done) interactions "
+        "on X, 100 a call within the rate budget: those X says are gone are marked deleted, "
+        "their text dropped (0: never).",
+        _parse_minutes_or_never,
     ),
     Setting(
         "WORKBENCH_SKIP_RETWEETS",

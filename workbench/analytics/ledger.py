@@ -62,10 +62,13 @@ EXTRA = [
     "corrections",
     "reopens",
     "previous_id",
+    "deleted",
 ]
 """Further columns after ``COLUMNS``: ``reopens`` counts the times the customer's follow-up
 opened the interaction again after Done; ``previous_id`` is the interaction it continues (a
-follow-up that came after the reopen window)."""
+follow-up that came after the reopen window); ``deleted`` (bool) says the customer deleted the
+post of ``text`` (the row stays, its ``text`` empty: X's developer terms ask apps to honour
+deletions)."""
 
 CATEGORICAL = (
     "channel",
@@ -160,6 +163,7 @@ def shape(rows: pd.DataFrame) -> pd.DataFrame:
             "text": rows["text"],
             "tweet_url": url.where(mention),
             "previous_id": rows["previous_id"],
+            "deleted": rows["deleted"].astype(bool),
             "arrived_at": rows["arrived_at"].astype(TIME),
         }
     )

@@ -16,6 +16,7 @@ from workbench.domain.event import (
 )
 from workbench.domain.interaction import Interaction, State, TransitionError
 from workbench.domain.transcript import (
+    DELETED_TEXT,
     Delivery,
     DeliveryState,
     EntryKind,
@@ -27,6 +28,7 @@ from workbench.domain.tweet import Channel, Tweet
 __all__ = [
     "ANSWER_ACTIONS",
     "DECLINED_ACTIONS",
+    "DELETED_TEXT",
     "FIRST_RESPONSE_ACTIONS",
     "Action",
     "Actionability",

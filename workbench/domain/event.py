@@ -57,6 +57,9 @@ class Action(str, Enum):
     """A screening rule met it on arrival (it closed it, or preset its disposition)."""
     CLOSED = "closed"
     """Closed without its agent's Done (a supervisor's bulk close, a screening rule)."""
+    POST_DELETED = "post_deleted"
+    """Its author deleted posts of the interaction (X's ``post.delete`` event, or a lookup X
+    answered with resource-not-found): their text is gone from the store, the rows stay."""
     # what an agent sent or did on X (through the outbox)
     REPLY = "reply"
     DM = "dm"

@@ -128,6 +128,9 @@ class Interaction:
     waiting-time rules add theirs as the wait grows. The store keeps it."""
     priority_reasons: tuple[str, ...] = ()
     """The names of the rules behind ``priority``."""
+    deleted_at: datetime | None = None
+    """When an author last deleted one of its posts (None: none was). The store keeps it (and
+    blanks the subject when it came from a deleted post); saving never writes it."""
     version: int = 0
 
     def _check(self, action: str, by: str | None = None) -> None:

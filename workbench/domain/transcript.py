@@ -39,6 +39,10 @@ class Delivery:
     reason: str = ""
 
 
+DELETED_TEXT = "deleted by the author"
+"""What the desk shows in place of a post its author deleted (its text is not kept)."""
+
+
 @dataclass(frozen=True)
 class TranscriptEntry:
     """A message or note in an interaction, in order of ``at``."""
@@ -51,10 +55,17 @@ class TranscriptEntry:
     action: str = "message"  # reply, dm, quote, retweet, like, note, ...
     tweet_id: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    deleted_at: datetime | None = None
+    """When its author deleted the post (the store then keeps the line without its text)."""
     delivery: Delivery | None = field(default=None, compare=False)
     """For a line sent through the outbox: where its send is (read with the transcript)."""
     row_id: int | None = field(default=None, compare=False)
     """Its place in the store (ascending as lines are written), once stored."""
+
+    @property
+    def deleted(self) -> bool:
+        """Its author deleted the post: show ``DELETED_TEXT``, act on it no more."""
+        return self.deleted_at is not None
 
 
 def thread_participants(

@@ -38,6 +38,7 @@ from workbench.domain import (
 )
 from workbench.domain.budget import say_span
 from workbench.domain.screening import ScreeningRule, screen
+from workbench.intake.deletion import Deleted, mark_deleted, subject_of
 from workbench.store import Change, Store, Transaction, new_ids
 from workbench.store.intake import Thread
 from workbench.xapi.errors import (
@@ -65,10 +66,13 @@ KINDS = {"mentions": MENTIONS_ENDPOINT, "dms": DM_ENDPOINT}
 """Each poll kind and the X endpoint (limit table key) whose budget paces it."""
 # Streamed posts stored together at most (one users lookup takes 100 ids).
 STREAM_BATCH = 100
+LOOKUP_ENDPOINT = "GET /2/tweets"
+"""The endpoint (limit table key) whose budget paces the sweep for deleted posts."""
+LOOKUP_BATCH = 100
+"""Posts looked up in one call (X's most for ``GET /2/tweets``)."""
 
 MENTIONS_QUEUE = "mentions"
 DMS_QUEUE = "dms"
-SUBJECT_LENGTH = 140
 # A mention's referenced tweets, by kind, as its first transcript line's details name them.
 _REFERENCE_KEYS = {
     "replied_to": "in_reply_to_tweet_id",
@@ -101,12 +105,7 @@ def _takes_direct(classify: Callable[..., Any] | None) -> bool:
         return False
 
 
-def _subject(text: str) -> str:
-    flat = " ".join(text.split())
-    if len(flat) <= SUBJECT_LENGTH:
-        return flat
-    cut = flat[: SUBJECT_LENGTH - 1].rsplit(" ", 1)[0]
-    return cut + "…"
+_subject = subject_of
 
 
 @dataclass
@@ -167,10 +166,11 @@ class Ingest:
         sleep: Callable[[float], bool] | None = None,
         max_rate_limit_wait: float = 16 * 60,
         reopen_hours: float | None = None,
+        deleted_sweep_minutes: float | None = None,
     ) -> None:
         self.store = store
         self.gateway = gateway
-        if skip_retweets is None or reopen_hours is None:
+        if skip_retweets is None or reopen_hours is None or deleted_sweep_minutes is None:
             from workbench.config import Settings
 
             settings = Settings.from_env()
@@ -178,6 +178,10 @@ class Ingest:
                 skip_retweets = bool(settings["WORKBENCH_SKIP_RETWEETS"])
             if reopen_hours is None:
                 reopen_hours = float(settings["WORKBENCH_REOPEN_HOURS"])
+            if deleted_sweep_minutes is None:
+                deleted_sweep_minutes = float(settings["WORKBENCH_DELETED_SWEEP_MINUTES"])
+        self.deleted_sweep = 60.0 * deleted_sweep_minutes
+        """Seconds between ``run_forever``'s sweeps for deleted posts (0: none)."""
         self.skip_retweets = skip_retweets
         self.reopen_window = timedelta(hours=reopen_hours)
         """A customer's follow-up this soon after Done reopens the interaction; later, it opens a
@@ -279,6 +283,7 @@ class Ingest:
         dms_polled = dict.fromkeys(timelines, -float("inf"))
         missed: set[str] = set()
         dms_missed: set[str] = set()
+        sweep_at = time.monotonic() + self.deleted_sweep if self.deleted_sweep else float("inf")
         while not self._stop.is_set():
             if self._missed.is_set():  # the stream lost posts: poll mentions now
                 self._missed.clear()
@@ -317,7 +322,10 @@ class Ingest:
                 elif done:
                     dms_polled[tl] = time.monotonic()
                     dms_missed.discard(tl)
-            self._stop.wait(max(0.0, min(due.values()) - time.monotonic()))
+            if not self._stop.is_set() and sweep_at <= time.monotonic():
+                self._sweep()
+                sweep_at = time.monotonic() + self.deleted_sweep
+            self._stop.wait(max(0.0, min([*due.values(), sweep_at]) - time.monotonic()))
         if streaming is not None:
             streaming.join(timeout=5)
         if following is not None:
@@ -421,6 +429,72 @@ class Ingest:
     def quarantine_one(self, item: Malformed) -> None:
         """Keep an item that arrived outside a poll and could not be read, with its reason."""
         self._store_page([item], [], [], IngestReport(), [], [], self.gateway.default_timeline)
+
+    # --- deleted posts ---------------------------------------------------------------------
+
+    def on_post_deleted(self, tweet_ids: list[str], at: datetime) -> Deleted:
+        """X says these posts were deleted at ``at`` (the Activity API's ``post.delete``): their
+        transcript lines keep their rows without the text, a subject that came from one is
+        blanked, and each interaction they belong to gets a ``post_deleted`` event. Posts
+        already marked, or never stored, change nothing."""
+        done = self._mark_deleted(tweet_ids, at, "post.delete")
+        log.info(
+            "ingest: X says %d posts were deleted (%s): %d lines of %d interactions lose "
+            "their text",
+            len(tweet_ids),
+            ", ".join(tweet_ids),
+            done.lines,
+            len(done.interactions),
+        )
+        return done
+
+    def _mark_deleted(self, tweet_ids: Iterable[str], at: datetime, source: str) -> Deleted:
+        with self._storing:  # not between the reads and the writes of a page being stored
+            deleted = mark_deleted(self.store, tweet_ids, at, source=source)
+        if deleted.tweet_ids:
+            log.info(
+                "ingest: %d posts deleted by their authors (%s), in %d interactions",
+                *(len(deleted.tweet_ids), source, len(deleted.interactions)),
+            )
+        return deleted
+
+    def check_deleted(self, since: datetime | None = None) -> Deleted:
+        """Look up on X the posts of the interactions still open or done since ``since``
+        (default: the reopen window ago), ``LOOKUP_BATCH`` a call as each interaction's
+        timeline, within that timeline's budget for ``GET /2/tweets``; mark deleted those X
+        answers are not found (``on_post_deleted``'s way). A spent budget or a failed call
+        ends the sweep of that timeline: the next sweep looks again."""
+        since = since or utcnow() - self.reopen_window
+        names = {name.lower(): name for name in self.gateway.timelines}
+        wanted: dict[str, dict[str, None]] = {}
+        for timeline, tweet_id in self.store.intake.live_posts(since):
+            name = names.get(timeline.lower(), self.gateway.default_timeline)
+            wanted.setdefault(name, {})[tweet_id] = None
+        gone: list[str] = []
+        for timeline, found in wanted.items():
+            ids = list(found)
+            for start in range(0, len(ids), LOOKUP_BATCH):
+                call = f"get_tweets({timeline})"
+                try:
+                    self._pace(timeline, LOOKUP_ENDPOINT, call)
+                    answer = self.gateway.tweets(ids[start : start + LOOKUP_BATCH], timeline)
+                except RateLimited as exc:
+                    log.info("ingest: deleted posts: %s; the rest waits for the next sweep", exc)
+                    break
+                except XApiError as exc:
+                    log.warning("ingest: deleted posts: %s; looking again next sweep", exc)
+                    break
+                gone.extend(answer.gone)
+        if not gone:
+            return Deleted()
+        return self._mark_deleted(gone, utcnow(), "lookup")
+
+    def _sweep(self) -> None:
+        """``check_deleted`` from the loop: a failure is logged, the loop goes on."""
+        try:
+            self.check_deleted()
+        except Exception as exc:  # the store went away, say: the next sweep tries again
+            log.warning("ingest: deleted posts: %s: %s", type(exc).__name__, exc)
 
     # --- the filtered stream -------------------------------------------------------------------
 
@@ -813,11 +887,6 @@ class Ingest:
         items, own = self._dm_items(timeline, events, report)
         self._store_page(items, [], [], report, [], own, timeline)
         return report
-
-    def on_post_deleted(self, tweet_ids: list[str], at: datetime) -> None:
-        """X says these posts were deleted (the Activity API's ``post.delete``). The one hook
-        for deleted posts; for now it only logs them."""
-        log.info("ingest: %d posts deleted at %s: %s", len(tweet_ids), at.isoformat(), tweet_ids)
 
     # --- storing a page ----------------------------------------------------------------------
 

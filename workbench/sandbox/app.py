@@ -482,6 +482,20 @@ async def tweet_by_id(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, A
     )
 
 
+@api("GET /2/tweets", capability=Capability.LOOKUP)
+async def tweets_by_ids(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
+    posts, errors = [], []
+    for tid in _many(request, "ids", r"^[0-9]{1,19}$"):
+        try:
+            posts.append(sb.world.tweet(tid, "ids"))
+        except Problem as exc:  # deleted or never there: X's resource-not-found entry
+            errors.append(_lookup_errors(exc))
+    answer = render.tweets_answer(sb.world, posts, request.query_params, auth.account)
+    if errors:
+        answer["errors"] = errors
+    return 200, answer
+
+
 @api("POST /2/tweets", user_context=True)
 async def create_tweet(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
     body = await _body(request)
@@ -876,6 +890,7 @@ ROUTES = [
     Route("/2/tweets/search/stream", filtered_stream, methods=["GET"]),
     Route("/2/tweets/search/stream/rules", stream_rules, methods=["GET"]),
     Route("/2/tweets/search/stream/rules", change_stream_rules, methods=["POST"]),
+    Route("/2/tweets", tweets_by_ids, methods=["GET"]),
     Route("/2/tweets", create_tweet, methods=["POST"]),
     Route("/2/tweets/{id}", tweet_by_id, methods=["GET"]),
     Route("/2/tweets/{id}", delete_tweet, methods=["DELETE"]),

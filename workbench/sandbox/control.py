@@ -170,6 +170,24 @@ async def add_tweets(request: Request, sb: Any) -> Response:
     return _answer(made if many else made[0], 201)
 
 
+@control
+async def delete_tweet(request: Request, sb: Any) -> Response:
+    """Its author deletes the tweet (any user's: customers have no token to call X's
+    ``DELETE /2/tweets/:id`` with); lookups then answer resource-not-found, as X does, and the
+    Activity API delivers ``post.delete``."""
+    tweet_id = request.path_params["id"]
+    if not tweet_id.isdigit():
+        raise ValueError("id: a tweet id, decimal digits")
+
+    def delete(world: World) -> Any:
+        post = world.tweet(tweet_id)
+        world.delete_tweet(post.author_id, tweet_id)
+        return post
+
+    post = sb.world.run(delete)
+    return _answer({"id": str(post.id), "author_id": post.author_id, "deleted": True})
+
+
 def _dm(world: World, body: dict[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(body) - {"author", "text", "to"})
     if unknown:
@@ -191,17 +209,6 @@ async def add_dms(request: Request, sb: Any) -> Response:
     items, many = await _items(request)
     made = sb.world.run(lambda w: [_dm(w, i) for i in items])
     return _answer(made if many else made[0], 201)
-
-
-@control
-async def delete_tweet(request: Request, sb: Any) -> Response:
-    """A customer (or anyone) deletes their tweet: X's post.delete follows."""
-    tweet_id = request.path_params["id"]
-    if not str(tweet_id).isdigit():
-        raise ValueError(f"id: a tweet id, got {tweet_id!r}")
-    post = sb.world.tweet(tweet_id)
-    sb.world.delete_tweet(post.author_id, post.id)
-    return _answer({"id": str(post.id), "author_id": post.author_id, "deleted": True})
 
 
 @control

@@ -141,6 +141,7 @@ def interaction_from_row(row: Any) -> Interaction:
         waiting_since=row.waiting_since,
         priority=row.priority,
         priority_reasons=tuple(row.priority_reasons or ()),
+        deleted_at=row.deleted_at,
         version=row.version,
     )
 
@@ -207,6 +208,7 @@ def transcript_from_row(r: Any) -> TranscriptEntry:
         r.action,
         r.tweet_id,
         dict(r.details or {}),
+        r.deleted_at,
         row_id=r.id,
     )
 

@@ -8,17 +8,17 @@ that thread the brand's own messages into the transcripts they answer.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from workbench.domain import Channel, EntryKind, Interaction, utcnow
+from workbench.domain import Channel, EntryKind, Interaction, State, TranscriptEntry, utcnow
 from workbench.store import schema as t
-from workbench.store._rows import interaction_from_row
+from workbench.store._rows import interaction_from_row, transcript_from_row
 from workbench.store.outbox import SENT
 
 if TYPE_CHECKING:
@@ -68,6 +68,60 @@ _WAITING_FROM = (
 _WAITING_AGAIN = (
     update(t.interactions).where(_i.id == bindparam("_id")).values(waiting_since=bindparam("_at"))
 )
+
+# Deleted posts: the inbound tweet lines not yet marked deleted (a DM event id is no tweet).
+_POST_LINES = (
+    select(t.transcript)
+    .where(
+        _tr.tweet_id.in_(bindparam("ids", expanding=True)),
+        _tr.kind == EntryKind.INBOUND.value,
+        _tr.action != "dm",
+        _tr.deleted_at.is_(None),
+    )
+    .order_by(_tr.id)
+)
+# Locked (PostgreSQL) in id order: two markings of the same posts lock them alike.
+_OPENED_BY = (
+    select(t.interactions)
+    .where(
+        _i.tweet_id.in_(bindparam("ids", expanding=True)),
+        or_(_i.deleted_at.is_(None), _i.subject != ""),
+    )
+    .order_by(_i.id)
+)
+_OF_IDS = select(t.interactions).where(_i.id.in_(bindparam("ids", expanding=True))).order_by(_i.id)
+_BLANK_LINE = (
+    update(t.transcript)
+    .where(_tr.id == bindparam("_id"), _tr.deleted_at.is_(None))
+    .values(
+        text="",
+        details=bindparam("_details", type_=_tr.details.type),
+        deleted_at=bindparam("_at", type_=_tr.deleted_at.type),
+    )
+)
+_LIVE_POSTS = (
+    select(_i.timeline, _tr.tweet_id)
+    .join(t.transcript, _tr.interaction_id == _i.id)
+    .where(
+        or_(_i.state != State.DONE.value, _i.done_at >= bindparam("since")),
+        _i.channel != Channel.OUTBOUND.value,
+        _tr.kind == EntryKind.INBOUND.value,
+        _tr.action != "dm",
+        _tr.tweet_id.is_not(None),
+        _tr.deleted_at.is_(None),
+    )
+    .order_by(_tr.id)
+)
+
+
+@dataclass(frozen=True)
+class Posts:
+    """The stored posts of some tweet ids, as marking them deleted reads them."""
+
+    lines: list[TranscriptEntry]
+    """Their inbound transcript lines not yet marked deleted."""
+    interactions: dict[str, Interaction]
+    """The interactions of those lines, and those these tweets opened (not yet blanked)."""
 
 
 @dataclass(frozen=True)
@@ -153,6 +207,68 @@ class IntakeTables:
         if row is None:
             row = conn.execute(_LINE_OF_TWEET, {"tweet": tweet_id}).first()
         return str(row[0]) if row is not None else None
+
+    # --- deleted posts ------------------------------------------------------------------------
+
+    def posts(self, conn: Connection, tweet_ids: Sequence[str]) -> Posts:
+        """The lines and interactions of these tweets that are not yet marked deleted (the
+        interactions locked on PostgreSQL until the transaction ends)."""
+        ids = sorted(set(tweet_ids))
+        lines: list[TranscriptEntry] = []
+        opened: list[Any] = []
+        for start in range(0, len(ids), 5_000):
+            chunk = {"ids": ids[start : start + 5_000]}
+            lines.extend(transcript_from_row(r) for r in conn.execute(_POST_LINES, chunk))
+            opened.extend(conn.execute(self._locked(_OPENED_BY), chunk))
+        found = {r.id: interaction_from_row(r) for r in opened}
+        wanted = sorted({e.interaction_id for e in lines} - set(found))
+        for start in range(0, len(wanted), 5_000):
+            rows = conn.execute(self._locked(_OF_IDS), {"ids": wanted[start : start + 5_000]})
+            found.update((r.id, interaction_from_row(r)) for r in rows)
+        return Posts(lines, found)
+
+    def _locked(self, query: Any) -> Any:
+        return query.with_for_update() if self._store.dialect == "postgresql" else query
+
+    def mark_deleted(
+        self,
+        conn: Connection,
+        lines: Sequence[TranscriptEntry],
+        interactions: Mapping[str, bool],
+        at: datetime,
+    ) -> None:
+        """Keep these lines without their text (nor the links it held), deleted at ``at``;
+        stamp these interactions deleted at ``at``, blanking the subject of those mapped to
+        True. Each interaction's version goes up: a save of what was read before is refused
+        (it would write the deleted subject back)."""
+        params = [
+            {
+                "_id": e.row_id,
+                "_details": {k: v for k, v in e.details.items() if k != "urls"},
+                "_at": at,
+            }
+            for e in lines
+            if e.row_id is not None
+        ]
+        if params:
+            conn.execute(_BLANK_LINE, params)
+        for blank in (True, False):
+            ids = sorted(i for i, b in interactions.items() if b is blank)
+            values: dict[str, Any] = {"deleted_at": at, "version": _i.version + 1}
+            if blank:
+                values["subject"] = ""
+            for start in range(0, len(ids), 5_000):
+                chunk = ids[start : start + 5_000]
+                conn.execute(update(t.interactions).where(_i.id.in_(chunk)).values(values))
+
+    def live_posts(self, since: datetime | None = None) -> list[tuple[str, str]]:
+        """(timeline, tweet id) of the inbound posts not marked deleted of the interactions
+        still open or done since ``since`` (default: a day ago), oldest line first: what a
+        sweep looks up on X to find those deleted."""
+        since = since or utcnow() - timedelta(days=1)
+        with self._store.read() as conn:
+            rows = conn.execute(_LIVE_POSTS, {"since": since}).all()
+        return [(str(r.timeline or ""), str(r.tweet_id)) for r in rows]
 
     # --- conversations: customers' further messages ----------------------------------------
 

@@ -52,6 +52,7 @@ INTERACTION_COLUMNS: dict[str, str] = {
     "actionability": "str",
     "text": "str",
     "previous_id": "str",
+    "deleted": "bool",
 }
 EVENT_COLUMNS: dict[str, str] = {
     "id": "int",
@@ -88,6 +89,7 @@ class LedgerReads:
         line = select(
             _tr.c.interaction_id,
             _tr.c.text,
+            _tr.c.deleted_at,
             func.row_number()
             .over(partition_by=_tr.c.interaction_id, order_by=(_tr.c.at, _tr.c.id))
             .label("n"),
@@ -113,6 +115,7 @@ class LedgerReads:
             _i.c.actionability,
             func.coalesce(first.c.text, _i.c.subject),
             _i.c.previous_id,
+            case((first.c.deleted_at.is_not(None), literal(1)), else_=literal(0)),
         ]
         joined = _i.outerjoin(_c, _c.c.id == _i.c.contact_id).outerjoin(
             first, and_(first.c.interaction_id == _i.c.id, first.c.n == 1)
@@ -200,6 +203,8 @@ class LedgerReads:
     def _convert(self, values: Sequence[Any], kind: str) -> pd.Series:
         if kind == "str":
             return pd.Series(pd.array(values, dtype="str"))
+        if kind == "bool":
+            return pd.Series(np.array([bool(v) for v in values], dtype=bool))
         if kind == "int":
             return pd.Series(np.array([v or 0 for v in values], dtype=np.int64))
         if kind == "count":
@@ -224,7 +229,8 @@ class LedgerReads:
         """Interactions (all, or those of ``ids``) oldest first (arrival, then id byte by byte),
         with the columns of ``INTERACTION_COLUMNS``: ``contact`` and ``contact_name`` are the
         contact's username and display name; ``text`` is the first inbound transcript line
-        (first by time, then by line id), else the interaction's subject.
+        (first by time, then by line id), else the interaction's subject; ``deleted`` says
+        its author deleted that line's post (its text is then empty).
 
         ``stats`` adds one column per entry, computed from the event log: ``name: ("count",
         actions)`` counts the interaction's events of those actions, ``("first", actions)`` and

@@ -97,7 +97,7 @@ def _delivered(entry: TranscriptEntry, sends: dict[str, Any]) -> TranscriptEntry
 
 
 _CUSTOMER_TWEETS = (
-    select(_tr.tweet_id, _tr.details)
+    select(_tr.tweet_id, _tr.details, _tr.deleted_at)
     .where(
         _tr.interaction_id == bindparam("iid"),
         _tr.kind == EntryKind.INBOUND.value,
@@ -172,15 +172,18 @@ class Reads:
             return self.contact(self._store.interaction(interaction_id).contact_id)
         return contact_from_row(row)
 
-    def customer_tweets(self, it: Interaction, conn: Connection | None = None) -> list[str]:
-        """The ids of the customer's tweets in the interaction: the one that opened it first,
-        then the later ones in the order they came (not another participant's in the thread:
-        what a reply, like or retweet is about is the contact's)."""
+    def customer_tweets(self, it: Interaction, conn: Connection | None = None) -> dict[str, bool]:
+        """The ids of the customer's tweets in the interaction, each with whether its author
+        deleted it: the one that opened it first, then the later ones in the order they came
+        (not another participant's in the thread: what a reply, like or retweet is about is
+        the contact's)."""
         with self._connection(conn) as c:
             rows = c.execute(_CUSTOMER_TWEETS, {"iid": it.id}).all()
+        gone = {r.tweet_id for r in rows if r.deleted_at is not None}
         later = [r.tweet_id for r in rows if not (r.details or {}).get("participant")]
         first = [it.tweet_id] if it.tweet_id else []
-        return [*first, *(tid for tid in later if tid != it.tweet_id)]
+        ordered = [*first, *(tid for tid in later if tid != it.tweet_id)]
+        return {tid: tid in gone for tid in ordered}
 
     def transcript(
         self, interaction_id: str, conn: Connection | None = None, *, after: int = 0

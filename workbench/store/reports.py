@@ -13,10 +13,15 @@ from workbench.store import schema as t
 if TYPE_CHECKING:
     from workbench.store.store import Store
 
-TRANSCRIPT_COLUMNS = ["interaction_id", "at", "author", "kind", "action", "text"]
+TRANSCRIPT_COLUMNS = ["interaction_id", "at", "author", "kind", "action", "text", "deleted"]
+"""The columns of an export's transcript; ``deleted`` says the author deleted the line's post
+(its ``text`` is then empty)."""
 _CHUNK = 5_000
 _LINES = (
-    select(*(t.transcript.c[c] for c in TRANSCRIPT_COLUMNS))
+    select(
+        *(t.transcript.c[c] for c in TRANSCRIPT_COLUMNS[:-1]),
+        t.transcript.c.deleted_at.is_not(None).label("deleted"),
+    )
     .where(t.transcript.c.interaction_id.in_(bindparam("ids", expanding=True)))
     .order_by(t.transcript.c.interaction_id, t.transcript.c.at, t.transcript.c.id)
 )
@@ -52,6 +57,7 @@ class Reports:
         else:
             frame = pd.concat(parts, ignore_index=True)
         frame["at"] = pd.to_datetime(frame["at"], utc=True)
+        frame["deleted"] = frame["deleted"].astype(bool)
         order = {iid: k for k, iid in enumerate(interaction_ids)}
         frame = frame.iloc[
             sorted(range(len(frame)), key=lambda k: (order[frame["interaction_id"].iat[k]], k))

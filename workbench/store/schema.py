@@ -123,6 +123,9 @@ interactions = Table(
     Column("priority", Integer, nullable=False, server_default="0"),
     Column("priority_reasons", JSON),
     Column("pending_until", UTCDateTime),
+    # Deleted posts (revision 0009): when an author last deleted one of its posts; the subject
+    # is blanked when it came from one.
+    Column("deleted_at", UTCDateTime),
     UniqueConstraint("tweet_id", name="uq_interactions_tweet_id"),
     UniqueConstraint("dm_event_id", name="uq_interactions_dm_event_id"),
     UniqueConstraint("post_key", name="uq_interactions_post_key"),
@@ -143,6 +146,8 @@ transcript = Table(
     Column("action", String(32), nullable=False),
     Column("tweet_id", String(32)),
     Column("details", JSON, nullable=False),
+    # When its author deleted the post (revision 0009): the line stays, its text is blanked.
+    Column("deleted_at", UTCDateTime),
     Index("ix_transcript_tweet_id", "tweet_id"),
 )
 

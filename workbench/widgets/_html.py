@@ -6,7 +6,14 @@ from __future__ import annotations
 import html
 from datetime import datetime, timedelta
 
-from workbench.domain import Actionability, Contact, Interaction, Sentiment, utcnow
+from workbench.domain import (
+    DELETED_TEXT,
+    Actionability,
+    Contact,
+    Interaction,
+    Sentiment,
+    utcnow,
+)
 from workbench.domain.priority import wait_level, wait_words
 
 SENTIMENT_ICONS = {
@@ -44,6 +51,7 @@ STYLE = """
   outline-offset:1px}
 .wb-help kbd{border:1px solid #d0d7de;border-radius:4px;padding:0 4px;background:#f6f8fa}
 .wb-help td{padding:1px 10px 1px 0}
+.wb-deleted{color:#57606a;font-style:italic}
 .wb-new{background:#1a7f37;color:#fff;border-radius:8px;padding:0 6px;font-size:11px;
   font-style:normal}
 </style>
@@ -56,6 +64,19 @@ def esc(value: object) -> str:
 
 def when(at: datetime) -> str:
     return at.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def deleted_html() -> str:
+    """What stands in place of a post its author deleted (muted, italic)."""
+    return f'<span class="wb-deleted">{esc(DELETED_TEXT)}</span>'
+
+
+def subject_html(it: Interaction) -> str:
+    """The interaction's subject as safe HTML; ``deleted_html`` when it came from a post its
+    author deleted (the store blanked it)."""
+    if not it.subject and it.deleted_at is not None:
+        return deleted_html()
+    return linked(it.subject)
 
 
 def linked(text: str, urls: dict[str, str] | None = None) -> str:

@@ -30,11 +30,13 @@ from workbench.domain import (
 from workbench.widgets._compose import Composer
 from workbench.widgets._html import (
     STYLE,
+    deleted_html,
     esc,
     icon,
     linked,
     priority_html,
     profile_link,
+    subject_html,
     wait_html,
     when,
 )
@@ -58,9 +60,10 @@ def original_tweet_html(entry: TranscriptEntry | None, contact: Contact) -> str:
     if entry is None:
         return f'{STYLE}<div class="wb-card wb-muted">No message yet.</div>'
     urls = entry.details.get("urls") if isinstance(entry.details.get("urls"), dict) else None
+    text = deleted_html() if entry.deleted else linked(entry.text, urls)
     return (
         f'{STYLE}<div class="wb-card"><div><b>{esc(contact.name or contact.username)}</b> '
-        f"{profile_link(contact)}</div><div>{linked(entry.text, urls)}</div>"
+        f"{profile_link(contact)}</div><div>{text}</div>"
         f'<div class="wb-muted">{esc(when(entry.at))}</div></div>'
     )
 
@@ -78,7 +81,7 @@ def case_html(it: Interaction, contact: Contact, agent: str) -> str:
         rows.append(("Conference", ", ".join(it.parties)))
     cells = "".join(
         f'<tr><td class="wb-muted" style="padding-right:10px">{esc(k)}</td>'
-        f"<td>{linked(it.subject) if v is None else esc(v)}</td></tr>"
+        f"<td>{subject_html(it) if v is None else esc(v)}</td></tr>"
         for k, v in rows
     )
     if it.priority_reasons:
@@ -115,10 +118,11 @@ def line_html(entry: TranscriptEntry) -> str:
         if entry.details.get("follow_up") and entry.kind is EntryKind.INBOUND
         else ""
     )
+    text = deleted_html() if entry.deleted else linked(entry.text, urls)
     return (
         f'{STYLE}<div class="wb-line wb-line-{entry.kind.value}">'
         f'<div class="wb-muted">{esc(label)}{esc(action)} · {esc(when(entry.at))}{new}</div>'
-        f"<div>{linked(entry.text, urls)}</div>{delivery_html(entry)}</div>"
+        f"<div>{text}</div>{delivery_html(entry)}</div>"
     )
 
 
@@ -363,7 +367,9 @@ class InteractionView(W.VBox):
         """Redraw from the workspace: state, contact, transcript, choices."""
         it = self.interaction
         contact = self.ws.contact(self.interaction_id)
-        lines = self._read_lines()
+        # A post deleted since the last redraw may be any line: read them all again then.
+        again = self._it is not None and it.deleted_at != self._it.deleted_at
+        lines = self.ws.transcript(self.interaction_id) if again else self._read_lines()
         first = next((e for e in lines if e.kind is EntryKind.INBOUND), None)
         self.title = f"@{contact.username}"
         self._it, self._contact, self._lines = it, contact, lines
@@ -504,6 +510,7 @@ class InteractionView(W.VBox):
                 entry.text,
                 entry.action,
                 entry.tweet_id,  # a written line never changes, but for its send's state
+                entry.deleted_at,  # and its author deleting the post
                 None if d is None else (d.state, d.x_id, d.reason),
                 context if entry.kind is EntryKind.INBOUND else None,
             )
@@ -530,6 +537,8 @@ class InteractionView(W.VBox):
             return W.HBox([body, retry, edit], layout=W.Layout(align_items="flex-start"))
         if entry.kind is not EntryKind.INBOUND or not entry.tweet_id or entry.action == "dm":
             return body  # a DM is answered by DM, from the composer
+        if entry.deleted:
+            return body  # its author deleted it: nothing is done to it any more
         tweet_id = entry.tweet_id
         refused = self._refusals(tweet_id)
         buttons = []

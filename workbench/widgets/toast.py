@@ -7,7 +7,15 @@ from collections.abc import Callable
 import ipywidgets as W
 
 from workbench.domain import Contact, Interaction
-from workbench.widgets._html import STYLE, esc, linked, priority_html, profile_link, wait_html, when
+from workbench.widgets._html import (
+    STYLE,
+    esc,
+    priority_html,
+    profile_link,
+    subject_html,
+    wait_html,
+    when,
+)
 
 
 def toast_html(it: Interaction, contact: Contact) -> str:
@@ -17,7 +25,7 @@ def toast_html(it: Interaction, contact: Contact) -> str:
         f"{' on @' + esc(it.timeline) if it.timeline else ''} · {esc(when(it.arrived_at))}"
         f" · queue {esc(it.queue)}</div>"
         f"<div><b>{esc(contact.name or contact.username)}</b> {profile_link(contact)}</div>"
-        f'<div class="wb-subject">{linked(it.subject)}</div>'
+        f'<div class="wb-subject">{subject_html(it)}</div>'
         f"<div>{priority_html(it)}</div></div>"
     )
 

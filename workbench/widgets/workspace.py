@@ -11,7 +11,7 @@ import ipywidgets as W
 
 from workbench.domain import Interaction
 from workbench.routing import AgentState
-from workbench.widgets._html import STYLE, esc, linked, when
+from workbench.widgets._html import STYLE, esc, subject_html, when
 from workbench.widgets._keys import Shortcuts, help_html
 from workbench.widgets._live import LiveLoop
 from workbench.widgets._redraw import Redraw
@@ -31,7 +31,7 @@ def workbin_line_html(it: Interaction, username: str) -> str:
     return (
         f'{STYLE}<div class="wb-card"><b>@{esc(username)}</b> '
         f'<span class="wb-muted">waiting on the customer{until}</span>'
-        f"<div>{linked(it.subject)}</div></div>"
+        f"<div>{subject_html(it)}</div></div>"
     )
 
 

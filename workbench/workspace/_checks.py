@@ -4,7 +4,7 @@ the interaction's ``TransitionError`` (or a ``ValidationError`` when there is no
 from __future__ import annotations
 
 import string
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 
 from workbench.domain import (
     Actionability,
@@ -95,13 +95,27 @@ def dm_text(it: Interaction, text: str) -> None:
         raise refuse(it, "dm", f"text: {len(text)} characters, at most {DM_MAX_LENGTH}")
 
 
-def target_tweet(it: Interaction, action: str, tweets: Sequence[str], tweet_id: str | None) -> str:
+DELETED_RULE = (
+    "deleted by its author: X's developer terms ask apps to honour deletions, so a deleted "
+    "post is not replied to, liked, retweeted or quoted"
+)
+
+
+def target_tweet(
+    it: Interaction, action: str, tweets: Mapping[str, bool], tweet_id: str | None
+) -> str:
     """The customer tweet an action is about: ``tweet_id`` if it is one of ``tweets`` (the
-    interaction's customer tweets, oldest first), else the latest of them."""
+    interaction's customer tweets, oldest first, each with whether its author deleted it),
+    else the latest of them not deleted. A deleted one is refused, naming the rule."""
     if tweet_id is None:
-        return tweets[-1]
+        alive = [tid for tid, deleted in tweets.items() if not deleted]
+        if not alive and tweets:
+            raise refuse(it, action, f"tweet_id: every customer tweet here was {DELETED_RULE}")
+        return alive[-1] if alive else list(tweets)[-1]
     if str(tweet_id) not in tweets:
         raise refuse(it, action, f"tweet {tweet_id} is not a customer message of this interaction")
+    if tweets[str(tweet_id)]:
+        raise refuse(it, action, f"tweet_id: tweet {tweet_id} was {DELETED_RULE}")
     return str(tweet_id)
 
 

@@ -109,8 +109,9 @@ def summoned(
 
 
 def target_line(lines: Iterable[TranscriptEntry], tweet_id: str | None) -> TranscriptEntry | None:
-    """The customer line of ``tweet_id`` (None: the latest customer tweet)."""
+    """The customer line of ``tweet_id`` (None: the latest customer tweet not deleted)."""
     inbound = [e for e in lines if e.kind is EntryKind.INBOUND and e.tweet_id and e.action != "dm"]
     if tweet_id is None:
-        return inbound[-1] if inbound else None
+        alive = [e for e in inbound if not e.deleted]
+        return alive[-1] if alive else None
     return next((e for e in inbound if e.tweet_id == str(tweet_id)), None)

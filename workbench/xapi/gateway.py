@@ -35,7 +35,16 @@ from workbench.xapi.errors import (
     Unavailable,
     XApiError,
 )
-from workbench.xapi.models import DirectMessage, DmSent, ItemError, Malformed, Page, Post, Sent
+from workbench.xapi.models import (
+    DirectMessage,
+    DmSent,
+    ItemError,
+    Lookup,
+    Malformed,
+    Page,
+    Post,
+    Sent,
+)
 
 X_ORIGIN = "https://api.twitter.com"
 X_HOSTS = ("https://api.twitter.com", "https://api.x.com")
@@ -592,6 +601,27 @@ class Gateway:
             from workbench.xapi.errors import MalformedItem
 
             raise MalformedItem(call, exc.item_id, exc.rule) from None
+
+    def tweets(self, ids: Sequence[str], timeline: str | None = None) -> Lookup:
+        """Up to 100 posts in one call (``GET /2/tweets``): those X serves, and the ids X says
+        do not exist (deleted by their author)."""
+        wanted = [str(i) for i in ids]
+        if not 1 <= len(wanted) <= 100:
+            raise ValueError(f"tweets(): ids: 1 to 100 tweet ids, got {len(wanted)}")
+        call = f"get_tweets({len(wanted)} ids)"
+        answer = self._get(
+            call,
+            timeline,
+            lambda c, **kw: c.get_tweets(
+                wanted,
+                expansions=["author_id"],
+                tweet_fields=TWEET_FIELDS,
+                user_fields=USER_FIELDS,
+                **kw,
+            ),
+        )
+        page = self._posts(call, answer)
+        return Lookup(page.items, models.gone_tweets(answer.get("errors"), wanted), page.malformed)
 
     # --- acting as a timeline ---------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -132,6 +132,37 @@ class DirectMessage:
             conversation_id=self.conversation_id,
             urls=dict(self.urls),
         )
+
+
+RESOURCE_NOT_FOUND = "https://api.twitter.com/2/problems/resource-not-found"
+"""The ``type`` of X's errors entry for something that does not exist (a deleted post)."""
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """A lookup of many posts (``GET /2/tweets?ids=``): those X served, and the ids X said do
+    not exist (resource-not-found: deleted). An id X said nothing of is in neither."""
+
+    posts: tuple[Post, ...] = ()
+    gone: tuple[str, ...] = ()
+    malformed: tuple[Malformed, ...] = ()
+
+
+def gone_tweets(errors: Any, asked: Sequence[str]) -> tuple[str, ...]:
+    """The ids among ``asked`` that an answer's ``errors`` say are not found (type
+    ``RESOURCE_NOT_FOUND``, resource ``tweet``); other errors (not authorised, say) are not
+    deletions."""
+    wanted = set(asked)
+    out: list[str] = []
+    for e in errors if isinstance(errors, list) else []:
+        if not isinstance(e, dict) or e.get("type") != RESOURCE_NOT_FOUND:
+            continue
+        if e.get("resource_type", "tweet") != "tweet":
+            continue
+        tid = str(e.get("resource_id") or e.get("value") or "")
+        if tid in wanted and tid not in out:
+            out.append(tid)
+    return tuple(out)
 
 
 @dataclass(frozen=True)
