@@ -22,6 +22,7 @@ from workbench.domain import (
     TranscriptEntry,
     TransitionError,
 )
+from workbench.domain.cost import ApiCall, PriceKind
 from workbench.store import Change
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -89,6 +90,19 @@ step = st.one_of(
         st.integers(0, 600),  # event second: not in order
     ),
     st.tuples(st.just("agent_event"), st.sampled_from(AGENTS)),
+    st.tuples(
+        st.just("calls"),
+        st.lists(
+            st.tuples(
+                st.integers(-1, 50),  # which interaction the call served (-1: none)
+                st.sampled_from(list(PriceKind)),
+                st.integers(0, 250_000),  # micro-dollars
+                st.integers(0, 600),  # second
+            ),
+            min_size=1,
+            max_size=4,
+        ),
+    ),
     st.tuples(st.just("bulk"), st.integers(1, 4), st.integers(-5, 20)),
 )
 
@@ -138,6 +152,25 @@ def bulk(store, n, seconds):
     return [it.id for it, _ in batch]
 
 
+def record_calls(store, calls, ids):
+    """X calls in one batch, as the cost meter writes them (some serving no interaction)."""
+    store.api_calls.record(
+        [
+            ApiCall(
+                at(seconds),
+                "brand" if which % 2 else "AcmeDeals",
+                "POST /2/tweets",
+                kind,
+                1 + which % 3,
+                micros,
+                "pay-per-use",
+                ids[which % len(ids)] if which >= 0 and ids else None,
+            )
+            for which, kind, micros, seconds in calls
+        ]
+    )
+
+
 def run(store, steps, live, ids):
     for item in steps:
         kind = item[0]
@@ -145,6 +178,8 @@ def run(store, steps, live, ids):
             ids.append(arrive(store, *item[1:]))
         elif kind == "bulk":
             ids.extend(bulk(store, *item[1:]))
+        elif kind == "calls":
+            record_calls(store, item[1], ids)
         elif kind == "agent_event":
             store.append_event(Event("agent_state", None, item[1], details={"state": "ready"}))
         elif ids:
@@ -156,6 +191,11 @@ def run(store, steps, live, ids):
 
 def same(live, store):
     pd.testing.assert_frame_equal(live.refresh(), ledger(store=store))
+    rebuilt = LiveLedger(store, calls_since=SINCE)
+    pd.testing.assert_frame_equal(live.spend, rebuilt.spend)
+
+
+SINCE = pd.Timestamp(T0) - pd.Timedelta(days=1)
 
 
 @settings(
@@ -169,7 +209,7 @@ def test_refreshing_equals_a_full_rebuild(store, batches):
         store.upsert_contact(contact)
     ids: list[str] = []
     run(store, batches[0], None, ids)  # something already there when the live ledger loads
-    live = LiveLedger(store)
+    live = LiveLedger(store, calls_since=SINCE)
     pd.testing.assert_frame_equal(live.frame, ledger(store=store))
     for batch in batches[1:]:
         run(store, batch, live, ids)
@@ -217,3 +257,22 @@ def test_an_event_committed_below_one_already_read_is_not_lost(store):
         live.refresh()
     same(live, store)
     assert live.frame.set_index("interaction_id").loc[slow, "offers"] == 1
+
+
+def test_api_cost_is_the_sum_of_the_calls_served(store):
+    for contact in CONTACTS:
+        store.upsert_contact(contact)
+    first = arrive(store, Channel.MENTION, 0, True, 0)
+    live = LiveLedger(store, calls_since=SINCE)
+    record_calls(
+        store,
+        [(0, PriceKind.POST_CREATE_URL, 200_000, 5), (-1, PriceKind.OWNED_READ, 100, 6)],
+        [first],
+    )
+    frame = live.refresh()
+    assert live.applied == 0 and live.calls_applied == 2  # calls only: no event was appended
+    assert frame.set_index("interaction_id").loc[first, "api_cost"] == 0.2
+    record_calls(store, [(0, PriceKind.SUMMONED_REPLY, 10_000, 7)], [first])
+    assert live.refresh().set_index("interaction_id").loc[first, "api_cost"] == 0.21
+    assert live.spend["cost"].sum() == pytest.approx(0.2101)
+    same(live, store)
