@@ -585,6 +585,8 @@ def test_the_composer_says_what_a_send_costs_and_warns_past_the_budget(store, tm
     assert "budget" not in view.send_cost.value
     view.reply_kind.value = "dm"
     assert "this DM costs $0.015" in view.send_cost.value
+    desk.post_form.composer.text.value = "New hours: acmeshop.co/hours"
+    assert "this post costs $0.20: it has a URL" in desk.post_form.cost.value
     view.reply_kind.value = "reply"
     store.api_calls.record(
         [
