@@ -38,6 +38,7 @@ def test_use_cases_do_not_import_widgets():
         "xapi",
         "intake",
         "outbox",
+        "costs",
         "sandbox",
         "classify",
         "routing",

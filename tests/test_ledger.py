@@ -159,12 +159,11 @@ def test_compact_dtypes_and_the_new_columns(store):
     for column in CATEGORICAL:
         assert isinstance(frame[column].dtype, pd.CategoricalDtype), column
     assert list(frame["channel"].cat.categories) == ["dm", "mention", "outbound"]  # present, sorted
-    for column in (
-        "replies",
-        "transfers",
-        *(c for c in EXTRA if c not in ("previous_id", "deleted")),
-    ):
+    counts = (c for c in EXTRA if c not in ("previous_id", "deleted", "api_cost"))
+    for column in ("replies", "transfers", *counts):
         assert frame[column].dtype == "int32", column
+    assert frame["api_cost"].dtype == "float64"
+    assert (frame["api_cost"] == 0).all()  # no X call was recorded for them
     assert frame["previous_id"].isna().all()  # no interaction here continues another
     assert frame["deleted"].dtype == bool and not frame["deleted"].any()  # nobody deleted a post
     row = frame.loc[mention.id]

@@ -22,6 +22,7 @@ from workbench.domain import (
     TranscriptEntry,
     TransitionError,
 )
+from workbench.domain.cost import ApiCall, PriceKind
 from workbench.intake.deletion import mark_deleted
 from workbench.store import Change
 
@@ -93,6 +94,19 @@ step = st.one_of(
     ),
     st.tuples(st.just("agent_event"), st.sampled_from(AGENTS)),
     st.tuples(st.just("delete"), st.integers(0, 50)),  # its author deletes the opening post
+    st.tuples(
+        st.just("calls"),
+        st.lists(
+            st.tuples(
+                st.integers(-1, 50),  # which interaction the call served (-1: none)
+                st.sampled_from(list(PriceKind)),
+                st.integers(0, 250_000),  # micro-dollars
+                st.integers(0, 600),  # second
+            ),
+            min_size=1,
+            max_size=4,
+        ),
+    ),
     st.tuples(st.just("bulk"), st.integers(1, 4), st.integers(-5, 20)),
 )
 
@@ -145,6 +159,25 @@ def bulk(store, n, seconds):
     return [it.id for it, _ in batch]
 
 
+def record_calls(store, calls, ids):
+    """X calls in one batch, as the cost meter writes them (some serving no interaction)."""
+    store.api_calls.record(
+        [
+            ApiCall(
+                at(seconds),
+                "brand" if which % 2 else "AcmeDeals",
+                "POST /2/tweets",
+                kind,
+                1 + which % 3,
+                micros,
+                "pay-per-use",
+                ids[which % len(ids)] if which >= 0 and ids else None,
+            )
+            for which, kind, micros, seconds in calls
+        ]
+    )
+
+
 def run(store, steps, live, ids):
     for item in steps:
         kind = item[0]
@@ -152,6 +185,8 @@ def run(store, steps, live, ids):
             ids.append(arrive(store, *item[1:]))
         elif kind == "bulk":
             ids.extend(bulk(store, *item[1:]))
+        elif kind == "calls":
+            record_calls(store, item[1], ids)
         elif kind == "agent_event":
             store.append_event(Event("agent_state", None, item[1], details={"state": "ready"}))
         elif kind == "delete":
@@ -168,6 +203,11 @@ def run(store, steps, live, ids):
 
 def same(live, store):
     pd.testing.assert_frame_equal(live.refresh(), ledger(store=store))
+    rebuilt = LiveLedger(store, calls_since=SINCE)
+    pd.testing.assert_frame_equal(live.spend, rebuilt.spend)
+
+
+SINCE = pd.Timestamp(T0) - pd.Timedelta(days=1)
 
 
 @settings(
@@ -181,7 +221,7 @@ def test_refreshing_equals_a_full_rebuild(store, batches):
         store.upsert_contact(contact)
     ids: list[str] = []
     run(store, batches[0], None, ids)  # something already there when the live ledger loads
-    live = LiveLedger(store)
+    live = LiveLedger(store, calls_since=SINCE)
     pd.testing.assert_frame_equal(live.frame, ledger(store=store))
     for batch in batches[1:]:
         run(store, batch, live, ids)
@@ -242,4 +282,22 @@ def test_a_deleted_post_keeps_its_row_with_the_text_empty(store):
     row = live.refresh().set_index("interaction_id").loc[first]
     assert live.applied == 1  # the post_deleted event: the row is read again
     assert row["text"] == "" and bool(row["deleted"]) and row["tweet_id"] == tweet
+
+
+def test_api_cost_is_the_sum_of_the_calls_served(store):
+    for contact in CONTACTS:
+        store.upsert_contact(contact)
+    first = arrive(store, Channel.MENTION, 0, True, 0)
+    live = LiveLedger(store, calls_since=SINCE)
+    record_calls(
+        store,
+        [(0, PriceKind.POST_CREATE_URL, 200_000, 5), (-1, PriceKind.OWNED_READ, 100, 6)],
+        [first],
+    )
+    frame = live.refresh()
+    assert live.applied == 0 and live.calls_applied == 2  # calls only: no event was appended
+    assert frame.set_index("interaction_id").loc[first, "api_cost"] == 0.2
+    record_calls(store, [(0, PriceKind.SUMMONED_REPLY, 10_000, 7)], [first])
+    assert live.refresh().set_index("interaction_id").loc[first, "api_cost"] == 0.21
+    assert live.spend["cost"].sum() == pytest.approx(0.2101)
     same(live, store)

@@ -273,5 +273,69 @@ def test_a_supervisor_closes_the_interactions_shown_after_confirming(store, desk
     assert model.snapshot.kpis["in_queue"] == 0
     form.close_all_button.click()
     assert "no open interaction" in form.message.value
+
+
+def test_the_dashboard_shows_spend_by_brand_account_and_kind_and_per_handled(store, desk):
+    from workbench.domain.cost import ApiCall, PriceKind
+    from workbench.domain.event import utcnow
+
+    ann, _ = desk
+    iid = handled(store, ann)
+    ann.set_disposition(iid, "resolved")
+    ann.done(iid)
+    evil = "<b>Acme</b>"
+    store.api_calls.record(
+        [
+            ApiCall(
+                utcnow(), evil, "POST /2/tweets", PriceKind.POST_CREATE_URL, 1, 200_000, "p", iid
+            ),
+            ApiCall(
+                utcnow(),
+                "AcmeDeals",
+                "GET /2/users/:id/mentions",
+                PriceKind.OWNED_READ,
+                50,
+                50_000,
+                "pay-per-use",
+            ),
+        ]
+    )
+    now = pd.Timestamp.now(tz="UTC")
+    model = DashboardModel(store, "sam", clock=lambda: now)
+    view = SupervisorDashboardView(model, live=False)
+    kpis = model.snapshot.kpis
+    assert kpis["spend_today"] == pytest.approx(0.25) == kpis["spend_month"]
+    assert kpis["cost_per_handled"] == pytest.approx(0.25)  # one handled interaction
+    assert "$0.25" in view.kpis.value and "X cost per handled" in view.kpis.value
+    table = view.spend.table
+    assert table.loc[(evil, "post_create_url"), "today"] == pytest.approx(0.2)
+    assert table.loc[("AcmeDeals", "owned_read"), "calls_month"] == 1
+    assert "<b>Acme</b>" not in view.spend.body.value  # an account name is escaped
+    assert "@&lt;b&gt;Acme&lt;/b&gt;" in view.spend.body.value
+    assert "$0.20" in view.spend.body.value and "owned read" in view.spend.body.value
+    assert "cost per handled interaction in the window: $0.25" in view.spend.per_handled.value
+    ledger_row = model.frame.set_index("interaction_id").loc[iid]
+    assert ledger_row["api_cost"] == pytest.approx(0.2)
+    # A new call shows on the next refresh, read from what was recorded since.
+    store.api_calls.record(
+        [
+            ApiCall(
+                utcnow(),
+                "AcmeDeals",
+                "POST /2/tweets",
+                PriceKind.SUMMONED_REPLY,
+                1,
+                10_000,
+                "pay-per-use",
+                iid,
+            )
+        ]
+    )
+    view.refresh()
+    assert model.live.calls_applied == 1
+    assert model.snapshot.kpis["spend_today"] == pytest.approx(0.26)
+    assert model.frame.set_index("interaction_id").loc[iid, "api_cost"] == pytest.approx(0.21)
+    model.set_filters(timeline="AcmeDeals")
+    assert model.snapshot.kpis["spend_today"] == pytest.approx(0.06)
     view.close()
     model.close()

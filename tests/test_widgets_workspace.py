@@ -599,3 +599,60 @@ def test_keyboard_shortcuts_accept_send_kind_next_and_done(store, desk):
     assert desk.help.layout.display == "" and "Ctrl+Enter" in desk.help.value
     desk.shortcuts.press("reject")  # no offer: nothing happens
     desk.shortcuts.press("nonsense")
+
+
+def test_the_composer_says_what_a_send_costs_and_warns_past_the_budget(store, tmp_path):
+    from workbench.domain.cost import ApiCall, PriceKind
+
+    paying = Settings.from_env({}, WORKBENCH_X_PLAN="pay-per-use", WORKBENCH_DAILY_BUDGET="5")
+    ws = Workspace("ann", store=store, mail_dir=tmp_path / "mail", settings=paying)
+    desk = AgentWorkspaceView(ws, live=False)
+    iid = arrive(store, text="@AcmeSupport my order is late")
+    desk.ready()
+    desk.toasts.children[0].accept()
+    view = desk.view(iid)
+    view.composer.text.value = "Sorry! Track it at acmeshop.co/track"
+    assert "this reply costs $0.20: it has a URL" in view.send_cost.value
+    view.composer.text.value = "Sorry! We are on it"  # updates as the agent types
+    assert "this reply costs $0.01: a reply to a post" in view.send_cost.value
+    assert "budget" not in view.send_cost.value
+    view.reply_kind.value = "dm"
+    assert "this DM costs $0.015" in view.send_cost.value
+    desk.post_form.composer.text.value = "New hours: acmeshop.co/hours"
+    assert "this post costs $0.20: it has a URL" in desk.post_form.cost.value
+    view.reply_kind.value = "reply"
+    store.api_calls.record(
+        [
+            ApiCall(
+                utcnow(),
+                "AcmeSupport",
+                "POST /2/tweets",
+                PriceKind.POST_CREATE_URL,
+                1,
+                5_120_000,
+                "pay-per-use",
+                iid,
+            )
+        ]
+    )
+    ws._spend._read_at = -float("inf")  # the day's spend is cached 30 s: read it now
+    view.composer.text.value = "<b>still</b> on it"
+    assert "budget" not in view.send_cost.value  # no store read per keystroke
+    ws.poll()
+    view.refresh()  # a redraw reads the day's spend again
+    assert "today&#x27;s X budget of $5.00 is spent: $5.12 so far" in view.send_cost.value
+    assert "<b>" not in view.send_cost.value
+    assert not view.send_button.disabled  # a warning, not a refusal
+    assert view.send()
+    assert outbox(store)[-1][0] == "reply"  # queued: nothing is dropped
+    desk.close()
+    ws.close()
+
+
+def test_off_pay_per_use_the_composer_names_no_price(store, desk):
+    iid = arrive(store)
+    desk.ready()
+    desk.toasts.children[0].accept()
+    view = desk.view(iid)
+    view.composer.text.value = "see https://example.com"
+    assert view.send_cost.value == ""

@@ -67,6 +67,10 @@ def _parse_minutes_or_never(name: str, raw: str) -> float:
     return _number(name, raw, "minutes", zero="never")
 
 
+def _parse_dollars(name: str, raw: str) -> float:
+    return _number(name, raw, "US dollars", zero="no budget")
+
+
 def _parse_share(name: str, raw: str) -> float:
     try:
         value = float(raw)
@@ -161,6 +165,14 @@ SETTINGS: tuple[Setting, ...] = (
         "(likes, follows, quotes, replies to posts that did not mention the brand) is in "
         "workbench/data/x_plans.json.",
         _parse_plan,
+    ),
+    Setting(
+        "WORKBENCH_DAILY_BUDGET",
+        0.0,
+        "US dollars the brand's X calls may cost per UTC day on pay-per-use (0: no budget). Past "
+        "it nothing is dropped: ingest's backstop polls of mentions stop while the stream is "
+        "connected, and agents are warned before they send. Prices: workbench/data/x_prices.json.",
+        _parse_dollars,
     ),
     Setting(
         "WORKBENCH_REPORT_TZ",

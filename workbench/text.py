@@ -259,6 +259,15 @@ def extract_urls(text: str, without_protocol: bool = True) -> list[str]:
     return [e.text for e in extract_urls_with_indices(text, without_protocol)]
 
 
+def has_url(text: str) -> bool:
+    """Whether X finds a URL in ``text`` (bare domains too, as X links them): X bills a post
+    with one as a post with a URL."""
+    try:
+        return bool(extract_urls(text))
+    except ValueError:  # too long to scan whole: look for the obvious forms
+        return "://" in text or "www." in text
+
+
 # --- e-mail addresses and phone numbers ----------------------------------------------------------
 
 _EMAIL = re.compile(

@@ -1,5 +1,6 @@
-"""X's published rules as the workbench ships them: the access plans (``data/x_plans.json``) and
-the rate limits (``data/x_limits.json``), read once and typed by the domain.
+"""X's published rules as the workbench ships them: the access plans (``data/x_plans.json``), the
+rate limits (``data/x_limits.json``) and the pay-per-use prices (``data/x_prices.json``), read
+once and typed by the domain.
 
 The sandbox enforces these tables and the workbench paces itself by them: one copy of each.
 """
@@ -12,6 +13,7 @@ from importlib.resources import files
 from typing import Any
 
 from workbench.domain.budget import LimitTable
+from workbench.domain.cost import PriceTable, Tariff
 from workbench.domain.plan import Plan, PlanTable
 
 
@@ -39,3 +41,15 @@ def plan(name: str) -> Plan:
 def limits() -> LimitTable:
     """X's rate limits per endpoint, per app and per user (``x_limits.json``)."""
     return LimitTable.from_dict(read_table("x_limits.json"))
+
+
+@cache
+def prices() -> PriceTable:
+    """X's pay-per-use prices per kind of call, with the date they were read (``x_prices.json``)."""
+    return PriceTable.from_dict(read_table("x_prices.json"))
+
+
+def tariff(plan_name: str) -> Tariff:
+    """The prices as they apply to ``plan_name`` (0 on every plan but pay-per-use)."""
+    plans().plan(plan_name)  # a plan X has
+    return Tariff(prices(), plan_name)

@@ -17,7 +17,8 @@ this page is current).
 
 Every metric is a plain function of the ledger DataFrame (`workbench.analytics.ledger`, one
 row per interaction; agent metrics also take the event log as a DataFrame,
-`events_frame(store.events())`) and returns a `Metric`:
+`events_frame(store.events())`; the spend metrics take the recorded X calls, `LiveLedger.spend`)
+and returns a `Metric`:
 
 - `figures`: the named numbers (`metric.value` is the first; `metric["p90"]` any other);
 - `table`: the DataFrame behind them (per interval, queue, agent, code...), or None;
@@ -59,6 +60,8 @@ ORDER = (
     "agreement",
     "staffing",
     "agents_needed",
+    "spend",
+    "cost_per_handled",
     "every_metric",
     "events_frame",
     "between",

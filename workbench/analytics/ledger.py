@@ -21,7 +21,9 @@ import numpy as np
 import pandas as pd
 
 from workbench.domain import FIRST_RESPONSE_ACTIONS, Action
+from workbench.domain.cost import MICROS
 from workbench.store import Store
+from workbench.store.ledger import Snapshot
 
 COLUMNS = [
     "interaction_id",
@@ -63,12 +65,14 @@ EXTRA = [
     "reopens",
     "previous_id",
     "deleted",
+    "api_cost",
 ]
 """Further columns after ``COLUMNS``: ``reopens`` counts the times the customer's follow-up
 opened the interaction again after Done; ``previous_id`` is the interaction it continues (a
 follow-up that came after the reopen window); ``deleted`` (bool) says the customer deleted the
 post of ``text`` (the row stays, its ``text`` empty: X's developer terms ask apps to honour
-deletions)."""
+deletions); ``api_cost`` is what the X calls made for it cost (USD, the sum of its recorded
+calls: the brand's sends and the lookups made for it; 0 off the pay-per-use plan)."""
 
 CATEGORICAL = (
     "channel",
@@ -129,18 +133,19 @@ def ledger(db_url: str | None = None, *, store: Store | None = None) -> pd.DataF
     own = store is None
     store = store or Store(db_url)
     try:
-        frame, _, _ = load(store)
+        frame = load(store).interactions
     finally:
         if own:
             store.close()
     return frame
 
 
-def load(store: Store) -> tuple[pd.DataFrame, int, np.ndarray]:
-    """The ledger, the newest event id it includes, and the event ids present among the last
-    ones up to it (``store.ledger.snapshot``): all read in one snapshot."""
-    rows, last, seen = store.ledger.snapshot(STATS)
-    return shape(rows), last, seen
+def load(store: Store, calls_since: datetime | None = None) -> Snapshot:
+    """The ledger (as ``interactions``), the newest event and X call ids it includes, the ids
+    present among the last ones up to them, and the X calls since ``calls_since``
+    (``store.ledger.snapshot``): all read in one snapshot."""
+    snap = store.ledger.snapshot(STATS, calls_since=calls_since)
+    return snap._replace(interactions=shape(snap.interactions))
 
 
 def categorical(values: pd.Series) -> pd.Categorical:
@@ -165,6 +170,7 @@ def shape(rows: pd.DataFrame) -> pd.DataFrame:
             "previous_id": rows["previous_id"],
             "deleted": rows["deleted"].astype(bool),
             "arrived_at": rows["arrived_at"].astype(TIME),
+            "api_cost": rows["api_cost"].to_numpy(dtype=np.int64) / MICROS,
         }
     )
     for column in CATEGORICAL:

@@ -6,12 +6,17 @@ the interactions they touch, adds their counts and first/last times to the rows 
 appends the new interactions. Its cost grows with what changed, not with the store's age. The
 store's change feed (``store.changes()``) can wake a caller; ``refresh()`` itself just reads.
 
+X calls are followed the same way, by the id of the last ``api_calls`` row seen: a refresh reads
+the calls recorded since (in the same snapshot as the events), re-reads ``api_cost`` (the sum of
+its calls) for the interactions they served, and adds them to ``spend``: what the calls cost per
+UTC day, brand account (timeline) and kind, from the start of the month the ledger was loaded in.
+
 The frame after a refresh equals a full rebuild (``ledger(store=...)``) of the same store. Two
 things to know:
 
-- On PostgreSQL an event id is drawn when the event is written, so a transaction may commit an
-  id lower than one already read. The ids skipped are kept as gaps and asked for again on each
-  refresh for ``GAP_SECONDS`` (a rolled-back transaction leaves a gap forever).
+- On PostgreSQL an event (or call) id is drawn when the row is written, so a transaction may
+  commit an id lower than one already read. The ids skipped are kept as gaps and asked for again
+  on each refresh for ``GAP_SECONDS`` (a rolled-back transaction leaves a gap forever).
 - A contact's new username or display name (ingest refreshes contacts without an event) shows
   on each of their interactions when that interaction next changes; ``reload()`` renews all.
 
@@ -39,7 +44,12 @@ from workbench.analytics.ledger import (
     shape,
     with_seconds,
 )
+from workbench.domain.cost import MICROS
 from workbench.store import Store
+
+SPEND_COLUMNS = ["at", "timeline", "kind", "calls", "resources", "cost"]
+"""``spend``: per UTC day (``at``, its midnight), timeline and kind, the calls recorded, the
+resources they read or wrote, and their cost in USD."""
 
 GAP_SECONDS = 60.0
 """How long an event id skipped over is asked for again (PostgreSQL; see the module's note)."""
@@ -52,25 +62,52 @@ _MAX_CHUNKS = 32
 class LiveLedger:
     """The ledger of ``store``, refreshed incrementally (``refresh()``)."""
 
-    def __init__(self, store: Store, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        calls_since: pd.Timestamp | None = None,
+    ) -> None:
         self.store = store
+        self.calls_since = calls_since
+        """``spend`` counts the calls from then on (None: from the start of the UTC month of
+        each load)."""
+        self._since = pd.Timestamp.now(tz="UTC")
         self._clock = clock
         self._lock = threading.Lock()
         self._gaps: dict[int, float] = {}
+        self._call_gaps: dict[int, float] = {}
         self.frame = pd.DataFrame()
         self.last_event_id = 0
+        self.last_call_id = 0
         self.applied = 0
         """How many events the last ``refresh()`` applied."""
+        self.calls_applied = 0
+        """How many X calls the last ``refresh()`` applied."""
+        self._spend: dict[tuple[pd.Timestamp, str, str], np.ndarray] = {}
+        self.spend = _spend_frame({})
+        """What the X calls cost per UTC day, timeline and kind (``SPEND_COLUMNS``)."""
         self.reload()
 
     def reload(self) -> pd.DataFrame:
         """Load the whole ledger again (as at start)."""
         with self._lock:
-            frame, last, seen = load(self.store)
-            self.frame, self.last_event_id = frame, last
-            self._gaps = {}
-            self._note_gaps(seen, max(last - RECENT, 0), last)
-            return frame
+            since = self.calls_since
+            if since is None:
+                since = pd.Timestamp.now(tz="UTC").normalize().replace(day=1)
+            self._since = since
+            snap = load(self.store, calls_since=since.to_pydatetime())
+            self.frame, self.last_event_id = snap.interactions, snap.last_event
+            self.last_call_id = snap.last_call
+            self._gaps, self._call_gaps = {}, {}
+            last = snap.last_event
+            _note_gaps(self._gaps, snap.events_seen, max(last - RECENT, 0), last, self._clock())
+            last = snap.last_call
+            _note_gaps(self._call_gaps, snap.calls_seen, max(last - RECENT, 0), last, self._clock())
+            self._spend = {}
+            self._add_spend(snap.calls)
+            return self.frame
 
     def __call__(self) -> pd.DataFrame:
         """``refresh()``: a live ledger is a ledger source (``SupervisorDashboardView``)."""
@@ -81,38 +118,53 @@ class LiveLedger:
         with self._lock:
             now = self._clock()
             self._gaps = {i: t for i, t in self._gaps.items() if now - t < GAP_SECONDS}
-            events = self.store.ledger.events_after(self.last_event_id, sorted(self._gaps))
-            self.applied = len(events)
-            if events.empty:
+            self._call_gaps = {i: t for i, t in self._call_gaps.items() if now - t < GAP_SECONDS}
+            events, calls = self.store.ledger.changes_after(
+                self.last_event_id, self.last_call_id, sorted(self._gaps), sorted(self._call_gaps)
+            )
+            self.applied, self.calls_applied = len(events), len(calls)
+            if events.empty and calls.empty:
                 return self.frame
-            ids = events["id"].to_numpy()
-            for found in ids[ids <= self.last_event_id]:
-                self._gaps.pop(int(found), None)
-            high = int(ids.max())
-            self._note_gaps(ids, self.last_event_id, high)
-            self.last_event_id = max(self.last_event_id, high)
-            self.frame = self._apply(events)
+            self.last_event_id = _advance(self._gaps, events, self.last_event_id, now)
+            self.last_call_id = _advance(self._call_gaps, calls, self.last_call_id, now)
+            self.frame = self._apply(events, calls)
+            self._add_spend(calls)
             return self.frame
 
-    def _note_gaps(self, present: np.ndarray, low: int, high: int) -> None:
-        """Remember the ids in ``(low, high]`` that are not in ``present``."""
-        if high <= low:
+    def _add_spend(self, calls: pd.DataFrame) -> None:
+        """Add ``calls`` (``CALL_COLUMNS``) to ``spend``."""
+        calls = calls[(calls["at"] >= self._since).to_numpy()]
+        if calls.empty:
             return
-        missing = np.setdiff1d(np.arange(low + 1, high + 1, dtype=np.int64), present)
-        now = self._clock()
-        for gap in missing[-_MAX_GAPS:]:
-            self._gaps[int(gap)] = now
-        if len(self._gaps) > _MAX_GAPS:
-            for gap in sorted(self._gaps)[: len(self._gaps) - _MAX_GAPS]:
-                del self._gaps[gap]
+        days = calls["at"].dt.floor("D")
+        grouped = (
+            pd.DataFrame(
+                {
+                    "at": days,
+                    "timeline": calls["timeline"].astype(object),
+                    "kind": calls["kind"].astype(object),
+                    "calls": 1,
+                    "resources": calls["resources"].to_numpy(dtype=np.int64),
+                    "micros": calls["cost"].to_numpy(dtype=np.int64),
+                }
+            )
+            .groupby(["at", "timeline", "kind"], sort=False)
+            .sum()
+        )
+        for key, values in zip(grouped.index, grouped.to_numpy(dtype=np.int64), strict=True):
+            have = self._spend.get(key)
+            self._spend[key] = values if have is None else have + values
+        self.spend = _spend_frame(self._spend)
 
     # --- applying events --------------------------------------------------------------------
 
-    def _apply(self, events: pd.DataFrame) -> pd.DataFrame:
+    def _apply(self, events: pd.DataFrame, calls: pd.DataFrame) -> pd.DataFrame:
         events = events[events["interaction_id"].notna()]
-        if events.empty:
+        served = calls["interaction_id"].dropna()
+        if events.empty and served.empty:
             return self.frame
-        touched = [str(i) for i in pd.unique(events["interaction_id"])]
+        # The rows read again carry their interactions' whole ``api_cost``, as a rebuild sums it.
+        touched = [str(i) for i in pd.unique(pd.concat([events["interaction_id"], served]))]
         read = self.store.ledger.interactions(touched)
         if read.empty:
             return self.frame
@@ -158,6 +210,50 @@ class LiveLedger:
                 if len(found):
                     out[k] = lo + int(found[0])
         return out
+
+
+def _note_gaps(
+    gaps: dict[int, float], present: np.ndarray, low: int, high: int, now: float
+) -> None:
+    """Remember the ids in ``(low, high]`` that are not in ``present``."""
+    if high <= low:
+        return
+    missing = np.setdiff1d(np.arange(low + 1, high + 1, dtype=np.int64), present)
+    for gap in missing[-_MAX_GAPS:]:
+        gaps[int(gap)] = now
+    if len(gaps) > _MAX_GAPS:
+        for gap in sorted(gaps)[: len(gaps) - _MAX_GAPS]:
+            del gaps[gap]
+
+
+def _advance(gaps: dict[int, float], rows: pd.DataFrame, last: int, now: float) -> int:
+    """The newest id after ``rows`` (read after ``last``, and the gaps asked for again): the
+    gaps they fill are forgotten, those they leave remembered."""
+    if rows.empty:
+        return last
+    ids = rows["id"].to_numpy()
+    for found in ids[ids <= last]:
+        gaps.pop(int(found), None)
+    high = int(ids.max())
+    _note_gaps(gaps, ids, last, high, now)
+    return max(last, high)
+
+
+def _spend_frame(spend: dict[tuple[pd.Timestamp, str, str], np.ndarray]) -> pd.DataFrame:
+    """``spend`` (key -> calls, resources, micro-dollars) as a frame of ``SPEND_COLUMNS``."""
+    keys = sorted(spend, key=lambda k: (k[0], k[1], k[2]))
+    values = np.array([spend[k] for k in keys], dtype=np.int64).reshape(-1, 3)
+    return pd.DataFrame(
+        {
+            "at": pd.Series([k[0] for k in keys], dtype=TIME),
+            "timeline": pd.Series([k[1] for k in keys], dtype="str"),
+            "kind": pd.Series([k[2] for k in keys], dtype="str"),
+            "calls": values[:, 0],
+            "resources": values[:, 1],
+            "cost": values[:, 2] / MICROS,
+        },
+        columns=SPEND_COLUMNS,
+    )
 
 
 _NAT = np.iinfo(np.int64).min

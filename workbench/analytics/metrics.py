@@ -38,6 +38,7 @@ __all__ = [
     "agents_needed",
     "agreement",
     "between",
+    "cost_per_handled",
     "dispositions",
     "every_metric",
     "events_frame",
@@ -49,6 +50,7 @@ __all__ = [
     "rates",
     "service_level",
     "shares",
+    "spend",
     "staffing",
     "volume",
 ]
@@ -971,6 +973,145 @@ def staffing(
         },
         None,
         excluded,
+    )
+
+
+_SPEND_KEYS = ("timeline", "kind")
+
+
+def _calls(calls: pd.DataFrame) -> tuple[pd.Series, np.ndarray]:
+    """The calls' times (UTC) and costs (USD, missing as 0)."""
+    if not len(calls):
+        return pd.Series(dtype="datetime64[us, UTC]"), np.zeros(0)
+    at = pd.to_datetime(calls["at"], utc=True)
+    cost = pd.to_numeric(calls["cost"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+    return at, cost
+
+
+def spend(calls: pd.DataFrame, now: object | None = None) -> Metric:
+    """Spend on X calls: what the recorded calls cost today and this month, per brand account
+    (timeline) and kind.
+
+    ``calls`` has one row per recorded X call, or per day, timeline and kind
+    (``LiveLedger.spend``), with ``at``, ``timeline``, ``kind`` and ``cost`` (USD: X's
+    pay-per-use prices of ``workbench/data/x_prices.json``, 0 on the other plans); ``calls``
+    (requests per row, default 1) is counted when present. Today runs from UTC midnight to
+    ``now``, this month from the 1st (UTC) to ``now``; later rows are left out (clock skew).
+    Figures: ``today``, ``month`` (USD), ``calls_today``, ``calls_month``. Table: one row per
+    (timeline, kind) with spend this month, ``today`` and ``month`` (USD) and ``calls_today``,
+    ``calls_month``; dearest first.
+    """
+    now_ts = _now(now)
+    midnight = now_ts.normalize()
+    month_start = midnight.replace(day=1)
+    at, cost = _calls(calls)
+    n = (
+        pd.to_numeric(calls["calls"]).to_numpy(dtype=np.int64)
+        if "calls" in calls
+        else np.ones(len(calls), dtype=np.int64)
+    )
+    later = (at > now_ts).to_numpy() if len(calls) else np.zeros(0, dtype=bool)
+    month = (at >= month_start).to_numpy() & ~later if len(calls) else later
+    today = (at >= midnight).to_numpy() & ~later if len(calls) else later
+    columns = ["today", "month", "calls_today", "calls_month"]
+    if month.any():
+        rows = calls[month]
+        frame = pd.DataFrame(
+            {
+                key: (rows[key].astype(object).fillna("unknown") if key in rows else "unknown")
+                for key in _SPEND_KEYS
+            }
+        )
+        frame["today"] = np.where(today[month], cost[month], 0.0)
+        frame["month"] = cost[month]
+        frame["calls_today"] = np.where(today[month], n[month], 0)
+        frame["calls_month"] = n[month]
+        table = frame.groupby(list(_SPEND_KEYS), sort=True)[columns].sum()
+        table = table.sort_values("month", ascending=False, kind="stable")
+    else:
+        index = pd.MultiIndex.from_arrays([[], []], names=list(_SPEND_KEYS))
+        table = pd.DataFrame({c: [] for c in columns}, index=index)
+    return Metric(
+        {
+            "today": float(cost[today].sum()),
+            "month": float(cost[month].sum()),
+            "calls_today": int(n[today].sum()),
+            "calls_month": int(n[month].sum()),
+        },
+        table,
+        _excluded(**{"after now (clock skew)": int(later.sum())}),
+    )
+
+
+def cost_per_handled(
+    ledger: pd.DataFrame | View,
+    calls: pd.DataFrame,
+    start: object | None = None,
+    end: object | None = None,
+) -> Metric:
+    """Cost per handled interaction: what the X calls of ``[start, end)`` cost, over the
+    interactions marked done in it.
+
+    Every recorded call counts (reads, streamed deliveries and sends alike: polling the
+    mentions serves every interaction), ``calls`` as for ``spend``. Handled: rows whose
+    ``done_at`` is in the window (either bound optional). ``direct`` is the mean ``api_cost``
+    (the calls made for that very interaction: its sends and lookups) of the handled rows.
+    Figures: ``cost_per_handled`` (USD, None when nothing was handled), ``spend`` (USD),
+    ``handled``, ``direct`` (USD or None). Table: the same per brand account (timeline).
+    """
+    v = view(ledger)
+    frame = v.frame
+    at, cost = _calls(calls)
+    keep = np.ones(len(calls), dtype=bool)
+    if start is not None and len(calls):
+        keep &= (at >= as_utc(start)).to_numpy()
+    if end is not None and len(calls):
+        keep &= (at < as_utc(end)).to_numpy()
+    done = frame["done_at"] if len(frame) else pd.Series(dtype="datetime64[us, UTC]")
+    handled = done.notna().to_numpy().copy()
+    if start is not None:
+        handled &= (done >= as_utc(start)).fillna(False).to_numpy()
+    if end is not None:
+        handled &= (done < as_utc(end)).fillna(False).to_numpy()
+    direct = (
+        pd.to_numeric(frame["api_cost"]).to_numpy(dtype=float)[handled]
+        if "api_cost" in frame
+        else np.zeros(int(handled.sum()))
+    )
+    total = float(cost[keep].sum())
+    count = int(handled.sum())
+    timelines = (
+        frame["timeline"].astype(object).fillna("unknown").to_numpy()[handled]
+        if "timeline" in frame
+        else np.full(count, "unknown", dtype=object)
+    )
+    spent_by = (
+        pd.Series(cost[keep], index=calls["timeline"].astype(object).fillna("unknown")[keep])
+        .groupby(level=0)
+        .sum()
+        if len(calls)
+        else pd.Series(dtype=float)
+    )
+    handled_by = pd.Series(1, index=timelines).groupby(level=0).sum() if count else pd.Series()
+    names = sorted(set(map(str, spent_by.index)) | set(map(str, handled_by.index)))
+    table = pd.DataFrame(
+        {
+            "spend": [float(spent_by.get(n, 0.0)) for n in names],
+            "handled": [int(handled_by.get(n, 0)) for n in names],
+        },
+        index=pd.Index(names, name="timeline"),
+    )
+    table["cost_per_handled"] = [
+        s / h if h else None for s, h in zip(table["spend"], table["handled"], strict=True)
+    ]
+    return Metric(
+        {
+            "cost_per_handled": total / count if count else None,
+            "spend": total,
+            "handled": count,
+            "direct": float(direct.mean()) if count else None,
+        },
+        table,
     )
 
 

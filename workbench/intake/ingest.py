@@ -8,6 +8,11 @@ newest first, so a poll walks back from the newest item to the last one seen; wh
 mentions ahead while the last ones are stored; only the caller's thread writes, in page order.
 The brand's own tweets and DMs (X lists them among mentions and DM events) open nothing: they
 join the transcript of the interaction they answer.
+
+Every X call is recorded with its cost (``workbench.costs.CostMeter``): the calls of a page are
+written in that page's transaction, in one statement. Past the daily budget
+(``WORKBENCH_DAILY_BUDGET``) the backstop polls of mentions stop while the stream is connected
+(the stream and the DM polls go on: nothing is dropped); the log says why.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from queue import Empty, Queue
 from typing import TYPE_CHECKING, Any
 
+from workbench.costs import CostMeter
 from workbench.domain import (
     Action,
     Actionability,
@@ -167,6 +173,7 @@ class Ingest:
         max_rate_limit_wait: float = 16 * 60,
         reopen_hours: float | None = None,
         deleted_sweep_minutes: float | None = None,
+        meter: CostMeter | None = None,
     ) -> None:
         self.store = store
         self.gateway = gateway
@@ -207,6 +214,9 @@ class Ingest:
         self._followed = 0  # follow-ups and reopens stored, read off into each page's report
         self._reopened = 0
         self._screened = 0
+        self.meter = meter or CostMeter.attach(store, gateway)
+        """Records every X call this ingest makes, with its cost (None: not recorded)."""
+        self._over_budget = False  # what the log last said of the daily budget
 
     def __repr__(self) -> str:
         return f"Ingest({self.store!r}, timelines={self.gateway.timelines})"
@@ -240,7 +250,17 @@ class Ingest:
             if mentions:
                 report.add(self._with_rate_limits(functools.partial(self.mentions, timeline)))
             report.add(self._with_rate_limits(functools.partial(self.direct_messages, timeline)))
+        self._flush_calls()
         return report
+
+    def _flush_calls(self) -> None:
+        """Write the calls no page's transaction took (lookups, a poll that found nothing)."""
+        if self.meter is None:
+            return
+        try:
+            self.meter.flush()
+        except Exception as exc:  # held for the next write
+            log.warning("ingest: could not record X calls yet: %s", exc)
 
     def run_forever(
         self,
@@ -353,11 +373,28 @@ class Ingest:
         """While the stream is connected, mentions are polled only now and then, to catch
         what it missed; X's mentions limit is then left to the rest."""
         streaming_now = self.stream is not None and self.stream.connected.is_set()
-        return (
-            not streaming_now
-            or timeline in missed
-            or time.monotonic() - polled[timeline] >= MENTIONS_BACKSTOP
-        )
+        if not streaming_now or timeline in missed:
+            return True
+        if time.monotonic() - polled[timeline] < MENTIONS_BACKSTOP:
+            return False
+        return not self._budget_spent()
+
+    def _budget_spent(self) -> bool:
+        """Whether the daily X budget is spent (a backstop poll waits then); the log says so
+        when that changes."""
+        warning = self.meter.budget_warning() if self.meter is not None else None
+        spent = warning is not None
+        if spent != self._over_budget:
+            self._over_budget = spent
+            if spent:
+                log.warning(
+                    "ingest: %s; backstop polls of mentions stop while the stream is connected "
+                    "(the stream, DM polls and sends go on)",
+                    warning,
+                )
+            else:
+                log.info("ingest: within today's X budget again; backstop polls of mentions resume")
+        return spent
 
     def _dms_due(self, timeline: str, missed: set[str], polled: dict[str, float]) -> bool:
         """While the activity stream delivers a timeline's DMs, its DM events are polled only
@@ -400,6 +437,7 @@ class Ingest:
             log.warning("ingest: %s; trying again in %.0f s", what, wait)
             return time.monotonic() + wait, False
         failures[key] = 0
+        self._flush_calls()
         if on_report is not None:
             on_report(report)
         return time.monotonic() + every, True
@@ -928,6 +966,9 @@ class Ingest:
         brand_dms: list[DirectMessage],
         timeline: str,
     ) -> tuple[int, int, int]:
+        meter = self.meter
+        calls = meter.drain() if meter is not None else []
+
         def write(conn: Transaction) -> tuple[int, int, int]:
             added, dupes = self._insert(conn, good, labels)
             joined = self._join(conn, timeline, brand_posts, brand_dms)
@@ -936,10 +977,20 @@ class Ingest:
                     conn, f"x:{timeline}", [(m.item_id, m.reason, m.raw) for m in bad]
                 )
             self.store.intake.set_cursors(conn, cursors)
+            if calls and meter is not None:  # the page's calls, in one statement
+                meter.write(conn, calls)
             return added, dupes, joined
 
         # Another ingest may store some of these first: then it reads again, stores the rest.
-        return self.store.intake.write(write)
+        try:
+            done = self.store.intake.write(write)
+        except BaseException:
+            if meter is not None:
+                meter.keep(calls)
+            raise
+        if meter is not None:
+            meter.written(calls)
+        return done
 
     def _labels(self, items: list[_Item]) -> list[tuple[Sentiment, Actionability]]:
         """The classifier's labels of ``items``: mentions in one batch, DMs (told as such) in

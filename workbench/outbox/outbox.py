@@ -7,7 +7,8 @@ A row claimed before may have reached X already (the answer was lost, the worker
 sending it again the worker looks for its effect (the brand's recent tweets, the DM
 conversation); likes, retweets and follows are idempotent on X's side. 429 waits for the window's
 reset, 5xx and timeouts back off exponentially, other refusals mark the row failed with the
-reason. Nothing is dropped.
+reason. Nothing is dropped. Each send's X calls are recorded with their cost and the
+interaction they serve (``workbench.costs.CostMeter``), written after each round.
 
 Payloads (what ``Workspace`` writes, too)::
 
@@ -33,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from workbench.costs import CostMeter
 from workbench.domain.budget import say_wait
 from workbench.errors import ConfigError, ValidationError
 from workbench.store import Store, Transaction
@@ -158,6 +160,8 @@ class Outbox:
         self.auth_backoff = auth_backoff
         self.worker = worker or f"{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self._random = random.Random()
+        self.meter: CostMeter | None = None
+        """Records the X calls of each send, with its cost (attached on the first round)."""
 
     def __repr__(self) -> str:
         return f"Outbox({self.store!r}, worker={self.worker!r})"
@@ -305,7 +309,15 @@ class Outbox:
         return None  # likes, retweets, follows, unfollows: doing them again changes nothing
 
     def _attempt(self, row: OutboxRow) -> tuple[dict[str, Any], bool]:
-        """Send ``row`` (after looking for an earlier attempt's effect); (result, found before)."""
+        """Send ``row`` (after looking for an earlier attempt's effect); (result, found before).
+        The calls made for it serve its interaction."""
+        serving = getattr(self.gateway, "serving", None)
+        if serving is None:
+            return self._attempt_now(row)
+        with serving(row.interaction_id):
+            return self._attempt_now(row)
+
+    def _attempt_now(self, row: OutboxRow) -> tuple[dict[str, Any], bool]:
         if row.attempts > 1:
             found = self._already_done(row)
             if found is not None:
@@ -327,6 +339,8 @@ class Outbox:
     def run_once(self, limit: int | None = None) -> RunReport:
         """Claim due rows and send them; mark each sent, retried later or failed."""
         report = RunReport()
+        if self.meter is None:
+            self.meter = CostMeter.attach(self.store, self.gateway)
         rows = self._claim(limit or self.batch)
         report.claimed = len(rows)
         done: list[Sent] = []
@@ -388,6 +402,11 @@ class Outbox:
         report.retried, report.released = len(later), len(release) - report.paced
         report.errors = [r.error for r in later] + [f.reason for f in failed]
         self.store.outbox.finish(done, later, failed, release)
+        if self.meter is not None and rows:
+            try:
+                self.meter.flush()
+            except Exception as exc:  # held for the next round; what was sent stays sent
+                log.warning("outbox: could not record X calls yet: %s", exc)
         return report
 
     def _paced(self, row: OutboxRow) -> tuple[datetime, str] | None:

@@ -1,5 +1,6 @@
 """The ledger's reads: interactions with their contact and first message, the event log's
-statistics per interaction, and the events appended after a given id (``Store.ledger``).
+statistics per interaction, what each one's X calls cost, and the events and X calls appended
+after a given id (``Store.ledger``).
 
 Reads go through the driver's own cursor in one read-only transaction (a consistent snapshot,
 which on SQLite takes no write lock) and come back as DataFrames with typed columns: strings as
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -24,7 +25,7 @@ from workbench.store import schema as t
 if TYPE_CHECKING:
     from workbench.store.store import Store
 
-_i, _c, _e, _tr = t.interactions, t.contacts, t.events, t.transcript
+_i, _c, _e, _tr, _a = t.interactions, t.contacts, t.events, t.transcript, t.api_calls
 
 TWEET_ID = _i.c.tweet_id
 """Where the interaction's tweet id is read from (the one place: a separate column may take
@@ -53,13 +54,38 @@ INTERACTION_COLUMNS: dict[str, str] = {
     "text": "str",
     "previous_id": "str",
     "deleted": "bool",
+    "api_cost": "int",
 }
+"""``api_cost``: the micro-dollars of the X calls recorded as serving the interaction."""
 EVENT_COLUMNS: dict[str, str] = {
     "id": "int",
     "interaction_id": "str",
     "action": "str",
     "at": "time",
 }
+CALL_COLUMNS: dict[str, str] = {
+    "id": "int",
+    "at": "time",
+    "timeline": "str",
+    "kind": "str",
+    "resources": "int",
+    "cost": "int",
+    "interaction_id": "str",
+}
+"""The columns of ``calls_after``: one row per recorded X call, ``cost`` in micro-dollars."""
+
+
+class Snapshot(NamedTuple):
+    """What ``LedgerReads.snapshot`` reads in one snapshot of the store."""
+
+    interactions: pd.DataFrame
+    last_event: int
+    events_seen: np.ndarray
+    """The ids among the last ``recent`` event ids up to ``last_event`` that are in the log."""
+    last_call: int
+    calls_seen: np.ndarray
+    calls: pd.DataFrame
+    """The X calls recorded since ``calls_since`` (``CALL_COLUMNS``)."""
 
 
 class LedgerReads:
@@ -120,6 +146,14 @@ class LedgerReads:
         joined = _i.outerjoin(_c, _c.c.id == _i.c.contact_id).outerjoin(
             first, and_(first.c.interaction_id == _i.c.id, first.c.n == 1)
         )
+        cost = select(_a.c.interaction_id, func.sum(_a.c.cost).label("cost")).where(
+            _a.c.interaction_id.is_not(None)
+        )
+        if ids is not None:
+            cost = cost.where(_a.c.interaction_id.in_(ids))
+        costs = cost.group_by(_a.c.interaction_id).subquery("costs")
+        joined = joined.outerjoin(costs, costs.c.interaction_id == _i.c.id)
+        columns.append(func.coalesce(costs.c.cost, 0))
         if stats:
             summary = self._stats_query(stats, ids).subquery("stats")
             joined = joined.outerjoin(summary, summary.c.interaction_id == _i.c.id)
@@ -249,37 +283,89 @@ class LedgerReads:
         return pd.DataFrame({k: self._convert((), kind) for k, kind in kinds.items()})
 
     def snapshot(
-        self, stats: Mapping[str, tuple[str, Sequence[str]]], recent: int = 10_000
-    ) -> tuple[pd.DataFrame, int, np.ndarray]:
-        """In one snapshot: ``interactions(stats=stats)``, the newest event id, and the ids of
-        the ``recent`` ids up to it that are in the log (so that a caller can tell which ids
-        were still being written: on PostgreSQL a transaction may commit an id lower than one
-        committed before it)."""
+        self,
+        stats: Mapping[str, tuple[str, Sequence[str]]],
+        recent: int = 10_000,
+        calls_since: datetime | None = None,
+    ) -> Snapshot:
+        """In one snapshot: ``interactions(stats=stats)``, the newest event id and X call id,
+        the ids of the ``recent`` ids up to each that are in their table (so that a caller can
+        tell which ids were still being written: on PostgreSQL a transaction may commit an id
+        lower than one committed before it), and the X calls recorded since ``calls_since``
+        (None: no calls, and no call ids: a plain rebuild does not follow them)."""
         kinds = dict(INTERACTION_COLUMNS)
         for name, (how, _) in stats.items():
             kinds[name] = "count" if how == "count" else "time"
         with self._cursor() as cursor:
-            self._execute(cursor, select(func.coalesce(func.max(_e.c.id), 0)))
-            last = int(cursor.fetchone()[0])
-            self._execute(cursor, select(_e.c.id).where(_e.c.id > last - recent))
-            seen = np.array([r[0] for r in cursor.fetchall()], dtype=np.int64)
+            last, seen = self._newest(cursor, _e.c.id, recent)
+            last_call, calls_seen = 0, np.array([], dtype=np.int64)
+            if calls_since is not None:
+                last_call, calls_seen = self._newest(cursor, _a.c.id, recent)
             frame = self._frame(cursor, self._interactions_query(None, dict(stats)), kinds)
-        return frame, last, seen
+            if calls_since is None:
+                calls = self._frame_of_nothing(CALL_COLUMNS)
+            else:
+                query = self._calls_query(_a.c.at >= calls_since).where(_a.c.id <= last_call)
+                calls = self._frame(cursor, query, CALL_COLUMNS)
+        return Snapshot(frame, last, seen, last_call, calls_seen, calls)
+
+    def _newest(self, cursor: Any, column: Any, recent: int) -> tuple[int, np.ndarray]:
+        self._execute(cursor, select(func.coalesce(func.max(column), 0)))
+        last = int(cursor.fetchone()[0])
+        self._execute(cursor, select(column).where(column > last - recent))
+        return last, np.array([r[0] for r in cursor.fetchall()], dtype=np.int64)
+
+    def _calls_query(self, where: Any) -> Select[Any]:
+        return (
+            select(
+                _a.c.id,
+                self._stamp(_a.c.at),
+                _a.c.timeline,
+                _a.c.kind,
+                _a.c.resources,
+                _a.c.cost,
+                _a.c.interaction_id,
+            )
+            .where(where)
+            .order_by(_a.c.id)
+        )
+
+    def changes_after(
+        self,
+        event_after: int,
+        call_after: int,
+        events_also: Sequence[int] = (),
+        calls_also: Sequence[int] = (),
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """In one snapshot: ``events_after(event_after, events_also)`` and the X calls with an
+        id greater than ``call_after`` (and those of ``calls_also``), in id order
+        (``CALL_COLUMNS``)."""
+        where = _a.c.id > call_after
+        if calls_also:
+            where = or_(where, _a.c.id.in_(list(calls_also)))
+        with self._cursor() as cursor:
+            events = self._frame(
+                cursor, self._events_query(event_after, events_also), EVENT_COLUMNS
+            )
+            calls = self._frame(cursor, self._calls_query(where), CALL_COLUMNS)
+        return events, calls
 
     def events_after(self, after: int, also: Sequence[int] = ()) -> pd.DataFrame:
         """The events with an id greater than ``after`` (and those of the ids in ``also``), in
         the log's id order, with the columns of ``EVENT_COLUMNS`` (``interaction_id`` missing
         for an agent's own events)."""
+        with self._cursor() as cursor:
+            return self._frame(cursor, self._events_query(after, also), EVENT_COLUMNS)
+
+    def _events_query(self, after: int, also: Sequence[int]) -> Select[Any]:
         where = _e.c.id > after
         if also:
             where = or_(where, _e.c.id.in_(list(also)))
-        query = (
+        return (
             select(_e.c.id, _e.c.interaction_id, _e.c.action, self._stamp(_e.c.at))
             .where(where)
             .order_by(_e.c.id)
         )
-        with self._cursor() as cursor:
-            return self._frame(cursor, query, EVENT_COLUMNS)
 
     def last_event_id(self) -> int:
         """The newest event's id (0 for an empty log)."""

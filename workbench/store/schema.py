@@ -255,6 +255,23 @@ screening_rules = Table(
     Column("retweets", Boolean, nullable=False, server_default="0"),
 )
 
+# Every X call the workbench made (revision 0010): reads per resource returned, writes per
+# request, streamed deliveries; ``cost`` in micro-dollars (0 off the pay-per-use plan, ``plan``
+# says which was in force) and the interaction the call served, if one.
+api_calls = Table(
+    "api_calls",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False, index=True),
+    Column("timeline", String(32), nullable=False),
+    Column("endpoint", String(96), nullable=False),
+    Column("kind", String(24), nullable=False),
+    Column("resources", Integer, nullable=False),
+    Column("cost", BigInteger, nullable=False),
+    Column("plan", String(16), nullable=False),
+    Column("interaction_id", String(36), index=True),
+)
+
 cursors = Table(
     "cursors",
     metadata,

@@ -58,6 +58,7 @@ from workbench.store.changes import ChangeFeed
 
 if TYPE_CHECKING:
     from workbench.store.agents import AgentTable
+    from workbench.store.costs import ApiCallTable
     from workbench.store.intake import IntakeTables
     from workbench.store.ledger import LedgerReads
     from workbench.store.outbox import OutboxTable
@@ -459,6 +460,13 @@ class Store:
         from workbench.store.tokens import TokenTable
 
         return TokenTable(self)
+
+    @cached_property
+    def api_calls(self) -> ApiCallTable:
+        """The X calls made and what each cost: batch writes, the day's spend."""
+        from workbench.store.costs import ApiCallTable
+
+        return ApiCallTable(self)
 
     @cached_property
     def outbox(self) -> OutboxTable:

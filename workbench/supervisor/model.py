@@ -9,7 +9,9 @@ and agent filters apply to volume, response and handle times, service level, dis
 sentiment, the negative share and the per-agent table; figures about *now* (in queue, oldest
 wait, queue depth over the window, handled today, agents needed) apply the queue, timeline,
 channel and agent filters to every interaction, whenever it arrived, since an interaction that
-arrived before the window may still be waiting in it.
+arrived before the window may still be waiting in it. Spend (today, this month, per kind) and
+cost per handled interaction count the recorded X calls (``LiveLedger.spend``) under the
+timeline filter only: a call belongs to a brand account, not to a queue, channel or agent.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import pandas as pd
 from workbench.analytics import LiveLedger
 from workbench.analytics import metrics as m
 from workbench.analytics._frame import as_utc
+from workbench.analytics.live import SPEND_COLUMNS
 from workbench.domain import Channel
 from workbench.errors import ValidationError
 from workbench.routing.priorities import NextOffer, next_offers
@@ -139,6 +142,8 @@ class DashboardModel(Observable):
         self.frame = self._source() if self.store is None else self.live.frame
         self._read_events()
         self.filters = Filters()
+        self.plan_note = _plan_note()
+        """Why X calls cost what they do (the plan in force, the prices' date)."""
         self._snapshot: Snapshot | None = None
         self.recompute()
 
@@ -233,6 +238,9 @@ class DashboardModel(Observable):
                 "staffing": m.staffing(every, events if self.store is not None else None, now),
                 "agents": self._agents(rows, events, now, start),
             }
+            calls = self._calls()
+            metrics["spend"] = m.spend(calls, now)
+            metrics["cost_per_handled"] = m.cost_per_handled(every, calls, start, end)
             midnight = now.normalize()
             done = every["done_at"] if len(every) else pd.Series(dtype="datetime64[us, UTC]")
             handled_today = int(((done >= midnight) & (done <= now)).sum())
@@ -248,6 +256,10 @@ class DashboardModel(Observable):
                 "negative_share": metrics["sentiment"]["negative"],
                 "agents_needed": staffing["needed"],
                 "logged_in": staffing["logged_in"],
+                "spend_today": metrics["spend"]["today"],
+                "spend_month": metrics["spend"]["month"],
+                "cost_per_handled": metrics["cost_per_handled"]["cost_per_handled"],
+                "plan_note": self.plan_note,
             }
             snap = Snapshot(
                 now=now,
@@ -279,6 +291,16 @@ class DashboardModel(Observable):
         agents = set(rows["agent"].dropna().astype(str)) if "agent" in rows else set()
         kept = table.table[table.table.index.astype(str).isin(agents)]
         return m.Metric({**table.figures, "agents": len(kept)}, kept, table.excluded)
+
+    def _calls(self) -> pd.DataFrame:
+        """The recorded X calls' spend (per day, timeline, kind) under the timeline filter."""
+        if self.store is None:
+            return pd.DataFrame(columns=SPEND_COLUMNS)
+        spend = self.live.spend
+        timeline = self.filters.timeline
+        if timeline is not None and len(spend):
+            spend = spend[(spend["timeline"].astype(object) == timeline).to_numpy()]
+        return spend
 
     def _agent_events(self, start: pd.Timestamp) -> pd.DataFrame:
         events = self.events
@@ -380,3 +402,11 @@ def _times(rows: pd.DataFrame, freq: str, start: pd.Timestamp, end: pd.Timestamp
         out[f"{prefix}_median"] = g.median().reindex(grid).to_numpy()
         out[f"{prefix}_p90"] = g.quantile(0.9).reindex(grid).to_numpy()
     return out
+
+
+def _plan_note() -> str:
+    """The tariff's note for the plan of the settings (``WORKBENCH_X_PLAN``)."""
+    from workbench.config import Settings
+    from workbench.x_rules import tariff
+
+    return tariff(Settings.from_env().x_plan).note

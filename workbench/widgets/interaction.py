@@ -267,6 +267,10 @@ class InteractionView(W.VBox):
         self.send_button.on_click(lambda _: self.send())
         self.send_reason = W.HTML()
         self.send_reason.add_class("wb-send-reason")
+        self.send_cost = W.HTML()
+        """What the send will cost on pay-per-use, and the daily budget's warning once spent."""
+        self.send_cost.add_class("wb-send-cost")
+        self._budget_warning: str | None = None  # read on each redraw, not on each keystroke
         self.retweet_button = _button("Retweet", "wb-retweet", "retweet")
         self.retweet_button.on_click(lambda _: self.retweet())
         self.like_button = _button("Favorite", "wb-like", "heart")
@@ -288,6 +292,7 @@ class InteractionView(W.VBox):
                 self.composer,
                 W.HBox([self.send_button, self.retweet_button, self.like_button]),
                 self.send_reason,
+                self.send_cost,
                 W.HBox([self.standard, self.insert_button]),
             ],
             layout=W.Layout(flex="1 1 auto", min_width="340px"),
@@ -618,6 +623,7 @@ class InteractionView(W.VBox):
             REFUSED_ICON if k in self.refused_kinds else "" for _, k in REPLY_KINDS
         ]
         self.reply_kind.tooltips = [self.refused_kinds.get(k, label) for label, k in REPLY_KINDS]
+        self._budget_warning = self.ws.budget_warning()
         self._sync_send()
 
     def _sync_send(self) -> None:
@@ -635,6 +641,22 @@ class InteractionView(W.VBox):
             if reason and not closed
             else ""
         )
+        self._sync_cost(closed or reason is not None)
+
+    def _sync_cost(self, hidden: bool) -> None:
+        """Say what the send will cost (pay-per-use) and warn once the day's X budget is spent;
+        neither stops the send."""
+        if hidden:
+            self.send_cost.value = ""
+            return
+        cost = self.ws.send_cost(self.reply_kind.value, self.composer.text.value)
+        parts = []
+        if cost:
+            parts.append(f'<span class="wb-muted">{esc(cost)}</span>')
+        if self._budget_warning:
+            warning = self._budget_warning
+            parts.append(f'<span style="color:#9a6700">{esc(warning)}; it still goes out.</span>')
+        self.send_cost.value = "<br>".join(parts)
 
     def _run(self, what: str, action: Callable[[], object], ok: str | None = None) -> bool:
         try:

@@ -11,10 +11,19 @@ from workbench.widgets._compose import Composer
 
 
 class PostTweetForm(W.VBox):
-    """``post(timeline, text)`` is called on Send; its errors are shown, the text is kept."""
+    """``post(timeline, text)`` is called on Send; its errors are shown, the text is kept.
+    ``cost(text)`` says what the post will cost (None: nothing to say), as the agent types."""
 
-    def __init__(self, timelines: Sequence[str], post: Callable[[str, str], object]) -> None:
+    def __init__(
+        self,
+        timelines: Sequence[str],
+        post: Callable[[str, str], object],
+        cost: Callable[[str], str | None] | None = None,
+    ) -> None:
         self._post = post
+        self._cost = cost
+        self.cost = W.HTML()
+        self.cost.add_class("wb-send-cost")
         self.timeline = W.Dropdown(options=list(timelines), description="Timeline")
         self.timeline.add_class("wb-timeline")
         self.composer = Composer("What's happening?", text_class="wb-post-text")
@@ -30,6 +39,7 @@ class PostTweetForm(W.VBox):
                 self.timeline,
                 self.composer,
                 W.HBox([self.send_button, self.message]),
+                self.cost,
             ]
         )
         self.add_class("wb-post-form")
@@ -37,6 +47,8 @@ class PostTweetForm(W.VBox):
 
     def _sync(self) -> None:
         self.send_button.disabled = not self.composer.sendable
+        said = self._cost(self.composer.text.value) if self._cost is not None else None
+        self.cost.value = f'<span class="wb-muted">{html.escape(said)}</span>' if said else ""
 
     def send(self) -> bool:
         """Post the text on the chosen timeline; True when it was accepted for sending."""

@@ -56,7 +56,9 @@ class AgentWorkspaceView(W.VBox):
         """The agent's interactions waiting on the customer, each with Resume."""
         self.workbin.add_class("wb-workbin")
         self._workbin: dict[str, W.HBox] = {}
-        self.post_form = PostTweetForm(ws.timelines, ws.post_tweet)
+        self.post_form = PostTweetForm(
+            ws.timelines, ws.post_tweet, lambda text: ws.send_cost("post", text)
+        )
         self.live = W.Checkbox(value=False, description="Live", indent=False)
         self.live.observe(self._on_live, names="value")
         self.shortcuts = Shortcuts()

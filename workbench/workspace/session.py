@@ -15,6 +15,7 @@ import time
 from collections.abc import Sequence
 
 from workbench.config import Settings
+from workbench.costs import CostMeter, send_quote
 from workbench.domain import (
     Channel,
     Contact,
@@ -23,6 +24,7 @@ from workbench.domain import (
     Interaction,
     TranscriptEntry,
 )
+from workbench.domain.cost import DailyBudget, Tariff
 from workbench.domain.plan import Plan
 from workbench.errors import WorkbenchError
 from workbench.routing.agents import (
@@ -79,6 +81,12 @@ class Session(Observable):
         self._outbox = outbox
         self.plan: Plan = _plan.plan_of(settings)
         """The brand's X access plan (``WORKBENCH_X_PLAN``): what the desk may do on X."""
+        from workbench.x_rules import tariff
+
+        self.tariff: Tariff = tariff(settings.x_plan)
+        """What X calls cost on that plan (pay-per-use prices, else 0)."""
+        budget = DailyBudget.of_usd(float(settings["WORKBENCH_DAILY_BUDGET"]))
+        self._spend = CostMeter(store, self.tariff, budget)  # reads the day's spend, cached
         info = register_agent(store, agent, display_name, capacity, queues)
         self.agent = info.name
         self.display_name = info.display_name
@@ -274,6 +282,20 @@ class Session(Observable):
             return None
         refusal = self.plan.allows("reply", summoned=False)
         return None if refusal is None else refusal.reason
+
+    def send_cost(self, kind: str, text: str) -> str | None:
+        """What sending ``text`` as ``kind`` (reply, dm, quote, post) will cost, as the composer
+        says it ("this reply costs $0.20: it has a URL"), on pay-per-use; None on the other
+        plans. From the text alone: no store read (it is asked on each keystroke)."""
+        if not self.tariff.priced:
+            return None
+        return send_quote(self.tariff, kind, text).sentence
+
+    def budget_warning(self) -> str | None:
+        """``today's X budget of $5.00 is spent: $5.12 so far`` once the daily budget
+        (``WORKBENCH_DAILY_BUDGET``) is spent, else None. Sends still go: nothing is refused.
+        The day's spend is read again at most every 30 seconds."""
+        return self._spend.budget_warning()
 
     def dm_refused(self, it: Interaction, contact: Contact) -> str | None:
         """Why the brand cannot DM ``contact`` on ``it`` (None: it can)."""

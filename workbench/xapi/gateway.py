@@ -4,18 +4,24 @@ tweepy hard-codes ``https://api.twitter.com``; a requests transport adapter moun
 client's session rewrites that prefix to ``WORKBENCH_X_API_URL``. tweepy's errors become the
 workbench's (``workbench.xapi.errors``) here, once. Several brand accounts ("timelines") may be
 configured, each with its own credentials; a call that acts names the timeline it acts as.
+
+Every call X answered is reported to ``recorder`` (a ``CallRecorder`` the use case gives: the
+gateway knows nothing of where calls are kept) as an ``ApiCall``: the brand account, the endpoint,
+what X bills it as and how many units (resources returned by a read, 1 for a write), and the
+interaction the caller said it serves (``with gateway.serving(interaction_id): ...``).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -23,7 +29,9 @@ import tweepy
 from requests.adapters import HTTPAdapter
 
 from workbench.domain import Contact
+from workbench.domain.cost import ApiCall, PriceKind, send_kind
 from workbench.errors import ConfigError
+from workbench.text import has_url
 from workbench.xapi import models
 from workbench.xapi.budgets import RateBudgets, endpoint_of
 from workbench.xapi.errors import (
@@ -72,6 +80,13 @@ SANDBOX_BEARER = "workbench-sandbox-bearer"
 SANDBOX_TOKEN_SECRET = "workbench-sandbox-token-secret"
 
 R = TypeVar("R")
+log = logging.getLogger(__name__)
+
+
+class CallRecorder(Protocol):
+    """Told of each X call the gateway made (on the caller's thread; it must be quick)."""
+
+    def __call__(self, call: ApiCall) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -202,6 +217,7 @@ class Gateway:
         timeout: float = 30.0,
         hooks: Sequence[Callable[..., Any]] = (),
         budgets: RateBudgets | None = None,
+        recorder: CallRecorder | None = None,
     ) -> None:
         if not timelines:
             raise ConfigError("WORKBENCH_BRAND", "no timeline (brand account) is configured")
@@ -211,6 +227,9 @@ class Gateway:
         self._hooks = list(hooks)
         self.budgets = budgets or RateBudgets()
         """Every answer's ``x-rate-limit-*`` headers, per brand account and endpoint."""
+        self.recorder: CallRecorder | None = recorder
+        """Told of every call X answered (None: calls are not recorded)."""
+        self._serving = threading.local()
         self._clients: dict[str, tweepy.Client] = {}
         self._ids: dict[str, str] = {}
         self._lock = threading.Lock()
@@ -383,6 +402,42 @@ class Gateway:
         """user id -> timeline name, for every configured timeline."""
         return {self.user_id(n): n for n in self._credentials}
 
+    # --- recording calls ---------------------------------------------------------------------
+
+    @contextmanager
+    def serving(self, interaction_id: str | None) -> Iterator[None]:
+        """The calls made in this block (on this thread) serve ``interaction_id``."""
+        before = getattr(self._serving, "interaction_id", None)
+        self._serving.interaction_id = interaction_id
+        try:
+            yield
+        finally:
+            self._serving.interaction_id = before
+
+    def report(
+        self,
+        timeline: str | None,
+        endpoint: str,
+        resources: int = 1,
+        kind: PriceKind | None = None,
+    ) -> None:
+        """Tell the recorder of one call X answered (or of ``resources`` events a stream
+        delivered): ``kind`` defaults to what the price table bills ``endpoint`` as."""
+        recorder = self.recorder
+        if recorder is None:
+            return
+        try:
+            if kind is None:
+                from workbench.x_rules import prices
+
+                kind = prices().read_kind(endpoint)
+            name = self._timeline(timeline) if timeline is not None else self.default_timeline
+            served = getattr(self._serving, "interaction_id", None)
+            at = datetime.now(UTC)
+            recorder(ApiCall(at, name, endpoint, kind, int(resources), 0, "", served))
+        except Exception as exc:  # the call went through: its record must not undo it
+            log.warning("gateway: could not record %s: %s: %s", endpoint, type(exc).__name__, exc)
+
     # --- the error edge ---------------------------------------------------------------------
 
     @contextmanager
@@ -444,6 +499,7 @@ class Gateway:
         answer = self._get(
             "get_me", timeline, lambda c, **kw: c.get_me(user_fields=USER_FIELDS, **kw)
         )
+        self.report(timeline, "GET /2/users/me")
         return models.contact(answer["data"])
 
     def user(
@@ -460,6 +516,7 @@ class Gateway:
         )
         if "data" not in answer:
             raise self._not_found(call, answer)
+        self.report(timeline, "GET /2/users/:id" if id else "GET /2/users/by/username/:username")
         return models.contact(answer["data"])
 
     def users(
@@ -480,7 +537,9 @@ class Gateway:
                 **kw,
             ),
         )
-        return [models.contact(u) for u in answer.get("data") or []]
+        found = answer.get("data") or []
+        self.report(timeline, "GET /2/users" if ids else "GET /2/users/by", len(found))
+        return [models.contact(u) for u in found]
 
     def followers(
         self,
@@ -502,6 +561,7 @@ class Gateway:
             ),
         )
         meta = answer.get("meta") or {}
+        self.report(timeline, "GET /2/users/:id/followers", len(answer.get("data") or []))
         return Page(
             tuple(models.contact(u) for u in answer.get("data") or []),
             next_token=meta.get("next_token"),
@@ -550,6 +610,7 @@ class Gateway:
                 **kw,
             ),
         )
+        self.report(timeline, "GET /2/users/:id/mentions", len(answer.get("data") or []))
         return self._posts(call, answer)
 
     def search_recent(
@@ -577,6 +638,7 @@ class Gateway:
                 **kw,
             ),
         )
+        self.report(timeline, "GET /2/tweets/search/recent", len(answer.get("data") or []))
         return self._posts("search_recent_tweets", answer)
 
     def tweet(self, tweet_id: str, timeline: str | None = None) -> Post:
@@ -594,6 +656,7 @@ class Gateway:
         )
         if "data" not in answer:
             raise self._not_found(call, answer)
+        self.report(timeline, "GET /2/tweets/:id")
         users = models.users_by_id(answer.get("includes"))
         try:
             return models.post(answer["data"], users)
@@ -652,12 +715,15 @@ class Gateway:
             ),
         )
         data = answer.get("data") or {}
+        action = "post" if what == "tweet" else what
+        self.report(timeline, "POST /2/tweets", 1, send_kind(action, has_url=has_url(text)))
         return Sent(str(data.get("id")), str(data.get("text", text)))
 
     def delete(self, timeline: str | None, tweet_id: str) -> bool:
         answer = self._act(
             f"delete_tweet({tweet_id})", timeline, lambda c, **kw: c.delete_tweet(tweet_id, **kw)
         )
+        self.report(timeline, "DELETE /2/tweets/:id")
         return bool((answer.get("data") or {}).get("deleted"))
 
     def retweet(self, timeline: str | None, tweet_id: str) -> str | None:
@@ -666,12 +732,14 @@ class Gateway:
         answer = self._act(
             f"retweet({tweet_id})", timeline, lambda c, **kw: c.retweet(tweet_id, **kw)
         )
+        self.report(timeline, "POST /2/users/:id/retweets")
         data = answer.get("data") or {}
         return str(data["id"]) if data.get("id") else None
 
     def like(self, timeline: str | None, tweet_id: str) -> bool:
         self.user_id(timeline)
         answer = self._act(f"like({tweet_id})", timeline, lambda c, **kw: c.like(tweet_id, **kw))
+        self.report(timeline, "POST /2/users/:id/likes")
         return bool((answer.get("data") or {}).get("liked"))
 
     def follow(self, timeline: str | None, user_id: str) -> bool:
@@ -679,6 +747,7 @@ class Gateway:
         answer = self._act(
             f"follow_user({user_id})", timeline, lambda c, **kw: c.follow_user(user_id, **kw)
         )
+        self.report(timeline, "POST /2/users/:id/following")
         return bool((answer.get("data") or {}).get("following"))
 
     def unfollow(self, timeline: str | None, user_id: str) -> bool:
@@ -686,6 +755,7 @@ class Gateway:
         answer = self._act(
             f"unfollow_user({user_id})", timeline, lambda c, **kw: c.unfollow_user(user_id, **kw)
         )
+        self.report(timeline, "DELETE /2/users/:source_user_id/following/:target_user_id")
         return not (answer.get("data") or {}).get("following", False)
 
     # --- direct messages --------------------------------------------------------------------
@@ -696,6 +766,7 @@ class Gateway:
             timeline,
             lambda c, **kw: c.create_direct_message(participant_id=participant_id, text=text, **kw),
         )
+        self.report(timeline, "POST /2/dm_conversations/with/:participant_id/messages")
         data = answer.get("data") or {}
         return DmSent(str(data.get("dm_event_id")), str(data.get("dm_conversation_id")))
 
@@ -722,6 +793,13 @@ class Gateway:
                 user_fields=USER_FIELDS,
                 **kw,
             ),
+        )
+        self.report(
+            timeline,
+            "GET /2/dm_conversations/with/:participant_id/dm_events"
+            if participant_id
+            else "GET /2/dm_events",
+            len(answer.get("data") or []),
         )
         users = models.users_by_id(answer.get("includes"))
         events = [

@@ -20,6 +20,7 @@ from typing import Any
 
 import tweepy
 
+from workbench.domain.cost import PriceKind
 from workbench.xapi import models
 from workbench.xapi.errors import AuthError, BadRequest, Forbidden, XApiError
 from workbench.xapi.gateway import TWEET_FIELDS, USER_FIELDS, X_ORIGIN, RewriteAdapter, is_real_x
@@ -216,6 +217,7 @@ class MentionStream:
             if isinstance(data, dict) and data.get("errors"):
                 log.warning("stream: X says %s", data["errors"])
             return
+        self._delivered(data)
         users = models.users_by_id(data.get("includes"))
         item = data["data"]
         try:
@@ -232,6 +234,16 @@ class MentionStream:
         ]
         for timeline in dict.fromkeys(timelines):
             self.on_post(timeline, post)
+
+    def _delivered(self, data: Mapping[str, Any]) -> None:
+        """Tell the gateway's recorder of one post delivered (X bills each, parsed or not), as
+        the first brand account whose rule it matched."""
+        report = getattr(self.gateway, "report", None)
+        if report is None:
+            return
+        tags = [m.get("tag") for m in data.get("matching_rules") or [] if isinstance(m, dict)]
+        timeline = next((self._tags[t] for t in tags if t in self._tags), None)
+        report(timeline, "GET /2/tweets/search/stream", 1, PriceKind.STREAM_POST)
 
     def _malformed(self, item_id: str | None, reason: str, raw: dict[str, Any]) -> None:
         if self.on_malformed is not None:

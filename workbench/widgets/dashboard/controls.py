@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -156,6 +157,15 @@ KPI_STYLE = """<style>
 </style>"""
 
 
+def dollars(value: float | None) -> str:
+    """``$0.21``, ``$0.005``; ``-`` for nothing to measure."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    from workbench.domain.cost import MICROS, usd
+
+    return usd(round(value * MICROS))
+
+
 def kpi_html(snap: Snapshot) -> str:
     k = snap.kpis
     colour = sl_colour(k["service_level"], k["goal"])
@@ -173,6 +183,9 @@ def kpi_html(snap: Snapshot) -> str:
         ("handled-today", str(k["handled_today"]), "handled today", None),
         ("negative", percent(k["negative_share"]), "negative sentiment", None),
         ("staffing", f"{needed} / {logged}", "needed / logged in", None),
+        ("spend-today", dollars(k.get("spend_today")), "X spend today", None),
+        ("spend-month", dollars(k.get("spend_month")), "X spend this month", None),
+        ("cost-per-handled", dollars(k.get("cost_per_handled")), "X cost per handled", None),
     ]
     cells = "".join(
         f'<div class="wb-kpi wb-kpi-{key}"'

@@ -181,3 +181,63 @@ class DrillDownPanel(W.VBox):
             '<div style="max-height:260px;overflow:auto"><table style="border-collapse:collapse">'
             f"<tr>{head}</tr>{''.join(lines)}</table></div>"
         )
+
+
+SPEND_HEADERS = ("brand account", "kind", "today", "this month", "calls today", "calls this month")
+
+
+class SpendPanel(W.VBox):
+    """X spend today and this month per brand account and kind, and the cost per handled
+    interaction per brand account (every text escaped: account names come from X)."""
+
+    def __init__(self) -> None:
+        self.title = W.HTML("<b>X spend</b>")
+        self.note = W.HTML()
+        self.note.add_class("wb-spend-note")
+        self.body = W.HTML()
+        self.body.add_class("wb-spend-rows")
+        self.per_handled = W.HTML()
+        self.per_handled.add_class("wb-cost-per-handled")
+        self.table = pd.DataFrame()
+        super().__init__([self.title, self.note, self.body, self.per_handled])
+        self.add_class("wb-spend")
+
+    def show(self, spend: Any, per_handled: Any, note: str) -> None:
+        """``spend`` and ``per_handled``: the ``spend`` and ``cost_per_handled`` metrics."""
+        from workbench.widgets.dashboard.controls import dollars
+
+        self.note.value = f'<span style="color:#57606a">{esc(note)}</span>'
+        table = spend.table if spend.table is not None else pd.DataFrame()
+        self.table = table
+        head = "".join(f'<th style="{_CELL};text-align:left">{h}</th>' for h in SPEND_HEADERS)
+        if table.empty:
+            self.body.value = '<div style="color:#57606a">No X calls recorded this month.</div>'
+        else:
+            lines = []
+            for (timeline, kind), row in table.iterrows():
+                cells = (
+                    f"@{timeline}",
+                    str(kind).replace("_", " "),
+                    dollars(float(row["today"])),
+                    dollars(float(row["month"])),
+                    str(int(row["calls_today"])),
+                    str(int(row["calls_month"])),
+                )
+                lines.append(
+                    "<tr>" + "".join(f'<td style="{_CELL}">{esc(v)}</td>' for v in cells) + "</tr>"
+                )
+            self.body.value = (
+                f'<table style="border-collapse:collapse"><tr>{head}</tr>{"".join(lines)}</table>'
+            )
+        by = per_handled.table if per_handled.table is not None else pd.DataFrame()
+        parts = [
+            f"@{esc(name)}: {esc(dollars(row['cost_per_handled']))} "
+            f"({esc(dollars(float(row['spend'])))} / {int(row['handled'])} handled)"
+            for name, row in by.iterrows()
+        ]
+        self.per_handled.value = (
+            '<span style="color:#57606a">cost per handled interaction in the window: '
+            + esc(dollars(per_handled["cost_per_handled"]))
+            + (" · " + " · ".join(parts) if parts else "")
+            + "</span>"
+        )

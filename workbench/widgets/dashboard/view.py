@@ -16,7 +16,7 @@ from workbench.widgets.dashboard.actions import SupervisorActionsForm
 from workbench.widgets.dashboard.charts import ChartsPanel
 from workbench.widgets.dashboard.controls import DashboardFiltersForm, KpiPanel
 from workbench.widgets.dashboard.queue import NextOffersPanel
-from workbench.widgets.dashboard.tables import AgentTablePanel, DrillDownPanel
+from workbench.widgets.dashboard.tables import AgentTablePanel, DrillDownPanel, SpendPanel
 
 WAKE_GAP = 1.0
 """A busy store redraws at most once a second, not on every event."""
@@ -59,6 +59,7 @@ class SupervisorDashboardView(W.VBox):
         self.drill = DrillDownPanel()
         self.next_offers = NextOffersPanel()
         self._drilled: tuple[str, dict[str, Any]] | None = None
+        self.spend = SpendPanel()
         self.actions = (
             SupervisorActionsForm(model.actions, self.refresh, self._after_close)
             if actions and model.actions is not None
@@ -67,7 +68,7 @@ class SupervisorDashboardView(W.VBox):
         self._loop = LiveLoop(
             self.refresh, interval, self._show_error, wake=model.wake, min_gap=WAKE_GAP
         )
-        lower = [self.next_offers, self.agents, self.drill]
+        lower = [self.next_offers, self.agents, self.spend, self.drill]
         lower += [self.actions] if self.actions else []
         super().__init__(
             [
@@ -141,6 +142,9 @@ class SupervisorDashboardView(W.VBox):
         if charts:
             self.charts_panel.show(snap)
         self.agents.show(snap.metrics["agents"].table)
+        self.spend.show(
+            snap.metrics["spend"], snap.metrics["cost_per_handled"], str(snap.kpis["plan_note"])
+        )
         if self.model.store is not None:
             self.next_offers.show(self.model.next_offers(), float(snap.kpis["threshold"]))
         if self.actions is not None:
