@@ -6,7 +6,7 @@ PYTEST ?= $(PY) -m pytest
 
 AXE    := .cache/axe/node_modules/axe-core/axe.min.js
 
-.PHONY: run test install system-deps lint bench notebooks clean
+.PHONY: run test install system-deps lint bench notebooks translations clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -42,6 +42,12 @@ notebooks: install
 	$(PY) scripts/notebooks.py
 	cd workbench/notebooks && env -u WORKBENCH_X_API_URL WORKBENCH_DB_URL=sqlite:///$$(mktemp -d)/nb.db ../../$(VENV)/bin/jupyter nbconvert \
 	  --to notebook --execute --inplace --ExecutePreprocessor.store_widget_state=False *.ipynb
+
+# Extract the views' messages (workbench/locale/workbench.pot), bring the catalogs up to date
+# (new messages wait for their translation: tests/test_i18n.py fails until they have it) and
+# compile them (.mo, shipped in the package).
+translations: install
+	$(PY) scripts/translations.py
 
 bench: install
 	$(VENV)/bin/workbench bench

@@ -142,6 +142,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "workbench/notebooks/agent_workspace.ipynb",
         "workbench/store/migrations/env.py",
         "workbench/store/migrations/versions/0001_initial.py",
+        "workbench/locale/fr/LC_MESSAGES/workbench.mo",
     ):
         assert wanted in names, f"{wheel.name} lacks {wanted}"
     _fill(house, str(wheel))

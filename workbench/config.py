@@ -93,6 +93,15 @@ def _parse_zone(name: str, raw: str) -> str:
     return raw
 
 
+def _parse_language(name: str, raw: str) -> str:
+    from workbench.i18n import LANGUAGES, supported
+
+    code = supported(raw)
+    if code is None:
+        raise ConfigError(name, f"expected one of {', '.join(LANGUAGES)}, got {raw!r}")
+    return code
+
+
 def _parse_url(name: str, raw: str) -> str:
     if not raw.startswith(("http://", "https://")):
         raise ConfigError(name, f"expected an http:// or https:// URL, got {raw!r}")
@@ -180,6 +189,13 @@ SETTINGS: tuple[Setting, ...] = (
         "The analyst's time zone (IANA name, like Europe/Paris) for `workbench report`: dates "
         "given without one, and times in Excel (CSV and Parquet keep UTC with the offset).",
         _parse_zone,
+    ),
+    Setting(
+        "WORKBENCH_LANGUAGE",
+        None,
+        "The views' language: en (English) or fr (French); unset: the browser's language in "
+        "the desk app (`workbench desk`, English if it is neither), English elsewhere.",
+        _parse_language,
     ),
     Setting("X_BEARER_TOKEN", None, "App-only Bearer token for the X API.", secret=True),
     Setting("X_CONSUMER_KEY", None, "OAuth 1.0a consumer (API) key.", secret=True),

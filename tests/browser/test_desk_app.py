@@ -92,3 +92,26 @@ def test_an_agent_signs_in_takes_an_offer_and_signs_out(page: Page, lab, desk_ur
     assert accessibility(page, "desk-working", ".wb-desk") == []
     page.locator(".wb-sign-out").click()
     expect(page.locator(".wb-sign-in-form")).to_be_visible(timeout=30_000)
+
+
+def test_a_french_browser_gets_the_desk_in_french(browser, browser_context_args, lab, desk_url):
+    context = browser.new_context(**{**browser_context_args, "locale": "fr-FR"})
+    page = context.new_page()
+    try:
+        page.goto(desk_url)
+        form = page.locator(".wb-sign-in-form")
+        expect(form).to_be_visible(timeout=90_000)
+        expect(page.locator(".wb-sign-in")).to_have_text("Se connecter", timeout=30_000)
+        page.locator(".wb-sign-in").click()
+        expect(page.locator(".wb-message")).to_contain_text("votre nom est requis")
+        page.locator(".wb-sign-in-name input").fill("fra")
+        assert accessibility(page, "desk-sign-in-fr", ".wb-desk") == []
+        page.locator(".wb-sign-in").click()
+        workspace = page.locator(".wb-workspace")
+        expect(workspace).to_be_visible(timeout=60_000)
+        expect(workspace.locator(".wb-agent-state .mod-active")).to_have_text("Prêt")
+        expect(workspace.locator(".wb-post-tweet")).to_have_text("Poster")
+        page.locator(".wb-sign-out").click()
+        expect(page.locator(".wb-sign-in-form")).to_be_visible(timeout=30_000)
+    finally:
+        context.close()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 
 import ipywidgets as W
+
+from workbench.i18n import _
 
 
 class Composer(W.VBox):
@@ -46,7 +49,5 @@ class Composer(W.VBox):
     def _on_value(self, _change: dict[str, object]) -> None:
         left = self.left
         color = "#d62728" if left < 0 else ("#d4a72c" if left <= 20 else "#57606a")
-        self.remaining.value = (
-            f'<span style="color:{color}" title="characters remaining, as X counts them">'
-            f"{left}</span>"
-        )
+        tip = html.escape(_("characters remaining, as X counts them"))
+        self.remaining.value = f'<span style="color:{color}" title="{tip}">{left}</span>'

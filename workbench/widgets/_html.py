@@ -15,6 +15,7 @@ from workbench.domain import (
     utcnow,
 )
 from workbench.domain.priority import wait_level, wait_words
+from workbench.i18n import N_, _, format_datetime
 
 SENTIMENT_ICONS = {
     Sentiment.POSITIVE: ("😊", "#2ca02c"),
@@ -63,12 +64,39 @@ def esc(value: object) -> str:
 
 
 def when(at: datetime) -> str:
-    return at.strftime("%Y-%m-%d %H:%M UTC")
+    return format_datetime(at)
+
+
+def waited_words(waited: timedelta) -> str:
+    """A wait as a person says it in the current language (``2 d 4 h`` / ``2 j 4 h``)."""
+    words = wait_words(waited)
+    # TRANSLATORS: the unit of days in a wait ("2 d 4 h")
+    return words.replace(" d ", " " + _("d") + " ")
+
+
+LABELS = {
+    "positive": N_("positive"),
+    "negative": N_("negative"),
+    "neutral": N_("neutral"),
+    "undeclared": N_("undeclared"),
+    "actionable": N_("actionable"),
+    "not_actionable": N_("not actionable"),
+}
+"""The sentiment and actionability values as the views name them."""
+
+
+def value_label(value: Sentiment | Actionability) -> str:
+    return _(LABELS.get(value.value, value.value.replace("_", " ")))
+
+
+_DELETED_SHOWN = N_("deleted by the author")
+"""``DELETED_TEXT`` as the views say it (in the agent's language)."""
+assert _DELETED_SHOWN == DELETED_TEXT
 
 
 def deleted_html() -> str:
     """What stands in place of a post its author deleted (muted, italic)."""
-    return f'<span class="wb-deleted">{esc(DELETED_TEXT)}</span>'
+    return f'<span class="wb-deleted">{esc(_(_DELETED_SHOWN))}</span>'
 
 
 def subject_html(it: Interaction) -> str:
@@ -98,9 +126,10 @@ def icon(value: Sentiment | Actionability, label: str) -> str:
         glyph, color = SENTIMENT_ICONS[value]
     else:
         glyph, color = ACTIONABILITY_ICONS[value]
-    text = value.value.replace("_", " ")
+    text = value_label(value)
+    tip = _("{field}: {rule}").format(field=label, rule=text)
     return (
-        f'<span title="{esc(label)}: {esc(text)}" style="color:{color};font-size:18px">'
+        f'<span title="{esc(tip)}" style="color:{color};font-size:18px">'
         f'{glyph}</span> <span class="wb-muted">{esc(text)}</span>'
     )
 
@@ -110,15 +139,16 @@ def wait_html(it: Interaction, threshold_seconds: float, now: datetime | None = 
     coloured against the service-level threshold: green within half of it, amber within it,
     red past it; "answered" when nothing waits."""
     if it.waiting_since is None:
-        return '<span class="wb-wait wb-wait-fresh" title="the brand answered">answered</span>'
+        tip, shown = _("the brand answered"), _("answered")
+        return f'<span class="wb-wait wb-wait-fresh" title="{esc(tip)}">{esc(shown)}</span>'
     waited = (now or utcnow()) - it.waiting_since
     threshold = timedelta(seconds=threshold_seconds)
     level = wait_level(waited, threshold)
-    tip = f"waiting since {when(it.waiting_since)}; service-level target {wait_words(threshold)}"
-    return (
-        f'<span class="wb-wait wb-wait-{level.value}" title="{esc(tip)}">'
-        f"⏱ waiting {esc(wait_words(waited))}</span>"
+    tip = _("waiting since {when}; service-level target {target}").format(
+        when=when(it.waiting_since), target=waited_words(threshold)
     )
+    shown = _("waiting {wait}").format(wait=waited_words(waited))
+    return f'<span class="wb-wait wb-wait-{level.value}" title="{esc(tip)}">⏱ {esc(shown)}</span>'
 
 
 def priority_html(it: Interaction) -> str:
@@ -126,4 +156,5 @@ def priority_html(it: Interaction) -> str:
     if not it.priority_reasons:
         return ""
     reasons = ", ".join(it.priority_reasons)
-    return f'<span class="wb-priority">priority {it.priority:+d}: {esc(reasons)}</span>'
+    shown = _("priority {points}: {reasons}").format(points=f"{it.priority:+d}", reasons=reasons)
+    return f'<span class="wb-priority">{esc(shown)}</span>'

@@ -16,14 +16,16 @@ from typing import Any
 import anywidget
 import traitlets
 
+from workbench.i18n import N_, _
+
 SHORTCUTS: dict[str, tuple[str, str]] = {
-    "Alt+KeyA": ("accept", "Accept the first offer"),
-    "Alt+KeyR": ("reject", "Reject the first offer"),
-    "Ctrl+Enter": ("send", "Send the reply"),
-    "Alt+KeyN": ("next", "Next interaction"),
-    "Alt+KeyD": ("done", "Done (with the disposition chosen)"),
-    "Alt+KeyK": ("kind", "Reply kind: Reply, Direct Message, Quote Tweet"),
-    "Alt+KeyH": ("help", "Show or hide these shortcuts"),
+    "Alt+KeyA": ("accept", N_("Accept the first offer")),
+    "Alt+KeyR": ("reject", N_("Reject the first offer")),
+    "Ctrl+Enter": ("send", N_("Send the reply")),
+    "Alt+KeyN": ("next", N_("Next interaction")),
+    "Alt+KeyD": ("done", N_("Done (with the disposition chosen)")),
+    "Alt+KeyK": ("kind", N_("Reply kind: Reply, Direct Message, Quote Tweet")),
+    "Alt+KeyH": ("help", N_("Show or hide these shortcuts")),
 }
 """Key (``KeyboardEvent.code`` with its modifiers) -> (shortcut, what it does)."""
 
@@ -111,11 +113,12 @@ class Shortcuts(anywidget.AnyWidget):
 def help_html() -> str:
     """The shortcuts as a table (the help overlay)."""
     rows = "".join(
-        f"<tr><td><kbd>{key_label(k)}</kbd></td><td>{what}</td></tr>"
-        for k, (_, what) in SHORTCUTS.items()
+        f"<tr><td><kbd>{key_label(k)}</kbd></td><td>{_(what)}</td></tr>"
+        for k, (_name, what) in SHORTCUTS.items()
     )
+    title, tab = _("Keyboard shortcuts"), _("(Tab moves between controls)")
     return (
-        '<div class="wb-card wb-help" role="dialog" aria-label="Keyboard shortcuts">'
-        "<b>Keyboard shortcuts</b> (Tab moves between controls)"
+        f'<div class="wb-card wb-help" role="dialog" aria-label="{title}">'
+        f"<b>{title}</b> {tab}"
         f"<table>{rows}</table></div>"
     )

@@ -27,6 +27,7 @@ from workbench.domain import (
     TranscriptEntry,
     thread_participants,
 )
+from workbench.i18n import N_, _, format_number, ngettext, refusal
 from workbench.widgets._compose import Composer
 from workbench.widgets._html import (
     STYLE,
@@ -37,6 +38,7 @@ from workbench.widgets._html import (
     priority_html,
     profile_link,
     subject_html,
+    value_label,
     wait_html,
     when,
 )
@@ -44,7 +46,29 @@ from workbench.widgets._redraw import Redraw
 from workbench.workspace import CALL_OUTCOMES, Workspace
 
 _SMALL = W.Layout(width="34px", padding="0", margin="2px 1px")
-REPLY_KINDS = (("Reply", "reply"), ("Direct Message", "dm"), ("Quote Tweet", "quote"))
+REPLY_KINDS = ((N_("Reply"), "reply"), (N_("Direct Message"), "dm"), (N_("Quote Tweet"), "quote"))
+"""The reply kinds: label (translated where shown), value."""
+CALL_LABELS = {
+    "connected": N_("connected"),
+    "no_answer": N_("no answer"),
+    "voicemail": N_("voicemail"),
+    "busy": N_("busy"),
+    "wrong_number": N_("wrong number"),
+}
+CONSULT_CHANNELS = ((N_("chat"), "chat"), (N_("voice"), "voice"))
+LINE_ACTIONS = {
+    "reply": N_("reply"),
+    "dm": N_("direct message"),
+    "quote": N_("quote"),
+    "retweet": N_("retweet"),
+    "like": N_("favorite"),
+    "note": N_("note"),
+    "email": N_("e-mail"),
+    "call": N_("call"),
+    "consult": N_("consultation"),
+    "post": N_("post"),
+}
+"""A transcript line's action as its header names it."""
 REFUSED_ICON = "ban"
 """The icon the reply-kind menu marks a kind with when it would be refused."""
 
@@ -58,7 +82,8 @@ def _button(label: str, css: str, icon_name: str = "", style: str = "", tip: str
 
 def original_tweet_html(entry: TranscriptEntry | None, contact: Contact) -> str:
     if entry is None:
-        return f'{STYLE}<div class="wb-card wb-muted">No message yet.</div>'
+        none = _("No message yet.")
+        return f'{STYLE}<div class="wb-card wb-muted">{esc(none)}</div>'
     urls = entry.details.get("urls") if isinstance(entry.details.get("urls"), dict) else None
     text = deleted_html() if entry.deleted else linked(entry.text, urls)
     return (
@@ -69,30 +94,33 @@ def original_tweet_html(entry: TranscriptEntry | None, contact: Contact) -> str:
 
 
 def case_html(it: Interaction, contact: Contact, agent: str) -> str:
-    origin = "Direct message" if it.channel.value == "dm" else "Public mention"
+    origin = _("Direct message") if it.channel.value == "dm" else _("Public mention")
+    on = _(" on @{timeline}").format(timeline=it.timeline) if it.timeline else ""
     rows = [
-        ("Origin", f"{origin}{' on @' + it.timeline if it.timeline else ''}"),
-        ("Subject", None),
-        ("Date", when(it.arrived_at)),
-        ("Queue", it.queue),
-        ("State", it.state.value + (f" ({it.agent})" if it.agent else "")),
+        (_("Origin"), f"{origin}{on}"),
+        (_("Subject"), None),
+        (_("Date"), when(it.arrived_at)),
+        (_("Queue"), it.queue),
+        (_("State"), _(it.state.value) + (f" ({it.agent})" if it.agent else "")),
     ]
     if it.parties:
-        rows.append(("Conference", ", ".join(it.parties)))
+        rows.append((_("Conference"), ", ".join(it.parties)))
     cells = "".join(
         f'<tr><td class="wb-muted" style="padding-right:10px">{esc(k)}</td>'
         f"<td>{subject_html(it) if v is None else esc(v)}</td></tr>"
         for k, v in rows
     )
     if it.priority_reasons:
+        priority = _("Priority")
         cells += (
-            '<tr><td class="wb-muted" style="padding-right:10px">Priority</td>'
+            f'<tr><td class="wb-muted" style="padding-right:10px">{esc(priority)}</td>'
             f"<td>{priority_html(it)}</td></tr>"
         )
+    connected, you = _("Connected"), _("you: {agent}").format(agent=agent)
     party = (
         f'<div style="margin-top:6px">{profile_link(contact)} '
-        f'<span style="color:#1a7f37">● Connected</span> · '
-        f'<span class="wb-muted">you: {esc(agent)}</span></div>'
+        f'<span style="color:#1a7f37">● {esc(connected)}</span> · '
+        f'<span class="wb-muted">{esc(you)}</span></div>'
     )
     return f'{STYLE}<div class="wb-card"><table>{cells}</table>{party}</div>'
 
@@ -100,8 +128,8 @@ def case_html(it: Interaction, contact: Contact, agent: str) -> str:
 def line_html(entry: TranscriptEntry) -> str:
     label = {
         EntryKind.INBOUND: entry.author,
-        EntryKind.OUTBOUND: f"{entry.author} (brand)",
-        EntryKind.INTERNAL: f"{entry.author} (internal)",
+        EntryKind.OUTBOUND: _("{author} (brand)").format(author=entry.author),
+        EntryKind.INTERNAL: _("{author} (internal)").format(author=entry.author),
         EntryKind.SYSTEM: "",
     }[entry.kind]
     urls = entry.details.get("urls") if isinstance(entry.details.get("urls"), dict) else None
@@ -110,11 +138,12 @@ def line_html(entry: TranscriptEntry) -> str:
             f'{STYLE}<div class="wb-line wb-line-system">{linked(entry.text, urls)} · '
             f"{esc(when(entry.at))}</div>"
         )
-    action = "" if entry.action in {"message", "tweet"} else f" · {entry.action}"
+    said = _(LINE_ACTIONS.get(entry.action, entry.action))
+    action = "" if entry.action in {"message", "tweet"} else f" · {said}"
     if entry.details.get("participant"):
-        label = f"{label} (another participant)"
+        label = _("{author} (another participant)").format(author=label)
     new = (
-        ' <span class="wb-badge wb-new">new</span>'
+        ' <span class="wb-badge wb-new">' + esc(_("new")) + "</span>"
         if entry.details.get("follow_up") and entry.kind is EntryKind.INBOUND
         else ""
     )
@@ -142,14 +171,17 @@ def delivery_html(entry: TranscriptEntry) -> str:
             )
         elif d.x_id:
             where = f" · {esc(d.x_id)}"
-        return f'<div class="wb-delivery wb-sent">✓ sent{where}</div>'
+        return '<div class="wb-delivery wb-sent">✓ ' + esc(_("sent")) + f"{where}</div>"
     if d.state is DeliveryState.FAILED:
+        reason = refusal(d.reason) if d.reason else _("refused by X")
         return (
-            f'<div class="wb-delivery wb-failed">✗ not sent: {esc(d.reason or "refused by X")}'
-            "</div>"
+            '<div class="wb-delivery wb-failed">✗ '
+            + esc(_("not sent"))
+            + f": {esc(reason)}"
+            + "</div>"
         )
-    why = f": {esc(d.reason)}" if d.reason else ""
-    return f'<div class="wb-delivery wb-queued">⏳ queued{why}</div>'
+    why = f": {esc(refusal(d.reason))}" if d.reason else ""
+    return '<div class="wb-delivery wb-queued">⏳ ' + esc(_("queued")) + f"{why}</div>"
 
 
 _REREAD = 20
@@ -193,27 +225,27 @@ class InteractionView(W.VBox):
         self.statuses.add_class("wb-statuses")
         self.followers = W.HTML()
         self.followers.add_class("wb-followers")
-        self.follow_button = _button("Follow", "wb-follow", "user-plus")
+        self.follow_button = _button(_("Follow"), "wb-follow", "user-plus")
         self.follow_button.on_click(lambda _: self.toggle_follow())
-        self.call_button = _button("Call", "wb-call", "phone")
+        self.call_button = _button(_("Call"), "wb-call", "phone")
         self.call_button.on_click(lambda _: self.call())
         self.call_outcome = W.Dropdown(
-            options=[(o.replace("_", " "), o) for o in CALL_OUTCOMES],
-            description="Result",
+            options=[(_(CALL_LABELS.get(o, o.replace("_", " "))), o) for o in CALL_OUTCOMES],
+            description=_("Result"),
             style={"description_width": "44px"},
             layout=W.Layout(width="170px"),
         )
-        self.email_button = _button("E-mail", "wb-email", "envelope")
+        self.email_button = _button(_("E-mail"), "wb-email", "envelope")
         self.email_button.on_click(lambda _: self.email())
         self.sentiment = W.Dropdown(
-            options=[(s.value, s) for s in Sentiment],
-            description="Sentiment",
+            options=[(value_label(s), s) for s in Sentiment],
+            description=_("Sentiment"),
             layout=W.Layout(width="230px"),
         )
         self.sentiment.add_class("wb-sentiment")
         self.actionability = W.Dropdown(
-            options=[(a.value.replace("_", " "), a) for a in Actionability],
-            description="Action",
+            options=[(value_label(a), a) for a in Actionability],
+            description=_("Action"),
             layout=W.Layout(width="230px"),
         )
         self.actionability.add_class("wb-actionability")
@@ -245,10 +277,12 @@ class InteractionView(W.VBox):
         self.transcript = W.VBox(layout=W.Layout(max_height="360px", overflow="auto"))
         self.transcript.add_class("wb-transcript")
         self.reply_kind = W.ToggleButtons(
-            options=REPLY_KINDS, value="reply", style={"button_width": "auto"}
+            options=[(_(label), kind) for label, kind in REPLY_KINDS],
+            value="reply",
+            style={"button_width": "auto"},
         )
         self.reply_kind.add_class("wb-reply-kind")
-        self.composer = Composer("Type a reply…")
+        self.composer = Composer(_("Type a reply…"))
         self._sent_text: str | None = None
         self.composer.text.observe(self._on_text, names="value")
         # Reply to all: the thread's participants, each of whom the agent may drop.
@@ -257,13 +291,19 @@ class InteractionView(W.VBox):
         self.mentions.observe(lambda _: self._sync_mentions(), names="value")
         self.mentions_row = W.HBox(
             [
-                W.HTML('<span class="wb-muted" title="who the reply mentions">To</span>'),
+                W.HTML(
+                    '<span class="wb-muted" title="'
+                    + esc(_("who the reply mentions"))
+                    + '">'
+                    + esc(_("To"))
+                    + "</span>"
+                ),
                 self.mentions,
             ]
         )
         self._participants: list[str] = []
         self.reply_kind.observe(lambda _: self._sync_mentions(), names="value")
-        self.send_button = _button("Send", "wb-send", "paper-plane", "primary")
+        self.send_button = _button(_("Send"), "wb-send", "paper-plane", "primary")
         self.send_button.on_click(lambda _: self.send())
         self.send_reason = W.HTML()
         self.send_reason.add_class("wb-send-reason")
@@ -271,15 +311,15 @@ class InteractionView(W.VBox):
         """What the send will cost on pay-per-use, and the daily budget's warning once spent."""
         self.send_cost.add_class("wb-send-cost")
         self._budget_warning: str | None = None  # read on each redraw, not on each keystroke
-        self.retweet_button = _button("Retweet", "wb-retweet", "retweet")
+        self.retweet_button = _button(_("Retweet"), "wb-retweet", "retweet")
         self.retweet_button.on_click(lambda _: self.retweet())
-        self.like_button = _button("Favorite", "wb-like", "heart")
+        self.like_button = _button(_("Favorite"), "wb-like", "heart")
         self.like_button.on_click(lambda _: self.like())
         self.target_tweet: str | None = None
         self.target = W.HTML()
-        self.standard = W.Dropdown(description="Standard", layout=W.Layout(width="300px"))
+        self.standard = W.Dropdown(description=_("Standard"), layout=W.Layout(width="300px"))
         self.standard.add_class("wb-standard-response")
-        self.insert_button = _button("Insert", "wb-insert", "paste")
+        self.insert_button = _button(_("Insert"), "wb-insert", "paste")
         self.insert_button.on_click(lambda _: self.insert_standard_response())
         centre = W.VBox(
             [
@@ -300,43 +340,47 @@ class InteractionView(W.VBox):
 
         # right: collaboration and wrap-up
         wide = W.Layout(width="280px")
-        self.agent_pick = W.Combobox(placeholder="agent name", description="Agent", layout=wide)
-        self.queue_pick = W.Dropdown(description="Queue", layout=wide)
-        self.transfer_button = _button("Transfer", "wb-transfer", "share")
+        self.agent_pick = W.Combobox(
+            placeholder=_("agent name"), description=_("Agent"), layout=wide
+        )
+        self.queue_pick = W.Dropdown(description=_("Queue"), layout=wide)
+        self.transfer_button = _button(_("Transfer"), "wb-transfer", "share")
         self.transfer_button.on_click(lambda _: self.transfer())
-        self.conference_button = _button("Conference", "wb-conference", "users")
+        self.conference_button = _button(_("Conference"), "wb-conference", "users")
         self.conference_button.on_click(lambda _: self.conference())
         self.consult_channel = W.Dropdown(
-            options=["chat", "voice"],
+            options=[(_(label), value) for label, value in CONSULT_CHANNELS],
             value="chat",
-            description="Via",
+            description=_("Via"),
             style={"description_width": "28px"},
             layout=W.Layout(width="110px"),
         )
-        self.consult_button = _button("Consult", "wb-consult", "comments")
+        self.consult_button = _button(_("Consult"), "wb-consult", "comments")
         self.consult_button.on_click(lambda _: self.consult())
-        self.disposition = W.Dropdown(description="Disposition", layout=wide)
+        self.disposition = W.Dropdown(description=_("Disposition"), layout=wide)
         self.disposition.add_class("wb-disposition")
-        self.note = W.Textarea(placeholder="note", layout=W.Layout(width="280px", height="60px"))
+        self.note = W.Textarea(placeholder=_("note"), layout=W.Layout(width="280px", height="60px"))
         self.note.add_class("wb-note")
-        self.done_button = _button("Done", "wb-done", "check", "success")
+        self.done_button = _button(_("Done"), "wb-done", "check", "success")
         self.done_button.on_click(lambda _: self.done())
         self.pend_button = _button(
-            "Pending customer",
+            _("Pending customer"),
             "wb-pend",
             "hourglass-half",
-            tip="Wait for the customer's answer: the interaction leaves your capacity for your "
-            "workbin and comes back to you when they answer",
+            tip=_(
+                "Wait for the customer's answer: the interaction leaves your capacity for your "
+                "workbin and comes back to you when they answer"
+            ),
         )
         self.pend_button.on_click(lambda _: self.pend())
         right = W.VBox(
             [
-                W.HTML("<b>Collaborate</b>"),
+                W.HTML("<b>" + esc(_("Collaborate")) + "</b>"),
                 self.agent_pick,
                 W.HBox([self.transfer_button, self.conference_button]),
                 W.HBox([self.consult_channel, self.consult_button]),
                 self.queue_pick,
-                W.HTML("<b>Wrap up</b>"),
+                W.HTML("<b>" + esc(_("Wrap up")) + "</b>"),
                 self.disposition,
                 self.note,
                 W.HBox([self.done_button, self.pend_button]),
@@ -384,20 +428,25 @@ class InteractionView(W.VBox):
             self.original.value = original_tweet_html(first, contact)
             self.case.value = case_html(it, contact, self.ws.agent)
             self.tick()
+            show, info = _("show info"), _("info")
             self.contact_info.value = (
                 f'{STYLE}<div class="wb-card"><b>{esc(contact.name or contact.username)}</b> '
                 f"{profile_link(contact)} "
                 f'<a class="wb-show-info" href="{esc(contact.profile_url)}" target="_blank" '
-                f'rel="noopener noreferrer" title="show info">info</a>'
+                f'rel="noopener noreferrer" title="{esc(show)}">{esc(info)}</a>'
                 f"{'<br>☎ ' + linked(contact.phone) if contact.phone else ''}"
                 f"{'<br>✉ ' + linked(contact.email) if contact.email else ''}</div>"
             )
-            self.statuses.value = f"<b>{contact.statuses_count:,}</b> statuses&nbsp;"
-            self.followers.value = f"<b>{contact.followers_count:,}</b> followers"
+            statuses, followers = contact.statuses_count, contact.followers_count
+            said = ngettext("status", "statuses", statuses)
+            self.statuses.value = f"<b>{format_number(statuses)}</b> {esc(said)}&nbsp;"
+            said = ngettext("follower", "followers", followers)
+            self.followers.value = f"<b>{format_number(followers)}</b> {esc(said)}"
             self.call_button.disabled = not contact.phone
             self.email_button.disabled = not contact.email
+            sentiment, actionability = _("sentiment"), _("actionability")
             self.icons.value = (
-                f"{icon(it.sentiment, 'sentiment')} {icon(it.actionability, 'actionability')}"
+                f"{icon(it.sentiment, sentiment)} {icon(it.actionability, actionability)}"
             )
             self.sentiment.value = it.sentiment
             self.actionability.value = it.actionability
@@ -533,10 +582,12 @@ class InteractionView(W.VBox):
         body = W.HTML(line_html(entry), layout=W.Layout(width="100%"))
         delivery = entry.delivery
         if delivery is not None and delivery.state is DeliveryState.FAILED:
-            retry = _button("Retry", "wb-retry", "redo", tip="send it again as it is")
+            retry = _button(_("Retry"), "wb-retry", "redo", tip=_("send it again as it is"))
             retry.layout = W.Layout(width="auto", min_width="72px")
             retry.on_click(lambda _: self.retry_send(delivery.key))
-            edit = _button("Edit", "wb-edit", "pencil", tip="put it in the reply box to change")
+            edit = _button(
+                _("Edit"), "wb-edit", "pencil", tip=_("put it in the reply box to change")
+            )
             edit.layout = W.Layout(width="auto", min_width="64px")
             edit.on_click(lambda _: self.edit_failed(entry))
             return W.HBox([body, retry, edit], layout=W.Layout(align_items="flex-start"))
@@ -552,35 +603,44 @@ class InteractionView(W.VBox):
                 "reply",
                 "reply",
                 "wb-line-reply",
-                "reply to this message",
+                _("reply to this message"),
                 lambda: self.target_message(tweet_id, "reply"),
             ),
             (
                 "dm",
                 "envelope",
                 "wb-line-dm",
-                "direct message about this message",
+                _("direct message about this message"),
                 lambda: self.target_message(tweet_id, "dm"),
             ),
             (
                 "quote",
                 "quote-left",
                 "wb-line-quote",
-                "quote this message",
+                _("quote this message"),
                 lambda: self.target_message(tweet_id, "quote"),
             ),
             (
                 "retweet",
                 "retweet",
                 "wb-line-retweet",
-                "retweet this message",
+                _("retweet this message"),
                 lambda: self.retweet(tweet_id),
             ),
-            ("like", "heart", "wb-line-like", "favorite this message", lambda: self.like(tweet_id)),
+            (
+                "like",
+                "heart",
+                "wb-line-like",
+                _("favorite this message"),
+                lambda: self.like(tweet_id),
+            ),
         ):
             reason = refused.get(kind)
             b = W.Button(
-                icon=icon_name, tooltip=reason or tip, disabled=reason is not None, layout=_SMALL
+                icon=icon_name,
+                tooltip=refusal(reason) if reason else tip,
+                disabled=reason is not None,
+                layout=_SMALL,
             )
             b.add_class(css)
             b.on_click(lambda _, press=press: press())
@@ -609,20 +669,23 @@ class InteractionView(W.VBox):
         mark refused kinds in the reply-kind menu; then the Send button."""
         refused = self._refusals(self.target_tweet)
         read_only = self._it is None or self._it.state is not State.ACCEPTED
-        follow = "follow" if self.follow_button.description == "Follow" else "unfollow"
+        follow = "follow" if self.follow_button.description == _("Follow") else "unfollow"
         for button, kind, tip in (
-            (self.like_button, "like", "Favorite"),
-            (self.retweet_button, "retweet", "Retweet"),
+            (self.like_button, "like", _("Favorite")),
+            (self.retweet_button, "retweet", _("Retweet")),
             (self.follow_button, follow, self.follow_button.description),
         ):
             reason = refused.get(kind)
             button.disabled = read_only or reason is not None
-            button.tooltip = reason or tip
+            button.tooltip = refusal(reason) if reason else tip
         self.refused_kinds = {k: refused[k] for _, k in REPLY_KINDS if k in refused}
         self.reply_kind.icons = [
             REFUSED_ICON if k in self.refused_kinds else "" for _, k in REPLY_KINDS
         ]
-        self.reply_kind.tooltips = [self.refused_kinds.get(k, label) for label, k in REPLY_KINDS]
+        self.reply_kind.tooltips = [
+            refusal(self.refused_kinds[k]) if k in self.refused_kinds else _(label)
+            for label, k in REPLY_KINDS
+        ]
         self._budget_warning = self.ws.budget_warning()
         self._sync_send()
 
@@ -635,9 +698,9 @@ class InteractionView(W.VBox):
         if kind == "reply" and self._it is not None:  # the reply's target may have moved
             reason = self.ws.reply_refused(self._it, self._lines, self.target_tweet)
         self.send_button.disabled = closed or reason is not None or not self.composer.sendable
-        self.send_button.tooltip = reason or "Send"
+        self.send_button.tooltip = refusal(reason) if reason else _("Send")
         self.send_reason.value = (
-            f'<span class="wb-muted" style="color:#b00">{esc(reason)}</span>'
+            f'<span class="wb-muted" style="color:#b00">{esc(refusal(reason))}</span>'
             if reason and not closed
             else ""
         )
@@ -662,12 +725,12 @@ class InteractionView(W.VBox):
         try:
             action()
         except Exception as exc:  # every refusal is shown to the agent, named
-            self.message.value = (
-                f'<span style="color:#b00">{esc(what)}: {html.escape(str(exc))}</span>'
-            )
+            said = _("{action}: {refusal}").format(action=what, refusal=refusal(exc))
+            self.message.value = f'<span style="color:#b00">{html.escape(said)}</span>'
             return False
         # The workspace said it changed: the view has redrawn already.
-        self.message.value = f'<span style="color:#1a7f37">{esc(ok or what + " done")}</span>'
+        said = ok or _("{what} done").format(what=what)
+        self.message.value = f'<span style="color:#1a7f37">{esc(said)}</span>'
         return True
 
     def _set_participants(
@@ -717,17 +780,18 @@ class InteractionView(W.VBox):
         if fresh:
             entry = refused[fresh[-1]]
             reason = entry.delivery.reason if entry.delivery else ""
-            self.message.value = (
-                f'<span style="color:#b00">Your {esc(entry.action)} was not sent: '
-                f"{esc(reason or 'refused by X')}. Retry, or Edit it.</span>"
+            said = _("Your {action} was not sent: {reason}. Retry, or Edit it.").format(
+                action=_(LINE_ACTIONS.get(entry.action, entry.action)),
+                reason=refusal(reason) if reason else _("refused by X"),
             )
+            self.message.value = f'<span style="color:#b00">{esc(said)}</span>'
 
     # --- the agent's actions (every button calls one of these) ---------------------------
 
     def retry_send(self, key: str) -> bool:
         """Send a refused message again, as it was."""
         return self._run(
-            "Retry", lambda: self.ws.retry_send(self.interaction_id, key), "Queued again"
+            _("Retry"), lambda: self.ws.retry_send(self.interaction_id, key), _("Queued again")
         )
 
     def edit_failed(self, entry: TranscriptEntry) -> None:
@@ -737,15 +801,15 @@ class InteractionView(W.VBox):
             self.reply_kind.value = entry.action
         text = entry.details.get("text") if isinstance(entry.details.get("text"), str) else None
         self.composer.text.value = text if text is not None else entry.text
-        self.message.value = '<span class="wb-muted">Edit the message, then Send.</span>'
+        said = esc(_("Edit the message, then Send."))
+        self.message.value = f'<span class="wb-muted">{said}</span>'
 
     def target_message(self, tweet_id: str | None, kind: str = "reply") -> None:
         """Aim the composer at one customer message of the thread (None: the interaction)."""
         self.target_tweet = tweet_id
         self.reply_kind.value = kind
-        self.target.value = (
-            f'<span class="wb-muted">to message {esc(tweet_id)}</span>' if tweet_id else ""
-        )
+        to = _("to message {id}").format(id=tweet_id)
+        self.target.value = f'<span class="wb-muted">{esc(to)}</span>' if tweet_id else ""
         self._sync_send()
 
     def send(self) -> bool:
@@ -759,7 +823,7 @@ class InteractionView(W.VBox):
             "dm": lambda: self.ws.dm(self.interaction_id, text),
             "quote": lambda: self.ws.quote(self.interaction_id, text, tweet_id=tid),
         }
-        if self._run(dict((v, k) for k, v in REPLY_KINDS)[kind], calls[kind], "Sent"):
+        if self._run(_(dict((v, k) for k, v in REPLY_KINDS)[kind]), calls[kind], _("Sent")):
             self._sent_text = text or None
             self.composer.text.value = ""
             self.target_message(None)
@@ -781,50 +845,58 @@ class InteractionView(W.VBox):
         self._sync_send()
 
     def retweet(self, tweet_id: str | None = None) -> bool:
-        return self._run("Retweet", lambda: self.ws.retweet(self.interaction_id, tweet_id=tweet_id))
+        return self._run(
+            _("Retweet"), lambda: self.ws.retweet(self.interaction_id, tweet_id=tweet_id)
+        )
 
     def like(self, tweet_id: str | None = None) -> bool:
-        return self._run("Favorite", lambda: self.ws.like(self.interaction_id, tweet_id=tweet_id))
+        return self._run(
+            _("Favorite"), lambda: self.ws.like(self.interaction_id, tweet_id=tweet_id)
+        )
 
     def toggle_follow(self) -> bool:
-        if self.follow_button.description == "Follow":
-            ok = self._run("Follow", lambda: self.ws.follow(self.interaction_id))
+        if self.follow_button.description == _("Follow"):
+            ok = self._run(_("Follow"), lambda: self.ws.follow(self.interaction_id))
             if ok:
-                self.follow_button.description, self.follow_button.icon = "Unfollow", "user-times"
+                self.follow_button.description = _("Unfollow")
+                self.follow_button.icon = "user-times"
         else:
-            ok = self._run("Unfollow", lambda: self.ws.unfollow(self.interaction_id))
+            ok = self._run(_("Unfollow"), lambda: self.ws.unfollow(self.interaction_id))
             if ok:
-                self.follow_button.description, self.follow_button.icon = "Follow", "user-plus"
+                self.follow_button.description, self.follow_button.icon = _("Follow"), "user-plus"
         self._sync_plan()
         return ok
 
     def call(self, outcome: str | None = None) -> bool:
         outcome = outcome or self.call_outcome.value
-        return self._run("Call", lambda: self.ws.call(self.interaction_id, outcome=outcome))
+        return self._run(_("Call"), lambda: self.ws.call(self.interaction_id, outcome=outcome))
 
     def email(self, subject: str | None = None, body: str | None = None) -> bool:
-        subject = subject or f"About your message: {self.interaction.subject[:60]}"
+        subject = subject or _("About your message: {subject}").format(
+            subject=self.interaction.subject[:60]
+        )
         body = body if body is not None else self.composer.text.value
-        return self._run("E-mail", lambda: self.ws.email(self.interaction_id, subject, body))
+        return self._run(_("E-mail"), lambda: self.ws.email(self.interaction_id, subject, body))
 
     def insert_standard_response(self, name: str | None = None) -> bool:
         name = name or self.standard.value
         if not name:
-            self.message.value = '<span style="color:#b00">Choose a standard response first.</span>'
+            said = esc(_("Choose a standard response first."))
+            self.message.value = f'<span style="color:#b00">{said}</span>'
             return False
 
         def insert() -> None:
             text = self.ws.insert_standard_response(self.interaction_id, name)
             self.composer.text.value = (self.composer.text.value + " " + text).strip()
 
-        return self._run("Standard response", insert, "Inserted")
+        return self._run(_("Standard response"), insert, _("Inserted"))
 
     def transfer(self, to_agent: str | None = None, to_queue: str | None = None) -> bool:
         if to_agent is None and to_queue is None:
             to_agent = self.agent_pick.value or None
             to_queue = None if to_agent else self.queue_pick.value
         ok = self._run(
-            "Transfer",
+            _("Transfer"),
             lambda: self.ws.transfer(self.interaction_id, to_agent=to_agent, to_queue=to_queue),
         )
         if ok and self._on_closed:
@@ -833,25 +905,26 @@ class InteractionView(W.VBox):
 
     def conference(self, agent: str | None = None) -> bool:
         agent = agent or self.agent_pick.value
-        return self._run("Conference", lambda: self.ws.conference(self.interaction_id, agent))
+        return self._run(_("Conference"), lambda: self.ws.conference(self.interaction_id, agent))
 
     def consult(self, agent: str | None = None, channel: str | None = None) -> bool:
         agent = agent or self.agent_pick.value
         channel = channel or self.consult_channel.value
         return self._run(
-            "Consultation", lambda: self.ws.consult(self.interaction_id, agent, channel=channel)
+            _("Consultation"), lambda: self.ws.consult(self.interaction_id, agent, channel=channel)
         )
 
     def _on_sentiment(self, change: dict[str, Any]) -> None:
         if not self._loading and change["new"] != change["old"]:
             self._run(
-                "Sentiment", lambda: self.ws.correct(self.interaction_id, sentiment=change["new"])
+                _("Sentiment"),
+                lambda: self.ws.correct(self.interaction_id, sentiment=change["new"]),
             )
 
     def _on_actionability(self, change: dict[str, Any]) -> None:
         if not self._loading and change["new"] != change["old"]:
             self._run(
-                "Actionability",
+                _("Actionability"),
                 lambda: self.ws.correct(self.interaction_id, actionability=change["new"]),
             )
 
@@ -874,9 +947,9 @@ class InteractionView(W.VBox):
     def pend(self) -> bool:
         """Pending customer: into the workbin until the customer answers."""
         ok = self._run(
-            "Pending customer",
+            _("Pending customer"),
             lambda: self.ws.pend(self.interaction_id),
-            "Waiting on the customer: in your workbin",
+            _("Waiting on the customer: in your workbin"),
         )
         if ok and self._on_closed:
             self._on_closed(self.interaction_id)
@@ -891,7 +964,7 @@ class InteractionView(W.VBox):
                 self.ws.set_disposition(self.interaction_id, code, note)
             self.ws.done(self.interaction_id)
 
-        ok = self._run("Done", finish, "Marked done")
+        ok = self._run(_("Done"), finish, _("Marked done"))
         if ok and self._on_closed:
             self._on_closed(self.interaction_id)
         return ok

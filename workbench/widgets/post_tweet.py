@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 
 import ipywidgets as W
 
+from workbench.i18n import _, refusal
 from workbench.widgets._compose import Composer
 
 
@@ -24,10 +25,12 @@ class PostTweetForm(W.VBox):
         self._cost = cost
         self.cost = W.HTML()
         self.cost.add_class("wb-send-cost")
-        self.timeline = W.Dropdown(options=list(timelines), description="Timeline")
+        self.timeline = W.Dropdown(options=list(timelines), description=_("Timeline"))
         self.timeline.add_class("wb-timeline")
-        self.composer = Composer("What's happening?", text_class="wb-post-text")
-        self.send_button = W.Button(description="Post", button_style="primary", icon="paper-plane")
+        self.composer = Composer(_("What's happening?"), text_class="wb-post-text")
+        self.send_button = W.Button(
+            description=_("Post"), button_style="primary", icon="paper-plane"
+        )
         self.send_button.add_class("wb-post-tweet")
         self.send_button.on_click(lambda _: self.send())
         self.message = W.HTML()
@@ -35,7 +38,7 @@ class PostTweetForm(W.VBox):
         self.composer.text.observe(lambda _: self._sync(), names="value")
         super().__init__(
             [
-                W.HTML("<b>Post a tweet</b>"),
+                W.HTML("<b>" + html.escape(_("Post a tweet")) + "</b>"),
                 self.timeline,
                 self.composer,
                 W.HBox([self.send_button, self.message]),
@@ -54,18 +57,19 @@ class PostTweetForm(W.VBox):
         """Post the text on the chosen timeline; True when it was accepted for sending."""
         text = self.composer.text.value
         if not self.composer.sendable:
-            rule = (
-                "is empty" if not text.strip() else f"is {-self.composer.left} characters too long"
+            said = (
+                _("The tweet is empty.")
+                if not text.strip()
+                else _("The tweet is {n} characters too long.").format(n=-self.composer.left)
             )
-            self.message.value = f'<span style="color:#b00">The tweet {rule}.</span>'
+            self.message.value = f'<span style="color:#b00">{html.escape(said)}</span>'
             return False
         try:
             self._post(self.timeline.value, text)
         except Exception as exc:  # shown to the agent; nothing typed is lost
-            self.message.value = f'<span style="color:#b00">{html.escape(str(exc))}</span>'
+            self.message.value = f'<span style="color:#b00">{html.escape(refusal(exc))}</span>'
             return False
-        self.message.value = (
-            f'<span style="color:#1a7f37">Queued on @{html.escape(self.timeline.value)}.</span>'
-        )
+        queued = _("Queued on @{timeline}.").format(timeline=self.timeline.value)
+        self.message.value = f'<span style="color:#1a7f37">{html.escape(queued)}</span>'
         self.composer.text.value = ""
         return True

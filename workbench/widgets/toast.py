@@ -7,6 +7,7 @@ from collections.abc import Callable
 import ipywidgets as W
 
 from workbench.domain import Contact, Interaction
+from workbench.i18n import _
 from workbench.widgets._html import (
     STYLE,
     esc,
@@ -19,11 +20,13 @@ from workbench.widgets._html import (
 
 
 def toast_html(it: Interaction, contact: Contact) -> str:
-    origin = "Direct message" if it.channel.value == "dm" else "Public mention"
+    origin = _("Direct message") if it.channel.value == "dm" else _("Public mention")
+    on = _(" on @{timeline}").format(timeline=it.timeline) if it.timeline else ""
+    queue = _("queue {queue}").format(queue=it.queue)
     return (
         f'{STYLE}<div class="wb-card"><div class="wb-muted">{esc(origin)}'
-        f"{' on @' + esc(it.timeline) if it.timeline else ''} · {esc(when(it.arrived_at))}"
-        f" · queue {esc(it.queue)}</div>"
+        f"{esc(on)} · {esc(when(it.arrived_at))}"
+        f" · {esc(queue)}</div>"
         f"<div><b>{esc(contact.name or contact.username)}</b> {profile_link(contact)}</div>"
         f'<div class="wb-subject">{subject_html(it)}</div>'
         f"<div>{priority_html(it)}</div></div>"
@@ -49,10 +52,10 @@ class OfferToast(W.VBox):
         self.tick()
         self._on_accept, self._on_reject = on_accept, on_reject
         self.preview = W.HTML(toast_html(interaction, contact))
-        self.accept_button = W.Button(description="Accept", button_style="success", icon="check")
+        self.accept_button = W.Button(description=_("Accept"), button_style="success", icon="check")
         self.accept_button.add_class("wb-accept")
         self.accept_button.on_click(lambda _: self.accept())
-        self.reject_button = W.Button(description="Reject", button_style="danger", icon="times")
+        self.reject_button = W.Button(description=_("Reject"), button_style="danger", icon="times")
         self.reject_button.add_class("wb-reject")
         self.reject_button.on_click(lambda _: self.reject())
         super().__init__(

@@ -10,6 +10,7 @@ from typing import Any
 import ipywidgets as W
 
 from workbench.domain import Interaction
+from workbench.i18n import N_, _, ngettext, refusal
 from workbench.routing import AgentState
 from workbench.widgets._html import STYLE, esc, subject_html, when
 from workbench.widgets._keys import Shortcuts, help_html
@@ -21,16 +22,19 @@ from workbench.widgets.toast import OfferToast
 from workbench.workspace import Workspace
 
 _READY, _NOT_READY = "Ready", "Not Ready"
+STATE_LABELS = {_READY: N_("Ready"), _NOT_READY: N_("Not Ready")}
 CLOCK_INTERVAL = 10.0
 """Seconds between redraws of the wait timers (they count minutes)."""
 
 
 def workbin_line_html(it: Interaction, username: str) -> str:
     """One parked interaction: who, what, until when it waits on them."""
-    until = f" · back to the queue {esc(when(it.pending_until))}" if it.pending_until else ""
+    back = _(" · back to the queue {when}")
+    until = back.format(when=when(it.pending_until)) if it.pending_until else ""
+    waiting = _("waiting on the customer") + until
     return (
         f'{STYLE}<div class="wb-card"><b>@{esc(username)}</b> '
-        f'<span class="wb-muted">waiting on the customer{until}</span>'
+        f'<span class="wb-muted">{esc(waiting)}</span>'
         f"<div>{subject_html(it)}</div></div>"
     )
 
@@ -43,7 +47,9 @@ class AgentWorkspaceView(W.VBox):
     def __init__(self, ws: Workspace, interval: float = 2.0, live: bool = True) -> None:
         self.ws = ws
         self.interval = interval
-        self.state = W.ToggleButtons(options=[_READY, _NOT_READY], value=_NOT_READY)
+        self.state = W.ToggleButtons(
+            options=[(_(STATE_LABELS[s]), s) for s in (_READY, _NOT_READY)], value=_NOT_READY
+        )
         self.state.add_class("wb-agent-state")
         self.state.observe(self._on_state, names="value")
         self.status = W.HTML()
@@ -59,14 +65,16 @@ class AgentWorkspaceView(W.VBox):
         self.post_form = PostTweetForm(
             ws.timelines, ws.post_tweet, lambda text: ws.send_cost("post", text)
         )
-        self.live = W.Checkbox(value=False, description="Live", indent=False)
+        self.live = W.Checkbox(value=False, description=_("Live"), indent=False)
         self.live.observe(self._on_live, names="value")
         self.shortcuts = Shortcuts()
         self.shortcuts.on_shortcut(self.shortcut)
         self.help = W.HTML(f"{STYLE}{help_html()}", layout=W.Layout(display="none"))
         self.help.add_class("wb-help-overlay")
         self.help_button = W.Button(
-            description="Shortcuts", icon="keyboard-o", tooltip="keyboard shortcuts (Alt+H)"
+            description=_("Shortcuts"),
+            icon="keyboard-o",
+            tooltip=_("keyboard shortcuts (Alt+H)"),
         )
         self.help_button.add_class("wb-help-button")
         self.help_button.on_click(lambda _: self.toggle_help())
@@ -74,9 +82,10 @@ class AgentWorkspaceView(W.VBox):
         self._drawing = False
         self._toasts: dict[str, OfferToast] = {}
         self._views: dict[str, InteractionView] = {}
+        who = _("Agent {name}").format(name=ws.agent)
         header = W.HBox(
             [
-                W.HTML(f"<b>Agent {html.escape(ws.agent)}</b>&nbsp;"),
+                W.HTML(f"<b>{html.escape(who)}</b>&nbsp;"),
                 self.state,
                 self.live,
                 self.help_button,
@@ -119,7 +128,7 @@ class AgentWorkspaceView(W.VBox):
                 self.ws.not_ready("break")
             self.poll()
         except Exception as exc:  # shown to the agent, named
-            self._show_error(str(exc))
+            self._show_error(refusal(exc))
 
     def ready(self) -> None:
         self._choose(_READY)
@@ -183,10 +192,14 @@ class AgentWorkspaceView(W.VBox):
             self.tabs.selected_index = min(selected or 0, len(self.tabs.children) - 1)
         self.tabs.layout.display = "" if self.tabs.children else "none"  # no empty frame
         self._draw_workbin()
-        parked = f" · {len(self.ws.workbin)} waiting on customers" if self.ws.workbin else ""
-        self.status.value = (
-            f'<span style="color:#666">{len(offers)} offered · {len(mine)} open{parked}</span>'
+        waiting = len(self.ws.workbin)
+        parked = " · " + _("{n} waiting on customers").format(n=waiting) if self.ws.workbin else ""
+        said = (
+            ngettext("{n} offered", "{n} offered", len(offers)).format(n=len(offers))
+            + " · "
+            + ngettext("{n} open", "{n} open", len(mine)).format(n=len(mine))
         )
+        self.status.value = f'<span style="color:#666">{html.escape(said + parked)}</span>'
 
     def _draw_workbin(self) -> None:
         parked = {it.id: it for it in self.ws.workbin}
@@ -194,13 +207,16 @@ class AgentWorkspaceView(W.VBox):
             self._workbin.pop(gone).close()
         for iid, it in parked.items():
             if iid not in self._workbin:
-                resume = W.Button(description="Resume", icon="undo", tooltip="take it back now")
+                resume = W.Button(
+                    description=_("Resume"), icon="undo", tooltip=_("take it back now")
+                )
                 resume.add_class("wb-resume")
                 resume.on_click(lambda _, i=iid: self.resume(i))
                 line = W.HTML(workbin_line_html(it, self.ws.contact(iid).username))
                 self._workbin[iid] = W.HBox([line, resume])
         rows = [self._workbin[i] for i in parked]
-        self.workbin.children = [W.HTML("<b>Workbin</b>"), *rows] if rows else []
+        title = W.HTML("<b>" + html.escape(_("Workbin")) + "</b>")
+        self.workbin.children = [title, *rows] if rows else []
 
     def tick(self) -> None:
         """Redraw the customers' wait timers (toasts and open views) as of now."""
@@ -214,7 +230,7 @@ class AgentWorkspaceView(W.VBox):
         try:
             self.ws.resume(interaction_id)
         except Exception as exc:
-            self._show_error(str(exc))
+            self._show_error(refusal(exc))
 
     # --- the offers -----------------------------------------------------------------------
 
@@ -222,7 +238,7 @@ class AgentWorkspaceView(W.VBox):
         try:
             self.ws.accept(interaction_id)
         except Exception as exc:
-            self._show_error(str(exc))
+            self._show_error(refusal(exc))
         if interaction_id in self._views:
             self.tabs.selected_index = self.tabs.children.index(self._views[interaction_id])
             self.shortcuts.focus(f".wb-view-{interaction_id} .wb-reply-text textarea")
@@ -275,7 +291,7 @@ class AgentWorkspaceView(W.VBox):
         try:
             self.ws.reject(interaction_id)
         except Exception as exc:
-            self._show_error(str(exc))
+            self._show_error(refusal(exc))
 
     def _closed(self, _interaction_id: str) -> None:
         self.sync()

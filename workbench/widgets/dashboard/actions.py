@@ -9,6 +9,7 @@ import ipywidgets as W
 import pandas as pd
 
 from workbench.errors import WorkbenchError
+from workbench.i18n import _, ngettext, refusal
 from workbench.supervisor import SupervisorActions
 from workbench.widgets._html import esc
 
@@ -34,36 +35,40 @@ class SupervisorActionsForm(W.VBox):
         self.pending_close: list[str] = []
         """What the confirmation asks about (empty: nothing asked)."""
         self._pending_code: str | None = None
-        self.agent = W.Dropdown(options=[], description="agent", layout=W.Layout(width="200px"))
+        self.agent = W.Dropdown(options=[], description=_("agent"), layout=W.Layout(width="200px"))
         self.agent.style.description_width = "50px"
         self.agent.add_class("wb-action-agent")
         self.reason = W.Text(
-            value="", placeholder="reason (break, coaching...)", layout=W.Layout(width="200px")
+            value="",
+            placeholder=_("reason (break, coaching...)"),
+            layout=W.Layout(width="200px"),
         )
         self.reason.add_class("wb-action-reason")
-        self.not_ready_button = W.Button(description="Set Not Ready", icon="pause")
+        self.not_ready_button = W.Button(description=_("Set Not Ready"), icon="pause")
         self.not_ready_button.add_class("wb-not-ready")
         self.not_ready_button.on_click(lambda _: self.set_not_ready())
         self.interaction = W.Dropdown(
-            options=[], description="interaction", layout=W.Layout(width="360px")
+            options=[], description=_("interaction"), layout=W.Layout(width="360px")
         )
         self.interaction.style.description_width = "80px"
         self.interaction.add_class("wb-action-interaction")
-        self.requeue_button = W.Button(description="Requeue", icon="undo")
+        self.requeue_button = W.Button(description=_("Requeue"), icon="undo")
         self.requeue_button.add_class("wb-requeue")
         self.requeue_button.on_click(lambda _: self.requeue())
-        self.target = W.Dropdown(options=[], description="to", layout=W.Layout(width="200px"))
+        self.target = W.Dropdown(options=[], description=_("to"), layout=W.Layout(width="200px"))
         self.target.style.description_width = "30px"
         self.target.add_class("wb-transfer-to")
-        self.transfer_button = W.Button(description="Transfer", icon="share")
+        self.transfer_button = W.Button(description=_("Transfer"), icon="share")
         self.transfer_button.add_class("wb-transfer")
         self.transfer_button.on_click(lambda _: self.transfer())
         self._build_close()
         self.message = W.HTML()
         self.message.add_class("wb-action-message")
+        title = _("Supervisor actions")
+        who = _("(as {name})").format(name=actions.supervisor)
         super().__init__(
             [
-                W.HTML(f"<b>Supervisor actions</b> (as {esc(actions.supervisor)})"),
+                W.HTML(f"<b>{esc(title)}</b> {esc(who)}"),
                 W.HBox([self.agent, self.reason, self.not_ready_button]),
                 W.HBox([self.interaction, self.requeue_button, self.target, self.transfer_button]),
                 W.HBox([self.close_list, W.VBox(self._close_controls)]),
@@ -75,26 +80,26 @@ class SupervisorActionsForm(W.VBox):
 
     def _build_close(self) -> None:
         self.close_list = W.SelectMultiple(
-            options=[], rows=5, description="close", layout=W.Layout(width="360px")
+            options=[], rows=5, description=_("close"), layout=W.Layout(width="360px")
         )
         self.close_list.style.description_width = "80px"
         self.close_list.add_class("wb-close-select")
         codes = [(f"{d.label} ({d.code})", d.code) for d in self.actions.dispositions()]
         self.close_disposition = W.Dropdown(
-            options=codes, value=None, description="as", layout=W.Layout(width="260px")
+            options=codes, value=None, description=_("as"), layout=W.Layout(width="260px")
         )
         self.close_disposition.style.description_width = "30px"
         self.close_disposition.add_class("wb-close-disposition")
         # Another disposition than the one asked about: ask again.
         self.close_disposition.observe(lambda _: self.cancel_close(), names="value")
         self.close_note = W.Text(
-            value="", placeholder="note (optional)", layout=W.Layout(width="260px")
+            value="", placeholder=_("note (optional)"), layout=W.Layout(width="260px")
         )
         self.close_note.add_class("wb-close-note")
-        self.close_selected_button = W.Button(description="Close selected", icon="check")
+        self.close_selected_button = W.Button(description=_("Close selected"), icon="check")
         self.close_selected_button.add_class("wb-close-selected")
         self.close_selected_button.on_click(lambda _: self.close_selected())
-        self.close_all_button = W.Button(description="Close all shown", icon="check-square")
+        self.close_all_button = W.Button(description=_("Close all shown"), icon="check-square")
         self.close_all_button.add_class("wb-close-all")
         self.close_all_button.on_click(lambda _: self.close_all_shown())
         self._close_controls = [
@@ -104,10 +109,10 @@ class SupervisorActionsForm(W.VBox):
         ]
         self.confirm_text = W.HTML()
         self.confirm_text.add_class("wb-close-question")
-        self.confirm_button = W.Button(description="Yes, close them", button_style="danger")
+        self.confirm_button = W.Button(description=_("Yes, close them"), button_style="danger")
         self.confirm_button.add_class("wb-close-confirm")
         self.confirm_button.on_click(lambda _: self.confirm_close())
-        self.cancel_button = W.Button(description="Cancel")
+        self.cancel_button = W.Button(description=_("Cancel"))
         self.cancel_button.add_class("wb-close-cancel")
         self.cancel_button.on_click(lambda _: self.cancel_close())
         self.confirm_box = W.HBox([self.confirm_text, self.confirm_button, self.cancel_button])
@@ -119,8 +124,8 @@ class SupervisorActionsForm(W.VBox):
             keep = self.agent.value
             self.agent.options = agents
             self.agent.value = keep if keep in agents else (agents[0] if agents else None)
-        targets = [(f"agent {a}", f"agent:{a}") for a in agents] + [
-            (f"queue {q}", f"queue:{q}") for q in queues
+        targets = [(_("agent {name}").format(name=a), f"agent:{a}") for a in agents] + [
+            (_("queue {name}").format(name=q), f"queue:{q}") for q in queues
         ]
         if list(self.target.options) != targets:
             keep = self.target.value
@@ -150,27 +155,33 @@ class SupervisorActionsForm(W.VBox):
     def set_not_ready(self) -> None:
         agent = self.agent.value
         self._run(
-            lambda: self.actions.set_not_ready(agent, self.reason.value), f"{agent} set Not Ready"
+            lambda: self.actions.set_not_ready(agent, self.reason.value),
+            _("{agent} set Not Ready").format(agent=agent),
+            needs_agent=True,
         )
 
     def requeue(self) -> None:
         iid = self.interaction.value
         if iid is None:
-            self._say_error("interaction: click a bar or an agent, then pick one of the list")
+            self._say_error(_("interaction: click a bar or an agent, then pick one of the list"))
             return
-        self._run(lambda: self.actions.requeue(iid), "requeued")
+        self._run(lambda: self.actions.requeue(iid), _("requeued"))
 
     def transfer(self) -> None:
         iid, target = self.interaction.value, self.target.value or ""
         if iid is None or not target:
-            self._say_error("interaction and to: pick an interaction and where it goes")
+            self._say_error(_("interaction and to: pick an interaction and where it goes"))
             return
-        kind, _, name = target.partition(":")
+        kind, _sep, name = target.partition(":")
         if kind == "agent":
-            self._run(lambda: self.actions.transfer(iid, to_agent=name), f"transferred to {name}")
+            self._run(
+                lambda: self.actions.transfer(iid, to_agent=name),
+                _("transferred to {name}").format(name=name),
+            )
         else:
             self._run(
-                lambda: self.actions.transfer(iid, to_queue=name), f"transferred to queue {name}"
+                lambda: self.actions.transfer(iid, to_queue=name),
+                _("transferred to queue {name}").format(name=name),
             )
 
     def close_selected(self) -> None:
@@ -184,21 +195,23 @@ class SupervisorActionsForm(W.VBox):
     def _ask_close(self, ids: list[str], which: str) -> None:
         if not ids:
             self._say_error(
-                "close: no open interaction "
-                + ("picked in the list" if which == "picked" else "in the list")
+                _("close: no open interaction picked in the list")
+                if which == "picked"
+                else _("close: no open interaction in the list")
             )
             return
         code = self.close_disposition.value
         if not code:
-            self._say_error("as: pick the disposition they close with")
+            self._say_error(_("as: pick the disposition they close with"))
             return
         self.pending_close, self._pending_code = ids, code
         label = dict((v, k) for k, v in self.close_disposition.options).get(code, code)
-        many = f"{len(ids)} interaction{'' if len(ids) == 1 else 's'}"
-        self.confirm_text.value = (
-            f"<b>Close {many} as {esc(label)}?</b> Done at once, whoever holds "
-            f"{'it' if len(ids) == 1 else 'them'}."
-        )
+        n = len(ids)
+        question = ngettext(
+            "Close {n} interaction as {label}?", "Close {n} interactions as {label}?", n
+        ).format(n=n, label=label)
+        after = ngettext("Done at once, whoever holds it.", "Done at once, whoever holds them.", n)
+        self.confirm_text.value = f"<b>{esc(question)}</b> {esc(after)}"
         self.confirm_box.layout.display = "flex"
         self.message.value = ""
 
@@ -207,12 +220,12 @@ class SupervisorActionsForm(W.VBox):
         ids, code, note = self.pending_close, self._pending_code, self.close_note.value
         self.cancel_close()
         if not ids or code is None:
-            self._say_error("close: nothing to confirm (pick interactions, then Close)")
+            self._say_error(_("close: nothing to confirm (pick interactions, then Close)"))
             return
         try:
             result = self.actions.close_many(ids, code, note)
         except (WorkbenchError, ValueError) as exc:
-            self._say_error(str(exc))
+            self._say_error(refusal(exc))
             return
         colour = "#1a7f37" if not result.refused else "#9a6700"
         self.message.value = f'<span style="color:{colour}">{esc(result.summary())}</span>'
@@ -228,13 +241,13 @@ class SupervisorActionsForm(W.VBox):
     def _say_error(self, text: str) -> None:
         self.message.value = f'<span style="color:#cf222e">{esc(text)}</span>'
 
-    def _run(self, do: Callable[[], object], done: str) -> None:
+    def _run(self, do: Callable[[], object], done: str, needs_agent: bool = False) -> None:
         try:
-            if self.agent.value is None and "Not Ready" in done:
-                raise WorkbenchError("agent: pick an agent")
+            if self.agent.value is None and needs_agent:
+                raise WorkbenchError(_("agent: pick an agent"))
             do()
         except (WorkbenchError, ValueError) as exc:
-            self._say_error(str(exc))
+            self._say_error(refusal(exc))
             return
         self.message.value = f'<span style="color:#1a7f37">{esc(done)}</span>'
         self._after()

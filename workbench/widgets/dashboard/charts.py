@@ -11,10 +11,17 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from workbench.i18n import N_, _, format_percent
 from workbench.supervisor import Snapshot
 
 WIDTH, HEIGHT = 470, 300
-EMPTY = "No interactions in this window"
+EMPTY = N_("No interactions in this window")
+SENTIMENTS = {
+    "positive": N_("positive"),
+    "negative": N_("negative"),
+    "neutral": N_("neutral"),
+    "undeclared": N_("undeclared"),
+}
 COLOURS = {
     "mention": "#1d9bf0",
     "dm": "#7856ff",
@@ -46,7 +53,7 @@ def _layout(fig: go.Figure, title: str, snap: Snapshot | None, empty: bool, **mo
         annotations=(
             [
                 {
-                    "text": EMPTY,
+                    "text": _(EMPTY),
                     "xref": "paper",
                     "yref": "paper",
                     "x": 0.5,
@@ -106,9 +113,9 @@ def volume(snap: Snapshot) -> go.Figure:
                 xperiodalignment="middle",
                 hovertemplate="%{x}<br>%{y} " + str(name) + "<extra></extra>",
             )
-    _layout(fig, "Volume by channel", snap, empty, barmode="stack", bargap=0.1)
+    _layout(fig, _("Volume by channel"), snap, empty, barmode="stack", bargap=0.1)
     _time_axis(fig, snap)
-    fig.update_yaxes(title_text="interactions", rangemode="tozero")
+    fig.update_yaxes(title_text=_("interactions"), rangemode="tozero")
     _counts(fig, table.sum(axis=1).max() if table is not None and len(table) else 0)
     return fig
 
@@ -121,16 +128,16 @@ def queue_depth(snap: Snapshot) -> go.Figure:
         fig.add_scatter(
             x=_times(table.index),
             y=_values(table["depth"].astype("float64")),
-            name="in queue",
+            name=_("in queue"),
             mode="lines+markers",
             line_shape="hv",
             line_color="#1d9bf0",
         )
-    _layout(fig, "Queues: depth over time", snap, empty)
+    _layout(fig, _("Queues: depth over time"), snap, empty)
     if len(table) and not table["depth"].any():
-        fig.layout.annotations[0].text = "Nobody waiting at any sample"
+        fig.layout.annotations[0].text = _("Nobody waiting at any sample")
     _time_axis(fig, snap)
-    fig.update_yaxes(title_text="waiting", rangemode="tozero")
+    fig.update_yaxes(title_text=_("waiting"), rangemode="tozero")
     _counts(fig, table["depth"].max() if len(table) else 0)
     return fig
 
@@ -144,10 +151,10 @@ def times(snap: Snapshot) -> go.Figure:
         ()
         if empty
         else (
-            ("fr_median", "first response median", "#1d9bf0", "solid"),
-            ("fr_p90", "first response p90", "#1d9bf0", "dot"),
-            ("ht_median", "handle median", "#ff7f0e", "solid"),
-            ("ht_p90", "handle p90", "#ff7f0e", "dot"),
+            ("fr_median", _("first response median"), "#1d9bf0", "solid"),
+            ("fr_p90", _("first response p90"), "#1d9bf0", "dot"),
+            ("ht_median", _("handle median"), "#ff7f0e", "solid"),
+            ("ht_p90", _("handle p90"), "#ff7f0e", "dot"),
         )
     ):
         fig.add_scatter(
@@ -159,9 +166,9 @@ def times(snap: Snapshot) -> go.Figure:
             connectgaps=False,
             hovertemplate="%{x}<br>%{y:.1f} min<extra>" + name + "</extra>",
         )
-    _layout(fig, "Response times: first response and handle", snap, empty)
+    _layout(fig, _("Response times: first response and handle"), snap, empty)
     _time_axis(fig, snap)
-    fig.update_yaxes(title_text="minutes", rangemode="tozero")
+    fig.update_yaxes(title_text=_("minutes"), rangemode="tozero")
     return fig
 
 
@@ -175,7 +182,7 @@ def service_level(snap: Snapshot) -> go.Figure:
         fig.add_scatter(
             x=_times(table.index),
             y=_values(table["service_level"] * 100),
-            name="service level",
+            name=_("service level"),
             mode="lines+markers",
             line_color="#00ba7c",
             hovertemplate="%{x}<br>%{y:.0f}%<extra></extra>",
@@ -183,13 +190,14 @@ def service_level(snap: Snapshot) -> go.Figure:
         fig.add_scatter(
             x=_times(pd.DatetimeIndex([snap.start, snap.end])),
             y=[goal * 100, goal * 100],
-            name=f"goal {goal:.0%}",
+            name=_("goal {goal}").format(goal=format_percent(goal)),
             mode="lines",
             line={"color": "#d62728", "dash": "dash"},
             hoverinfo="skip",
         )
     threshold = metric["threshold"] / 60
-    _layout(fig, f"Service level (answered within {threshold:g} min)", snap, empty)
+    title = _("Service level (answered within {minutes} min)").format(minutes=f"{threshold:g}")
+    _layout(fig, title, snap, empty)
     _time_axis(fig, snap)
     fig.update_yaxes(title_text="%", range=[0, 105])
     return fig
@@ -199,20 +207,20 @@ def dispositions(snap: Snapshot) -> go.Figure:
     table = _table(snap, "dispositions")
     fig = go.Figure()
     if table.empty:
-        _layout(fig, "Dispositions", snap, True)
-        fig.update_yaxes(title_text="done", rangemode="tozero")
+        _layout(fig, _("Dispositions"), snap, True)
+        fig.update_yaxes(title_text=_("done"), rangemode="tozero")
         _counts(fig, 0)
         return fig
     fig.add_bar(
         x=[str(c) for c in table.index],
         y=table["count"].astype(int).tolist(),
         customdata=[str(v) for v in table["label"]],
-        name="dispositions",
+        name=_("dispositions"),
         marker_color="#7856ff",
         hovertemplate="%{customdata}: %{y}<extra></extra>",
     )
-    _layout(fig, "Dispositions", snap, table.empty)
-    fig.update_yaxes(title_text="done", rangemode="tozero")
+    _layout(fig, _("Dispositions"), snap, table.empty)
+    fig.update_yaxes(title_text=_("done"), rangemode="tozero")
     _counts(fig, table["count"].max() if len(table) else 0)
     return fig
 
@@ -226,15 +234,17 @@ def sentiment(snap: Snapshot) -> go.Figure:
         fig.add_bar(
             x=x,
             y=_values(table[name] * 100),
-            name=str(name),
+            name=_(SENTIMENTS.get(str(name), str(name))),
             marker_color=COLOURS.get(str(name)),
             xperiod=_period(snap),
             xperiodalignment="middle",
-            hovertemplate="%{x}<br>%{y:.0f}% " + str(name) + "<extra></extra>",
+            hovertemplate="%{x}<br>%{y:.0f}% "
+            + _(SENTIMENTS.get(str(name), str(name)))
+            + "<extra></extra>",
         )
-    _layout(fig, "Sentiment over time", snap, empty, barmode="stack")
+    _layout(fig, _("Sentiment over time"), snap, empty, barmode="stack")
     _time_axis(fig, snap)
-    fig.update_yaxes(title_text="% of inbound", range=[0, 100])
+    fig.update_yaxes(title_text=_("% of inbound"), range=[0, 100])
     return fig
 
 

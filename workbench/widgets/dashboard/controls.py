@@ -9,11 +9,24 @@ from typing import Any
 import ipywidgets as W
 import pandas as pd
 
+from workbench.i18n import N_, _, format_number, format_percent
 from workbench.supervisor import WINDOWS, Snapshot
 from workbench.supervisor.model import DIMENSIONS
 from workbench.widgets._html import esc
 
 ALL = "(all)"
+WINDOW_LABELS = {
+    "last hour": N_("last hour"),
+    "today": N_("today"),
+    "last 7 days": N_("last 7 days"),
+    "range": N_("range"),
+}
+DIMENSION_LABELS = {
+    "queue": N_("queue"),
+    "timeline": N_("timeline"),
+    "channel": N_("channel"),
+    "agent": N_("agent"),
+}
 GREEN, AMBER, RED, GREY = "#1a7f37", "#bf8700", "#cf222e", "#57606a"
 
 
@@ -30,14 +43,23 @@ def minutes(seconds: float | None) -> str:
     if seconds is None:
         return "-"
     if seconds < 60:
-        return f"{seconds:.0f} s"
+        return f"{format_number(round(seconds), decimals=0)} s"
     if seconds < 3600:
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds / 3600:.1f} h"
+        return f"{format_number(seconds / 60, decimals=1)} min"
+    return f"{format_number(seconds / 3600, decimals=1)} h"
 
 
 def percent(share: float | None) -> str:
-    return "-" if share is None else f"{share:.0%}"
+    return "-" if share is None else format_percent(share)
+
+
+def _options(box: W.Dropdown) -> list[tuple[str, str]]:
+    """A dropdown's options as (label, value) pairs."""
+    return list(zip(box._options_labels, box._options_values, strict=True))
+
+
+def _values(box: W.Dropdown) -> list[str]:
+    return list(box._options_values)
 
 
 class DashboardFiltersForm(W.VBox):
@@ -47,19 +69,21 @@ class DashboardFiltersForm(W.VBox):
     def __init__(self, on_change: Callable[..., Any]) -> None:
         self._on_change = on_change
         self.window = W.ToggleButtons(
-            options=list(WINDOWS), value="today", style={"button_width": "104px"}
+            options=[(_(WINDOW_LABELS.get(w, w)), w) for w in WINDOWS],
+            value="today",
+            style={"button_width": "104px"},
         )
         self.window.add_class("wb-window")
         self.window.observe(lambda c: self._window(c["new"]), names="value")
         self.range_start = W.Text(
-            placeholder="YYYY-MM-DD HH:MM", description="from", layout=W.Layout(width="220px")
+            placeholder=_("YYYY-MM-DD HH:MM"), description=_("from"), layout=W.Layout(width="220px")
         )
         self.range_start.add_class("wb-range-start")
         self.range_end = W.Text(
-            placeholder="YYYY-MM-DD HH:MM", description="to", layout=W.Layout(width="220px")
+            placeholder=_("YYYY-MM-DD HH:MM"), description=_("to"), layout=W.Layout(width="220px")
         )
         self.range_end.add_class("wb-range-end")
-        self.apply_button = W.Button(description="Apply range", icon="check")
+        self.apply_button = W.Button(description=_("Apply range"), icon="check")
         self.apply_button.add_class("wb-apply-range")
         self.apply_button.on_click(lambda _: self.apply_range())
         self.range_box = W.HBox([self.range_start, self.range_end, self.apply_button])
@@ -69,7 +93,10 @@ class DashboardFiltersForm(W.VBox):
         self.dropdowns: dict[str, W.Dropdown] = {}
         for name in DIMENSIONS:
             box = W.Dropdown(
-                options=[ALL], value=ALL, description=name, layout=W.Layout(width="200px")
+                options=[(_(ALL), ALL)],
+                value=ALL,
+                description=_(DIMENSION_LABELS.get(name, name)),
+                layout=W.Layout(width="200px"),
             )
             box.style.description_width = "60px"
             box.add_class(f"wb-filter-{name}")
@@ -103,12 +130,12 @@ class DashboardFiltersForm(W.VBox):
         try:
             start, end = pd.Timestamp(self.range_start.value), pd.Timestamp(self.range_end.value)
         except ValueError:
-            self.message.value = '<span style="color:#cf222e">from/to: YYYY-MM-DD HH:MM</span>'
+            said = esc(_("from/to: YYYY-MM-DD HH:MM"))
+            self.message.value = f'<span style="color:#cf222e">{said}</span>'
             return
         if pd.isna(start) or pd.isna(end) or end <= start:
-            self.message.value = (
-                '<span style="color:#cf222e">the range must end after it starts</span>'
-            )
+            said = esc(_("the range must end after it starts"))
+            self.message.value = f'<span style="color:#cf222e">{said}</span>'
             return
         self.message.value = ""
         self._on_change(window="range", start=start, end=end)
@@ -117,18 +144,19 @@ class DashboardFiltersForm(W.VBox):
         """Show only ``value`` of ``dimension`` (queue, timeline, channel, agent); None: all."""
         box = self.dropdowns[dimension]
         wanted = ALL if value is None else value
-        if wanted not in box.options:
-            box.options = [*box.options, wanted]
+        if wanted not in _values(box):
+            box.options = [*_options(box), (wanted, wanted)]
         box.value = wanted
 
     # --- model -> view --------------------------------------------------------------------
 
     def set_options(self, options: dict[str, list[str]]) -> None:
         for name, box in self.dropdowns.items():
-            wanted = [ALL, *options.get(name, [])]
-            if box.value not in wanted:
-                wanted.append(box.value)
-            if list(box.options) != wanted:
+            values = [ALL, *options.get(name, [])]
+            if box.value not in values:
+                values.append(box.value)
+            wanted = [(_(ALL) if v == ALL else v, v) for v in values]
+            if _options(box) != wanted:
                 value = box.value
                 self._quiet = True
                 box.options = wanted
@@ -172,20 +200,20 @@ def kpi_html(snap: Snapshot) -> str:
     needed = "-" if k["agents_needed"] is None else str(k["agents_needed"])
     logged = "-" if k["logged_in"] is None else str(k["logged_in"])
     items = [
-        ("in-queue", str(k["in_queue"]), "in queue", None),
-        ("oldest-wait", minutes(k["oldest_wait_seconds"]), "oldest wait", None),
+        ("in-queue", str(k["in_queue"]), _("in queue"), None),
+        ("oldest-wait", minutes(k["oldest_wait_seconds"]), _("oldest wait"), None),
         (
             "service-level",
             percent(k["service_level"]),
-            f"service level, goal {k['goal']:.0%}",
+            _("service level, goal {goal}").format(goal=percent(k["goal"])),
             colour,
         ),
-        ("handled-today", str(k["handled_today"]), "handled today", None),
-        ("negative", percent(k["negative_share"]), "negative sentiment", None),
-        ("staffing", f"{needed} / {logged}", "needed / logged in", None),
-        ("spend-today", dollars(k.get("spend_today")), "X spend today", None),
-        ("spend-month", dollars(k.get("spend_month")), "X spend this month", None),
-        ("cost-per-handled", dollars(k.get("cost_per_handled")), "X cost per handled", None),
+        ("handled-today", str(k["handled_today"]), _("handled today"), None),
+        ("negative", percent(k["negative_share"]), _("negative sentiment"), None),
+        ("staffing", f"{needed} / {logged}", _("needed / logged in"), None),
+        ("spend-today", dollars(k.get("spend_today")), _("X spend today"), None),
+        ("spend-month", dollars(k.get("spend_month")), _("X spend this month"), None),
+        ("cost-per-handled", dollars(k.get("cost_per_handled")), _("X cost per handled"), None),
     ]
     cells = "".join(
         f'<div class="wb-kpi wb-kpi-{key}"'

@@ -9,19 +9,37 @@ from typing import Any
 import ipywidgets as W
 import pandas as pd
 
+from workbench.i18n import N_, _, format_day_time, ngettext
 from workbench.widgets._html import esc
 from workbench.widgets.dashboard.controls import minutes, percent
 
 AGENT_COLUMNS = {
-    "state": "state",
-    "handled": "handled",
-    "open": "open",
-    "median_handle_seconds": "median handle",
-    "median_first_response_seconds": "median first response",
-    "occupancy": "occupancy",
-    "rejections": "rejected",
-    "timeouts": "timed out",
+    "state": N_("state"),
+    "handled": N_("handled"),
+    "open": N_("open"),
+    "median_handle_seconds": N_("median handle"),
+    "median_first_response_seconds": N_("median first response"),
+    "occupancy": N_("occupancy"),
+    "rejections": N_("rejected"),
+    "timeouts": N_("timed out"),
 }
+"""The table's columns: name -> header (translated where shown)."""
+AGENT_STATES = {
+    "ready": N_("ready"),
+    "not_ready": N_("not ready"),
+    "after_call_work": N_("after call work"),
+    "offline": N_("offline"),
+}
+DRILL_HEADS = (
+    N_("contact"),
+    N_("text"),
+    N_("channel"),
+    N_("state"),
+    N_("agent"),
+    N_("arrived"),
+    N_("first reply"),
+    N_("done"),
+)
 _CELL = "padding:3px 8px;border-bottom:1px solid #eaeef2;font-size:13px"
 
 
@@ -32,6 +50,8 @@ def _cell(column: str, value: Any) -> str:
         return minutes(float(value))
     if column == "occupancy":
         return percent(float(value))
+    if column == "state":
+        return _(AGENT_STATES.get(str(value), str(value).replace("_", " ")))
     return str(value).replace("_", " ")
 
 
@@ -45,8 +65,8 @@ class AgentTablePanel(W.VBox):
         self.descending = True
         self.table = pd.DataFrame()
         self.headers: dict[str, W.Button] = {}
-        for column, label in {"agent": "agent", **AGENT_COLUMNS}.items():
-            b = W.Button(description=label, layout=W.Layout(width="auto"))
+        for column, label in {"agent": N_("agent"), **AGENT_COLUMNS}.items():
+            b = W.Button(description=_(label), layout=W.Layout(width="auto"))
             b.add_class("wb-sort")
             b.add_class(f"wb-sort-{column}")
             b.on_click(lambda _, c=column: self.sort_by(c))
@@ -56,7 +76,7 @@ class AgentTablePanel(W.VBox):
         )
         self.grid.add_class("wb-agent-grid")
         self.agent_buttons: dict[str, W.Button] = {}
-        title = W.HTML("<b>Agents</b>")
+        title = W.HTML("<b>" + esc(_("Agents")) + "</b>")
         super().__init__([title, self.grid])
         self.add_class("wb-agent-table")
 
@@ -93,8 +113,8 @@ class AgentTablePanel(W.VBox):
     def _draw(self) -> None:
         for column, b in self.headers.items():
             arrow = (" ▼" if self.descending else " ▲") if column == self.sort_column else ""
-            label = "agent" if column == "agent" else AGENT_COLUMNS[column]
-            b.description = label + arrow
+            label = N_("agent") if column == "agent" else AGENT_COLUMNS[column]
+            b.description = _(label) + arrow
         children: list[W.Widget] = list(self.headers.values())
         self.agent_buttons = {}
         t = self._sorted()
@@ -104,7 +124,9 @@ class AgentTablePanel(W.VBox):
         for agent, row in t.iterrows():
             name = str(agent)
             link = W.Button(
-                description=name, tooltip=f"interactions of {name}", layout=W.Layout(width="auto")
+                description=name,
+                tooltip=_("interactions of {agent}").format(agent=name),
+                layout=W.Layout(width="auto"),
             )
             link.add_class("wb-agent-link")
             link.on_click(lambda _, a=name: self.pick(a))
@@ -120,7 +142,7 @@ class AgentTablePanel(W.VBox):
 def _when(value: Any) -> str:
     if value is None or pd.isna(value):
         return "-"
-    return str(pd.Timestamp(value).strftime("%m-%d %H:%M"))
+    return format_day_time(pd.Timestamp(value).to_pydatetime())
 
 
 class DrillDownPanel(W.VBox):
@@ -137,25 +159,13 @@ class DrillDownPanel(W.VBox):
 
     def show(self, title: str, rows: pd.DataFrame) -> None:
         self.rows = rows
-        self.title.value = (
-            f'<b>{esc(title)}</b> <span style="color:#57606a">({len(rows)} shown)</span>'
-        )
+        shown = ngettext("{n} shown", "{n} shown", len(rows)).format(n=len(rows))
+        self.title.value = f'<b>{esc(title)}</b> <span style="color:#57606a">({esc(shown)})</span>'
         if rows.empty:
-            self.body.value = '<div style="color:#57606a">No interactions.</div>'
+            said = esc(_("No interactions."))
+            self.body.value = f'<div style="color:#57606a">{said}</div>'
             return
-        head = "".join(
-            f'<th style="{_CELL};text-align:left">{h}</th>'
-            for h in (
-                "contact",
-                "text",
-                "channel",
-                "state",
-                "agent",
-                "arrived",
-                "first reply",
-                "done",
-            )
-        )
+        head = "".join(f'<th style="{_CELL};text-align:left">{esc(_(h))}</th>' for h in DRILL_HEADS)
         lines = []
         for r in rows.itertuples(index=False):
             contact = f"@{r.contact}" if isinstance(r.contact, str) else "-"
@@ -168,7 +178,7 @@ class DrillDownPanel(W.VBox):
                         contact,
                         text[:140],
                         r.channel,
-                        r.state,
+                        _(str(r.state)),
                         r.agent if isinstance(r.agent, str) else "-",
                         _when(r.arrived_at),
                         _when(r.first_reply_at),
@@ -183,7 +193,14 @@ class DrillDownPanel(W.VBox):
         )
 
 
-SPEND_HEADERS = ("brand account", "kind", "today", "this month", "calls today", "calls this month")
+SPEND_HEADERS = (
+    N_("brand account"),
+    N_("kind"),
+    N_("today"),
+    N_("this month"),
+    N_("calls today"),
+    N_("calls this month"),
+)
 
 
 class SpendPanel(W.VBox):
@@ -191,7 +208,8 @@ class SpendPanel(W.VBox):
     interaction per brand account (every text escaped: account names come from X)."""
 
     def __init__(self) -> None:
-        self.title = W.HTML("<b>X spend</b>")
+        title = _("X spend")
+        self.title = W.HTML(f"<b>{esc(title)}</b>")
         self.note = W.HTML()
         self.note.add_class("wb-spend-note")
         self.body = W.HTML()
@@ -209,9 +227,12 @@ class SpendPanel(W.VBox):
         self.note.value = f'<span style="color:#57606a">{esc(note)}</span>'
         table = spend.table if spend.table is not None else pd.DataFrame()
         self.table = table
-        head = "".join(f'<th style="{_CELL};text-align:left">{h}</th>' for h in SPEND_HEADERS)
+        head = "".join(
+            f'<th style="{_CELL};text-align:left">{esc(_(h))}</th>' for h in SPEND_HEADERS
+        )
         if table.empty:
-            self.body.value = '<div style="color:#57606a">No X calls recorded this month.</div>'
+            nothing = _("No X calls recorded this month.")
+            self.body.value = f'<div style="color:#57606a">{esc(nothing)}</div>'
         else:
             lines = []
             for (timeline, kind), row in table.iterrows():
@@ -230,13 +251,15 @@ class SpendPanel(W.VBox):
                 f'<table style="border-collapse:collapse"><tr>{head}</tr>{"".join(lines)}</table>'
             )
         by = per_handled.table if per_handled.table is not None else pd.DataFrame()
+        handled = _("handled")
         parts = [
             f"@{esc(name)}: {esc(dollars(row['cost_per_handled']))} "
-            f"({esc(dollars(float(row['spend'])))} / {int(row['handled'])} handled)"
+            f"({esc(dollars(float(row['spend'])))} / {int(row['handled'])} {esc(handled)})"
             for name, row in by.iterrows()
         ]
+        label = _("cost per handled interaction in the window")
         self.per_handled.value = (
-            '<span style="color:#57606a">cost per handled interaction in the window: '
+            f'<span style="color:#57606a">{esc(label)}: '
             + esc(dollars(per_handled["cost_per_handled"]))
             + (" · " + " · ".join(parts) if parts else "")
             + "</span>"

@@ -9,12 +9,13 @@ from typing import Any
 import ipywidgets as W
 import pandas as pd
 
+from workbench.i18n import _, format_datetime, ngettext, refusal
 from workbench.supervisor import DashboardModel
 from workbench.supervisor.model import Source
 from workbench.widgets._live import LiveLoop
 from workbench.widgets.dashboard.actions import SupervisorActionsForm
 from workbench.widgets.dashboard.charts import ChartsPanel
-from workbench.widgets.dashboard.controls import DashboardFiltersForm, KpiPanel
+from workbench.widgets.dashboard.controls import WINDOW_LABELS, DashboardFiltersForm, KpiPanel
 from workbench.widgets.dashboard.queue import NextOffersPanel
 from workbench.widgets.dashboard.tables import AgentTablePanel, DrillDownPanel, SpendPanel
 
@@ -45,10 +46,10 @@ class SupervisorDashboardView(W.VBox):
         snap = model.snapshot
         self.status = W.HTML()
         self.status.add_class("wb-status")
-        self.refresh_button = W.Button(description="Refresh", icon="refresh")
+        self.refresh_button = W.Button(description=_("Refresh"), icon="refresh")
         self.refresh_button.add_class("wb-refresh")
         self.refresh_button.on_click(lambda _: self.refresh())
-        self.live = W.Checkbox(value=False, description="Live", indent=False)
+        self.live = W.Checkbox(value=False, description=_("Live"), indent=False)
         self.live.add_class("wb-live")
         self.live.observe(self._on_live, names="value")
         self.filters = DashboardFiltersForm(self._filter)
@@ -96,7 +97,7 @@ class SupervisorDashboardView(W.VBox):
 
     def drill_agent(self, agent: str) -> None:
         """List the interactions of ``agent`` in the window."""
-        self._drill(f"Interactions of {agent}", agent=agent)
+        self._drill(_("Interactions of {agent}").format(agent=agent), agent=agent)
 
     # --- model -> view ------------------------------------------------------------------------
 
@@ -104,18 +105,22 @@ class SupervisorDashboardView(W.VBox):
         try:
             self.model.set_filters(**changes)
         except Exception as exc:  # a bad range says so, in the form
-            self._show_error(f"{type(exc).__name__}: {exc}")
+            self._show_error(f"{type(exc).__name__}: {refusal(exc)}")
 
     def _bar(self, chart: str, trace: str, x: Any) -> None:
         if chart == "volume":
             start = pd.Timestamp(x, tz="UTC") if pd.Timestamp(x).tzinfo is None else pd.Timestamp(x)
             self._drill(
-                f"{trace} arrived {start:%Y-%m-%d %H:%M} UTC (+{self.model.snapshot.freq})",
+                _("{channel} arrived {when} (+{freq})").format(
+                    channel=trace,
+                    when=format_datetime(start.to_pydatetime()),
+                    freq=self.model.snapshot.freq,
+                ),
                 channel=trace,
                 interval=start,
             )
         elif chart == "dispositions":
-            self._drill(f"Done as {x}", disposition=str(x))
+            self._drill(_("Done as {code}").format(code=x), disposition=str(x))
 
     def _drill(self, title: str, **query: Any) -> None:
         """List ``model.interactions(**query)`` under ``title`` (remembered, to list again)."""
@@ -152,11 +157,15 @@ class SupervisorDashboardView(W.VBox):
                 snap.options.get("agent", []), snap.options.get("queues_known", [])
             )
         stamp = snap.now.strftime("%H:%M:%S UTC")
-        self.status.value = (
-            f'<span style="color:#57606a">updated {stamp} · {len(snap.rows)} '
-            f"interaction{'' if len(snap.rows) == 1 else 's'} in "
-            f"{html.escape(snap.filters.window)}</span>"
+        n = len(snap.rows)
+        said = ngettext(
+            "updated {stamp} · {n} interaction in {window}",
+            "updated {stamp} · {n} interactions in {window}",
+            n,
+        ).format(
+            stamp=stamp, n=n, window=_(WINDOW_LABELS.get(snap.filters.window, snap.filters.window))
         )
+        self.status.value = f'<span style="color:#57606a">{html.escape(said)}</span>'
 
     def _show_error(self, message: str) -> None:
         self.status.value = f'<span style="color:#b00">{html.escape(message)}</span>'
