@@ -8,6 +8,7 @@ never code to execute: a page is an app, not a notebook.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -56,14 +57,29 @@ def start(notebook: str, port: int, env: Mapping[str, str] | None = None) -> sub
         )
 
 
+def stop_on_sigterm() -> None:
+    """Make SIGTERM end this command as Ctrl+C does, so it stops what it started (a plain
+    SIGTERM would leave Voila, the sandbox or ingest running without it)."""
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def serve(name: str, notebook: str, port: int, env: Mapping[str, str] | None = None) -> int:
-    """Serve ``notebook`` until interrupted, saying where; Voila's exit status."""
+    """Serve ``notebook`` until interrupted (Ctrl+C or SIGTERM), saying where; Voila's exit
+    status."""
     check_port(port)
+    stop_on_sigterm()
     proc = start(notebook, port, env)
     print(f"{name}: {url(port)}", flush=True)
     try:
         return proc.wait()
     except KeyboardInterrupt:
         proc.terminate()
-        proc.wait(timeout=15)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
         return 130

@@ -204,6 +204,22 @@ def _start_team(agents: int, seed: int, env: dict[str, str]) -> subprocess.Popen
     return subprocess.Popen([*cmd, "--seed", str(seed)], env=env, text=True)
 
 
+def authorise_demo(env: dict[str, str]) -> None:
+    """Give the sandbox's brand accounts their OAuth 2.0 consent (``workbench auth``: no browser
+    on the sandbox), so ingest takes DMs from the X Activity API as they arrive instead of
+    polling; when it fails, say so and go on (DMs are then polled)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "workbench", "auth"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        why = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+        print(f"workbench: no real-time DMs, they are polled ({why[0]})", file=sys.stderr)
+
+
 def _wait_for_port(port: int, proc: subprocess.Popen[str], timeout: float = 120.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and proc.poll() is None:
@@ -228,6 +244,9 @@ def run(args: argparse.Namespace) -> int:
     if args.team < 0:
         print(f"workbench lab: --team: expected 0 or more, got {args.team}", file=sys.stderr)
         return 2
+    from workbench._voila import stop_on_sigterm
+
+    stop_on_sigterm()  # a SIGTERM stops what this started (the finally below), as Ctrl+C does
     env = dict(os.environ)
     children: list[subprocess.Popen[str]] = []
     workspaces = None
@@ -241,6 +260,7 @@ def run(args: argparse.Namespace) -> int:
             env["WORKBENCH_X_API_URL"] = url
             print(f"X API sandbox at {url}", flush=True)
             Settings.from_env(env)  # a wrong setting stops here with one clear line
+            authorise_demo(env)
             children.append(
                 subprocess.Popen(
                     [sys.executable, "-m", "workbench", "ingest", "--follow", "--interval", "3"],

@@ -25,10 +25,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from workbench._voila import check_port, serve
-    from workbench.lab import start_sandbox
+    from workbench._voila import check_port, serve, stop_on_sigterm
+    from workbench.lab import authorise_demo, start_sandbox
 
     check_port(args.port)
+    stop_on_sigterm()  # a SIGTERM stops the sandbox and ingest started here too
     env = dict(os.environ)
     if args.db_url:
         env["WORKBENCH_DB_URL"] = args.db_url
@@ -39,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
             children.append(sandbox)
             env["WORKBENCH_X_API_URL"] = url
             print(f"X API sandbox at {url}", flush=True)
+            authorise_demo(env)
             ingest = [sys.executable, "-m", "workbench", "ingest", "--follow", "--interval", "3"]
             children.append(subprocess.Popen(ingest, env=env, text=True))
         return serve("agent desk", NOTEBOOK, args.port, env)
