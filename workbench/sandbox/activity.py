@@ -17,10 +17,8 @@ DM payloads follow the shape in ``x-api-2026.md`` (OpenAPI 2.167 does not descri
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import json
-import threading
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Mapping
@@ -29,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from workbench.sandbox import _render as render
+from workbench.sandbox._streams import Connection, Streams
 from workbench.sandbox.world import DmEvent, Post, Problem, World, invalid, iso
 
 KEEP_ALIVE = 10.0
@@ -154,30 +153,19 @@ class Subscription:
         return out
 
 
-class _Connection:
-    """One open stream: the lines waiting to be written to it."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
-        self.queue: asyncio.Queue[bytes | None] = asyncio.Queue()
-
-    def push(self, line: bytes | None) -> None:
-        with contextlib.suppress(RuntimeError):  # the server's loop has closed
-            self.loop.call_soon_threadsafe(self.queue.put_nowait, line)
+_Connection = Connection[bytes]
 
 
-class ActivityHub:
+class ActivityHub(Streams[bytes]):
     """The app's subscriptions, its open streams, and what was delivered lately (backfill)."""
 
     def __init__(self, world: World, max_connections: int = MAX_CONNECTIONS) -> None:
+        super().__init__(max_connections)
         self.world = world
-        self.max_connections = max_connections
         self.self_serve = True
-        self._lock = threading.Lock()
         self._subscriptions: dict[str, Subscription] = {}
         self._ids = itertools.count(1_950_000_000_000_000_001)
         self._uuids = itertools.count(int(time.time() * 1000) << 22)
-        self._connections: set[_Connection] = set()
         self._delivered: deque[tuple[datetime, bytes]] = deque()
         world.add_listener(self._posted)
         world.add_event_listener(self._happened)
@@ -433,39 +421,13 @@ class ActivityHub:
             self._connections.add(connection)
         return connection
 
-    def disconnect(self, connection: _Connection) -> None:
-        with self._lock:
-            self._connections.discard(connection)
-
-    @property
-    def connections(self) -> int:
-        return len(self._connections)
-
-    def close_all(self) -> None:
-        """End every open stream (the sandbox is stopping, or a fault drops them)."""
-        with self._lock:
-            for connection in self._connections:
-                connection.push(None)
-
     def forget(self) -> None:
         """Forget what was delivered (the world was reset); subscriptions stay, as rules do."""
         with self._lock:
             self._delivered.clear()
 
-    async def lines(
+    def lines(
         self, connection: _Connection, keep_alive: float = KEEP_ALIVE
     ) -> AsyncIterator[bytes]:
         """The stream's bytes: a keep-alive at once, then each delivery on its own line."""
-        try:
-            yield b"\r\n"
-            while True:
-                try:
-                    line = await asyncio.wait_for(connection.queue.get(), keep_alive)
-                except TimeoutError:
-                    yield b"\r\n"
-                    continue
-                if line is None:
-                    return
-                yield line + b"\r\n"
-        finally:
-            self.disconnect(connection)
+        return self._lines(connection, lambda line: line, keep_alive)

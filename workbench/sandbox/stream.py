@@ -10,14 +10,13 @@ access allows one), and ``backfill_minutes`` works for every caller.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
-import threading
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from workbench.sandbox._streams import Connection, Streams
 from workbench.sandbox.world import Post, Problem, World, _parse_query, _Term, iso
 
 KEEP_ALIVE = 10.0
@@ -42,28 +41,18 @@ class Rule:
         return out
 
 
-class _Connection:
-    """One open stream: the posts waiting to be written to it."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
-        self.queue: asyncio.Queue[tuple[Post, list[dict[str, str]]] | None] = asyncio.Queue()
-
-    def push(self, item: tuple[Post, list[dict[str, str]]] | None) -> None:
-        with contextlib.suppress(RuntimeError):  # the server's loop has closed
-            self.loop.call_soon_threadsafe(self.queue.put_nowait, item)
+_Match = tuple[Post, list[dict[str, str]]]
+_Connection = Connection[_Match]
 
 
-class StreamHub:
+class StreamHub(Streams[_Match]):
     """The app's rules and its open streams; the world tells it of each new post."""
 
     def __init__(self, world: World, max_connections: int = MAX_CONNECTIONS) -> None:
+        super().__init__(max_connections)
         self.world = world
-        self.max_connections = max_connections
-        self._lock = threading.Lock()
         self._rules: dict[str, Rule] = {}
         self._ids = itertools.count(1_900_000_000_000_000_001)
-        self._connections: set[_Connection] = set()
         world.add_listener(self._posted)
 
     # --- rules ------------------------------------------------------------------------------
@@ -248,41 +237,17 @@ class StreamHub:
                         connection.queue.put_nowait((post, matches))
         return connection
 
-    def disconnect(self, connection: _Connection) -> None:
-        with self._lock:
-            self._connections.discard(connection)
-
-    @property
-    def connections(self) -> int:
-        return len(self._connections)
-
-    def close_all(self) -> None:
-        """End every open stream (the sandbox is stopping)."""
-        with self._lock:
-            for connection in self._connections:
-                connection.push(None)
-
-    async def lines(
+    def lines(
         self, connection: _Connection, render: Any, keep_alive: float = KEEP_ALIVE
     ) -> AsyncIterator[bytes]:
         """The stream's bytes: a keep-alive at once (the client knows it is connected), then each
         matching post as ``render(post, matches)`` on its own line."""
-        try:
-            yield b"\r\n"
-            while True:
-                try:
-                    item = await asyncio.wait_for(connection.queue.get(), keep_alive)
-                except TimeoutError:
-                    yield b"\r\n"
-                    continue
-                if item is None:
-                    return
-                post, matches = item
-                if post.deleted:
-                    continue
-                yield render(post, matches) + b"\r\n"
-        finally:
-            self.disconnect(connection)
+
+        def line_of(item: _Match) -> bytes | None:
+            post, matches = item
+            return None if post.deleted else bytes(render(post, matches))
+
+        return self._lines(connection, line_of, keep_alive)
 
 
 def rules_meta(**extra: Any) -> dict[str, Any]:
