@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from workbench.domain.contact import is_username
 from workbench.errors import ConfigError
 
 
@@ -131,7 +132,7 @@ def _parse_plan(name: str, raw: str) -> str:
 
 def _parse_username(name: str, raw: str) -> str:
     value = raw.strip().lstrip("@")
-    if not value or len(value) > 15 or not value.replace("_", "").isalnum():
+    if not is_username(value):
         raise ConfigError(name, f"expected an X username (1-15 letters, digits, _), got {raw!r}")
     return value
 

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from workbench.domain import Contact, Disposition
-from workbench.domain.screening import HANDLE, LANGUAGE, ScreeningAction, ScreeningRule
+from workbench.domain.contact import is_username
+from workbench.domain.screening import LANGUAGE, ScreeningAction, ScreeningRule
 
 
 def data_dir() -> Traversable:
@@ -86,7 +87,7 @@ def _screening_rules(directory: Path | Traversable, codes: set[str]) -> list[dic
             raise ValueError(f"{where}: disposition {rule.disposition!r} is not in dispositions")
         if not rule.has_condition:
             raise ValueError(f"{where}: a rule needs at least one condition")
-        bad = [h for h in rule.handles if not HANDLE.fullmatch(h)]
+        bad = [h for h in rule.handles if not is_username(h)]
         bad += [x for x in rule.languages if not LANGUAGE.fullmatch(x)]
         if bad:
             raise ValueError(f"{where}: not X usernames (without @) or lang codes: {bad}")

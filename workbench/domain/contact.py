@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+USERNAME = re.compile(r"[A-Za-z0-9_]{1,15}")
+"""An X username (without the @): 1 to 15 ASCII letters, digits or underscores."""
+
+
+def is_username(text: object) -> bool:
+    """Whether ``text`` is an X username (without the @)."""
+    return isinstance(text, str) and USERNAME.fullmatch(text) is not None
 
 
 @dataclass(frozen=True)

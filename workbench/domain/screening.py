@@ -27,8 +27,6 @@ class ScreeningAction(str, Enum):
 
 LANGUAGE = re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,8})*")
 """A BCP47 tag as X gives a post's ``lang`` (lower case: ``en``, ``pt``, ``zh-tw``, ``und``)."""
-HANDLE = re.compile(r"[A-Za-z0-9_]{1,15}")
-"""An X username, without '@'."""
 
 
 def fold(text: str) -> str:

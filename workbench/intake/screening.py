@@ -15,7 +15,8 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from workbench.domain.screening import HANDLE, LANGUAGE, ScreeningAction, ScreeningRule, screen
+from workbench.domain.contact import is_username
+from workbench.domain.screening import LANGUAGE, ScreeningAction, ScreeningRule, screen
 from workbench.errors import ValidationError
 from workbench.store import NotFoundError, Store, Transaction
 
@@ -81,7 +82,7 @@ def _handles(values: Iterable[str] | None) -> tuple[str, ...]:
     out: list[str] = []
     for value in _texts("handles", values):
         handle = value.strip().removeprefix("@")
-        if not HANDLE.fullmatch(handle):
+        if not is_username(handle):
             raise ValidationError(
                 "handles", f"X usernames (1-15 letters, digits, _; '@' optional), got {value!r}"
             )

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from workbench.domain import Actionability, Sentiment, utcnow
+from workbench.domain.contact import is_username
 from workbench.domain.priority import PriorityRule, priority_now
 from workbench.errors import ValidationError
 from workbench.store import NotFoundError, Store, Transaction
@@ -64,12 +65,7 @@ def _validate(rule: PriorityRule) -> None:
             f"one of {', '.join(sorted(levels))} or None, got {rule.actionability!r}",
         )
     for handle in rule.handles:
-        bare = handle.lstrip("@") if isinstance(handle, str) else handle
-        if (
-            not isinstance(bare, str)
-            or not 1 <= len(bare) <= 15
-            or not bare.replace("_", "").isalnum()
-        ):
+        if not is_username(handle.lstrip("@") if isinstance(handle, str) else handle):
             raise ValidationError(
                 "handles", f"X usernames (1-15 letters, digits, _), got {handle!r}"
             )

@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from workbench.domain import Actionability, Channel
+from workbench.domain.contact import is_username
 from workbench.domain.routing import Rule, queue_for
 from workbench.errors import ValidationError
 from workbench.store import NotFoundError, Store, Transaction
@@ -49,9 +50,7 @@ def _validate(store: Store, conn: Transaction, rule: Rule) -> None:
         raise ValidationError(
             "min_followers", f"a whole number of 0 or more, got {rule.min_followers!r}"
         )
-    if rule.timeline is not None and (
-        not 1 <= len(rule.timeline) <= 15 or not rule.timeline.replace("_", "").isalnum()
-    ):
+    if rule.timeline is not None and not is_username(rule.timeline):
         raise ValidationError(
             "timeline", f"an X username (1-15 letters, digits, _), got {rule.timeline!r}"
         )

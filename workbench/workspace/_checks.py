@@ -14,6 +14,7 @@ from workbench.domain import (
     Sentiment,
     TransitionError,
 )
+from workbench.domain.contact import is_username
 from workbench.errors import ValidationError
 
 CALL_OUTCOMES = ("connected", "no_answer", "voicemail", "busy", "wrong_number")
@@ -169,6 +170,6 @@ def fill(it: Interaction, name: str, template: str, values: Mapping[str, str | N
 def timeline(value: str) -> str:
     """A brand account's X username (without the @)."""
     name = (value or "").lstrip("@")
-    if not 1 <= len(name) <= 15 or not name.replace("_", "").isalnum():
+    if not is_username(name):
         raise ValidationError("timeline", f"an X username (1-15 letters, digits, _), got {value!r}")
     return name
