@@ -27,7 +27,6 @@ __all__ = [
     "update_priority_rule",
 ]
 
-_UNSET: Any = object()
 _CONDITIONS = ("min_followers", "verified", "sentiment", "actionability", "handles")
 
 

@@ -27,13 +27,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from workbench.domain import Action, Event, Interaction, utcnow
 from workbench.domain.agent import HEARTBEAT_STALE
-from workbench.domain.priority import priority_of
+from workbench.domain.priority import PriorityRule, priority_of
 from workbench.domain.routing import queue_for
 from workbench.errors import StoreError
 from workbench.store import Change, DatabaseError, Store, Transaction
@@ -104,11 +105,13 @@ class Router:
         now = now or utcnow()
         done = RouterPass()
         with self.store.transaction() as conn:
-            done.routed = self._route_new(conn, now)
+            # Read once a pass: the routing step and the offering step both use them.
+            priorities = self.store.routing.priority_rules(conn)
+            done.routed = self._route_new(conn, now, priorities)
             done.timed_out, done.requeued = self._expire(conn, now)
             done.pending_expired = self._expire_pending(conn, now)
             done.reclaimed = self._reclaim(conn, now)
-            done.offered = self._offer(conn, now)
+            done.offered = self._offer(conn, now, priorities)
         return done
 
     def run(
@@ -132,13 +135,14 @@ class Router:
 
     # --- steps ------------------------------------------------------------------------------
 
-    def _route_new(self, conn: Transaction, now: datetime) -> int:
+    def _route_new(
+        self, conn: Transaction, now: datetime, priorities: Sequence[PriorityRule]
+    ) -> int:
         tables = self.store.routing
         arrivals = tables.unrouted(conn, self.batch)
         if not arrivals:
             return 0
         rules = tables.rules(conn)
-        priorities = tables.priority_rules(conn)
         groups: dict[tuple[str, int, tuple[str, ...]], list[str]] = defaultdict(list)
         events = []
         for row in arrivals:
@@ -197,7 +201,7 @@ class Router:
         self.store.save_many(conn, changes)
         return len(changes)
 
-    def _offer(self, conn: Transaction, now: datetime) -> int:
+    def _offer(self, conn: Transaction, now: datetime, priorities: Sequence[PriorityRule]) -> int:
         tables = self.store.routing
         pool = tables.ready_agents(conn, now - timedelta(seconds=self.heartbeat_stale))
         if not pool:
@@ -212,7 +216,7 @@ class Router:
         if all(a.queues is not None for a in pool):
             served = {q for a in pool for q in a.queues or ()}
         wanted = min(self.batch, 4 * sum(room.values()) + 16)
-        waiting = tables.waiting(conn, served, wanted, now, tables.priority_rules(conn))
+        waiting = tables.waiting(conn, served, wanted, now, priorities)
         if not waiting:
             return 0
         declined = tables.declined(conn, [c.id for c in waiting])

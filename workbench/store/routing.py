@@ -90,17 +90,26 @@ def _priority_values(rule: PriorityRule) -> dict[str, Any]:
     }
 
 
-def _offer_order(rules: Sequence[PriorityRule], now: datetime) -> tuple[Any, Any]:
-    """The priority of a queued interaction at ``now`` (its routed priority plus the
-    waiting-time rules its wait meets, as ``domain.priority.priority_now`` says) and when its
-    wait began, as SQL: the router offers by the first, highest first, then the second."""
+def _in_offer_order(
+    query: Select[Any],
+    queues: Iterable[str] | None,
+    limit: int,
+    now: datetime,
+    rules: Sequence[PriorityRule],
+) -> Select[Any]:
+    """``query`` (of interactions) kept to the routed, queued ones (of ``queues``; None: any)
+    in the order the router offers them: the priority at ``now`` highest first (the routed
+    priority plus the waiting-time rules its wait meets, as ``domain.priority.priority_now``
+    says), then the longest wait; at most ``limit``."""
     priority: Any = _i.c.priority
-    waits_from = _WAITS_FROM
     for rule in rules:
         if rule.waited_minutes is not None:
             since = now - timedelta(minutes=rule.waited_minutes)
-            priority = priority + case((waits_from <= since, literal(rule.points)), else_=0)
-    return priority, _WAITS_FROM
+            priority = priority + case((_WAITS_FROM <= since, literal(rule.points)), else_=0)  # noqa: SIM300
+    query = query.where(_i.c.state == State.QUEUED.value, _i.c.routed_at.is_not(None))
+    if queues is not None:
+        query = query.where(_i.c.queue.in_(sorted(queues)))
+    return query.order_by(priority.desc(), _WAITS_FROM, _i.c.id).limit(limit)
 
 
 def rule_from_row(row: Any) -> Rule:
@@ -390,21 +399,10 @@ class RoutingTables:
         limit: int,
         now: datetime,
         rules: Sequence[PriorityRule] = (),
-        *,
-        lock: bool = True,
     ) -> list[Waiting]:
         """Routed, queued interactions (in ``queues``; None: any) in the order they are
-        offered: the highest priority at ``now`` first (``rules``' waiting-time points
-        included), then the longest wait (locked unless ``lock`` is False)."""
-        priority, since = _offer_order(rules, now)
-        query = select(_i, priority.label("priority_now")).where(
-            _i.c.state == State.QUEUED.value, _i.c.routed_at.is_not(None)
-        )
-        if queues is not None:
-            query = query.where(_i.c.queue.in_(sorted(queues)))
-        query = query.order_by(priority.desc(), since, _i.c.id).limit(limit)
-        if lock:
-            query = _skip_locked(query, conn, _i)
+        offered (``_in_offer_order``), locked."""
+        query = _skip_locked(_in_offer_order(select(_i), queues, limit, now, rules), conn, _i)
         return [Waiting(r.id, r.queue, r) for r in conn.execute(query)]
 
     def next_offers(
@@ -415,32 +413,23 @@ class RoutingTables:
         rules: Sequence[PriorityRule],
     ) -> list[Any]:
         """What ``waiting`` would offer next, in its order, without locking, for people to
-        read: each row's interaction columns, ``priority_now`` and the contact's ``username``
-        and ``name``."""
-        priority, since = _offer_order(rules, now)
+        read: the interaction's columns people see and the contact's ``username`` and
+        ``name``."""
         c = t.contacts
-        query = (
-            select(
-                _i.c.id,
-                _i.c.queue,
-                _i.c.channel,
-                _i.c.subject,
-                _i.c.arrived_at,
-                _i.c.waiting_since,
-                _i.c.priority,
-                _i.c.priority_reasons,
-                priority.label("priority_now"),
-                c.c.username,
-                c.c.name,
-            )
-            .join(c, c.c.id == _i.c.contact_id)
-            .where(_i.c.state == State.QUEUED.value, _i.c.routed_at.is_not(None))
-        )
-        if queues is not None:
-            query = query.where(_i.c.queue.in_(sorted(queues)))
-        query = query.order_by(priority.desc(), since, _i.c.id).limit(limit)
+        query = select(
+            _i.c.id,
+            _i.c.queue,
+            _i.c.channel,
+            _i.c.subject,
+            _i.c.arrived_at,
+            _i.c.waiting_since,
+            _i.c.priority,
+            _i.c.priority_reasons,
+            c.c.username,
+            c.c.name,
+        ).join(c, c.c.id == _i.c.contact_id)
         with self.store.read() as conn:
-            return list(conn.execute(query))
+            return list(conn.execute(_in_offer_order(query, queues, limit, now, rules)))
 
     def declined(self, conn: Connection, ids: Sequence[str]) -> dict[str, dict[str, datetime]]:
         """interaction -> agent -> when they last declined it (rejected, missed, gave it away)."""
