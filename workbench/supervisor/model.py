@@ -145,6 +145,7 @@ class DashboardModel(Observable):
         self.plan_note = _plan_note()
         """Why X calls cost what they do (the plan in force, the prices' date)."""
         self._snapshot: Snapshot | None = None
+        self._next = self._read_next_offers()
         self.recompute()
 
     # --- reading ------------------------------------------------------------------------------
@@ -169,6 +170,7 @@ class DashboardModel(Observable):
         with self._lock:
             self.frame = self._source()
             self._read_events()
+            self._next = self._read_next_offers()
             return self.recompute()
 
     def _read_events(self) -> None:
@@ -205,6 +207,8 @@ class DashboardModel(Observable):
                 changes[name] = as_utc(changes[name])
         with self._lock:
             self.filters = replace(self.filters, **changes)
+            if "queue" in changes:  # the only filter the queue's order depends on
+                self._next = self._read_next_offers()
             return self.recompute()
 
     # --- figures -------------------------------------------------------------------------------
@@ -329,10 +333,13 @@ class DashboardModel(Observable):
 
     # --- the queue in offer order -------------------------------------------------------------
 
-    def next_offers(self, limit: int = 20) -> pd.DataFrame:
+    def next_offers(self) -> pd.DataFrame:
         """The interactions waiting in a queue (the queue filter's, or all) in the order the
-        router offers them, with each one's priority and the rules behind it (empty for a
-        read-only dashboard)."""
+        router offers them, with each one's priority and the rules behind it, as of the last
+        refresh or queue filter change (empty for a read-only dashboard)."""
+        return self._next
+
+    def _read_next_offers(self, limit: int = 20) -> pd.DataFrame:
         columns = [f.name for f in fields(NextOffer)]
         if self.store is None:
             return pd.DataFrame(columns=columns)

@@ -61,7 +61,9 @@ class AgentWorkspaceView(W.VBox):
         self.workbin = W.VBox()
         """The agent's interactions waiting on the customer, each with Resume."""
         self.workbin.add_class("wb-workbin")
-        self._workbin: dict[str, W.HBox] = {}
+        self._workbin: dict[str, tuple[W.HBox, W.HTML, str]] = {}
+        """Parked interaction -> its row, the row's text and the contact's username."""
+        self._workbin_title = W.HTML("<b>" + html.escape(_("Workbin")) + "</b>")
         self.post_form = PostTweetForm(
             ws.timelines, ws.post_tweet, lambda text: ws.send_cost("post", text)
         )
@@ -204,7 +206,7 @@ class AgentWorkspaceView(W.VBox):
     def _draw_workbin(self) -> None:
         parked = {it.id: it for it in self.ws.workbin}
         for gone in set(self._workbin) - set(parked):
-            self._workbin.pop(gone).close()
+            self._workbin.pop(gone)[0].close()
         for iid, it in parked.items():
             if iid not in self._workbin:
                 resume = W.Button(
@@ -212,11 +214,14 @@ class AgentWorkspaceView(W.VBox):
                 )
                 resume.add_class("wb-resume")
                 resume.on_click(lambda _, i=iid: self.resume(i))
-                line = W.HTML(workbin_line_html(it, self.ws.contact(iid).username))
-                self._workbin[iid] = W.HBox([line, resume])
-        rows = [self._workbin[i] for i in parked]
-        title = W.HTML("<b>" + html.escape(_("Workbin")) + "</b>")
-        self.workbin.children = [title, *rows] if rows else []
+                line = W.HTML()
+                self._workbin[iid] = (W.HBox([line, resume]), line, self.ws.contact(iid).username)
+            _row, line, username = self._workbin[iid]
+            shown = workbin_line_html(it, username)  # its subject or wait may have changed
+            if line.value != shown:
+                line.value = shown
+        rows = [self._workbin[i][0] for i in parked]
+        self.workbin.children = [self._workbin_title, *rows] if rows else []
 
     def tick(self) -> None:
         """Redraw the customers' wait timers (toasts and open views) as of now."""
@@ -303,8 +308,9 @@ class AgentWorkspaceView(W.VBox):
         self._redraw.closed = True
         self.ws.unobserve(self._redraw)
         self._clock.stop()
-        for row in self._workbin.values():
+        for row, _line, _name in self._workbin.values():
             row.close()
+        self._workbin_title.close()
         if self._started:
             self.ws.stop()
             self._started = False
