@@ -268,3 +268,14 @@ def test_an_unknown_interaction_is_named(store, ann):
     missing = uuid.uuid4().hex
     with pytest.raises(NotFoundError, match=missing):
         ann.pend(missing)
+
+
+def test_done_ends_the_wait_even_without_an_answer(store, ann):
+    iid = arrive(store, FAN)
+    ann.ready()
+    ann.poll()
+    ann.accept(iid)
+    assert store.interaction(iid).waiting_since is not None
+    ann.set_disposition(iid, "no_action_needed")
+    ann.done(iid)
+    assert store.interaction(iid).waiting_since is None

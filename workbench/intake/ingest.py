@@ -1237,7 +1237,6 @@ class _Conversations:
         self._lines: list[TranscriptEntry] = []
         self._events: list[Event] = []
         self._waits: dict[str, datetime] = {}
-        self._reopened_ids: set[str] = set()
         self.screening_new: dict[str, Event] = {}
         """New interactions a rule met (not stored yet), and their ``screened`` events."""
         self.follow_ups = self.reopened = self.screened_count = 0
@@ -1312,7 +1311,6 @@ class _Conversations:
                 )
                 it.subject = _subject(item.subject_text)  # what the offer's toast shows: the news
                 self.reopened += 1
-                self._reopened_ids.add(it.id)
                 if hit is not None:
                     it.disposition = hit[0].disposition
                     change.events.append(_screened_event(it, *hit, item.at, x_id=item.x_id))
@@ -1363,7 +1361,7 @@ class _Conversations:
             store.add_transcript(line, self.conn)
         for event in self._events:
             store.append_event(event, self.conn)
-        store.intake.waiting_from(self.conn, self._waits, self._reopened_ids)
+        store.intake.waiting_from(self.conn, self._waits)
 
 
 def _replied(item: _Item) -> list[str]:

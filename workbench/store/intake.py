@@ -65,9 +65,6 @@ _WAITING_FROM = (
     .where(_i.id == bindparam("_id"))
     .values(waiting_since=func.coalesce(_i.waiting_since, bindparam("_at")))
 )
-_WAITING_AGAIN = (
-    update(t.interactions).where(_i.id == bindparam("_id")).values(waiting_since=bindparam("_at"))
-)
 
 # Deleted posts: the inbound tweet lines not yet marked deleted (a DM event id is no tweet).
 _POST_LINES = (
@@ -297,16 +294,9 @@ class IntakeTables:
         row = conn.execute(_LATEST_OF_CONTACT, {"contact": contact_id}).first()
         return _thread(row) if row is not None else None
 
-    def waiting_from(
-        self, conn: Connection, since: dict[str, datetime], again: Iterable[str] = ()
-    ) -> None:
+    def waiting_from(self, conn: Connection, since: dict[str, datetime]) -> None:
         """The customers of these interactions wrote again: each waits from then, unless it
-        already waited for an answer to an earlier message; those ``again`` (reopened after
-        Done) wait from then whatever came before."""
-        fresh = set(again)
-        for statement, chosen in (
-            (_WAITING_FROM, [i for i in sorted(since) if i not in fresh]),
-            (_WAITING_AGAIN, [i for i in sorted(since) if i in fresh]),
-        ):
-            if chosen:
-                conn.execute(statement, [{"_id": i, "_at": since[i]} for i in chosen])
+        already waited for an answer to an earlier message (Done clears the wait, so a reopened
+        one waits from the message that reopened it)."""
+        if since:
+            conn.execute(_WAITING_FROM, [{"_id": i, "_at": at} for i, at in sorted(since.items())])

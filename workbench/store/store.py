@@ -19,7 +19,7 @@ from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, null, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from workbench.domain import (
@@ -97,6 +97,8 @@ def _save_statement(stamps: frozenset[str]) -> Any:
         for column in stamps:
             given = bindparam(f"v_{column}", type_=c[column].type)
             values[column] = func.coalesce(c[column], given) if column in _FIRST_ONLY else given
+        if "done_at" in stamps:  # done (or closed): nobody waits for an answer any more
+            values["waiting_since"] = null()
         found = _SAVES[stamps] = (
             update(t.interactions)
             .where(c.id == bindparam("v_id"), c.version == bindparam("v_expected"))
