@@ -267,3 +267,17 @@ def test_past_the_budget_backstop_polls_stop_and_the_log_says_why(
     assert ingest._mentions_due("AcmeSupport", {"AcmeSupport"}, never)
     ingest.stream.connected.clear()
     assert ingest._mentions_due("AcmeSupport", set(), never)
+
+
+def test_the_deleted_post_sweep_records_its_lookups(
+    store: Store, gateway: Gateway, control: Control
+):
+    meter = metered(store, gateway)
+    control.users([{"username": "c1", "follows_brand": True}])
+    control.tweets([{"author": "c1", "text": f"@AcmeSupport order {i}"} for i in range(3)])
+    ingest = Ingest(store, gateway, classify=None, meter=meter)
+    assert ingest.run_once().interactions == 3
+    ingest.check_deleted()
+    meter.flush()
+    (lookup,) = calls(store, "GET /2/tweets")
+    assert (lookup.kind, lookup.resources) == (PriceKind.POST_READ, 3)

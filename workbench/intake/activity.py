@@ -21,6 +21,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from workbench.domain.cost import PriceKind
 from workbench.xapi.activity import (
     BACKFILL_MINUTES,
     DESK_EVENTS,
@@ -222,7 +223,14 @@ class ActivityFollower:
             return  # another program of the app subscribed to this account
         try:
             if event.event_type in DM_EVENTS:
-                self.ingest.store_direct_messages(timeline, direct_messages(event))
+                dms = direct_messages(event)
+                if (
+                    event.event_type == "dm.received"
+                ):  # X bills each delivered, as the stream's posts
+                    self.ingest.gateway.report(
+                        timeline, "GET /2/activity/stream", len(dms), PriceKind.STREAM_DM
+                    )
+                self.ingest.store_direct_messages(timeline, dms)
             elif event.event_type == "post.delete":
                 self.ingest.on_post_deleted(deleted_posts(event), datetime.now(UTC))
         except ItemError as exc:

@@ -683,6 +683,7 @@ class Gateway:
                 **kw,
             ),
         )
+        self.report(timeline, "GET /2/tweets", len(answer.get("data") or []))
         page = self._posts(call, answer)
         return Lookup(page.items, models.gone_tweets(answer.get("errors"), wanted), page.malformed)
 
