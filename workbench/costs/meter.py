@@ -168,10 +168,6 @@ class CostMeter:
             held = sum(c.micros for c in self._pending if c.at >= start)
         return spent + held
 
-    def over_budget(self, now: datetime | None = None) -> bool:
-        """Whether the daily budget is set and today's spend has reached it."""
-        return self.budget.set and self.budget.spent(self.spent_today(now))
-
     def budget_warning(self, now: datetime | None = None) -> str | None:
         """``today's X budget of $5.00 is spent: $5.12 so far``, or None."""
         if not self.budget.set:

@@ -111,9 +111,6 @@ def _takes_direct(classify: Callable[..., Any] | None) -> bool:
         return False
 
 
-_subject = subject_of
-
-
 @dataclass
 class IngestReport:
     """What one pass did, per kind; ``errors`` holds the calls that failed (and were retried)."""
@@ -1068,7 +1065,7 @@ class Ingest:
                 dm_event_id=it.x_id if it.channel is Channel.DM else None,
                 queue=DMS_QUEUE if it.channel == Channel.DM else MENTIONS_QUEUE,
                 timeline=it.timeline,
-                subject=_subject(it.subject_text),
+                subject=subject_of(it.subject_text),
                 arrived_at=it.at,
                 sentiment=sentiment,
                 actionability=actionability,
@@ -1309,7 +1306,7 @@ class _Conversations:
                 change.events.append(
                     replace(it.reopen(f"{item.contact.username} wrote again"), at=item.at)
                 )
-                it.subject = _subject(item.subject_text)  # what the offer's toast shows: the news
+                it.subject = subject_of(item.subject_text)  # what the offer's toast shows: the news
                 self.reopened += 1
                 if hit is not None:
                     it.disposition = hit[0].disposition

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, func, select
 
-from workbench.domain.cost import ApiCall, PriceKind
+from workbench.domain.cost import ApiCall
 from workbench.store import schema as t
 from workbench.store._bulk import insert_rows
 
@@ -69,22 +69,3 @@ class ApiCallTable:
         )
         with self._store.read() as conn:
             return int(conn.execute(query).scalar_one())
-
-    def of_interaction(self, interaction_id: str) -> list[ApiCall]:
-        """The calls recorded as serving ``interaction_id``, oldest first."""
-        a = t.api_calls
-        query = select(a).where(a.c.interaction_id == interaction_id).order_by(a.c.id)
-        with self._store.read() as conn:
-            return [
-                ApiCall(
-                    r.at,
-                    r.timeline,
-                    r.endpoint,
-                    PriceKind(r.kind),
-                    r.resources,
-                    r.cost,
-                    r.plan,
-                    r.interaction_id,
-                )
-                for r in conn.execute(query)
-            ]
