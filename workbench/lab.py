@@ -220,6 +220,40 @@ def authorise_demo(env: dict[str, str]) -> None:
         print(f"workbench: no real-time DMs, they are polled ({why[0]})", file=sys.stderr)
 
 
+def start_demo_backend(
+    seed: int, traffic: float, env: dict[str, str]
+) -> list[subprocess.Popen[str]]:
+    """The demo's X side: the sandbox with seeded traffic (its URL set in ``env``), the brands'
+    consent for real-time DMs, and ``workbench ingest --follow``; the processes started."""
+    from workbench.config import Settings
+
+    sandbox, url = start_sandbox(seed, traffic, env)
+    env["WORKBENCH_X_API_URL"] = url
+    print(f"X API sandbox at {url}", flush=True)
+    children = [sandbox]
+    try:
+        Settings.from_env(env)  # a wrong setting stops here with one clear line
+        authorise_demo(env)
+        ingest = [sys.executable, "-m", "workbench", "ingest", "--follow", "--interval", "3"]
+        children.append(subprocess.Popen(ingest, env=env, text=True))
+    except BaseException:
+        stop_children(children)
+        raise
+    return children
+
+
+def stop_children(children: list[subprocess.Popen[str]]) -> None:
+    """Stop the processes, the newest first, each waited for (a simulated team signs off while
+    the sandbox still runs)."""
+    for child in reversed(children):
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+        try:
+            child.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            child.kill()
+
+
 def _wait_for_port(port: int, proc: subprocess.Popen[str], timeout: float = 120.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and proc.poll() is None:
@@ -230,7 +264,7 @@ def _wait_for_port(port: int, proc: subprocess.Popen[str], timeout: float = 120.
 
 
 def run(args: argparse.Namespace) -> int:
-    from workbench.config import Settings, user_data_dir
+    from workbench.config import user_data_dir
 
     if not port_free(args.port):
         print(
@@ -255,19 +289,7 @@ def run(args: argparse.Namespace) -> int:
         if args.demo:
             workspaces = user_data_dir() / "lab-workspaces"
             save_demo_layout(workspaces)
-            sandbox, url = start_sandbox(args.seed, args.traffic, env)
-            children.append(sandbox)
-            env["WORKBENCH_X_API_URL"] = url
-            print(f"X API sandbox at {url}", flush=True)
-            Settings.from_env(env)  # a wrong setting stops here with one clear line
-            authorise_demo(env)
-            children.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "workbench", "ingest", "--follow", "--interval", "3"],
-                    env=env,
-                    text=True,
-                )
-            )
+            children.extend(start_demo_backend(args.seed, args.traffic, env))
             if args.team:
                 children.append(_start_team(args.team, args.seed, env))
             if args.desk_port:
@@ -291,11 +313,4 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return 0
     finally:
-        # The newest first, each waited for: the team signs off while the sandbox still runs.
-        for child in reversed(children):
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-            try:
-                child.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        stop_children(children)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import os
 import subprocess
-import sys
 
 HELP = "serve the agent desk as an app (Voila) on 127.0.0.1: sign in, then work"
 NOTEBOOK = "desk.ipynb"
@@ -26,9 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from workbench._voila import check_port, serve, stop_on_sigterm
-    from workbench.lab import authorise_demo, start_sandbox
+    from workbench.lab import start_demo_backend, stop_children
 
-    check_port(args.port)
+    check_port(args.port)  # before the sandbox starts
     stop_on_sigterm()  # a SIGTERM stops the sandbox and ingest started here too
     env = dict(os.environ)
     if args.db_url:
@@ -36,18 +35,7 @@ def run(args: argparse.Namespace) -> int:
     children: list[subprocess.Popen[str]] = []
     try:
         if not env.get("WORKBENCH_X_API_URL"):
-            sandbox, url = start_sandbox(args.seed, args.traffic, env)
-            children.append(sandbox)
-            env["WORKBENCH_X_API_URL"] = url
-            print(f"X API sandbox at {url}", flush=True)
-            authorise_demo(env)
-            ingest = [sys.executable, "-m", "workbench", "ingest", "--follow", "--interval", "3"]
-            children.append(subprocess.Popen(ingest, env=env, text=True))
+            children = start_demo_backend(args.seed, args.traffic, env)
         return serve("agent desk", NOTEBOOK, args.port, env)
     finally:
-        for child in reversed(children):
-            child.terminate()
-            try:
-                child.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        stop_children(children)
