@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pandas as pd
+import pytest
 
 from workbench.analytics import ledger
 from workbench.domain import Action, DeliveryState, EntryKind, State, thread_participants
@@ -128,6 +129,9 @@ def test_a_conversation_joins_answers_after_a_refusal_and_reopens_for_its_agent(
     row = ledger_row(store, iid)
     assert row["replies"] == 1 and not pd.isna(row["first_reply_at"])
     assert row["first_response_seconds"] >= 0
+    stamps = {e.action: e.at for e in reversed(store.events(iid))}  # each action's first time
+    answered = stamps[Action.ANSWERED] - stamps[Action.ARRIVED]
+    assert row["first_response_seconds"] == pytest.approx(answered.total_seconds())
     assert brand_sends(control) == [("reply", line.text, sent.x_id)]  # accepted once
 
     # 5. Ann sets a disposition and is done.

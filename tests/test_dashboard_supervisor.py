@@ -92,6 +92,9 @@ def test_close_many_closes_the_open_ones_and_says_why_it_refused_the_rest(store,
     assert (frame.loc[[held, queued], "state"] == "done").all()
     assert frame.loc[held, "done_at"] == pd.Timestamp(store.events(held)[-1].at)
     assert frame.loc[held, "handle_seconds"] >= 0
+    accepted = next(e.at for e in store.events(held) if e.action == Action.ACCEPTED)
+    held_for = store.events(held)[-1].at - accepted  # accepted to closed
+    assert frame.loc[held, "handle_seconds"] == pytest.approx(held_for.total_seconds())
     assert not ann.poll()  # nothing left for her
 
 
