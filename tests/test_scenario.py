@@ -32,6 +32,7 @@ from sqlalchemy import select, update
 
 from workbench.config import Settings
 from workbench.domain import State, TransitionError
+from workbench.routing import agents
 from workbench.store import Store
 from workbench.store import schema as t
 
@@ -217,6 +218,14 @@ class Desk:
     def run(self, stop: Any) -> None:
         ws = self.ws
         ws.ready()
+        # Colleagues start in processes of their own: transfers, conferences and consults
+        # need them signed in, so begin once every one of them is.
+        deadline = time.monotonic() + 60
+        while not stop.is_set() and time.monotonic() < deadline:
+            known = {a.name for a in agents(ws.store)}
+            if known >= set(AGENTS):
+                break
+            time.sleep(0.1)
         self.attempt("", "post", lambda: ws.post_tweet(BRAND, f"Hello from {self.name}"))
         ignored: set[tuple[str, int]] = set()  # offers (interaction, version) left to time out
         while not stop.is_set():
