@@ -120,9 +120,11 @@ def _interaction(
     return it, events
 
 
-def _rows(i: int, iid: str, start: datetime, rng: random.Random, contacts: int) -> tuple[Any, ...]:
-    """One interaction's row (``INTERACTION_KEYS``), its events (``EVENT_KEYS``) and its first
-    transcript line (``TRANSCRIPT_KEYS``), made directly as tuples (a million of them)."""
+def _rows(
+    i: int, iid: str, start: datetime, rng: random.Random, contacts: int, keys: tuple[str, ...]
+) -> tuple[Any, ...]:
+    """One interaction's row (its ``keys``: ``INTERACTION_KEYS``), its events (``EVENT_KEYS``)
+    and its first transcript line (``TRANSCRIPT_KEYS``), made directly as tuples (a million)."""
     at = start + timedelta(seconds=i * 2.6)
     mention = rng.random() < 0.7
     roll = rng.random()
@@ -138,25 +140,34 @@ def _rows(i: int, iid: str, start: datetime, rng: random.Random, contacts: int) 
     agent = None if state == "queued" else rng.choice(AGENTS)
     text = f"@brand {rng.choice(PHRASES)} #{i}"
     source = str((10**17 if mention else 2 * 10**17) + i)
-    row: tuple[Any, ...] = (
-        iid,
-        "mention" if mention else "dm",
-        source,
-        "brand" if mention else "",
-        f"c{rng.randrange(contacts)}",
-        rng.choice(["mentions", "mentions", "vip"]) if mention else "dms",
-        text,
-        state,
-        agent,
-        [],
-        [],
-        rng.choice(_SENTIMENTS),
-        rng.choice(_ACTIONABILITY),
-        rng.choice(["resolved", "thanked", "spam", "refund"]) if state == "done" else None,
-        "",
-        at,
-        0,
-    )
+    values: dict[str, Any] = {
+        "id": iid,
+        "channel": "mention" if mention else "dm",
+        "tweet_id": source if mention else None,
+        "dm_event_id": None if mention else source,
+        "post_key": None,
+        "timeline": "brand" if mention else "",
+        "contact_id": f"c{rng.randrange(contacts)}",
+        "queue": rng.choice(["mentions", "mentions", "vip"]) if mention else "dms",
+        "subject": text,
+        "state": state,
+        "agent": agent,
+        "parties": [],
+        "consultations": [],
+        "sentiment": rng.choice(_SENTIMENTS),
+        "actionability": rng.choice(_ACTIONABILITY),
+        "disposition": rng.choice(["resolved", "thanked", "spam", "refund"])
+        if state == "done"
+        else None,
+        "note": "",
+        "preferred_agent": None,
+        "previous_id": None,
+        "pending_until": None,
+        "arrived_at": at,
+        "version": 0,
+    }
+    # By name, so a column the store adds fails here (KeyError) instead of shifting the row.
+    row = tuple(values[k] for k in keys)
     events: list[tuple[Any, ...]] = [(at, iid, None, "arrived", {})]
     if state != "queued":
         events.append((at + timedelta(seconds=30), iid, agent, "offered", {}))
@@ -228,7 +239,8 @@ def _fill(store: Any, n: int) -> None:
     for first in range(0, n, BATCH):
         count = min(first + BATCH, n) - first
         made = [
-            _rows(first + k, iid, start, rng, _contacts(n)) for k, iid in enumerate(new_ids(count))
+            _rows(first + k, iid, start, rng, _contacts(n), INTERACTION_KEYS)
+            for k, iid in enumerate(new_ids(count))
         ]
         write(t.interactions, INTERACTION_KEYS, [m[0] for m in made])
         write(t.events, EVENT_KEYS, [e for m in made for e in m[1]])
