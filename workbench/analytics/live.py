@@ -309,8 +309,8 @@ def _write(
             columns[name] = _put_categorical(column, pos, fresh, new[name], same)
         else:
             columns[name] = _put(column, pos, fresh, new[name], same)
-    out = pd.DataFrame(columns)
-    if not new.empty and len(frame) and _before(new.iloc[0], frame.iloc[-1]):
+    out = pd.DataFrame(columns, copy=False)  # no consolidation: that would copy every column
+    if not new.empty and len(frame) and _before(new, frame):
         out = out.sort_values(["arrived_at", "interaction_id"], kind="stable")
         out = out.reset_index(drop=True)
     return out
@@ -320,19 +320,39 @@ def _same(column: pd.Series, pos: np.ndarray, values: pd.Series) -> bool:
     """Whether the column holds ``values`` at ``pos`` (missing equal to missing)."""
     return all(
         x == y or (pd.isna(x) and pd.isna(y))
-        for x, y in zip(column.array.take(pos), values.array, strict=True)
+        for x, y in zip(_take(column, pos), values.array, strict=True)
     )
 
 
-def _before(row: pd.Series, last: pd.Series) -> bool:
-    return bool(
-        (row["arrived_at"], row["interaction_id"]) < (last["arrived_at"], last["interaction_id"])
-    )
+def _take(column: pd.Series, pos: np.ndarray) -> list[object]:
+    """The column's values at ``pos``. A text column is a chunked Arrow array (appends add
+    chunks) and Arrow's take joins the chunks first, which copies the whole column: here each
+    position is read from its own chunk instead."""
+    chunked = getattr(column.array, "_pa_array", None)
+    if chunked is None or chunked.num_chunks <= 1:
+        return list(column.array.take(pos))
+    ends = np.cumsum([len(c) for c in chunked.chunks])
+    which = np.searchsorted(ends, pos, side="right")
+    starts = ends - np.array([len(c) for c in chunked.chunks])
+    out: list[object] = []
+    for k, p in zip(which, pos, strict=True):
+        value = chunked.chunk(int(k))[int(p - starts[k])].as_py()
+        out.append(np.nan if value is None else value)
+    return out
+
+
+def _before(new: pd.DataFrame, frame: pd.DataFrame) -> bool:
+    """Whether the first new row sorts before the frame's last (read column by column: a row
+    of a million-row frame across all its columns costs as much as a column)."""
+    first = (new["arrived_at"].iloc[0], new["interaction_id"].iloc[0])
+    return bool(first < (frame["arrived_at"].iloc[-1], frame["interaction_id"].iloc[-1]))
 
 
 def _put(
     column: pd.Series, pos: np.ndarray, values: pd.Series, tail: pd.Series, same: bool
 ) -> pd.Series:
+    if isinstance(column.array, pd.arrays.DatetimeArray) or isinstance(column.dtype, np.dtype):
+        return _put_array(column, pos, values, tail, same)
     out = column
     if not same:
         out = column.copy()
@@ -340,6 +360,33 @@ def _put(
     if len(tail):
         out = pd.concat([out, tail.astype(column.dtype)], ignore_index=True)
     return _compact(out)
+
+
+def _raw(values: pd.Series, dtype: object) -> np.ndarray:
+    """A numeric or time column's numpy values (times as ``datetime64[us]``) in ``dtype``."""
+    array = values.astype(dtype).array
+    if isinstance(array, pd.arrays.DatetimeArray):
+        return array._ndarray
+    return np.asarray(array)
+
+
+def _put_array(
+    column: pd.Series, pos: np.ndarray, values: pd.Series, tail: pd.Series, same: bool
+) -> pd.Series:
+    """``_put`` for a numpy-backed column (counts, seconds, flags, times): one new array,
+    written once, instead of a copy and then a concatenation."""
+    base = _raw(column, column.dtype)
+    n = len(base)
+    out = np.empty(n + len(tail), dtype=base.dtype)
+    out[:n] = base
+    if not same:
+        out[pos] = _raw(values, column.dtype)
+    if len(tail):
+        out[n:] = _raw(tail, column.dtype)
+    if isinstance(column.array, pd.arrays.DatetimeArray):
+        times = pd.arrays.DatetimeArray._simple_new(out, dtype=column.dtype)
+        return pd.Series(times, name=column.name, copy=False)
+    return pd.Series(out, name=column.name, copy=False)
 
 
 def _compact(column: pd.Series) -> pd.Series:
@@ -353,28 +400,41 @@ def _compact(column: pd.Series) -> pd.Series:
 def _put_categorical(
     column: pd.Series, pos: np.ndarray, values: pd.Series, tail: pd.Series, same: bool
 ) -> pd.Series:
-    """Write into a categorical column, keeping its categories the values present, sorted."""
+    """Write into a categorical column, keeping its categories the values present, sorted.
+
+    The work grows with the rows written, not with the categories (contacts are tens of
+    thousands): new categories are found by hash lookup, and only the categories of the
+    overwritten values can fall out of use."""
     categories = column.cat.categories
-    known = set(categories)
-    incoming = {str(v) for v in (*values.array, *tail.array) if not pd.isna(v)}
-    extra = sorted(incoming - known)
-    codes = column.cat.codes.to_numpy().astype(np.int32)
-    if extra:
-        wider = pd.Index(sorted([*map(str, categories), *extra]), dtype="str")
-        codes = _recode(codes, wider.get_indexer(categories))
-        categories = wider
+    dtype = column.dtype
+    incoming = pd.Index(pd.concat([values, tail]).dropna().astype(str).unique(), dtype="str")
+    extra = incoming[categories.get_indexer(incoming) < 0]
+    old = column.cat.codes.to_numpy()
+    codes = np.empty(len(old) + len(tail), dtype=np.int32)  # written once, appends included
+    codes[: len(old)] = old
+    replaced = codes[pos] if not same else codes[:0]
+    if len(extra):
+        wider = categories.append(extra).sort_values()
+        codes[: len(old)] = _recode(codes[: len(old)], wider.get_indexer(categories))
+        replaced = _recode(replaced, wider.get_indexer(categories))
+        categories, dtype = wider, pd.CategoricalDtype(wider)
     if not same:
         codes[pos] = categories.get_indexer(values.astype(object))
     if len(tail):
-        codes = np.concatenate([codes, categories.get_indexer(tail.astype(object))])
-    used = np.bincount(codes[codes >= 0], minlength=len(categories)) > 0
-    if not used.all():
-        mapping = np.cumsum(used) - 1
-        codes = _recode(codes, mapping)
+        codes[len(old) :] = categories.get_indexer(tail.astype(object))
+    candidates = np.unique(replaced[replaced >= 0])
+    gone = candidates[:0]
+    if len(candidates):  # one pass over the codes, with a lookup table (kind="table")
+        still = codes[np.isin(codes, candidates, kind="table")]
+        gone = np.setdiff1d(candidates, still)
+    if len(gone):
+        used = np.ones(len(categories), dtype=bool)
+        used[gone] = False
+        codes = _recode(codes, np.cumsum(used) - 1)
         categories = categories[used]
-    return pd.Series(
-        pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories)), name=column.name
-    )
+        dtype = pd.CategoricalDtype(categories)
+    written = pd.Categorical.from_codes(codes, dtype=dtype, validate=False)  # codes made here
+    return pd.Series(written, name=column.name, copy=False)
 
 
 def _recode(codes: np.ndarray, mapping: np.ndarray) -> np.ndarray:
