@@ -57,7 +57,14 @@ def test_use_cases_do_not_import_widgets():
 
 # What only the store may import: the database libraries and its tables. The bench measures us
 # against bare SQLAlchemy, so it may import it for its baselines.
-STORE_ONLY = ("sqlalchemy", "alembic", "psycopg", "sqlite3", "workbench.store.schema")
+STORE_ONLY = (
+    "sqlalchemy",
+    "alembic",
+    "psycopg",
+    "sqlite3",
+    "adbc_driver_postgresql",
+    "workbench.store.schema",
+)
 STORE_ONLY_EXEMPT = {"store", "bench"}
 
 

@@ -145,6 +145,10 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "workbench/locale/fr/LC_MESSAGES/workbench.mo",
     ):
         assert wanted in names, f"{wheel.name} lacks {wanted}"
+    # pip download keeps a file of the same name already in the house: a workbench wheel left by
+    # an earlier run would stand in for this one, with that run's dependencies.
+    for stale in house.glob("workbench-*.whl"):
+        stale.unlink()
     _fill(house, str(wheel))
     venv = work / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)

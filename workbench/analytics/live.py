@@ -46,6 +46,7 @@ from workbench.analytics.ledger import (
 )
 from workbench.domain.cost import MICROS
 from workbench.store import Store
+from workbench.store.ledger import event_stats
 
 SPEND_COLUMNS = ["at", "timeline", "kind", "calls", "resources", "cost"]
 """``spend``: per UTC day (``at``, its midnight), timeline and kind, the calls recorded, the
@@ -266,28 +267,20 @@ def _times(micros: np.ndarray) -> pd.arrays.DatetimeArray:
 
 
 def _stats(events: pd.DataFrame, ids: pd.Series) -> dict[str, np.ndarray]:
-    """``STATS`` of these events for the interactions ``ids`` (aligned with them): what the
-    store computes for a load, here from the few events of a refresh."""
-    codes = pd.Index(ids).get_indexer(events["interaction_id"])
-    mine = codes >= 0
-    codes = codes[mine]
-    actions = events["action"].to_numpy(dtype=object)[mine]
-    stamps = events["at"].array.asi8[mine]
-    out: dict[str, np.ndarray] = {}
-    for name, (how, wanted) in STATS.items():
-        hit = np.isin(actions, list(wanted))
-        if how == "count":
-            out[name] = np.bincount(codes[hit], minlength=len(ids)).astype(np.int32)
-        elif how == "first":
-            first = np.full(len(ids), np.iinfo(np.int64).max, dtype=np.int64)
-            np.minimum.at(first, codes[hit], stamps[hit])
-            first[first == np.iinfo(np.int64).max] = _NAT
-            out[name] = first
-        else:
-            last = np.full(len(ids), _NAT, dtype=np.int64)
-            np.maximum.at(last, codes[hit], stamps[hit])
-            out[name] = last
-    return out
+    """``STATS`` of these events for the interactions ``ids`` (aligned with them), worked out
+    as the store's load does (``event_stats``), from the few events of a refresh."""
+    return event_stats(
+        pd.Index(ids).get_indexer(events["interaction_id"]),
+        _factorized(events["action"]),
+        events["at"].array.asi8,
+        len(ids),
+        STATS,
+    )
+
+
+def _factorized(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    codes, names = pd.factorize(values)
+    return np.asarray(codes, dtype=np.int64), [str(n) for n in names]
 
 
 # --- writing rows into a frame -------------------------------------------------------------

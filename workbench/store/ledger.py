@@ -2,24 +2,29 @@
 statistics per interaction, what each one's X calls cost, and the events and X calls appended
 after a given id (``Store.ledger``).
 
-Reads go through the driver's own cursor in one read-only transaction (a consistent snapshot,
-which on SQLite takes no write lock) and come back as DataFrames with typed columns: strings as
-pandas ``str``, times as ``datetime64[us, UTC]``, counts as ``int32``. No per-row Python beyond
-the driver's own fetching; rows are converted a chunk at a time.
+A load is four plain scans in one read-only transaction (a consistent snapshot, which on SQLite
+takes no write lock): the interactions with their contact, the customers' transcript lines,
+the X calls' costs, and the events the statistics count. They arrive as Arrow columns
+(``store._arrow``) and are joined, sorted and counted there and in numpy (``event_stats``), with
+no per-row Python; the database does no grouping, window or sort for it. Frames have typed
+columns: strings as pandas ``str``, times as ``datetime64[us, UTC]``, counts as ``int32``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import BigInteger, and_, case, cast, func, literal, or_, select
-from sqlalchemy.sql import ColumnElement, Select
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy import BigInteger, case, cast, func, literal, or_, select
+from sqlalchemy.sql import Select
 
+from workbench.store import _arrow
 from workbench.store import schema as t
 
 if TYPE_CHECKING:
@@ -109,80 +114,130 @@ class LedgerReads:
             return _i.c.id.collate("C")
         return _i.c.id
 
-    def _interactions_query(
-        self, ids: Sequence[str] | None, stats: Mapping[str, tuple[str, Sequence[str]]]
-    ) -> Select[Any]:
-        line = select(
-            _tr.c.interaction_id,
-            _tr.c.text,
-            _tr.c.deleted_at,
-            func.row_number()
-            .over(partition_by=_tr.c.interaction_id, order_by=(_tr.c.at, _tr.c.id))
-            .label("n"),
-        ).where(_tr.c.kind == "inbound")
-        if ids is not None:
-            line = line.where(_tr.c.interaction_id.in_(ids))
-        first = line.subquery("first_line")
-        columns: list[Any] = [
-            _i.c.id,
+    def _rows_query(self, ids: Sequence[str] | None) -> Select[Any]:
+        """The interactions with their contact (in no order: the reader sorts)."""
+        query = select(
+            _i.c.id.label("interaction_id"),
             _i.c.contact_id,
-            TWEET_ID,
+            TWEET_ID.label("tweet_id"),
             _i.c.channel,
             _i.c.timeline,
-            _c.c.username,
-            _c.c.name,
+            _c.c.username.label("contact"),
+            _c.c.name.label("contact_name"),
             _i.c.agent,
             _i.c.queue,
             _i.c.state,
-            self._stamp(_i.c.arrived_at),
+            _i.c.arrived_at,
             _i.c.disposition,
             _i.c.note,
             _i.c.sentiment,
             _i.c.actionability,
-            func.coalesce(first.c.text, _i.c.subject),
+            _i.c.subject,
             _i.c.previous_id,
-            case((first.c.deleted_at.is_not(None), literal(1)), else_=literal(0)),
-        ]
-        joined = _i.outerjoin(_c, _c.c.id == _i.c.contact_id).outerjoin(
-            first, and_(first.c.interaction_id == _i.c.id, first.c.n == 1)
-        )
-        cost = select(_a.c.interaction_id, func.sum(_a.c.cost).label("cost")).where(
+        ).select_from(_i.outerjoin(_c, _c.c.id == _i.c.contact_id))
+        return query if ids is None else query.where(_i.c.id.in_(ids))
+
+    def _lines_query(self, ids: Sequence[str] | None) -> Select[Any]:
+        """The customers' lines (inbound) of the transcript: the first of each is its text."""
+        query = select(
+            _tr.c.interaction_id,
+            _tr.c.at,
+            _tr.c.id,
+            _tr.c.text,
+            case((_tr.c.deleted_at.is_not(None), literal(1)), else_=literal(0)).label("deleted"),
+        ).where(_tr.c.kind == "inbound")
+        return query if ids is None else query.where(_tr.c.interaction_id.in_(ids))
+
+    def _costs_query(self, ids: Sequence[str] | None) -> Select[Any]:
+        query = select(_a.c.interaction_id, func.sum(_a.c.cost).label("cost")).where(
             _a.c.interaction_id.is_not(None)
         )
         if ids is not None:
-            cost = cost.where(_a.c.interaction_id.in_(ids))
-        costs = cost.group_by(_a.c.interaction_id).subquery("costs")
-        joined = joined.outerjoin(costs, costs.c.interaction_id == _i.c.id)
-        columns.append(func.coalesce(costs.c.cost, 0))
-        if stats:
-            summary = self._stats_query(stats, ids).subquery("stats")
-            joined = joined.outerjoin(summary, summary.c.interaction_id == _i.c.id)
-            columns += [summary.c[name] for name in stats]
-        query = select(*columns).select_from(joined)
-        if ids is not None:
-            query = query.where(_i.c.id.in_(ids))
-        return query.order_by(_i.c.arrived_at, self._ordered_id())
+            query = query.where(_a.c.interaction_id.in_(ids))
+        return query.group_by(_a.c.interaction_id)
 
-    def _stats_query(
-        self, stats: Mapping[str, tuple[str, Sequence[str]]], ids: Sequence[str] | None
-    ) -> Select[Any]:
-        wanted = sorted({a for _, actions in stats.values() for a in actions})
-        columns: list[ColumnElement[Any]] = []
-        for name, (how, actions) in stats.items():
-            hit = _e.c.action.in_(list(actions))
-            if how == "count":
-                columns.append(func.count(case((hit, literal(1)))).label(name))
-            elif how in ("first", "last"):
-                agg = func.min if how == "first" else func.max
-                columns.append(self._stamp(agg(case((hit, _e.c.at)))).label(name))
-            else:
-                raise ValueError(f"stats[{name!r}]: 'count', 'first' or 'last', got {how!r}")
-        query = select(_e.c.interaction_id, *columns).where(
-            _e.c.interaction_id.is_not(None), _e.c.action.in_(wanted)
+    def _actions_query(self, ids: Sequence[str] | None, actions: Sequence[str]) -> Select[Any]:
+        """The events of these actions (what ``stats`` counts or times), in no order."""
+        query = select(_e.c.interaction_id, _e.c.action, _e.c.at).where(
+            _e.c.interaction_id.is_not(None), _e.c.action.in_(list(actions))
         )
-        if ids is not None:
-            query = query.where(_e.c.interaction_id.in_(ids))
-        return query.group_by(_e.c.interaction_id)
+        return query if ids is None else query.where(_e.c.interaction_id.in_(ids))
+
+    def _read(
+        self,
+        reader: _arrow.Reader,
+        ids: Sequence[str] | None,
+        stats: Mapping[str, tuple[str, Sequence[str]]],
+    ) -> pd.DataFrame:
+        """``interactions(ids, stats)`` read through ``reader``: four plain scans (rows, first
+        lines, costs, events), joined and counted here by Arrow and numpy."""
+        rows = reader.table(self._rows_query(ids))
+        arrived = _arrow.micros(_arrow.column(rows, "arrived_at"))
+        rows = rows.set_column(rows.schema.get_field_index("arrived_at"), "arrived_at", [arrived])
+        order = pc.sort_indices(
+            rows, sort_keys=[("arrived_at", "ascending"), ("interaction_id", "ascending")]
+        )
+        rows = rows.take(order)
+        iid = _arrow.column(rows, "interaction_id").cast(pa.string())
+        n = len(iid)
+        out: dict[str, Any] = {
+            name: _arrow.strings(_arrow.column(rows, name))
+            for name, kind in INTERACTION_COLUMNS.items()
+            if kind == "str" and name not in ("text", "interaction_id")
+        }
+        out["interaction_id"] = _arrow.strings(iid)
+        out["arrived_at"] = _arrow.times(_arrow.column(rows, "arrived_at").to_numpy())
+        text, deleted = self._first_lines(reader.table(self._lines_query(ids)), iid, rows)
+        out["text"], out["deleted"] = _arrow.strings(text), deleted
+        costs = reader.table(self._costs_query(ids))
+        api_cost = np.zeros(n, dtype=np.int64)
+        at = _arrow.positions(_arrow.column(costs, "interaction_id"), iid)
+        np.add.at(api_cost, at[at >= 0], _arrow.integers(_arrow.column(costs, "cost"))[at >= 0])
+        out["api_cost"] = api_cost
+        frame = pd.DataFrame({name: out[name] for name in INTERACTION_COLUMNS})
+        if stats:
+            wanted = sorted({a for _, actions in stats.values() for a in actions})
+            events = reader.table(self._actions_query(ids, wanted))
+            found = event_stats(
+                _arrow.positions(_arrow.column(events, "interaction_id"), iid),
+                _arrow.codes(_arrow.column(events, "action")),
+                _arrow.micros(_arrow.column(events, "at")),
+                n,
+                stats,
+            )
+            for name, (how, _) in stats.items():
+                frame[name] = found[name] if how == "count" else _arrow.times(found[name])
+        return frame
+
+    @staticmethod
+    def _first_lines(lines: pa.Table, iid: pa.Array, rows: pa.Table) -> tuple[pa.Array, Any]:
+        """Each interaction's text (its first inbound line by time then line id, else its
+        subject) and whether that line's post was deleted."""
+        n = len(iid)
+        subject = _arrow.column(rows, "subject").cast(pa.string())
+        deleted = np.zeros(n, dtype=bool)
+        if lines.num_rows == 0:
+            return subject, deleted
+        stamps = _arrow.micros(_arrow.column(lines, "at"))
+        lines = lines.set_column(lines.schema.get_field_index("at"), "at", [pa.array(stamps)])
+        order = pc.sort_indices(
+            lines,
+            sort_keys=[("interaction_id", "ascending"), ("at", "ascending"), ("id", "ascending")],
+        )
+        lines = lines.take(order)
+        owner = _arrow.column(lines, "interaction_id").cast(pa.string())
+        first = np.ones(len(owner), dtype=bool)
+        if len(owner) > 1:
+            first[1:] = _arrow.flags(pc.not_equal(owner[1:], owner[:-1]))
+        picked = np.flatnonzero(first)
+        at = _arrow.positions(owner.take(picked), iid)
+        text = _arrow.column(lines, "text").cast(pa.string()).take(picked)
+        usable = (at >= 0) & _arrow.flags(pc.is_valid(text))
+        source = np.arange(n, dtype=np.int64)  # the subject, unless a first line replaces it
+        source[at[usable]] = n + np.flatnonzero(usable)
+        flags = _arrow.integers(_arrow.column(lines, "deleted")).astype(bool)[picked]
+        deleted[at[at >= 0]] = flags[at >= 0]
+        return pa.concat_arrays([subject, text]).take(pa.array(source)), deleted
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -271,13 +326,10 @@ class LedgerReads:
         ``("last", actions)`` give the earliest and latest time of one.
         """
         stats = dict(stats or {})
-        kinds = dict(INTERACTION_COLUMNS)
-        for name, (how, _) in stats.items():
-            kinds[name] = "count" if how == "count" else "time"
         if ids is not None and not ids:
-            return self._frame_of_nothing(kinds)
-        with self._cursor() as cursor:
-            return self._frame(cursor, self._interactions_query(ids, stats), kinds)
+            return self._frame_of_nothing(_kinds(stats))
+        with _arrow.snapshot(self._store) as reader:
+            return self._read(reader, ids, stats)
 
     def _frame_of_nothing(self, kinds: Mapping[str, str]) -> pd.DataFrame:
         return pd.DataFrame({k: self._convert((), kind) for k, kind in kinds.items()})
@@ -293,33 +345,33 @@ class LedgerReads:
         tell which ids were still being written: on PostgreSQL a transaction may commit an id
         lower than one committed before it), and the X calls recorded since ``calls_since``
         (None: no calls, and no call ids: a plain rebuild does not follow them)."""
-        kinds = dict(INTERACTION_COLUMNS)
-        for name, (how, _) in stats.items():
-            kinds[name] = "count" if how == "count" else "time"
-        with self._cursor() as cursor:
-            last, seen = self._newest(cursor, _e.c.id, recent)
+        with _arrow.snapshot(self._store) as reader:
+            last, seen = self._newest(reader, _e.c.id, recent)
             last_call, calls_seen = 0, np.array([], dtype=np.int64)
             if calls_since is not None:
-                last_call, calls_seen = self._newest(cursor, _a.c.id, recent)
-            frame = self._frame(cursor, self._interactions_query(None, dict(stats)), kinds)
+                last_call, calls_seen = self._newest(reader, _a.c.id, recent)
+            frame = self._read(reader, None, dict(stats))
             if calls_since is None:
                 calls = self._frame_of_nothing(CALL_COLUMNS)
             else:
-                query = self._calls_query(_a.c.at >= calls_since).where(_a.c.id <= last_call)
-                calls = self._frame(cursor, query, CALL_COLUMNS)
+                since = calls_since.astimezone(UTC)  # rendered as a literal: in UTC, as stored
+                query = self._calls_query(_a.c.at >= since, raw=True).where(_a.c.id <= last_call)
+                calls = _arrow_frame(reader.table(query), CALL_COLUMNS)
         return Snapshot(frame, last, seen, last_call, calls_seen, calls)
 
-    def _newest(self, cursor: Any, column: Any, recent: int) -> tuple[int, np.ndarray]:
-        self._execute(cursor, select(func.coalesce(func.max(column), 0)))
-        last = int(cursor.fetchone()[0])
-        self._execute(cursor, select(column).where(column > last - recent))
-        return last, np.array([r[0] for r in cursor.fetchall()], dtype=np.int64)
+    def _newest(self, reader: _arrow.Reader, column: Any, recent: int) -> tuple[int, np.ndarray]:
+        newest = reader.table(select(func.coalesce(func.max(column), 0).label("last")))
+        last = int(_arrow.integers(_arrow.column(newest, "last"))[0])
+        present = reader.table(select(column.label("id")).where(column > last - recent))
+        return last, _arrow.integers(_arrow.column(present, "id"))
 
-    def _calls_query(self, where: Any) -> Select[Any]:
+    def _calls_query(self, where: Any, raw: bool = False) -> Select[Any]:
+        """The X calls matching ``where`` in id order (``raw``: times as the column holds them,
+        for the Arrow reader; else as ``_stamp`` hands them to the Python driver)."""
         return (
             select(
                 _a.c.id,
-                self._stamp(_a.c.at),
+                _a.c.at if raw else self._stamp(_a.c.at),
                 _a.c.timeline,
                 _a.c.kind,
                 _a.c.resources,
@@ -398,3 +450,63 @@ class LedgerReads:
         query = select(_i.c[column]).where(_i.c[column].is_not(None)).distinct()
         with self._store.read() as conn:
             return sorted(str(v) for v in conn.execute(query).scalars())
+
+
+def _kinds(stats: Mapping[str, tuple[str, Sequence[str]]]) -> dict[str, str]:
+    """The columns of ``interactions(stats=stats)`` with their kinds."""
+    kinds = dict(INTERACTION_COLUMNS)
+    for name, (how, _) in stats.items():
+        kinds[name] = "count" if how == "count" else "time"
+    return kinds
+
+
+def _arrow_frame(table: pa.Table, kinds: Mapping[str, str]) -> pd.DataFrame:
+    """An Arrow table's columns (in ``kinds`` order, as named there) converted by kind."""
+    out: dict[str, Any] = {}
+    for name, kind, values in zip(kinds, kinds.values(), table.columns, strict=True):
+        array = values.combine_chunks()
+        if kind == "str":
+            out[name] = _arrow.strings(array)
+        elif kind == "time":
+            out[name] = _arrow.times(_arrow.micros(array))
+        elif kind == "bool":
+            out[name] = _arrow.integers(array).astype(bool)
+        else:
+            out[name] = _arrow.integers(array, np.int32 if kind == "count" else np.int64)
+    return pd.DataFrame(out)
+
+
+def event_stats(
+    owners: np.ndarray,
+    actions: tuple[np.ndarray, Sequence[str]],
+    stamps: np.ndarray,
+    n: int,
+    stats: Mapping[str, tuple[str, Sequence[str]]],
+) -> dict[str, np.ndarray]:
+    """``stats`` of events for ``n`` interactions: each event's interaction (its position, -1
+    for none of them), action (codes into names) and time (int64 microseconds). Counts come
+    back as int32, first and last times as int64 microseconds (``_arrow.NAT`` where none).
+    The one place the ledger's counts and times are worked out: for a full load and for a
+    live refresh alike."""
+    codes, names = actions
+    mine = owners >= 0
+    owners, codes, stamps = owners[mine], np.asarray(codes)[mine], stamps[mine]
+    out: dict[str, np.ndarray] = {}
+    for name, (how, wanted) in stats.items():
+        hit = np.isin(codes, [k for k, a in enumerate(names) if a in set(wanted)])
+        where = owners[hit]
+        if how == "count":
+            out[name] = np.bincount(where, minlength=n).astype(np.int32)
+        elif how in ("first", "last"):
+            values = stamps[hit]
+            if how == "first":
+                found = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+                np.minimum.at(found, where, values)
+                found[found == np.iinfo(np.int64).max] = _arrow.NAT
+            else:
+                found = np.full(n, _arrow.NAT, dtype=np.int64)
+                np.maximum.at(found, where, values)
+            out[name] = found
+        else:
+            raise ValueError(f"stats[{name!r}]: 'count', 'first' or 'last', got {how!r}")
+    return out

@@ -1,0 +1,150 @@
+"""Bulk reads into Apache Arrow columns.
+
+The ledger of a large store is millions of values. On PostgreSQL, ADBC (the Arrow project's
+database connectivity; libpq's COPY in binary) fills Arrow columns directly, with no Python
+object per value. On SQLite, Python's own driver reads a chunk of rows at a time and pyarrow
+turns each column of the chunk into an Arrow array in C. (ADBC's SQLite driver bundles its own
+copy of SQLite; two copies of SQLite in one process break each other's file locks, which
+SQLite's documentation warns corrupts databases, so it is not used.) Either way the columns
+reach pandas without per-value conversions, and ``snapshot`` reads every query in one read-only
+transaction, so they all see the same state of the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+if TYPE_CHECKING:
+    from workbench.store.store import Store
+
+TIME = "datetime64[us, UTC]"
+NAT = np.iinfo(np.int64).min
+"""A missing time among int64 microseconds (as pandas' ``asi8`` gives NaT)."""
+
+_CHUNK = 100_000
+"""Rows of a SQLite result converted at a time (memory stays bounded by a chunk's objects)."""
+
+
+class Reader:
+    """Queries (SQLAlchemy statements) run in one snapshot, answered as Arrow tables."""
+
+    def __init__(self, store: Store, cursor: Any) -> None:
+        self._dialect = store.engine.dialect
+        self._sqlite = store.dialect == "sqlite"
+        self._cursor = cursor
+
+    def table(self, query: Any) -> pa.Table:
+        # Literal values (ids, numbers, times already in UTC): the two drivers have different
+        # placeholder styles, and SQLAlchemy renders literals quoted for the dialect.
+        sql = str(query.compile(dialect=self._dialect, compile_kwargs={"literal_binds": True}))
+        self._cursor.execute(sql)
+        if not self._sqlite:
+            return self._cursor.fetch_arrow_table()
+        names = [d[0] for d in self._cursor.description]
+        parts: list[pa.Table] = []
+        while rows := self._cursor.fetchmany(_CHUNK):
+            columns = zip(*rows, strict=True)
+            parts.append(pa.table([pa.array(c) for c in columns], names=names))
+        if not parts:
+            return pa.table([pa.array([], pa.null()) for _ in names], names=names)
+        return pa.concat_tables(parts, promote_options="permissive")
+
+
+@contextmanager
+def snapshot(store: Store) -> Iterator[Reader]:
+    """A ``Reader`` in a read-only transaction that sees one state of the store (on SQLite a
+    deferred transaction, which takes no write lock; on PostgreSQL REPEATABLE READ)."""
+    if store.dialect == "sqlite":
+        raw = store.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute("BEGIN")  # deferred: a snapshot without the write lock
+            try:
+                yield Reader(store, cursor)
+            finally:
+                cursor.close()
+                raw.rollback()
+        finally:
+            raw.close()
+        return
+    import adbc_driver_postgresql.dbapi as driver
+
+    uri = store.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    connection = driver.connect(uri)
+    try:
+        cursor = connection.cursor()
+        try:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield Reader(store, cursor)
+        finally:
+            cursor.close()
+            connection.rollback()
+    finally:
+        connection.close()
+
+
+# --- Arrow columns to numpy and pandas ------------------------------------------------------
+
+
+def column(table: pa.Table, name: str) -> pa.Array:
+    """One column as a single Arrow array."""
+    found = table.column(name)
+    return found.combine_chunks() if isinstance(found, pa.ChunkedArray) else found
+
+
+def micros(values: pa.Array) -> np.ndarray:
+    """Times as int64 microseconds since the epoch (UTC), missing as ``NAT``: from SQLite's
+    text (SQLAlchemy writes UTC as ``YYYY-MM-DD HH:MM:SS.ffffff``) or PostgreSQL's
+    timestamptz."""
+    if pa.types.is_null(values.type) or pa.types.is_integer(values.type):
+        values = values.cast(pa.string())  # a column with no value at all
+    if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+        values = pc.cast(values, pa.timestamp("us"))
+    stamps = values.cast(pa.timestamp("us", tz=getattr(values.type, "tz", None)))
+    return np.asarray(pc.fill_null(stamps.cast(pa.int64()), NAT).to_numpy(zero_copy_only=False))
+
+
+def times(values: np.ndarray) -> pd.Series:
+    """int64 microseconds (``NAT`` for missing) as a UTC time column."""
+    return pd.Series(pd.DatetimeIndex(values.view("datetime64[us]")).tz_localize("UTC"))
+
+
+def strings(values: pa.Array) -> pd.Series:
+    """A text column (missing as NaN) as pandas ``str``."""
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        values = values.cast(pa.string())
+    return pd.Series(pd.array(values, dtype="str"))
+
+
+def integers(values: pa.Array, dtype: Any = np.int64) -> np.ndarray:
+    """An integer column, missing as 0."""
+    if pa.types.is_null(values.type):
+        return np.zeros(len(values), dtype=dtype)
+    return np.asarray(pc.fill_null(values.cast(pa.int64()), 0).to_numpy(), dtype=dtype)
+
+
+def codes(values: pa.Array) -> tuple[np.ndarray, list[str]]:
+    """A text column as integer codes into its distinct values (missing: -1)."""
+    encoded = pc.dictionary_encode(values.cast(pa.string()))
+    found = np.asarray(pc.fill_null(encoded.indices, -1).to_numpy(), dtype=np.int64)
+    return found, [str(v) for v in encoded.dictionary.to_pylist()]
+
+
+def flags(values: pa.Array) -> np.ndarray:
+    """A boolean Arrow array as numpy, missing as False."""
+    return np.asarray(pc.fill_null(values, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def positions(keys: pa.Array, among: pa.Array) -> np.ndarray:
+    """Where each of ``keys`` is in ``among`` (distinct values), -1 where it is not."""
+    if len(keys) == 0:
+        return np.zeros(0, dtype=np.int64)
+    found = pc.index_in(keys.cast(pa.string()), value_set=among.cast(pa.string()))
+    return np.asarray(pc.fill_null(found, -1).to_numpy(), dtype=np.int64)
