@@ -56,10 +56,11 @@ STYLE = """
 .wb-help kbd{border:1px solid #d0d7de;border-radius:4px;padding:0 4px;background:#f6f8fa}
 .wb-help td{padding:1px 10px 1px 0}
 .wb-deleted{color:#57606a;font-style:italic}
-.wb-media{display:inline-block;vertical-align:top;margin:4px 6px 2px 0;max-width:240px}
-.wb-media img{display:block;max-width:240px;max-height:180px;width:auto;height:auto;
+.wb-media{display:inline-block;vertical-align:top;margin:4px 6px 2px 0;max-width:200px}
+.wb-media img{display:block;max-width:200px;max-height:150px;width:auto;height:auto;
   border:1px solid #d0d7de;border-radius:6px;background:#f6f8fa}
-.wb-media figcaption{font-size:12px;color:#57606a;overflow-wrap:anywhere}
+.wb-media figcaption{font-size:12px;line-height:1.35;color:#57606a;overflow-wrap:anywhere;
+  margin-top:2px}
 .wb-media-kind{font-weight:600;color:#24292f}
 .wb-media-refused{border:1px dashed #d0d7de;border-radius:6px;padding:6px;color:#57606a;
   font-size:12px}
