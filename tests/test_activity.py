@@ -344,7 +344,9 @@ def test_ingest_stores_a_dm_the_moment_it_arrives_and_only_once(
     control.user("dana", dm_open=True, follows_brand=True, followers_count=77)
     ingest = Ingest(store, gateway, classify=None)
     with following(ingest):
-        dm = control.dm("dana", "my parcel is lost")
+        dm = control.dm(
+            "dana", "my parcel is lost", media=[{"type": "photo", "alt_text": "The torn label"}]
+        )
         assert wait_for(lambda: dm["id"] in dm_ids(store))
         with caplog.at_level("INFO", logger="workbench.intake.ingest"):
             tweet = control.tweet("dana", "@AcmeSupport see my DM")
@@ -356,6 +358,14 @@ def test_ingest_stores_a_dm_the_moment_it_arrives_and_only_once(
     assert (it.timeline, it.channel.value) == ("AcmeSupport", "dm")
     dana = store.contact(it.contact_id)
     assert (dana.followers_count, dana.follows_brand, dana.dm_open) == (77, True, True)
+    (line,) = store.transcript(it.id)  # dm.received's message_data.attachment
+    (photo,) = line.details["media"]
+    assert (photo["key"], photo["kind"], photo["alt_text"]) == (
+        dm["media_keys"][0],
+        "photo",
+        "The torn label",
+    )
+    assert photo["url"] == f"{sandbox}/sandbox/media/{dm['media_keys'][0]}.png"
     again = ingest.run_once(mentions=False)  # the poll sees it too, and stores nothing twice
     assert again.interactions == 0 and dm_ids(store).count(dm["id"]) == 1
     subs = ActivityClient(sandbox, SANDBOX_BEARER).subscriptions()

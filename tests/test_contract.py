@@ -187,10 +187,23 @@ def test_every_gateway_call_and_answer_follows_the_description(
     g = recorded_gateway
     dana = control.user("dana", followers_count=812, follows_brand=True, dm_open=True)
     closed = control.user("closed")
-    first = control.tweet("dana", "@AcmeSupport @AcmeDeals help! https://acmeshop.co/o/1 😡")
-    control.tweet("dana", "@AcmeSupport more", in_reply_to_tweet_id=first["id"])
+    first = control.tweet(
+        "dana",
+        "@AcmeSupport @AcmeDeals help! https://acmeshop.co/o/1 😡",
+        media=[{"type": "photo", "alt_text": "The broken hinge"}, {"type": "photo"}],
+    )
+    control.tweet(
+        "dana",
+        "@AcmeSupport more",
+        in_reply_to_tweet_id=first["id"],
+        media=[{"type": "video", "duration_ms": 8000}, {"type": "animated_gif"}],
+    )
     control._post("/sandbox/tweets", {"author": "closed", "retweet_of": first["id"]})
-    control.dm("dana", "order 1234 https://acmeshop.co/o/1234")
+    control.dm(
+        "dana",
+        "order 1234 https://acmeshop.co/o/1234",
+        media=[{"type": "photo", "alt_text": "The receipt"}],
+    )
     control.dm("closed", "hello?", to="AcmeDeals")
 
     me = g.me()
@@ -205,7 +218,8 @@ def test_every_gateway_call_and_answer_follows_the_description(
     g.mentions(since_id=first["id"])
     g.search_recent("from:dana", max_results=10)
     g.search_recent("@AcmeSupport -is:retweet", max_results=10)
-    g.tweet(first["id"])
+    shown = g.tweet(first["id"])
+    assert [m.alt_text for m in shown.tweet.media] == ["The broken hinge", None]
     gone = control.tweet("dana", "@AcmeSupport never mind")
     control.delete_tweet(gone["id"])
     lookup = g.tweets([first["id"], gone["id"]])

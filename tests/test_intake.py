@@ -288,3 +288,45 @@ def test_ingest_command_once_and_a_sandbox_that_is_down(db_url, sandbox, control
     assert down.stderr.strip().splitlines()[-1].startswith("workbench ingest: X API get_user")
     assert "cannot reach http://127.0.0.1:9" in down.stderr
     assert "Traceback" not in down.stderr
+
+
+def test_attached_media_are_kept_on_the_customers_transcript_lines(
+    store, gateway: Gateway, control: Control, sandbox: str
+):
+    control.user("dana", follows_brand=True)
+    first = control.tweet(
+        "dana",
+        "@AcmeSupport it arrived broken",
+        media=[{"type": "photo", "alt_text": "A cracked phone screen"}, {"type": "photo"}],
+    )
+    ingest = Ingest(store, gateway, classify=None)
+    ingest.run_once()
+    follow_up = control.tweet(
+        "dana",
+        "@AcmeSupport and here is the unboxing",
+        in_reply_to_tweet_id=first["id"],
+        media=[{"type": "video", "duration_ms": 12_000}],
+    )
+    dm = control.dm("dana", "the receipt", media=[{"type": "animated_gif"}])
+    ingest.run_once()
+    mention = next(i for i in store.interactions() if i.tweet_id == first["id"])
+    # the reply and the DM join the open interaction as follow-ups
+    opening, later, message = [
+        e for e in store.transcript(mention.id) if e.kind is EntryKind.INBOUND
+    ]
+    assert later.tweet_id == follow_up["id"] and later.details.get("follow_up")
+    photo, bare = opening.details["media"]
+    assert photo == {
+        "key": first["media_keys"][0],
+        "kind": "photo",
+        "url": f"{sandbox}/sandbox/media/{first['media_keys'][0]}.png",
+        "alt_text": "A cracked phone screen",
+        "width": 240,
+        "height": 180,
+    }
+    assert "alt_text" not in bare
+    (video,) = later.details["media"]
+    assert (video["kind"], video["duration_ms"]) == ("video", 12_000)
+    assert video["preview_url"].endswith(f"/sandbox/media/{follow_up['media_keys'][0]}.png")
+    assert message.tweet_id == dm["id"] and message.details.get("follow_up")
+    assert [m["kind"] for m in message.details["media"]] == ["animated_gif"]

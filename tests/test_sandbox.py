@@ -417,3 +417,112 @@ def test_command_refuses_bad_arguments(argv):
         timeout=30,
     )
     assert done.returncode == 2 and "workbench sandbox" in done.stderr
+
+
+MEDIA_Q = {
+    "tweet.fields": "attachments,author_id",
+    "expansions": "attachments.media_keys",
+    "media.fields": "url,alt_text,preview_image_url,duration_ms,width,height",
+}
+
+
+def test_attached_media_come_back_as_x_returns_them(sandbox, control: Control):
+    made = control.tweet(
+        "dana",
+        "@AcmeSupport look",
+        media=[
+            {"type": "photo", "alt_text": "A cracked screen"},
+            {"type": "video", "duration_ms": 12_000},
+            {"type": "animated_gif"},
+        ],
+    )
+    photo, video, gif = made["media_keys"]
+    assert photo.startswith("3_") and video.startswith("7_") and gif.startswith("16_")
+    answer = get(sandbox, f"/2/tweets/{made['id']}", headers=oauth(), **MEDIA_Q).json()
+    assert answer["data"]["attachments"] == {"media_keys": [photo, video, gif]}
+    by_key = {m["media_key"]: m for m in answer["includes"]["media"]}
+    assert by_key[photo] == {
+        "media_key": photo,
+        "type": "photo",
+        "url": f"{sandbox}/sandbox/media/{photo}.png",
+        "alt_text": "A cracked screen",
+        "width": 240,
+        "height": 180,
+    }
+    assert by_key[video]["preview_image_url"] == f"{sandbox}/sandbox/media/{video}.png"
+    assert by_key[video]["duration_ms"] == 12_000 and "url" not in by_key[video]
+    assert by_key[gif]["type"] == "animated_gif" and "duration_ms" not in by_key[gif]
+    # only what is asked: no attachments without the field, no includes without the expansion
+    bare = get(sandbox, f"/2/tweets/{made['id']}", headers=oauth()).json()
+    assert "attachments" not in bare["data"] and "includes" not in bare
+    keys_only = get(
+        sandbox, f"/2/tweets/{made['id']}", headers=oauth(), expansions="attachments.media_keys"
+    ).json()
+    assert keys_only["includes"]["media"][0] == {"media_key": photo, "type": "photo"}
+    picture = requests.get(by_key[photo]["url"])
+    assert picture.status_code == 200 and picture.headers["content-type"] == "image/png"
+    assert picture.content.startswith(b"\x89PNG\r\n\x1a\n")
+    assert requests.get(f"{sandbox}/sandbox/media/3_1.png").status_code == 404
+
+
+def test_dm_media_in_dm_events(sandbox, control: Control):
+    control.user("dana", follows_brand=True)
+    made = control.dm("dana", "the parcel", media=[{"type": "photo", "alt_text": "Wet box"}])
+    answer = get(
+        sandbox,
+        "/2/dm_events",
+        headers=oauth(),
+        **{
+            "dm_event.fields": "attachments,sender_id",
+            "expansions": "attachments.media_keys",
+            "media.fields": "url,alt_text",
+        },
+    ).json()
+    assert answer["data"][0]["attachments"] == {"media_keys": made["media_keys"]}
+    assert answer["includes"]["media"][0]["alt_text"] == "Wet box"
+
+
+def test_an_unknown_media_field_is_refused_as_x_refuses_it(sandbox, control: Control):
+    control.tweet("dana", "@AcmeSupport hi")
+    for path in (f"/2/users/{SUPPORT}/mentions", "/2/dm_events"):
+        answer = get(sandbox, path, headers=oauth(), **{"media.fields": "url,colour"})
+        assert answer.status_code == 400
+        body = answer.json()
+        assert body["errors"][0]["parameters"] == {"media.fields": ["colour"]}
+        assert "[colour] is not one of [alt_text," in body["errors"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("path", "media", "rule"),
+    [
+        ("/sandbox/tweets", [{"type": "sticker"}], "media[0].type: one of photo, video"),
+        ("/sandbox/tweets", [{"type": "photo"}] * 5, "media: at most 4 per tweet"),
+        ("/sandbox/dms", [{"type": "photo"}] * 2, "media: at most 1 per DM"),
+        (
+            "/sandbox/tweets",
+            [{"type": "photo"}, {"type": "photo", "alt_text": "x" * 1001}],
+            "media[1].alt_text: a string of at most 1,000 characters",
+        ),
+        ("/sandbox/tweets", {"type": "photo"}, "media: a list of"),
+    ],
+)
+def test_control_media_refusals_name_the_field_and_the_rule(sandbox, control, path, media, rule):
+    control.user("dana", follows_brand=True)
+    before = control.activity()
+    answer = requests.post(sandbox + path, json={"author": "dana", "text": "hi", "media": media})
+    assert answer.status_code == 400, answer.text
+    assert rule in answer.json()["errors"][0]["message"]
+    health = requests.get(sandbox + "/sandbox/health").json()
+    assert (health["tweets"], health["dms"]) == (0, 0)
+    assert control.activity() == before
+
+
+def test_a_seeded_history_has_photos_with_alt_text():
+    from workbench.sandbox.seed import SEEDED_PHOTOS, seed_world
+    from workbench.sandbox.world import World
+
+    world = World()
+    seed_world(world, 5, with_reference=False)
+    photos = [m for m in world.media.values() if m.type == "photo"]
+    assert len(photos) >= 5 and {m.alt_text for m in photos} <= set(SEEDED_PHOTOS)
+    assert all(k in world.media for p in world.tweets.values() for k in p.media_keys)

@@ -656,3 +656,119 @@ def test_off_pay_per_use_the_composer_names_no_price(store, desk):
     view = desk.view(iid)
     view.composer.text.value = "see https://example.com"
     assert view.send_cost.value == ""
+
+
+# --- attached media -------------------------------------------------------------------------
+
+SANDBOX = "http://127.0.0.1:8765"
+HOSTILE_ALT = '"><img src=x onerror=alert(1)> <script>alert(2)</script>'
+HOSTILE_URLS = [
+    "javascript:alert(1)",
+    "data:image/png;base64,iVBORw0KGgo=",
+    "https://evil.example/a.png",
+    "https://pbs.twimg.com.evil.example/a.png",
+    "https://user@pbs.twimg.com/a.png",
+    "https://user:pw@pbs.twimg.com/a.png",
+    "http://pbs.twimg.com/a.png",
+    "https://pbs.twimg.com:8443/a.png",
+    'https://pbs.twimg.com/a.png" onerror="alert(1)',
+    "https://pbs.twimg.com/a.png onerror=alert(1)",
+    "http://127.0.0.1:8766/sandbox/media/3_1.png",  # the sandbox's host, another port
+]
+
+
+def test_media_src_loads_only_from_x_media_hosts_or_the_sandbox():
+    from workbench.widgets._html import media_src
+
+    for url in (
+        "https://pbs.twimg.com/media/F1.jpg",
+        "https://video.twimg.com/ext_tw_video/1/pu/vid/a.mp4",
+        "https://ton.twimg.com/1.1/ton/data/dm/1/2/a.jpg",
+    ):
+        assert media_src(url) == url
+    assert media_src(f"{SANDBOX}/sandbox/media/3_1.png", SANDBOX) is not None
+    assert media_src(f"{SANDBOX}/sandbox/media/3_1.png") is None  # not talking to a sandbox
+    for url in HOSTILE_URLS:
+        assert media_src(url, SANDBOX) is None, url
+
+
+def test_media_html_escapes_the_alt_text_and_shows_refused_urls_as_text():
+    from workbench.widgets._html import media_html
+
+    shown = media_html(
+        [{"key": "3_1", "kind": "photo", "url": f"{SANDBOX}/a.png", "alt_text": HOSTILE_ALT}],
+        SANDBOX,
+    )
+    assert shown.count("<img ") == 1 and "<script" not in shown and "onerror=alert" in shown
+    assert 'alt="&quot;&gt;&lt;img src=x onerror=alert(1)&gt;' in shown
+    assert 'loading="lazy"' in shown and 'referrerpolicy="no-referrer"' in shown
+    for url in HOSTILE_URLS:
+        refused = media_html([{"key": "3_1", "kind": "photo", "url": url, "alt_text": "A box"}])
+        assert "<img" not in refused and "image not shown (not from X)" in refused, url
+        assert "A box" in refused and url not in refused
+    video = media_html(
+        [
+            {"key": "7_2", "kind": "video", "preview_url": "https://pbs.twimg.com/v.jpg"},
+            {"key": "16_3", "kind": "animated_gif", "preview_url": "https://pbs.twimg.com/g.jpg"},
+            {"key": "7_4"},  # a key X gave no include for
+            "junk",
+        ]
+    )
+    assert "Video 0:12" not in video and video.count("<img ") == 2
+    assert 'alt="Video: no description"' in video and 'alt="GIF: no description"' in video
+    assert "image not available" in video
+    timed = media_html([{"key": "7_2", "kind": "video", "duration_ms": 12_000}])
+    assert "Video 0:12" in timed
+
+
+def test_the_transcript_shows_a_photo_with_its_alt_text_as_caption(store, tmp_path):
+    ws = Workspace(
+        "ann",
+        store=store,
+        mail_dir=tmp_path / "mail",
+        settings=Settings.from_env({}, WORKBENCH_X_PLAN="enterprise", WORKBENCH_X_API_URL=SANDBOX),
+    )
+    desk = AgentWorkspaceView(ws, live=False)
+    try:
+        iid = arrive(store)
+        desk.ready()
+        desk.accept(iid)
+        view = desk.view(iid)
+        media = [
+            {
+                "key": "3_1",
+                "kind": "photo",
+                "url": f"{SANDBOX}/sandbox/media/3_1.png",
+                "alt_text": HOSTILE_ALT,
+            },
+            {"key": "3_2", "kind": "photo", "url": "javascript:alert(1)", "alt_text": "<b>x</b>"},
+        ]
+        store.add_transcript(
+            TranscriptEntry(
+                iid,
+                utcnow(),
+                EntryKind.INBOUND,
+                "dana_rivera",
+                "look",
+                "reply",
+                "777000111",
+                {"follow_up": True, "media": media},
+            )
+        )
+        ws.poll()
+        line = next(h for h in map(_row_html, view.lines) if "look" in h)
+        assert line.count("<img ") == 1
+        assert f'src="{SANDBOX}/sandbox/media/3_1.png"' in line
+        assert "&lt;script&gt;" in line and "<script" not in line
+        assert "javascript:" not in line and "&lt;b&gt;x&lt;/b&gt;" in line
+        assert "image not shown (not from X)" in line
+    finally:
+        desk.close()
+        ws.close()
+    # against X itself, the sandbox's origin is not X's: nothing of it is loaded
+    with Workspace("bob", store=store, settings=Settings.from_env({})) as real:
+        from workbench.widgets.interaction import line_html
+
+        entry = store.transcript(iid)[-1]
+        assert "<img" not in line_html(entry, None)
+        assert real.x_api_url == "https://api.twitter.com"

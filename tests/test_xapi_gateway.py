@@ -198,3 +198,46 @@ def test_a_malformed_item_is_reported_not_raised(gateway: Gateway, control: Cont
     bad = page.malformed[0]
     assert "get_users_mentions(AcmeSupport)" in bad.reason and "author_id is missing" in bad.reason
     assert bad.raw["text"] == "@AcmeSupport two"
+
+
+def test_media_are_parsed_and_partial_ones_tolerated(gateway: Gateway, control: Control):
+    from workbench.domain import Media
+    from workbench.xapi import models
+
+    made = control.tweet(
+        "dana", "@AcmeSupport see", media=[{"type": "photo", "alt_text": "<b>hi</b>"}]
+    )
+    (post,) = gateway.mentions().items
+    assert post.tweet.media == (
+        Media(
+            made["media_keys"][0],
+            "photo",
+            url=f"{gateway.base_url}/sandbox/media/{made['media_keys'][0]}.png",
+            alt_text="<b>hi</b>",
+            width=240,
+            height=180,
+        ),
+    )
+    # X leaves fields out; a key may have no include; an include may lack its key
+    item = {
+        "id": "5",
+        "author_id": "7",
+        "text": "x",
+        "created_at": "2026-01-06T18:40:40.000Z",
+        "attachments": {"media_keys": ["3_1", "7_2", "16_3", 4]},
+    }
+    includes = {
+        "media": [
+            {"media_key": "3_1", "type": "photo", "width": "wide", "url": 9},
+            {"type": "video"},
+            "junk",
+            {"media_key": "16_3", "type": "animated_gif", "preview_image_url": "https://p/x"},
+        ]
+    }
+    parsed = models.post(item, {}, models.media_by_key(includes))
+    assert parsed.tweet.media == (
+        Media("3_1", "photo"),
+        Media("7_2", "video"),
+        Media("16_3", "animated_gif", preview_url="https://p/x"),
+    )
+    assert models.post({**item, "attachments": "odd"}).tweet.media == ()

@@ -218,7 +218,11 @@ def test_ingest_stores_a_streamed_mention_before_its_next_poll(store, gateway, c
     try:
         assert polled.wait(10)  # the first poll is over; the next is an hour away
         assert wait_for(lambda: ingest.stream is not None and ingest.stream.connected.is_set())
-        tweet = control.tweet("dana", "@AcmeSupport my order never came")
+        tweet = control.tweet(
+            "dana",
+            "@AcmeSupport my order never came",
+            media=[{"type": "photo", "alt_text": "An empty doorstep"}],
+        )
         assert wait_for(lambda: any(i.tweet_id == tweet["id"] for i in store.interactions()))
     finally:
         stop.set()
@@ -230,6 +234,10 @@ def test_ingest_stores_a_streamed_mention_before_its_next_poll(store, gateway, c
     # the stream is app-only; ingest asked as the brand who dana is to it
     assert (dana.followers_count, dana.follows_brand, dana.dm_open) == (812, True, True)
     assert ingest.streamed.interactions == 1
+    (line,) = store.transcript(it.id)  # the photo came with the streamed post
+    assert [(m["key"], m["kind"], m["alt_text"]) for m in line.details["media"]] == [
+        (tweet["media_keys"][0], "photo", "An empty doorstep")
+    ]
     again = ingest.run_once()  # the poll sees it too, and stores nothing twice
     assert again.interactions == 0
     assert [i.tweet_id for i in store.interactions()].count(tweet["id"]) == 1

@@ -67,7 +67,12 @@ def test_an_agent_signs_in_takes_an_offer_and_signs_out(page: Page, lab, desk_ur
     expect(page.locator(".wb-desk")).to_contain_text("Signed in as Dee <b>Desk</b>")
     expect(workspace.locator(".wb-agent-state .mod-active")).to_have_text("Ready")
     control.user("desk_fan", name="Desk Fan", follows_brand=True)
-    control.tweet("desk_fan", "@AcmeSupport hello from the desk app")
+    alt = 'A cracked phone screen "><img src=x onerror=alert(1)>'
+    control.tweet(
+        "desk_fan",
+        "@AcmeSupport hello from the desk app",
+        media=[{"type": "photo", "alt_text": alt}],
+    )
     toast = page.locator(".wb-toast").first
     expect(toast).to_contain_text("hello from the desk app", timeout=60_000)
     # Keyboard first: Alt+A accepts, the focus lands in the reply box, Ctrl+Enter sends.
@@ -75,6 +80,16 @@ def test_an_agent_signs_in_takes_an_offer_and_signs_out(page: Page, lab, desk_ur
     page.keyboard.press("Alt+KeyA")
     view = page.locator(".wb-interaction")
     expect(view).to_be_visible(timeout=30_000)
+    # The customer's photo, from the sandbox's own media route, with its alt text shown
+    photo = view.locator(".wb-transcript figure.wb-media img").first
+    expect(photo).to_have_attribute("alt", alt, timeout=30_000)
+    expect(view.locator(".wb-transcript figcaption").first).to_have_text(alt)
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=photo.element_handle(), timeout=30_000
+    )
+    assert photo.get_attribute("src").startswith(f"{lab.x_api_url}/sandbox/media/3_")
+    assert page.locator("img[src='x']").count() == 0  # the alt text stayed text
+    screenshot(page, "desk-photo")
     reply = view.locator(".wb-reply-text textarea")
     expect(reply).to_be_focused(timeout=10_000)
     page.keyboard.type("Thanks for writing!")

@@ -15,6 +15,7 @@ from workbench.domain.event import (
     utcnow,
 )
 from workbench.domain.interaction import Interaction, State, TransitionError
+from workbench.domain.media import Media
 from workbench.domain.transcript import (
     DELETED_TEXT,
     Delivery,
@@ -40,6 +41,7 @@ __all__ = [
     "EntryKind",
     "Event",
     "Interaction",
+    "Media",
     "Sentiment",
     "State",
     "TranscriptEntry",

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 
+from workbench.domain.media import Media
+
 
 class Channel(str, Enum):
     """Where an interaction came from."""
@@ -28,6 +30,8 @@ class Tweet:
     in_reply_to_tweet_id: str | None = None
     urls: dict[str, str] = field(default_factory=dict)
     """t.co link -> expanded URL, from the tweet's ``entities.urls``."""
+    media: tuple[Media, ...] = ()
+    """The photos, videos and GIFs attached (``attachments.media_keys`` and ``includes.media``)."""
 
     def __post_init__(self) -> None:
         if not self.id or not str(self.id).isdigit():

@@ -782,6 +782,8 @@ class Ingest:
             details: dict[str, Any] = {"kind": post.kind, "timeline": timeline}
             if post.tweet.urls:
                 details["urls"] = dict(post.tweet.urls)
+            if post.tweet.media:
+                details["media"] = [m.as_dict() for m in post.tweet.media]
             if post.tweet.conversation_id:
                 details["conversation_id"] = post.tweet.conversation_id
             if post.referenced:  # the first of each kind, as Post's properties
@@ -899,6 +901,8 @@ class Ingest:
             }
             if event.urls:
                 details["urls"] = dict(event.urls)
+            if event.media:
+                details["media"] = [m.as_dict() for m in event.media]
             items.append(
                 _Item(
                     x_id=event.id,

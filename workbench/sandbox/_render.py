@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from workbench.sandbox.world import DmEvent, Post, User, World, invalid, iso
+from workbench.sandbox.world import DmEvent, Medium, Post, User, World, invalid, iso
 
 TWEET_FIELDS = frozenset(
     [
@@ -107,6 +107,23 @@ TWEET_EXPANSIONS = frozenset(
 DM_EXPANSIONS = frozenset(
     ["attachments.media_keys", "participant_ids", "referenced_tweets.id", "sender_id"]
 )
+MEDIA_FIELDS = frozenset(
+    [
+        "alt_text",
+        "duration_ms",
+        "height",
+        "media_key",
+        "non_public_metrics",
+        "organic_metrics",
+        "preview_image_url",
+        "promoted_metrics",
+        "public_metrics",
+        "type",
+        "url",
+        "variants",
+        "width",
+    ]
+)
 USER_EXPANSIONS = frozenset(["affiliation.user_id", "most_recent_tweet_id", "pinned_tweet_id"])
 
 
@@ -168,6 +185,48 @@ def user_json(
     return out
 
 
+def media_url(world: World, medium: Medium, suffix: str = "png") -> str:
+    """Where the sandbox serves a medium (X: ``pbs.twimg.com``, ``video.twimg.com``): its own
+    ``/sandbox/media/<key>.png``, a generated picture."""
+    return f"{world.base_url}/sandbox/media/{medium.key}.{suffix}"
+
+
+def media_json(world: World, medium: Medium, fields: frozenset[str]) -> dict[str, Any]:
+    """X's Media object (Photo, Video or AnimatedGif): ``media_key`` and ``type`` always, the
+    rest as asked in ``media.fields``."""
+    out: dict[str, Any] = {"media_key": medium.key, "type": medium.type}
+    if "width" in fields:
+        out["width"] = medium.width
+    if "height" in fields:
+        out["height"] = medium.height
+    if medium.type == "photo":
+        if "url" in fields:
+            out["url"] = media_url(world, medium)
+        if "alt_text" in fields and medium.alt_text:
+            out["alt_text"] = medium.alt_text
+        return out
+    if "preview_image_url" in fields:
+        out["preview_image_url"] = media_url(world, medium)
+    if "duration_ms" in fields and medium.duration_ms is not None:
+        out["duration_ms"] = medium.duration_ms
+    if "variants" in fields:
+        out["variants"] = [
+            {
+                "bit_rate": 632000,
+                "content_type": "video/mp4",
+                "url": media_url(world, medium, "mp4"),
+            }
+        ]
+    return out
+
+
+def _media_includes(
+    world: World, keys: Iterable[str], fields: frozenset[str]
+) -> list[dict[str, Any]]:
+    unique = dict.fromkeys(k for k in keys if k in world.media)
+    return [media_json(world, world.media[k], fields) for k in unique]
+
+
 def tweet_json(post: Post, fields: frozenset[str]) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": str(post.id),
@@ -186,6 +245,8 @@ def tweet_json(post: Post, fields: frozenset[str]) -> dict[str, Any]:
         out["in_reply_to_user_id"] = post.in_reply_to_user_id
     if "referenced_tweets" in fields and post.referenced:
         out["referenced_tweets"] = [{"type": k, "id": str(i)} for k, i in post.referenced]
+    if "attachments" in fields and post.media_keys:
+        out["attachments"] = {"media_keys": list(post.media_keys)}
     if "entities" in fields and (post.urls or post.mentions):
         entities: dict[str, Any] = {}
         if post.urls:
@@ -221,6 +282,8 @@ def dm_json(event: DmEvent, fields: frozenset[str]) -> dict[str, Any]:
         out["created_at"] = iso(event.created_at)
     if "dm_conversation_id" in fields:
         out["dm_conversation_id"] = event.conversation_id
+    if "attachments" in fields and event.media_keys:
+        out["attachments"] = {"media_keys": list(event.media_keys)}
     if "entities" in fields:
         if event.urls:
             out["urls"] = event.urls
@@ -251,6 +314,7 @@ def tweets_answer(
     fields = parse_list(params, "tweet.fields", TWEET_FIELDS)
     user_fields = parse_list(params, "user.fields", USER_FIELDS)
     expansions = parse_list(params, "expansions", TWEET_EXPANSIONS)
+    media_fields = parse_list(params, "media.fields", MEDIA_FIELDS)
     answer: dict[str, Any] = {}
     if posts:
         data = [tweet_json(p, fields) for p in posts]
@@ -280,6 +344,10 @@ def tweets_answer(
         if referenced and "referenced_tweets.id" in expansions:
             unique = {r.id: r for r in referenced}
             includes["tweets"] = [tweet_json(r, fields) for r in unique.values()]
+        if "attachments.media_keys" in expansions:
+            media = _media_includes(world, (k for p in posts for k in p.media_keys), media_fields)
+            if media:
+                includes["media"] = media
     if includes:
         answer["includes"] = includes
     if meta is not None:
@@ -303,10 +371,12 @@ def dm_answer(
     fields = parse_list(params, "dm_event.fields", DM_FIELDS)
     user_fields = parse_list(params, "user.fields", USER_FIELDS)
     expansions = parse_list(params, "expansions", DM_EXPANSIONS)
+    media_fields = parse_list(params, "media.fields", MEDIA_FIELDS)
     parse_list(params, "tweet.fields", TWEET_FIELDS)
     answer: dict[str, Any] = {}
     if events:
         answer["data"] = [dm_json(e, fields) for e in events]
+        includes: dict[str, Any] = {}
         ids: list[str] = []
         if "sender_id" in expansions:
             ids.extend(e.sender_id for e in events)
@@ -314,7 +384,13 @@ def dm_answer(
             ids.extend(uid for e in events for uid in (e.sender_id, e.recipient_id))
         users = _users(world, ids, user_fields, viewer)
         if users:
-            answer["includes"] = {"users": users}
+            includes["users"] = users
+        if "attachments.media_keys" in expansions:
+            media = _media_includes(world, (k for e in events for k in e.media_keys), media_fields)
+            if media:
+                includes["media"] = media
+        if includes:
+            answer["includes"] = includes
     meta: dict[str, Any] = {"result_count": len(events)}
     if next_token:
         meta["next_token"] = next_token

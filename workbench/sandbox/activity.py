@@ -12,6 +12,9 @@ inbound). The stream is newline-delimited JSON, one ``{"data": {"event_type", "e
 DM payloads follow the shape in ``x-api-2026.md`` (OpenAPI 2.167 does not describe them yet):
 ``direct_message_events`` (``message_create`` events, ``created_timestamp`` in epoch ms) and a
 ``users`` map from user id to ``{"data": user}``, the users as the subscribed account sees them.
+A DM's picture, video or GIF rides in ``message_data.attachment`` (``{"type": "media", "media":
+{...}}``, one at most), the v1.1 media entity X's DM event objects carry (X's message-create
+object docs: ``media_url_https``, ``type``, ``ext_alt_text``, ``video_info.duration_millis``).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from typing import Any
 
 from workbench.sandbox import _render as render
 from workbench.sandbox._streams import Connection, Streams
-from workbench.sandbox.world import DmEvent, Post, Problem, World, invalid, iso
+from workbench.sandbox.world import DmEvent, Medium, Post, Problem, World, invalid, iso
 
 KEEP_ALIVE = 10.0
 MAX_CONNECTIONS = 2
@@ -373,6 +376,12 @@ class ActivityHub(Streams[bytes]):
             uid: {"data": user_2167(render.user_json(world, world.users[uid], USER_FIELDS, viewer))}
             for uid in dict.fromkeys((event.sender_id, event.recipient_id))
         }
+        message_data: dict[str, Any] = {"text": event.text, "entities": entities}
+        if event.media_keys and event.media_keys[0] in world.media:
+            message_data["attachment"] = {
+                "type": "media",
+                "media": self._media_entity(world.media[event.media_keys[0]]),
+            }
         return {
             "direct_message_events": [
                 {
@@ -382,12 +391,29 @@ class ActivityHub(Streams[bytes]):
                     "message_create": {
                         "sender_id": event.sender_id,
                         "target": {"recipient_id": event.recipient_id},
-                        "message_data": {"text": event.text, "entities": entities},
+                        "message_data": message_data,
                     },
                 }
             ],
             "users": users,
         }
+
+    def _media_entity(self, medium: Medium) -> dict[str, Any]:
+        """A DM's medium as X's v1.1 media entity (the form DM event objects carry)."""
+        url = render.media_url(self.world, medium)
+        out: dict[str, Any] = {
+            "id": int(medium.id),
+            "id_str": medium.id,
+            "media_url": url,
+            "media_url_https": url,
+            "type": medium.type,
+            "sizes": {"large": {"w": medium.width, "h": medium.height, "resize": "fit"}},
+        }
+        if medium.alt_text:
+            out["ext_alt_text"] = medium.alt_text
+        if medium.duration_ms is not None:
+            out["video_info"] = {"duration_millis": medium.duration_ms}
+        return out
 
     # --- streams ------------------------------------------------------------------------------
 

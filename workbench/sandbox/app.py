@@ -716,6 +716,7 @@ async def filtered_stream(request: Request, sb: Sandbox, auth: Auth) -> Response
     render.parse_list(q, "tweet.fields", render.TWEET_FIELDS)  # refuse bad fields before streaming
     render.parse_list(q, "user.fields", render.USER_FIELDS)
     render.parse_list(q, "expansions", render.TWEET_EXPANSIONS)
+    render.parse_list(q, "media.fields", render.MEDIA_FIELDS)
     connection = sb.streams.connect(backfill)
 
     def line(post: Any, matches: list[dict[str, str]]) -> bytes:

@@ -140,7 +140,15 @@ async def accounts(request: Request, sb: Any) -> Response:
 
 
 def _tweet(world: World, body: dict[str, Any]) -> dict[str, Any]:
-    allowed = {"author", "text", "in_reply_to_tweet_id", "quote_tweet_id", "retweet_of", "lang"}
+    allowed = {
+        "author",
+        "text",
+        "in_reply_to_tweet_id",
+        "quote_tweet_id",
+        "retweet_of",
+        "lang",
+        "media",
+    }
     unknown = sorted(set(body) - allowed)
     if unknown:
         raise ValueError(f"unknown tweet fields {unknown}; allowed: {sorted(allowed)}")
@@ -154,12 +162,14 @@ def _tweet(world: World, body: dict[str, Any]) -> dict[str, Any]:
             in_reply_to=body.get("in_reply_to_tweet_id"),
             quote_of=body.get("quote_tweet_id"),
             lang=body.get("lang") or "en",
+            media=body.get("media"),
         )
     return {
         "id": str(post.id),
         "text": post.text,
         "author_id": post.author_id,
         "created_at": iso(post.created_at),
+        "media_keys": list(post.media_keys),
     }
 
 
@@ -189,18 +199,19 @@ async def delete_tweet(request: Request, sb: Any) -> Response:
 
 
 def _dm(world: World, body: dict[str, Any]) -> dict[str, Any]:
-    unknown = sorted(set(body) - {"author", "text", "to"})
+    unknown = sorted(set(body) - {"author", "text", "to", "media"})
     if unknown:
-        raise ValueError(f"unknown DM fields {unknown}; allowed: author, text, to")
+        raise ValueError(f"unknown DM fields {unknown}; allowed: author, text, to, media")
     author = _author(world, body.get("author"))
     to = world.user_by_username(body["to"]) if body.get("to") else world.default_brand
-    event = world.send_dm(author.id, to.id, body.get("text") or "")
+    event = world.send_dm(author.id, to.id, body.get("text") or "", media=body.get("media"))
     return {
         "id": str(event.id),
         "text": event.text,
         "sender_id": event.sender_id,
         "dm_conversation_id": event.conversation_id,
         "created_at": iso(event.created_at),
+        "media_keys": list(event.media_keys),
     }
 
 
@@ -209,6 +220,23 @@ async def add_dms(request: Request, sb: Any) -> Response:
     items, many = await _items(request)
     made = sb.world.run(lambda w: [_dm(w, i) for i in items])
     return _answer(made if many else made[0], 201)
+
+
+async def media(request: Request) -> Response:
+    """``GET /sandbox/media/<media_key>.png``: the picture of a medium (a photo, or a video's or
+    GIF's still), as X's media hosts serve them: no authentication, cached for a long time."""
+    from workbench.sandbox._png import picture
+
+    key, _, suffix = request.path_params["name"].rpartition(".")
+    world: World = request.app.state.sandbox.world
+    if suffix != "png" or key not in world.media:
+        return _bad(f"/sandbox/media: no medium {request.path_params['name']!r}", 404)
+    return Response(
+        picture(key),
+        200,
+        {"cache-control": "public, max-age=604800", "x-content-type-options": "nosniff"},
+        media_type="image/png",
+    )
 
 
 @control
@@ -359,6 +387,7 @@ CONTROL_ROUTES = [
     Route("/sandbox/tweets", add_tweets, methods=["POST"]),
     Route("/sandbox/tweets/{id}", delete_tweet, methods=["DELETE"]),
     Route("/sandbox/dms", add_dms, methods=["POST"]),
+    Route("/sandbox/media/{name}", media, methods=["GET"]),
     Route("/sandbox/follows", follows, methods=["POST"]),
     Route("/sandbox/oauth", oauth, methods=["GET", "POST"]),
     Route("/sandbox/streams/drop", drop_streams, methods=["POST"]),

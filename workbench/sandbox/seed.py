@@ -11,6 +11,15 @@ from typing import Any
 from workbench.sandbox.world import Problem, World
 from workbench.traffic import Item, Person, Traffic
 
+SEEDED_PHOTOS = (
+    "Photo of a phone with a cracked screen, still in its opened delivery box",
+    "Screenshot of the checkout page showing the error: payment could not be processed",
+    "Photo of a parcel left on a wet doorstep, its label torn",
+    "Screenshot of an order confirmation e-mail with the order number highlighted",
+)
+"""Alt texts of the photos customers attach in a seeded history (one item in ``PHOTO_EVERY``)."""
+PHOTO_EVERY = 16
+
 
 def _ensure(world: World, person: Person) -> str:
     try:
@@ -44,7 +53,10 @@ class Player:
         self.ids: dict[int, int] = {}
         self.played = 0
 
-    def play(self, item: Item, at: datetime | None = None) -> Any:
+    def play(
+        self, item: Item, at: datetime | None = None, media: list[dict[str, Any]] | None = None
+    ) -> Any:
+        """Make ``item`` happen (at ``at``), with ``media`` attached to its tweet or DM."""
         world = self.world
         author = _ensure(world, self.traffic.person_named(item.author))
         try:
@@ -53,7 +65,7 @@ class Player:
             brand = world.default_brand
         try:
             if item.kind == "dm":
-                result: Any = world.send_dm(author, brand.id, item.text, created_at=at)
+                result: Any = world.send_dm(author, brand.id, item.text, created_at=at, media=media)
             elif item.kind == "retweet":
                 original = self.ids.get(item.retweet_of) if item.retweet_of is not None else None
                 if original is None:
@@ -62,7 +74,12 @@ class Player:
             else:
                 parent = self.ids.get(item.reply_to) if item.reply_to is not None else None
                 result = world.post(
-                    author, item.text, in_reply_to=parent, created_at=at, lang=item.lang
+                    author,
+                    item.text,
+                    in_reply_to=parent,
+                    created_at=at,
+                    lang=item.lang,
+                    media=media,
                 )
                 self.ids[item.index] = result.id
         except Problem:
@@ -107,7 +124,8 @@ def seed_world(
     span: timedelta = timedelta(hours=36),
     with_reference: bool = True,
 ) -> Player:
-    """A history of ``items`` customer tweets and DMs spread over the last ``span``."""
+    """A history of ``items`` customer tweets and DMs spread over the last ``span``; one in
+    ``PHOTO_EVERY`` carries a photo with alt text."""
     traffic = Traffic(seed, [b.username for b in world.brands])
     if with_reference:
         for person in reference_people(world.default_brand.username):
@@ -117,7 +135,11 @@ def seed_world(
     start = datetime.now(UTC) - span
     step = span / max(1, items)
     for i in range(items):
-        player.play(traffic.item(), start + step * i)
+        photo = None
+        if i % PHOTO_EVERY == PHOTO_EVERY // 2:
+            alt = SEEDED_PHOTOS[(i // PHOTO_EVERY) % len(SEEDED_PHOTOS)]
+            photo = [{"type": "photo", "alt_text": alt}]
+        player.play(traffic.item(), start + step * i, photo)
     return player
 
 

@@ -106,6 +106,8 @@ def _serve(
         sock.close()
         raise OSError(f"sandbox: cannot listen on {host}:{port}: {exc.strerror}") from None
     bound_port = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    sandbox.world.base_url = f"http://{shown}:{bound_port}"
     config = uvicorn.Config(
         create_app(sandbox),
         log_level="warning",
@@ -119,14 +121,13 @@ def _serve(
         target=server.run, kwargs={"sockets": [sock]}, name="sandbox-server", daemon=True
     )
     thread.start()
-    shown = f"[{host}]" if ":" in host else host
     deadline = time.monotonic() + startup_timeout
     while not (server.started and _answers(host, bound_port)):
         if not thread.is_alive() or time.monotonic() > deadline:
             server.should_exit = True
             raise RuntimeError(f"sandbox: did not start on {host}:{bound_port}")
         time.sleep(0.02)
-    return server, thread, f"http://{shown}:{bound_port}"
+    return server, thread, sandbox.world.base_url
 
 
 def start(

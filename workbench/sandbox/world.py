@@ -12,16 +12,20 @@ import bisect
 import itertools
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from workbench.domain.media import KEY_PREFIX
 from workbench.sandbox import _text
 
 TWEPOCH_MS = 1288834974657
 DM_MAX_CHARS = 10_000
 SEARCH_WINDOW = timedelta(days=7)
+MEDIA_PER_TWEET = 4
+MEDIA_PER_DM = 1
+ALT_TEXT_MAX_CHARS = 1_000
 BRAND_IDS = ("1476312418095484928", "1476312418095484929", "1476312418095484930")
 
 
@@ -114,6 +118,22 @@ class User:
     brand: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class Medium:
+    """A photo, video or GIF a user attached: what X keeps of it (its URLs are the server's)."""
+
+    key: str
+    type: str
+    alt_text: str | None = None
+    width: int = 240
+    height: int = 180
+    duration_ms: int | None = None
+
+    @property
+    def id(self) -> str:
+        return self.key.partition("_")[2]
+
+
 @dataclass(slots=True)
 class Post:
     id: int
@@ -132,6 +152,7 @@ class Post:
     retweet_count: int = 0
     like_count: int = 0
     quote_count: int = 0
+    media_keys: tuple[str, ...] = ()
 
     def ref(self, kind: str) -> int | None:
         for k, i in self.referenced:
@@ -149,6 +170,7 @@ class DmEvent:
     created_at: datetime
     urls: list[dict[str, Any]] = field(default_factory=list)
     mentions: list[dict[str, Any]] = field(default_factory=list)
+    media_keys: tuple[str, ...] = ()
 
     @property
     def conversation_id(self) -> str:
@@ -207,6 +229,8 @@ class World:
         self._listeners: list[Callable[[Post], None]] = []
         self._event_listeners: list[Callable[[str, Any], None]] = []
         self._brand_names = tuple(brands)
+        self.base_url = "http://127.0.0.1"
+        """Where the server answers (set once it listens): media URLs point there."""
         if not self._brand_names:
             raise ValueError("World: at least one brand account is needed")
         self.reset()
@@ -231,6 +255,8 @@ class World:
             self._retweets: dict[tuple[str, int], int] = {}
             self._recent_text: dict[tuple[str, str, int | None], int] = {}
             self._activity: list[Activity] = []
+            self.media: dict[str, Medium] = {}
+            self._media_seq = itertools.count(1)
             self._last_id = 0
             self._follow_seq = itertools.count(1)
             self._tco = itertools.count(1)
@@ -274,6 +300,41 @@ class World:
         candidate = (ms - TWEPOCH_MS) << 22
         self._last_id = max(self._last_id + 1, candidate)
         return self._last_id
+
+    def _new_media(self, wanted: Sequence[Any] | None, most: int, where: str) -> tuple[str, ...]:
+        """Media keys for what a user attaches (``[{"type", "alt_text"?}]``, checked as X
+        checks an upload: its type, how many, the alt text's length)."""
+        if not wanted:
+            return ()
+        if not isinstance(wanted, list | tuple):
+            raise invalid("media", wanted, "media: a list of {type, alt_text} objects")
+        if len(wanted) > most:
+            raise invalid("media", len(wanted), f"media: at most {most} per {where}, as X allows")
+        made = []
+        for i, item in enumerate(wanted):
+            name = f"media[{i}]"
+            if not isinstance(item, dict) or set(item) - {"type", "alt_text", "duration_ms"}:
+                raise invalid(name, item, f"{name}: an object with type, alt_text, duration_ms")
+            kind = item.get("type")
+            if kind not in KEY_PREFIX:
+                raise invalid(f"{name}.type", kind, f"{name}.type: one of {', '.join(KEY_PREFIX)}")
+            alt = item.get("alt_text")
+            if alt is not None and (not isinstance(alt, str) or len(alt) > ALT_TEXT_MAX_CHARS):
+                raise invalid(
+                    f"{name}.alt_text",
+                    str(alt)[:20],
+                    f"{name}.alt_text: a string of at most {ALT_TEXT_MAX_CHARS:,} characters",
+                )
+            duration = item.get("duration_ms", 12_000 if kind == "video" else None)
+            if kind == "video" and (not isinstance(duration, int) or duration <= 0):
+                raise invalid(f"{name}.duration_ms", duration, f"{name}.duration_ms: above 0")
+            media_id = 1_900_000_000_000_000_000 + next(self._media_seq)
+            key = f"{KEY_PREFIX[kind]}_{media_id}"
+            self.media[key] = Medium(
+                key, kind, alt or None, duration_ms=duration if kind == "video" else None
+            )
+            made.append(key)
+        return tuple(made)
 
     def _next_tco(self) -> str:
         return _text.tco_code(next(self._tco))
@@ -476,8 +537,10 @@ class World:
         created_at: datetime | None = None,
         lang: str = "en",
         record: bool = True,
+        media: Sequence[Any] | None = None,
     ) -> Post:
-        """A new tweet by ``author_id``; X's rules for text, reply and quote targets apply."""
+        """A new tweet by ``author_id``; X's rules for text, reply and quote targets apply.
+        ``media``: what the author attaches (``[{"type": "photo", "alt_text": ...}]``)."""
         if text is None or not str(text).strip():
             raise invalid("text", text or "", "text: a tweet needs 1 to 280 weighted characters")
         if _text.too_long(text):
@@ -496,6 +559,7 @@ class World:
             dup_key = (author_id, text, parent.id if parent else None)
             if author.brand and dup_key in self._recent_text:
                 raise forbidden("You are not allowed to create a Tweet with duplicate content.")
+            media_keys = self._new_media(media, MEDIA_PER_TWEET, "tweet")
             pid = self._next_id(created_at)
             wrapped, urls = _text.wrap_urls(text, self._next_tco)
             referenced: list[tuple[str, int]] = []
@@ -517,6 +581,7 @@ class World:
                 urls=urls,
                 mentions=self._mention_entities(wrapped),
                 lang=lang,
+                media_keys=media_keys,
             )
             self._store(post)
             if author.brand:
@@ -743,6 +808,7 @@ class World:
         *,
         created_at: datetime | None = None,
         record: bool = True,
+        media: Sequence[Any] | None = None,
     ) -> DmEvent:
         if text is None or not str(text).strip():
             raise invalid("text", text or "", "text: a message needs at least 1 character")
@@ -757,6 +823,7 @@ class World:
                 )
             if not self.can_dm(sender_id, recipient_id):
                 raise forbidden("You cannot send messages to users who are not following you.")
+            media_keys = self._new_media(media, MEDIA_PER_DM, "DM")
             wrapped, urls = _text.wrap_urls(text, self._next_tco)
             event = DmEvent(
                 id=self._next_id(created_at),
@@ -766,6 +833,7 @@ class World:
                 created_at=created_at or datetime.now(UTC),
                 urls=urls,
                 mentions=self._mention_entities(wrapped),
+                media_keys=media_keys,
             )
             self.dms[event.id] = event
             self._dm_pairs.add((sender_id, recipient_id))

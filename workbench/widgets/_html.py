@@ -4,13 +4,16 @@ escapes everything first (tweets are attacker-controlled)."""
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from workbench.domain import (
     DELETED_TEXT,
     Actionability,
     Contact,
     Interaction,
+    Media,
     Sentiment,
     utcnow,
 )
@@ -53,6 +56,14 @@ STYLE = """
 .wb-help kbd{border:1px solid #d0d7de;border-radius:4px;padding:0 4px;background:#f6f8fa}
 .wb-help td{padding:1px 10px 1px 0}
 .wb-deleted{color:#57606a;font-style:italic}
+.wb-media{display:inline-block;vertical-align:top;margin:4px 6px 2px 0;max-width:200px}
+.wb-media img{display:block;max-width:200px;max-height:150px;width:auto;height:auto;
+  border:1px solid #d0d7de;border-radius:6px;background:#f6f8fa}
+.wb-media figcaption{font-size:12px;line-height:1.35;color:#57606a;overflow-wrap:anywhere;
+  margin-top:2px}
+.wb-media-kind{font-weight:600;color:#24292f}
+.wb-media-refused{border:1px dashed #d0d7de;border-radius:6px;padding:6px;color:#57606a;
+  font-size:12px}
 .wb-new{background:#1a7f37;color:#fff;border-radius:8px;padding:0 6px;font-size:11px;
   font-style:normal}
 </style>
@@ -158,3 +169,81 @@ def priority_html(it: Interaction) -> str:
     reasons = ", ".join(it.priority_reasons)
     shown = _("priority {points}: {reasons}").format(points=f"{it.priority:+d}", reasons=reasons)
     return f'<span class="wb-priority">{esc(shown)}</span>'
+
+
+X_MEDIA_HOSTS = frozenset({"pbs.twimg.com", "video.twimg.com", "ton.twimg.com"})
+"""Where X serves attached media from (photos and stills, videos, DM media): over https only."""
+_NEVER_IN_SRC = frozenset(" \"'<>`\\")
+
+
+def media_src(url: object, sandbox_url: str | None = None) -> str | None:
+    """``url`` when the view may load it, else None: https on one of ``X_MEDIA_HOSTS`` (default
+    port, no credentials), or the origin of ``sandbox_url`` (the sandbox the workbench talks
+    to, which serves its own media). Anything else (other schemes and hosts, look-alike hosts,
+    odd characters that could leave the attribute) is never loaded."""
+    if not isinstance(url, str) or not url.isprintable() or any(c in url for c in _NEVER_IN_SRC):
+        return None
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        return None
+    host = (parts.hostname or "").lower()
+    if parts.scheme == "https" and host in X_MEDIA_HOSTS and port is None:
+        return url
+    if sandbox_url:
+        own = urlsplit(sandbox_url)
+        if (parts.scheme, parts.netloc.lower()) == (own.scheme, own.netloc.lower()) and own.netloc:
+            return url
+    return None
+
+
+def _duration(ms: int) -> str:
+    """``12000`` -> ``0:12``; an hour and more -> ``1:02:03``."""
+    minutes, seconds = divmod(max(0, ms) // 1000, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+def media_html(raws: Iterable[object], sandbox_url: str | None = None) -> str:
+    """The photos, videos and GIFs of a message as previews, each with its alt text as a
+    visible caption ("no description" without one). Only what ``media_src`` allows is
+    loaded; anything else shows as text, and every value from the tweet is escaped."""
+    out = []
+    for raw in raws:
+        medium = Media.from_dict(raw)
+        if medium is None:
+            continue
+        if medium.kind == "video":
+            kind = (
+                _("Video {duration}").format(duration=_duration(medium.duration_ms))
+                if medium.duration_ms is not None
+                else _("Video")
+            )
+        elif medium.kind == "animated_gif":
+            kind = _("GIF")
+        else:
+            kind = ""
+        described = medium.alt_text or _("no description")
+        caption = esc(described) if medium.alt_text else f"<i>{esc(described)}</i>"
+        if kind:
+            caption = f'<span class="wb-media-kind">{esc(kind)}</span> · {caption}'
+        src = media_src(medium.image_url, sandbox_url)
+        if src is not None:
+            alt = f"{kind}: {described}" if kind else described
+            shown = (
+                f'<img src="{esc(src)}" alt="{esc(alt)}" loading="lazy" decoding="async" '
+                'referrerpolicy="no-referrer">'
+            )
+        else:
+            why = (
+                _("image not shown (not from X)") if medium.image_url else _("image not available")
+            )
+            shown = f'<div class="wb-media-refused">{esc(why)}</div>'
+        out.append(
+            f'<figure class="wb-media wb-media-{esc(medium.kind)}">{shown}'
+            f"<figcaption>{caption}</figcaption></figure>"
+        )
+    return f'<div class="wb-attachments">{"".join(out)}</div>' if out else ""

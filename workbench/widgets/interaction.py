@@ -35,6 +35,7 @@ from workbench.widgets._html import (
     esc,
     icon,
     linked,
+    media_html,
     priority_html,
     profile_link,
     subject_html,
@@ -80,7 +81,17 @@ def _button(label: str, css: str, icon_name: str = "", style: str = "", tip: str
     return b
 
 
-def original_tweet_html(entry: TranscriptEntry | None, contact: Contact) -> str:
+def _media(entry: TranscriptEntry, sandbox_url: str | None) -> str:
+    """The line's attached media (``details["media"]``), unless its author deleted the post."""
+    raws = entry.details.get("media")
+    if entry.deleted or not isinstance(raws, list):
+        return ""
+    return media_html(raws, sandbox_url)
+
+
+def original_tweet_html(
+    entry: TranscriptEntry | None, contact: Contact, sandbox_url: str | None = None
+) -> str:
     if entry is None:
         none = _("No message yet.")
         return f'{STYLE}<div class="wb-card wb-muted">{esc(none)}</div>'
@@ -88,7 +99,7 @@ def original_tweet_html(entry: TranscriptEntry | None, contact: Contact) -> str:
     text = deleted_html() if entry.deleted else linked(entry.text, urls)
     return (
         f'{STYLE}<div class="wb-card"><div><b>{esc(contact.name or contact.username)}</b> '
-        f"{profile_link(contact)}</div><div>{text}</div>"
+        f"{profile_link(contact)}</div><div>{text}</div>{_media(entry, sandbox_url)}"
         f'<div class="wb-muted">{esc(when(entry.at))}</div></div>'
     )
 
@@ -125,7 +136,9 @@ def case_html(it: Interaction, contact: Contact, agent: str) -> str:
     return f'{STYLE}<div class="wb-card"><table>{cells}</table>{party}</div>'
 
 
-def line_html(entry: TranscriptEntry) -> str:
+def line_html(entry: TranscriptEntry, sandbox_url: str | None = None) -> str:
+    """One transcript line; ``sandbox_url``: the sandbox the workbench talks to, whose own
+    media may be loaded (see ``media_src``)."""
     label = {
         EntryKind.INBOUND: entry.author,
         EntryKind.OUTBOUND: _("{author} (brand)").format(author=entry.author),
@@ -151,7 +164,7 @@ def line_html(entry: TranscriptEntry) -> str:
     return (
         f'{STYLE}<div class="wb-line wb-line-{entry.kind.value}">'
         f'<div class="wb-muted">{esc(label)}{esc(action)} · {esc(when(entry.at))}{new}</div>'
-        f"<div>{text}</div>{delivery_html(entry)}</div>"
+        f"<div>{text}</div>{_media(entry, sandbox_url)}{delivery_html(entry)}</div>"
     )
 
 
@@ -198,6 +211,11 @@ class InteractionView(W.VBox):
         self, ws: Workspace, interaction_id: str, on_closed: Callable[[str], None] | None = None
     ):
         self.ws = ws
+        from workbench.xapi.gateway import is_real_x
+
+        x_api_url = getattr(ws, "x_api_url", None)
+        self._sandbox_url = x_api_url if x_api_url and not is_real_x(x_api_url) else None
+        """The sandbox the workbench talks to (its media may be shown), else None."""
         self.title = ""
         """The tab's title: the contact's @username."""
         self.interaction_id = interaction_id
@@ -425,7 +443,7 @@ class InteractionView(W.VBox):
         self._static_refused = self._plan_refusals(it, contact)
         self._loading = True
         try:
-            self.original.value = original_tweet_html(first, contact)
+            self.original.value = original_tweet_html(first, contact, self._sandbox_url)
             self.case.value = case_html(it, contact, self.ws.agent)
             self.tick()
             show, info = _("show info"), _("info")
@@ -579,7 +597,7 @@ class InteractionView(W.VBox):
         self._drawn = drawn
 
     def _line(self, entry: TranscriptEntry) -> W.Widget:
-        body = W.HTML(line_html(entry), layout=W.Layout(width="100%"))
+        body = W.HTML(line_html(entry, self._sandbox_url), layout=W.Layout(width="100%"))
         delivery = entry.delivery
         if delivery is not None and delivery.state is DeliveryState.FAILED:
             retry = _button(_("Retry"), "wb-retry", "redo", tip=_("send it again as it is"))

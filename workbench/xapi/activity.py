@@ -29,7 +29,8 @@ from typing import Any
 
 import requests
 
-from workbench.domain import Contact
+from workbench.domain import Contact, Media
+from workbench.domain.media import media_key
 from workbench.xapi import models
 from workbench.xapi.errors import (
     AuthError,
@@ -92,6 +93,40 @@ def _subscription(raw: Any) -> Subscription:
     )
 
 
+def _dm_media(data: Mapping[str, Any]) -> tuple[Media, ...]:
+    """The medium of a DM event's ``message_data.attachment`` (X's v1.1 media entity:
+    ``media_url_https``, ``type``, ``ext_alt_text``, ``video_info.duration_millis``); a video's
+    or GIF's ``media_url_https`` is its still. Nothing when it is missing or not media."""
+    attachment = _obj(data.get("attachment"))
+    raw = _obj(attachment.get("media"))
+    if attachment.get("type") != "media" or not raw:
+        return ()
+    media_id = raw.get("id_str") or raw.get("id")
+    kind = str(raw.get("type") or "photo")
+    if not str(media_id or "").isdigit():
+        return ()
+    url = raw.get("media_url_https") if isinstance(raw.get("media_url_https"), str) else None
+    large = _obj(_obj(raw.get("sizes")).get("large"))
+    duration = _obj(raw.get("video_info")).get("duration_millis")
+
+    def number(value: Any) -> int | None:
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    alt = raw.get("ext_alt_text")
+    return (
+        Media(
+            key=media_key(kind, str(media_id)),
+            kind=kind,
+            url=url if kind == "photo" else None,
+            preview_url=None if kind == "photo" else url,
+            alt_text=alt if isinstance(alt, str) and alt else None,
+            width=number(large.get("w")),
+            height=number(large.get("h")),
+            duration_ms=number(duration),
+        ),
+    )
+
+
 def direct_messages(event: ActivityEvent) -> list[DirectMessage]:
     """The DMs of a ``dm.received``/``dm.sent`` payload, each with its sender as the brand
     account sees them (``users`` map); raises ItemError naming what is missing."""
@@ -143,6 +178,7 @@ def direct_messages(event: ActivityEvent) -> list[DirectMessage]:
                 conversation_id=f"{a}-{b}",
                 urls=models._urls({"urls": entities.get("urls") or []}),
                 sender=users.get(sender),
+                media=_dm_media(data),
             )
         )
     return out

@@ -57,6 +57,7 @@ from workbench.xapi.models import (
 X_ORIGIN = "https://api.twitter.com"
 X_HOSTS = ("https://api.twitter.com", "https://api.x.com")
 TWEET_FIELDS = [
+    "attachments",
     "created_at",
     "author_id",
     "conversation_id",
@@ -73,7 +74,27 @@ USER_FIELDS = [
     "created_at",
     "description",
 ]
-DM_FIELDS = ["created_at", "sender_id", "dm_conversation_id", "entities", "referenced_tweets"]
+DM_FIELDS = [
+    "attachments",
+    "created_at",
+    "sender_id",
+    "dm_conversation_id",
+    "entities",
+    "referenced_tweets",
+]
+MEDIA_FIELDS = [
+    "media_key",
+    "type",
+    "url",
+    "preview_image_url",
+    "alt_text",
+    "width",
+    "height",
+    "duration_ms",
+]
+"""What the views show of an attached photo, video or GIF (``includes.media``)."""
+TWEET_EXPANSIONS = ["author_id", "attachments.media_keys"]
+DM_EXPANSIONS = ["sender_id", "attachments.media_keys"]
 SANDBOX_CONSUMER_KEY = "workbench-sandbox-consumer"
 SANDBOX_CONSUMER_SECRET = "workbench-sandbox-consumer-secret"
 SANDBOX_BEARER = "workbench-sandbox-bearer"
@@ -572,7 +593,10 @@ class Gateway:
 
     def _posts(self, call: str, answer: Mapping[str, Any]) -> Page[Post]:
         users = models.users_by_id(answer.get("includes"))
-        items, malformed = _parse_items(call, answer.get("data") or [], models.post, users)
+        media = models.media_by_key(answer.get("includes"))
+        items, malformed = _parse_items(
+            call, answer.get("data") or [], lambda raw, u: models.post(raw, u, media), users
+        )
         meta = answer.get("meta") or {}
         return Page(
             tuple(items),
@@ -604,8 +628,9 @@ class Gateway:
                 until_id=until_id,
                 max_results=max_results,
                 pagination_token=pagination_token,
-                expansions=["author_id"],
+                expansions=TWEET_EXPANSIONS,
                 tweet_fields=TWEET_FIELDS,
+                media_fields=MEDIA_FIELDS,
                 user_fields=USER_FIELDS,
                 **kw,
             ),
@@ -632,8 +657,9 @@ class Gateway:
                 start_time=start_time,
                 max_results=max_results,
                 next_token=next_token,
-                expansions=["author_id"],
+                expansions=TWEET_EXPANSIONS,
                 tweet_fields=TWEET_FIELDS,
+                media_fields=MEDIA_FIELDS,
                 user_fields=USER_FIELDS,
                 **kw,
             ),
@@ -648,8 +674,9 @@ class Gateway:
             timeline,
             lambda c, **kw: c.get_tweet(
                 tweet_id,
-                expansions=["author_id"],
+                expansions=TWEET_EXPANSIONS,
                 tweet_fields=TWEET_FIELDS,
+                media_fields=MEDIA_FIELDS,
                 user_fields=USER_FIELDS,
                 **kw,
             ),
@@ -659,7 +686,7 @@ class Gateway:
         self.report(timeline, "GET /2/tweets/:id")
         users = models.users_by_id(answer.get("includes"))
         try:
-            return models.post(answer["data"], users)
+            return models.post(answer["data"], users, models.media_by_key(answer.get("includes")))
         except ItemError as exc:
             from workbench.xapi.errors import MalformedItem
 
@@ -677,8 +704,9 @@ class Gateway:
             timeline,
             lambda c, **kw: c.get_tweets(
                 wanted,
-                expansions=["author_id"],
+                expansions=TWEET_EXPANSIONS,
                 tweet_fields=TWEET_FIELDS,
+                media_fields=MEDIA_FIELDS,
                 user_fields=USER_FIELDS,
                 **kw,
             ),
@@ -790,7 +818,8 @@ class Gateway:
                 pagination_token=pagination_token,
                 event_types=["MessageCreate"],
                 dm_event_fields=DM_FIELDS,
-                expansions=["sender_id"],
+                expansions=DM_EXPANSIONS,
+                media_fields=MEDIA_FIELDS,
                 user_fields=USER_FIELDS,
                 **kw,
             ),
@@ -803,13 +832,16 @@ class Gateway:
             len(answer.get("data") or []),
         )
         users = models.users_by_id(answer.get("includes"))
+        media = models.media_by_key(answer.get("includes"))
         events = [
             raw
             for raw in answer.get("data") or []
             if not isinstance(raw, dict)
             or raw.get("event_type", "MessageCreate") == "MessageCreate"
         ]
-        items, malformed = _parse_items(call, events, models.direct_message, users)
+        items, malformed = _parse_items(
+            call, events, lambda raw, u: models.direct_message(raw, u, media), users
+        )
         meta = answer.get("meta") or {}
         return Page(
             tuple(items),

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from workbench.domain import Channel, Contact, Tweet
+from workbench.domain import Channel, Contact, Media, Tweet
+from workbench.domain.media import kind_of_key
 
 T = TypeVar("T")
 
@@ -114,6 +115,7 @@ class DirectMessage:
     conversation_id: str
     urls: dict[str, str] = field(default_factory=dict)
     sender: Contact | None = None
+    media: tuple[Media, ...] = ()
 
     def participant_other_than(self, user_id: str) -> str | None:
         """The other party of a one-to-one conversation (``"<low>-<high>"``)."""
@@ -131,6 +133,7 @@ class DirectMessage:
             channel=Channel.DM,
             conversation_id=self.conversation_id,
             urls=dict(self.urls),
+            media=self.media,
         )
 
 
@@ -234,8 +237,65 @@ def users_by_id(includes: Any) -> dict[str, Contact]:
     return out
 
 
-def post(item: Mapping[str, Any], users: Mapping[str, Contact] | None = None) -> Post:
-    """A Post from X's tweet object; raises ItemError naming what is missing."""
+def _text(raw: Mapping[str, Any], name: str) -> str | None:
+    value = raw.get(name)
+    return value if isinstance(value, str) and value else None
+
+
+def _int(raw: Mapping[str, Any], name: str) -> int | None:
+    value = raw.get(name)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def media(raw: Mapping[str, Any]) -> Media | None:
+    """A Media from X's Media object (Photo, Video, AnimatedGif); None without a media key.
+    Any other field may be missing, as X omits what it does not have."""
+    key = raw.get("media_key") if isinstance(raw, Mapping) else None
+    if not isinstance(key, str) or not key:
+        return None
+    kind = _text(raw, "type") or kind_of_key(key)
+    return Media(
+        key=key,
+        kind=kind,
+        url=_text(raw, "url"),
+        preview_url=_text(raw, "preview_image_url"),
+        alt_text=_text(raw, "alt_text"),
+        width=_int(raw, "width"),
+        height=_int(raw, "height"),
+        duration_ms=_int(raw, "duration_ms"),
+    )
+
+
+def media_by_key(includes: Any) -> dict[str, Media]:
+    """``includes.media`` by media key (objects without one are left out)."""
+    out: dict[str, Media] = {}
+    raws = includes.get("media") if isinstance(includes, Mapping) else None
+    for raw in raws if isinstance(raws, list) else []:
+        found = media(raw) if isinstance(raw, Mapping) else None
+        if found is not None:
+            out[found.key] = found
+    return out
+
+
+def attached(item: Mapping[str, Any], included: Mapping[str, Media] | None) -> tuple[Media, ...]:
+    """The media an item's ``attachments.media_keys`` name, from ``includes.media``; a key
+    with no include is kept with its kind (from the key's prefix) and nothing else."""
+    raw = item.get("attachments")
+    keys = raw.get("media_keys") if isinstance(raw, Mapping) else None
+    out = []
+    for key in keys if isinstance(keys, list) else []:
+        if isinstance(key, str) and key:
+            out.append((included or {}).get(key) or Media(key, kind_of_key(key)))
+    return tuple(out)
+
+
+def post(
+    item: Mapping[str, Any],
+    users: Mapping[str, Contact] | None = None,
+    included_media: Mapping[str, Media] | None = None,
+) -> Post:
+    """A Post from X's tweet object (its media from ``included_media``, ``media_by_key`` of
+    the answer's includes); raises ItemError naming what is missing."""
     if not isinstance(item, Mapping):
         raise ItemError(None, "not a JSON object")
     tid = item.get("id")
@@ -275,6 +335,7 @@ def post(item: Mapping[str, Any], users: Mapping[str, Contact] | None = None) ->
         conversation_id=item.get("conversation_id"),
         in_reply_to_tweet_id=reply_to,
         urls=_urls(entities),
+        media=attached(item, included_media),
     )
     return Post(
         tweet=tweet,
@@ -290,7 +351,9 @@ def post(item: Mapping[str, Any], users: Mapping[str, Contact] | None = None) ->
 
 
 def direct_message(
-    item: Mapping[str, Any], users: Mapping[str, Contact] | None = None
+    item: Mapping[str, Any],
+    users: Mapping[str, Contact] | None = None,
+    included_media: Mapping[str, Media] | None = None,
 ) -> DirectMessage:
     if not isinstance(item, Mapping):
         raise ItemError(None, "not a JSON object")
@@ -314,4 +377,5 @@ def direct_message(
         conversation_id=conversation,
         urls=_urls({"urls": item.get("urls") or []}),
         sender=(users or {}).get(sender),
+        media=attached(item, included_media),
     )

@@ -23,7 +23,15 @@ import tweepy
 from workbench.domain.cost import PriceKind
 from workbench.xapi import models
 from workbench.xapi.errors import AuthError, BadRequest, Forbidden, XApiError
-from workbench.xapi.gateway import TWEET_FIELDS, USER_FIELDS, X_ORIGIN, RewriteAdapter, is_real_x
+from workbench.xapi.gateway import (
+    MEDIA_FIELDS,
+    TWEET_EXPANSIONS,
+    TWEET_FIELDS,
+    USER_FIELDS,
+    X_ORIGIN,
+    RewriteAdapter,
+    is_real_x,
+)
 from workbench.xapi.models import Malformed, Post
 
 log = logging.getLogger(__name__)
@@ -171,7 +179,10 @@ class MentionStream:
             watcher.start()
         try:
             client.filter(
-                expansions=["author_id"], tweet_fields=TWEET_FIELDS, user_fields=USER_FIELDS
+                expansions=TWEET_EXPANSIONS,
+                tweet_fields=TWEET_FIELDS,
+                media_fields=MEDIA_FIELDS,
+                user_fields=USER_FIELDS,
             )
         finally:
             self.connected.clear()
@@ -221,7 +232,7 @@ class MentionStream:
         users = models.users_by_id(data.get("includes"))
         item = data["data"]
         try:
-            post = models.post(item, users)
+            post = models.post(item, users, models.media_by_key(data.get("includes")))
         except (models.ItemError, ValueError, TypeError) as exc:
             item_id = item.get("id") if isinstance(item, dict) else None
             kept = item if isinstance(item, dict) else {"raw": item}
