@@ -62,3 +62,23 @@ def accessibility(page: Page, name: str, within: str) -> list[dict]:
         for v in report["violations"]
         if v["impact"] in ("serious", "critical")
     ]
+
+
+README_SIZES = ((1280, 800), (1920, 1080))
+"""The window sizes of the README's screenshots (``make screenshots`` copies them to docs/)."""
+
+
+def readme_screenshots(page: Page, name: str) -> None:
+    """Screenshots of the window as it is, at each of ``README_SIZES``, saved as
+    ``test-artifacts/readme/<name>-<width>x<height>.png``; the window's size is put back."""
+    from tests.conftest import ROOT
+
+    out = ROOT / SCREENSHOTS / "readme"
+    out.mkdir(parents=True, exist_ok=True)
+    before = page.viewport_size
+    for width, height in README_SIZES:
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(400)  # the layout settles (widgets reflow on resize)
+        page.screenshot(path=str(out / f"{name}-{width}x{height}.png"))
+    if before:
+        page.set_viewport_size(before)

@@ -11,7 +11,7 @@ import urllib.request
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import accessibility, screenshot
+from tests.browser.helpers import accessibility, readme_screenshots, screenshot
 from tests.pg import free_port
 
 pytestmark = pytest.mark.browser
@@ -105,6 +105,10 @@ def test_an_agent_signs_in_takes_an_offer_and_signs_out(page: Page, lab, desk_ur
     assert ring not in ("", "none"), ring
     screenshot(page, "desk-working")
     assert accessibility(page, "desk-working", ".wb-desk") == []
+    page.keyboard.press("Alt+KeyH")  # the help overlay again hides
+    expect(page.locator(".wb-help")).to_be_hidden()
+    readme_screenshots(page, "desk-en")
+    _done_by_keyboard(page)
     page.locator(".wb-sign-out").click()
     expect(page.locator(".wb-sign-in-form")).to_be_visible(timeout=30_000)
 
@@ -126,7 +130,50 @@ def test_a_french_browser_gets_the_desk_in_french(browser, browser_context_args,
         expect(workspace).to_be_visible(timeout=60_000)
         expect(workspace.locator(".wb-agent-state .mod-active")).to_have_text("Prêt")
         expect(workspace.locator(".wb-post-tweet")).to_have_text("Poster")
+        # The same day's work, in French: a photo, accepted by keyboard, a reply sent with
+        # Ctrl+Enter, a disposition, Done by keyboard.
+        from tests.xapi_fixtures import Control
+
+        control = Control(lab.x_api_url)
+        control.user("client_fr", name="Client Lyon", follows_brand=True)
+        alt = "Écran fissuré d'un téléphone <script>alert(1)</script>"
+        control.tweet(
+            "client_fr",
+            "@AcmeSupport mon écran est arrivé cassé",
+            media=[{"type": "photo", "alt_text": alt}],
+        )
+        expect(page.locator(".wb-toast").first).to_contain_text("arrivé cassé", timeout=60_000)
+        page.locator("body").click(position={"x": 5, "y": 5})
+        page.keyboard.press("Alt+KeyA")
+        view = page.locator(".wb-interaction")
+        expect(view).to_be_visible(timeout=30_000)
+        photo = view.locator(".wb-transcript figure.wb-media img").first
+        expect(photo).to_have_attribute("alt", alt, timeout=30_000)
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0",
+            arg=photo.element_handle(),
+            timeout=30_000,
+        )
+        assert page.locator("script:text('alert(1)')").count() == 0  # the alt stayed text
+        reply = view.locator(".wb-reply-text textarea")
+        expect(reply).to_be_focused(timeout=10_000)
+        page.keyboard.type("Désolés ! Un nouvel écran part aujourd'hui.")
+        page.keyboard.press("Control+Enter")
+        expect(view.locator(".wb-transcript")).to_contain_text("nouvel écran", timeout=30_000)
+        expect(reply).to_have_value("", timeout=10_000)
+        assert accessibility(page, "desk-working-fr", ".wb-desk") == []
+        readme_screenshots(page, "desk-fr")
+        _done_by_keyboard(page)
         page.locator(".wb-sign-out").click()
         expect(page.locator(".wb-sign-in-form")).to_be_visible(timeout=30_000)
     finally:
         context.close()
+
+
+def _done_by_keyboard(page: Page) -> None:
+    """Choose the first disposition, then Alt+D: the interaction is done and its view closes."""
+    view = page.locator(".wb-interaction")
+    view.locator(".wb-disposition select").select_option(index=1)
+    page.locator("body").click(position={"x": 5, "y": 5})
+    page.keyboard.press("Alt+KeyD")
+    expect(view).to_have_count(0, timeout=30_000)

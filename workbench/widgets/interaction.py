@@ -292,8 +292,16 @@ class InteractionView(W.VBox):
         """How long the customer has waited for an answer, coloured against the service-level
         target (``tick`` redraws it)."""
         self.timer.add_class("wb-wait-timer")
-        self.transcript = W.VBox(layout=W.Layout(max_height="360px", overflow="auto"))
+        self.transcript = W.VBox()
         self.transcript.add_class("wb-transcript")
+        # The scroller around it shows the newest line and stays there as lines arrive: a
+        # column-reverse flex box starts scrolled to its end (CSS alone, no script), and its one
+        # child keeps the lines in reading order.
+        self.transcript_scroll = W.Box(
+            [self.transcript],
+            layout=W.Layout(max_height="360px", overflow="auto", flex_flow="column-reverse"),
+        )
+        self.transcript_scroll.add_class("wb-transcript-scroll")
         self.reply_kind = W.ToggleButtons(
             options=[(_(label), kind) for label, kind in REPLY_KINDS],
             value="reply",
@@ -343,7 +351,7 @@ class InteractionView(W.VBox):
             [
                 self.timer,
                 self.case,
-                self.transcript,
+                self.transcript_scroll,
                 self.reply_kind,
                 self.target,
                 self.mentions_row,
