@@ -54,3 +54,8 @@ bench: install
 
 clean:
 	rm -rf $(VENV) build *.egg-info .cache
+
+# The README's screenshots of the desk (both languages, both sizes), taken by its browser test.
+screenshots: install $(AXE)
+	$(PY) -m pytest -q tests/browser/test_desk_app.py
+	mkdir -p docs/screenshots && cp test-artifacts/readme/*.png docs/screenshots/
