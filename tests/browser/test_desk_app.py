@@ -66,36 +66,16 @@ def test_an_agent_signs_in_takes_an_offer_and_signs_out(page: Page, lab, desk_ur
     expect(workspace).to_be_visible(timeout=60_000)
     expect(page.locator(".wb-desk")).to_contain_text("Signed in as Dee <b>Desk</b>")
     expect(workspace.locator(".wb-agent-state .mod-active")).to_have_text("Ready")
-    control.user("desk_fan", name="Desk Fan", follows_brand=True)
     alt = 'A cracked phone screen "><img src=x onerror=alert(1)>'
-    control.tweet(
-        "desk_fan",
-        "@AcmeSupport hello from the desk app",
-        media=[{"type": "photo", "alt_text": alt}],
-    )
-    toast = page.locator(".wb-toast").first
-    expect(toast).to_contain_text("hello from the desk app", timeout=60_000)
     # Keyboard first: Alt+A accepts, the focus lands in the reply box, Ctrl+Enter sends.
-    page.locator("body").click(position={"x": 5, "y": 5})
-    page.keyboard.press("Alt+KeyA")
-    view = page.locator(".wb-interaction")
-    expect(view).to_be_visible(timeout=30_000)
-    # The customer's photo, from the sandbox's own media route, with its alt text shown
-    photo = view.locator(".wb-transcript figure.wb-media img").first
-    expect(photo).to_have_attribute("alt", alt, timeout=30_000)
-    expect(view.locator(".wb-transcript figcaption").first).to_have_text(alt)
-    page.wait_for_function(
-        "img => img.complete && img.naturalWidth > 0", arg=photo.element_handle(), timeout=30_000
+    view, photo = _photo_offer_accepted(
+        page, control, "desk_fan", "Desk Fan", "@AcmeSupport hello from the desk app", alt
     )
+    expect(view.locator(".wb-transcript figcaption").first).to_have_text(alt)
     assert photo.get_attribute("src").startswith(f"{lab.x_api_url}/sandbox/media/3_")
     assert page.locator("img[src='x']").count() == 0  # the alt text stayed text
     screenshot(page, "desk-photo")
-    reply = view.locator(".wb-reply-text textarea")
-    expect(reply).to_be_focused(timeout=10_000)
-    page.keyboard.type("Thanks for writing!")
-    page.keyboard.press("Control+Enter")
-    expect(view.locator(".wb-transcript")).to_contain_text("Thanks for writing!", timeout=30_000)
-    expect(reply).to_have_value("", timeout=10_000)  # sent: the box is empty again
+    reply = _reply_by_keyboard(page, view, "Thanks for writing!")
     page.keyboard.press("Alt+KeyH")
     expect(page.locator(".wb-help")).to_contain_text("Ctrl+Enter")
     # Tab moves to the next control, with a visible focus ring.
@@ -135,32 +115,11 @@ def test_a_french_browser_gets_the_desk_in_french(browser, browser_context_args,
         from tests.xapi_fixtures import Control
 
         control = Control(lab.x_api_url)
-        control.user("client_fr", name="Client Lyon", follows_brand=True)
         alt = "Écran fissuré d'un téléphone <script>alert(1)</script>"
-        control.tweet(
-            "client_fr",
-            "@AcmeSupport mon écran est arrivé cassé",
-            media=[{"type": "photo", "alt_text": alt}],
-        )
-        expect(page.locator(".wb-toast").first).to_contain_text("arrivé cassé", timeout=60_000)
-        page.locator("body").click(position={"x": 5, "y": 5})
-        page.keyboard.press("Alt+KeyA")
-        view = page.locator(".wb-interaction")
-        expect(view).to_be_visible(timeout=30_000)
-        photo = view.locator(".wb-transcript figure.wb-media img").first
-        expect(photo).to_have_attribute("alt", alt, timeout=30_000)
-        page.wait_for_function(
-            "img => img.complete && img.naturalWidth > 0",
-            arg=photo.element_handle(),
-            timeout=30_000,
-        )
+        text = "@AcmeSupport mon écran est arrivé cassé"
+        view, _ = _photo_offer_accepted(page, control, "client_fr", "Client Lyon", text, alt)
         assert page.locator("script:text('alert(1)')").count() == 0  # the alt stayed text
-        reply = view.locator(".wb-reply-text textarea")
-        expect(reply).to_be_focused(timeout=10_000)
-        page.keyboard.type("Désolés ! Un nouvel écran part aujourd'hui.")
-        page.keyboard.press("Control+Enter")
-        expect(view.locator(".wb-transcript")).to_contain_text("nouvel écran", timeout=30_000)
-        expect(reply).to_have_value("", timeout=10_000)
+        _reply_by_keyboard(page, view, "Désolés ! Un nouvel écran part aujourd'hui.")
         assert accessibility(page, "desk-working-fr", ".wb-desk") == []
         readme_screenshots(page, "desk-fr")
         _done_by_keyboard(page)
@@ -177,3 +136,36 @@ def _done_by_keyboard(page: Page) -> None:
     page.locator("body").click(position={"x": 5, "y": 5})
     page.keyboard.press("Alt+KeyD")
     expect(view).to_have_count(0, timeout=30_000)
+
+
+def _photo_offer_accepted(page: Page, control, author: str, name: str, text: str, alt: str):
+    """``author`` (shown as ``name``) tweets ``text`` with a photo described by ``alt``
+    through the sandbox; the offer is accepted with Alt+A. Returns the interaction view and
+    the photo, once it loaded with ``alt`` as its alt text."""
+    control.user(author, name=name, follows_brand=True)
+    control.tweet(author, text, media=[{"type": "photo", "alt_text": alt}])
+    words = text.split(" ", 1)[1]  # after the brand's @handle
+    expect(page.locator(".wb-toast").first).to_contain_text(words, timeout=60_000)
+    page.locator("body").click(position={"x": 5, "y": 5})
+    page.keyboard.press("Alt+KeyA")
+    view = page.locator(".wb-interaction")
+    expect(view).to_be_visible(timeout=30_000)
+    # The customer's photo, from the sandbox's own media route, with its alt text shown
+    photo = view.locator(".wb-transcript figure.wb-media img").first
+    expect(photo).to_have_attribute("alt", alt, timeout=30_000)
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=photo.element_handle(), timeout=30_000
+    )
+    return view, photo
+
+
+def _reply_by_keyboard(page: Page, view, text: str):
+    """Type ``text`` in the reply box (focused on accept) and send it with Ctrl+Enter; it shows
+    in the transcript and the box empties. Returns the box."""
+    reply = view.locator(".wb-reply-text textarea")
+    expect(reply).to_be_focused(timeout=10_000)
+    page.keyboard.type(text)
+    page.keyboard.press("Control+Enter")
+    expect(view.locator(".wb-transcript")).to_contain_text(text, timeout=30_000)
+    expect(reply).to_have_value("", timeout=10_000)  # sent: the box is empty again
+    return reply

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from workbench.domain.media import KEY_PREFIX
+from workbench.domain.media import KEY_PREFIX, media_key
 from workbench.sandbox import _text
 
 TWEPOCH_MS = 1288834974657
@@ -329,7 +329,7 @@ class World:
             if kind == "video" and (not isinstance(duration, int) or duration <= 0):
                 raise invalid(f"{name}.duration_ms", duration, f"{name}.duration_ms: above 0")
             media_id = 1_900_000_000_000_000_000 + next(self._media_seq)
-            key = f"{KEY_PREFIX[kind]}_{media_id}"
+            key = media_key(kind, str(media_id))
             self.media[key] = Medium(
                 key, kind, alt or None, duration_ms=duration if kind == "video" else None
             )

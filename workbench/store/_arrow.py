@@ -24,7 +24,6 @@ import pyarrow.compute as pc
 if TYPE_CHECKING:
     from workbench.store.store import Store
 
-TIME = "datetime64[us, UTC]"
 NAT = np.iinfo(np.int64).min
 """A missing time among int64 microseconds (as pandas' ``asi8`` gives NaT)."""
 
@@ -58,21 +57,33 @@ class Reader:
 
 
 @contextmanager
-def snapshot(store: Store) -> Iterator[Reader]:
-    """A ``Reader`` in a read-only transaction that sees one state of the store (on SQLite a
-    deferred transaction, which takes no write lock; on PostgreSQL REPEATABLE READ)."""
-    if store.dialect == "sqlite":
-        raw = store.engine.raw_connection()
-        try:
-            cursor = raw.cursor()
+def driver_snapshot(store: Store) -> Iterator[Any]:
+    """A cursor of the store's own driver (sqlite3, psycopg) in a read-only transaction that
+    sees one state of the store (on SQLite a deferred transaction, which takes no write lock;
+    on PostgreSQL REPEATABLE READ)."""
+    raw = store.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        if store.dialect == "postgresql":
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        else:
             cursor.execute("BEGIN")  # deferred: a snapshot without the write lock
-            try:
-                yield Reader(store, cursor)
-            finally:
-                cursor.close()
-                raw.rollback()
+        try:
+            yield cursor
         finally:
-            raw.close()
+            cursor.close()
+            raw.rollback()
+    finally:
+        raw.close()
+
+
+@contextmanager
+def snapshot(store: Store) -> Iterator[Reader]:
+    """A ``Reader`` in one read-only snapshot of the store (as ``driver_snapshot``): on SQLite
+    through the store's driver, on PostgreSQL through ADBC."""
+    if store.dialect == "sqlite":
+        with driver_snapshot(store) as cursor:
+            yield Reader(store, cursor)
         return
     import adbc_driver_postgresql.dbapi as driver
 

@@ -12,8 +12,7 @@ columns: strings as pandas ``str``, times as ``datetime64[us, UTC]``, counts as 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -192,7 +191,7 @@ class LedgerReads:
         costs = reader.table(self._costs_query(ids))
         api_cost = np.zeros(n, dtype=np.int64)
         at = _arrow.positions(_arrow.column(costs, "interaction_id"), iid)
-        np.add.at(api_cost, at[at >= 0], _arrow.integers(_arrow.column(costs, "cost"))[at >= 0])
+        api_cost[at[at >= 0]] = _arrow.integers(_arrow.column(costs, "cost"))[at >= 0]
         out["api_cost"] = api_cost
         frame = pd.DataFrame({name: out[name] for name in INTERACTION_COLUMNS})
         if stats:
@@ -240,24 +239,6 @@ class LedgerReads:
         return pa.concat_arrays([subject, text]).take(pa.array(source)), deleted
 
     # --- reading ----------------------------------------------------------------------------
-
-    @contextmanager
-    def _cursor(self) -> Iterator[Any]:
-        """A driver cursor in a read-only transaction that sees one snapshot of the store."""
-        raw = self._store.engine.raw_connection()
-        try:
-            cursor = raw.cursor()
-            if self._store.dialect == "postgresql":
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            else:
-                cursor.execute("BEGIN")  # deferred: a snapshot without the write lock
-            try:
-                yield cursor
-            finally:
-                cursor.close()
-                raw.rollback()
-        finally:
-            raw.close()
 
     def _execute(self, cursor: Any, query: Any) -> None:
         compiled = query.compile(
@@ -395,7 +376,7 @@ class LedgerReads:
         where = _a.c.id > call_after
         if calls_also:
             where = or_(where, _a.c.id.in_(list(calls_also)))
-        with self._cursor() as cursor:
+        with _arrow.driver_snapshot(self._store) as cursor:
             events = self._frame(
                 cursor, self._events_query(event_after, events_also), EVENT_COLUMNS
             )
@@ -406,7 +387,7 @@ class LedgerReads:
         """The events with an id greater than ``after`` (and those of the ids in ``also``), in
         the log's id order, with the columns of ``EVENT_COLUMNS`` (``interaction_id`` missing
         for an agent's own events)."""
-        with self._cursor() as cursor:
+        with _arrow.driver_snapshot(self._store) as cursor:
             return self._frame(cursor, self._events_query(after, also), EVENT_COLUMNS)
 
     def _events_query(self, after: int, also: Sequence[int]) -> Select[Any]:
@@ -421,7 +402,7 @@ class LedgerReads:
 
     def last_event_id(self) -> int:
         """The newest event's id (0 for an empty log)."""
-        with self._cursor() as cursor:
+        with _arrow.driver_snapshot(self._store) as cursor:
             self._execute(cursor, select(func.coalesce(func.max(_e.c.id), 0)))
             return int(cursor.fetchone()[0])
 

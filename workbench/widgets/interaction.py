@@ -211,10 +211,7 @@ class InteractionView(W.VBox):
         self, ws: Workspace, interaction_id: str, on_closed: Callable[[str], None] | None = None
     ):
         self.ws = ws
-        from workbench.xapi.gateway import is_real_x
-
-        x_api_url = getattr(ws, "x_api_url", None)
-        self._sandbox_url = x_api_url if x_api_url and not is_real_x(x_api_url) else None
+        self._sandbox_url = ws.sandbox_url
         """The sandbox the workbench talks to (its media may be shown), else None."""
         self.title = ""
         """The tab's title: the contact's @username."""

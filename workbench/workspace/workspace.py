@@ -98,6 +98,11 @@ class Workspace(Session):
             queues=queues,
         )
         self.x_api_url = settings.x_api_url
+        from workbench.xapi.gateway import is_real_x
+
+        self.sandbox_url = None if is_real_x(self.x_api_url) else self.x_api_url
+        """The X API sandbox this workspace talks to (the views may show the media it serves
+        itself), None when it talks to X."""
         self.actions = Actions(
             self.agent,
             store,

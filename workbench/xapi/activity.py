@@ -105,24 +105,18 @@ def _dm_media(data: Mapping[str, Any]) -> tuple[Media, ...]:
     kind = str(raw.get("type") or "photo")
     if not str(media_id or "").isdigit():
         return ()
-    url = raw.get("media_url_https") if isinstance(raw.get("media_url_https"), str) else None
+    url = models.text_field(raw, "media_url_https")
     large = _obj(_obj(raw.get("sizes")).get("large"))
-    duration = _obj(raw.get("video_info")).get("duration_millis")
-
-    def number(value: Any) -> int | None:
-        return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-    alt = raw.get("ext_alt_text")
     return (
         Media(
             key=media_key(kind, str(media_id)),
             kind=kind,
             url=url if kind == "photo" else None,
             preview_url=None if kind == "photo" else url,
-            alt_text=alt if isinstance(alt, str) and alt else None,
-            width=number(large.get("w")),
-            height=number(large.get("h")),
-            duration_ms=number(duration),
+            alt_text=models.text_field(raw, "ext_alt_text"),
+            width=models.int_field(large, "w"),
+            height=models.int_field(large, "h"),
+            duration_ms=models.int_field(_obj(raw.get("video_info")), "duration_millis"),
         ),
     )
 

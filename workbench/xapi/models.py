@@ -237,12 +237,14 @@ def users_by_id(includes: Any) -> dict[str, Contact]:
     return out
 
 
-def _text(raw: Mapping[str, Any], name: str) -> str | None:
+def text_field(raw: Mapping[str, Any], name: str) -> str | None:
+    """``raw[name]`` when it is a non-empty string, else None."""
     value = raw.get(name)
     return value if isinstance(value, str) and value else None
 
 
-def _int(raw: Mapping[str, Any], name: str) -> int | None:
+def int_field(raw: Mapping[str, Any], name: str) -> int | None:
+    """``raw[name]`` when it is an integer (not a bool), else None."""
     value = raw.get(name)
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
@@ -253,16 +255,16 @@ def media(raw: Mapping[str, Any]) -> Media | None:
     key = raw.get("media_key") if isinstance(raw, Mapping) else None
     if not isinstance(key, str) or not key:
         return None
-    kind = _text(raw, "type") or kind_of_key(key)
+    kind = text_field(raw, "type") or kind_of_key(key)
     return Media(
         key=key,
         kind=kind,
-        url=_text(raw, "url"),
-        preview_url=_text(raw, "preview_image_url"),
-        alt_text=_text(raw, "alt_text"),
-        width=_int(raw, "width"),
-        height=_int(raw, "height"),
-        duration_ms=_int(raw, "duration_ms"),
+        url=text_field(raw, "url"),
+        preview_url=text_field(raw, "preview_image_url"),
+        alt_text=text_field(raw, "alt_text"),
+        width=int_field(raw, "width"),
+        height=int_field(raw, "height"),
+        duration_ms=int_field(raw, "duration_ms"),
     )
 
 
