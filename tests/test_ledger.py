@@ -198,6 +198,6 @@ def test_one_query_whatever_the_size(store):
     assert len(frame) == 2_000 and frame["offers"].sum() == 2_000
     if store.dialect == "sqlite":
         selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-        # The newest event id, the ids just before it, then four scans (rows, first lines,
-        # costs, events): a fixed number of statements, none per interaction.
-        assert len(selects) == 6
+        # The newest event id, the ids just before it, then five scans (rows, contacts, first
+        # lines, costs, events): a fixed number of statements, none per interaction.
+        assert len(selects) == 7
