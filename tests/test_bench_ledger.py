@@ -40,3 +40,8 @@ def test_the_refresh_row_applies_its_hundred_events() -> None:
     result = bench.refresh(SMALL)  # asserts inside that every written event was applied
     assert result.name.startswith("dashboard: refresh after 100 new events")
     assert result.ours > 0 and result.baseline > 0
+
+
+def test_the_saved_copy_row_starts_from_the_copy_and_catches_up() -> None:
+    result = bench.saved_load(SMALL)  # asserts inside: restored, every new event applied
+    assert "saved copy" in result.name and result.ours > 0 and result.baseline > 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -12,6 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from workbench.analytics import LiveLedger, ledger
+from workbench.analytics import live as live_module
+from workbench.analytics.live import SAVE_SECONDS
+from workbench.analytics.saved import beside
 from workbench.domain import (
     Channel,
     Contact,
@@ -216,16 +220,25 @@ SINCE = pd.Timestamp(T0) - pd.Timedelta(days=1)
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(batches=st.lists(st.lists(step, max_size=8), min_size=1, max_size=5))
-def test_refreshing_equals_a_full_rebuild(store, batches):
+def test_refreshing_equals_a_full_rebuild(store, batches, tmp_path):
     for contact in CONTACTS:
         store.upsert_contact(contact)
     ids: list[str] = []
     run(store, batches[0], None, ids)  # something already there when the live ledger loads
-    live = LiveLedger(store, calls_since=SINCE)
+    copy = tmp_path / f"{uuid.uuid4().hex}.ledger.parquet"
+    ticks = itertools.count(0, SAVE_SECONDS)  # every refresh is due to save its copy
+    live = LiveLedger(store, calls_since=SINCE, saved=copy, clock=lambda: next(ticks))
     pd.testing.assert_frame_equal(live.frame, ledger(store=store))
     for batch in batches[1:]:
         run(store, batch, live, ids)
         same(live, store)
+        live.wait_saved()
+        # A ledger started from the saved copy, then caught up, equals a rebuild too.
+        run(store, batch[:2], live, ids)
+        again = LiveLedger(store, calls_since=SINCE, saved=copy)
+        assert again.restored == (live.last_event_id > 0)
+        pd.testing.assert_frame_equal(again.frame, ledger(store=store))
+        pd.testing.assert_frame_equal(again.spend, LiveLedger(store, calls_since=SINCE).spend)
 
 
 def test_a_refresh_reads_only_what_changed(store):
@@ -301,3 +314,60 @@ def test_api_cost_is_the_sum_of_the_calls_served(store):
     assert live.refresh().set_index("interaction_id").loc[first, "api_cost"] == 0.21
     assert live.spend["cost"].sum() == pytest.approx(0.2101)
     same(live, store)
+
+
+def test_a_copy_is_used_only_by_its_own_store_and_when_not_too_far_behind(
+    store, tmp_path, monkeypatch
+):
+    for contact in CONTACTS:
+        store.upsert_contact(contact)
+    first = arrive(store, Channel.MENTION, 0, True, 0)
+    copy = tmp_path / "shop.db.ledger.parquet"
+    LiveLedger(store, saved=copy).wait_saved()
+    assert copy.exists()
+    store.apply(first, stamped(lambda it: it.offer("ann"), 10))
+    again = LiveLedger(store, saved=copy)
+    assert again.restored and again.applied == 1  # the copy, then the one event since
+    pd.testing.assert_frame_equal(again.frame, ledger(store=store))
+
+    from workbench.store import Store
+
+    other = Store(f"sqlite:///{tmp_path / 'other.db'}")  # another store: the copy is not its own
+    try:
+        for contact in CONTACTS:
+            other.upsert_contact(contact)
+        arrive(other, Channel.DM, 3, False, 1)
+        theirs = LiveLedger(other, saved=copy)
+        assert not theirs.restored
+        pd.testing.assert_frame_equal(theirs.frame, ledger(store=other))
+    finally:
+        other.close()
+
+    LiveLedger(store, saved=copy).wait_saved()  # this store's copy again
+    monkeypatch.setattr(live_module, "CATCH_UP", 1)
+    store.apply(first, stamped(lambda it: it.accept("ann"), 20))
+    for k in range(2):
+        store.apply(first, stamped(lambda it: it.act("ann", "like"), 21 + k))
+    behind = LiveLedger(store, saved=copy)  # 3 events behind, 1 allowed: loaded whole
+    assert not behind.restored
+    pd.testing.assert_frame_equal(behind.frame, ledger(store=store))
+
+
+def test_a_damaged_copy_is_set_aside_and_written_again(store, tmp_path):
+    for contact in CONTACTS:
+        store.upsert_contact(contact)
+    arrive(store, Channel.MENTION, 0, True, 0)
+    copy = tmp_path / "shop.db.ledger.parquet"
+    copy.write_bytes(b"PAR1 not parquet at all")
+    live = LiveLedger(store, saved=copy)
+    assert not live.restored
+    live.wait_saved()
+    assert LiveLedger(store, saved=copy).restored  # the new copy is good
+
+
+def test_the_copy_goes_beside_a_sqlite_file(store):
+    where = beside(store)
+    if store.dialect == "sqlite":
+        assert where is not None and where.name == "workbench.db.ledger.parquet"
+    else:
+        assert where is None

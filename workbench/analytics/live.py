@@ -22,13 +22,21 @@ things to know:
 
 A refreshed frame is a new DataFrame: columns that did not change are shared with the previous
 one, changed columns are copied, so a frame handed out earlier never changes under its reader.
+
+With ``saved`` (a path; ``saved.beside(store)`` is the usual one) the ledger keeps a copy of
+itself on disk (``workbench.analytics.saved``): written in the background after a full load and
+at most every ``SAVE_SECONDS`` while refreshing, and read at start instead of the store's whole
+history when it belongs to this store and is at most ``CATCH_UP`` events behind.
 """
 
 from __future__ import annotations
 
+import logging
+import math
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -44,9 +52,12 @@ from workbench.analytics.ledger import (
     shape,
     with_seconds,
 )
+from workbench.analytics.saved import Saved, read, write
 from workbench.domain.cost import MICROS
 from workbench.store import Store
 from workbench.store.ledger import event_stats
+
+log = logging.getLogger(__name__)
 
 SPEND_COLUMNS = ["at", "timeline", "kind", "calls", "resources", "cost"]
 """``spend``: per UTC day (``at``, its midnight), timeline and kind, the calls recorded, the
@@ -56,6 +67,10 @@ GAP_SECONDS = 60.0
 """How long an event id skipped over is asked for again (PostgreSQL; see the module's note)."""
 RECENT = 10_000
 """How many of the newest event ids the first load looks at for ids still being written."""
+SAVE_SECONDS = 300.0
+"""How often at most a ledger with a ``saved`` path writes its copy while refreshing."""
+CATCH_UP = 100_000
+"""How many events (or a tenth of the rows, if more) a saved copy may be behind the store."""
 _MAX_GAPS = 10_000
 _MAX_CHUNKS = 32
 
@@ -69,8 +84,13 @@ class LiveLedger:
         *,
         clock: Callable[[], float] = time.monotonic,
         calls_since: pd.Timestamp | None = None,
+        saved: Path | None = None,
     ) -> None:
         self.store = store
+        self.saved = saved
+        """Where the ledger keeps its copy (None: it keeps none)."""
+        self.restored = False
+        """Whether the ledger started from its saved copy (then caught up with the store)."""
         self.calls_since = calls_since
         """``spend`` counts the calls from then on (None: from the start of the UTC month of
         each load)."""
@@ -89,7 +109,10 @@ class LiveLedger:
         self._spend: dict[tuple[pd.Timestamp, str, str], np.ndarray] = {}
         self.spend = _spend_frame({})
         """What the X calls cost per UTC day, timeline and kind (``SPEND_COLUMNS``)."""
-        self.reload()
+        self._saved_at = -math.inf
+        self._saving: threading.Thread | None = None
+        if saved is None or not self._restore(saved):
+            self.reload()
 
     def reload(self) -> pd.DataFrame:
         """Load the whole ledger again (as at start)."""
@@ -108,6 +131,7 @@ class LiveLedger:
             _note_gaps(self._call_gaps, snap.calls_seen, max(last - RECENT, 0), last, self._clock())
             self._spend = {}
             self._add_spend(snap.calls)
+            self._save()
             return self.frame
 
     def __call__(self) -> pd.DataFrame:
@@ -130,7 +154,95 @@ class LiveLedger:
             self.last_call_id = _advance(self._call_gaps, calls, self.last_call_id, now)
             self.frame = self._apply(events, calls)
             self._add_spend(calls)
+            if now - self._saved_at >= SAVE_SECONDS:
+                self._save()
             return self.frame
+
+    # --- the saved copy ---------------------------------------------------------------------
+
+    def _months_start(self) -> pd.Timestamp:
+        if self.calls_since is not None:
+            return self.calls_since
+        return pd.Timestamp.now(tz="UTC").normalize().replace(day=1)
+
+    def _restore(self, path: Path) -> bool:
+        """Start from the copy at ``path`` and catch up; False (nothing changed) if there is
+        none that belongs to this store, or it is too far behind."""
+        expected = shape(self.store.ledger.interactions([], STATS))
+        copy = read(path, expected)
+        if copy is None or copy.last_event <= 0:
+            return False
+        at, newest, newest_call = self.store.ledger.event_mark(copy.last_event)
+        if at is None or pd.Timestamp(at) != pd.Timestamp(copy.event_at):
+            return False  # another store's copy (or this one's log was replaced)
+        if newest_call < copy.last_call:
+            return False
+        if newest - copy.last_event > max(CATCH_UP, len(copy.frame) // 10):
+            return False
+        since = self._months_start()
+        if since != copy.since and (since < copy.since or since != since.normalize()):
+            return False  # its spend began later, or cannot be cut at ``since``
+        with self._lock:
+            now = self._clock()
+            self._since = since
+            self.frame, self.last_event_id, self.last_call_id = (
+                copy.frame,
+                copy.last_event,
+                copy.last_call,
+            )
+            self._gaps = dict.fromkeys(copy.gaps, now)
+            self._call_gaps = dict.fromkeys(copy.call_gaps, now)
+            self._spend = {k: v for k, v in copy.spend.items() if k[0] >= since}
+            self.spend = _spend_frame(self._spend)
+            self._saved_at = now
+        self.restored = True
+        self.refresh()
+        return True
+
+    def _save(self) -> None:
+        """Write the copy in the background (one write at a time; called under the lock). The
+        frame handed to the writer is never changed afterwards (see the module's note)."""
+        if self.saved is None or self.last_event_id <= 0:
+            return
+        if self._saving is not None and self._saving.is_alive():
+            return
+        self._saved_at = self._clock()
+        path, last = self.saved, self.last_event_id
+        state = (
+            self.frame,
+            last,
+            self.last_call_id,
+            sorted(self._gaps),
+            sorted(self._call_gaps),
+            self._since,
+            dict(self._spend),
+        )
+
+        def run() -> None:
+            at, _, _ = self.store.ledger.event_mark(last)
+            if at is None:
+                return
+            frame, _, call, gaps, call_gaps, since, spend = state
+            try:
+                write(path, Saved(frame, last, at, call, gaps, call_gaps, since, spend))
+            except OSError as exc:  # a full disk or a read-only folder: the ledger goes on
+                log.warning("ledger: could not save its copy to %s (%s)", path, exc)
+
+        self._saving = threading.Thread(target=run, name="ledger-save", daemon=True)
+        self._saving.start()
+
+    def save(self, wait: bool = False) -> None:
+        """Write the copy to ``saved`` now (in the background unless ``wait``)."""
+        with self._lock:
+            self._save()
+        if wait:
+            self.wait_saved()
+
+    def wait_saved(self, timeout: float | None = None) -> None:
+        """Wait for a copy being written to be on disk."""
+        saving = self._saving
+        if saving is not None:
+            saving.join(timeout)
 
     def _add_spend(self, calls: pd.DataFrame) -> None:
         """Add ``calls`` (``CALL_COLUMNS``) to ``spend``."""

@@ -8,6 +8,8 @@
 - first load: ``LiveLedger(store)`` from SQLite and from PostgreSQL (when
   ``WORKBENCH_TEST_PG_URL`` names a server); baseline: bare pandas ``read_sql_query`` of the
   interaction rows with their contact (no events).
+- saved copy: ``LiveLedger(store, saved=path)`` from the copy a live ledger wrote, 100 events
+  behind the store (it reads the copy, then applies them); the same baseline.
 
 The store is filled once per run and dialect in bulk (the store's bulk insert on SQLite, COPY
 on PostgreSQL; the 20 new interactions of the refresh through ``add_interactions``): done
@@ -316,13 +318,14 @@ def _bare_read(store: Any) -> float:
     return time.perf_counter() - t0
 
 
-def _hundred_events(store: Any, frame: Any) -> int:
-    """Append 100 events: 20 arrivals, 40 offers, 20 acceptances and 20 replies."""
+def _hundred_events(store: Any, frame: Any, first: int = FULL * 3) -> int:
+    """Append 100 events: 20 arrivals (numbered from ``first``), 40 offers, 20 acceptances
+    and 20 replies."""
     from workbench.store import Change
 
     rng = random.Random(11)
     start = datetime(2026, 3, 1, tzinfo=UTC)
-    batch = [_interaction(FULL * 3 + k, start, rng, 1) for k in range(20)]
+    batch = [_interaction(first + k, start, rng, 1) for k in range(20)]
     for it, events in batch:
         it.state, it.agent, it.disposition = State.QUEUED, None, None
         del events[1:]
@@ -377,6 +380,33 @@ if os.environ.get("WORKBENCH_TEST_PG_URL"):
     @benchmark("ledger: first load of 1M interactions (PostgreSQL)")
     def first_load_postgres(scale: float) -> Result:
         return _first_load("postgresql", scale)
+
+
+@benchmark("ledger: load of 1M interactions from its saved copy (SQLite)")
+def saved_load(scale: float) -> Result:
+    from workbench.analytics import LiveLedger
+
+    n = _size(scale)
+    store = _store("sqlite", n)
+    live, _ = _load("sqlite", n)
+    folder = tempfile.mkdtemp(prefix="wb-bench-saved-")
+    _CLEANUP.callback(shutil.rmtree, folder, True)
+    live.saved = Path(folder) / "ledger.db.ledger.parquet"
+    live.save(wait=True)
+    written = _hundred_events(store, live.refresh(), first=FULL * 4)  # then caught up
+    t0 = time.perf_counter()
+    again = LiveLedger(store, saved=live.saved)
+    ours = time.perf_counter() - t0
+    assert again.restored and again.applied == written, (again.restored, again.applied)
+    assert len(again.frame) == len(live.refresh())
+    baseline = _bare_read(store)
+    return Result(
+        f"ledger: load of {_label(n)} interactions from its saved copy, {written} events behind"
+        " (SQLite)",
+        ours,
+        baseline,
+        "s",
+    )
 
 
 @benchmark("dashboard: refresh after 100 new events, 1M interactions")

@@ -187,7 +187,9 @@ class LedgerReads:
         iid = _arrow.column(rows, "interaction_id").cast(pa.string())
         n = len(iid)
         people = reader.table(self._contacts_query(ids))
-        whose = pa.array(_arrow.positions(_arrow.column(rows, "contact_id"), _arrow.column(people, "id")))
+        whose = pa.array(
+            _arrow.positions(_arrow.column(rows, "contact_id"), _arrow.column(people, "id"))
+        )
         whose = pc.if_else(pc.less(whose, 0), pa.scalar(None, pa.int64()), whose)
         for name, field in (("contact", "username"), ("contact_name", "name")):
             found = _arrow.column(people, field).cast(pa.string()).take(whose)
@@ -418,6 +420,22 @@ class LedgerReads:
         with _arrow.driver_snapshot(self._store) as cursor:
             self._execute(cursor, select(func.coalesce(func.max(_e.c.id), 0)))
             return int(cursor.fetchone()[0])
+
+    def event_mark(self, event_id: int) -> tuple[datetime | None, int, int]:
+        """When the event ``event_id`` happened (None if the log has no such event), with the
+        newest event id and the newest X call id: how a copy of the ledger saved up to that
+        event tells it belongs to this store and how far behind it is."""
+        stamp = select(self._stamp(_e.c.at)).where(_e.c.id == event_id).scalar_subquery()
+        query = select(
+            stamp.label("at"),
+            select(func.coalesce(func.max(_e.c.id), 0)).scalar_subquery(),
+            select(func.coalesce(func.max(_a.c.id), 0)).scalar_subquery(),
+        )
+        with _arrow.driver_snapshot(self._store) as cursor:
+            frame = self._frame(cursor, query, {"at": "time", "events": "int", "calls": "int"})
+        at = frame["at"].iloc[0]
+        found = None if pd.isna(at) else at.to_pydatetime()
+        return found, int(frame["events"].iloc[0]), int(frame["calls"].iloc[0])
 
     def ids_between(
         self,

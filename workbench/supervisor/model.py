@@ -28,6 +28,7 @@ from workbench.analytics import LiveLedger
 from workbench.analytics import metrics as m
 from workbench.analytics._frame import as_utc
 from workbench.analytics.live import SPEND_COLUMNS
+from workbench.analytics.saved import beside
 from workbench.domain import Channel
 from workbench.errors import ValidationError
 from workbench.routing.priorities import NextOffer, next_offers
@@ -129,7 +130,8 @@ class DashboardModel(Observable):
         self._lock = threading.RLock()
         self.store: Store | None = source if isinstance(source, Store) else None
         if self.store is not None:
-            self.live = LiveLedger(self.store)
+            # A SQLite store's ledger is kept beside it, so the dashboard opens again at once.
+            self.live = LiveLedger(self.store, saved=beside(self.store))
             self._source: Callable[[], pd.DataFrame] = self.live.refresh
             self.actions: SupervisorActions | None = SupervisorActions(supervisor, self.store)
         else:
