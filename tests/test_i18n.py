@@ -421,3 +421,24 @@ def test_the_mo_is_compiled_from_the_po(french):
     out = io.BytesIO()
     write_mo(out, french, use_fuzzy=False)
     assert MO.read_bytes() == out.getvalue(), "run `make translations` to compile the catalog"
+
+
+def test_the_transcripts_fixed_sentences_show_in_the_readers_language(store, french_desk):
+    from workbench.domain import EntryKind, TranscriptEntry
+    from workbench.widgets.interaction import line_html
+    from workbench.workspace import system_line
+
+    desk = french_desk
+    first = arrive(store, DANA, "ma commande est en retard")
+    desk.ready()
+    desk.accept(first)
+    stored = [e for e in store.transcript(first) if e.kind is EntryKind.SYSTEM]
+    assert [e.text for e in stored] == ["ann accepted"]  # the record stays in English
+    assert any("ann a accepté" in part for part in shown(desk))
+    # A line that is not the fixed sentence (written otherwise, or by an older version) is
+    # shown as it was stored, escaped.
+    odd = TranscriptEntry(
+        first, stored[0].at, EntryKind.SYSTEM, "ann", "<b>ann</b> accepted", "accepted"
+    )
+    assert "&lt;b&gt;ann&lt;/b&gt; accepted" in line_html(odd)
+    assert system_line("done", "bob") == "bob marked it done"

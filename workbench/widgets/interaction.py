@@ -44,7 +44,7 @@ from workbench.widgets._html import (
     when,
 )
 from workbench.widgets._redraw import Redraw
-from workbench.workspace import CALL_OUTCOMES, Workspace
+from workbench.workspace import CALL_OUTCOMES, SYSTEM_LINES, Workspace
 
 _SMALL = W.Layout(width="34px", padding="0", margin="2px 1px")
 REPLY_KINDS = ((N_("Reply"), "reply"), (N_("Direct Message"), "dm"), (N_("Quote Tweet"), "quote"))
@@ -147,8 +147,13 @@ def line_html(entry: TranscriptEntry, sandbox_url: str | None = None) -> str:
     }[entry.kind]
     urls = entry.details.get("urls") if isinstance(entry.details.get("urls"), dict) else None
     if entry.kind is EntryKind.SYSTEM:
+        fixed = SYSTEM_LINES.get(entry.action)
+        if fixed is not None and entry.text == fixed.format(agent=entry.author):
+            said = esc(_(fixed).format(agent=entry.author))  # in the reader's language
+        else:
+            said = linked(entry.text, urls)
         return (
-            f'{STYLE}<div class="wb-line wb-line-system">{linked(entry.text, urls)} · '
+            f'{STYLE}<div class="wb-line wb-line-system">{said} · '
             f"{esc(when(entry.at))}</div>"
         )
     said = _(LINE_ACTIONS.get(entry.action, entry.action))
@@ -247,7 +252,7 @@ class InteractionView(W.VBox):
         self.call_outcome = W.Dropdown(
             options=[(_(CALL_LABELS.get(o, o.replace("_", " "))), o) for o in CALL_OUTCOMES],
             description=_("Result"),
-            style={"description_width": "44px"},
+            style={"description_width": "initial"},
             layout=W.Layout(width="170px"),
         )
         self.email_button = _button(_("E-mail"), "wb-email", "envelope")
@@ -380,7 +385,9 @@ class InteractionView(W.VBox):
         )
         self.consult_button = _button(_("Consult"), "wb-consult", "comments")
         self.consult_button.on_click(lambda _: self.consult())
-        self.disposition = W.Dropdown(description=_("Disposition"), layout=wide)
+        self.disposition = W.Dropdown(
+            description=_("Disposition"), style={"description_width": "initial"}, layout=wide
+        )
         self.disposition.add_class("wb-disposition")
         self.note = W.Textarea(placeholder=_("note"), layout=W.Layout(width="280px", height="60px"))
         self.note.add_class("wb-note")

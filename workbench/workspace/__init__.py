@@ -6,7 +6,7 @@ from __future__ import annotations
 from workbench.workspace._checks import CALL_OUTCOMES
 from workbench.workspace._observable import Changed
 from workbench.workspace._plan import PlanRefusal
-from workbench.workspace.actions import Actions
+from workbench.workspace.actions import SYSTEM_LINES, Actions, system_line
 from workbench.workspace.ports import GatewayPort, OutboxPort
 from workbench.workspace.session import POLL_INTERVAL, Session
 from workbench.workspace.workspace import Workspace
@@ -14,6 +14,7 @@ from workbench.workspace.workspace import Workspace
 __all__ = [
     "CALL_OUTCOMES",
     "POLL_INTERVAL",
+    "SYSTEM_LINES",
     "Actions",
     "Changed",
     "GatewayPort",
@@ -21,4 +22,5 @@ __all__ = [
     "PlanRefusal",
     "Session",
     "Workspace",
+    "system_line",
 ]

@@ -35,6 +35,7 @@ from workbench.domain import (
     utcnow,
 )
 from workbench.errors import ValidationError
+from workbench.i18n import N_
 from workbench.routing.agents import (
     HEARTBEAT_STALE,
     Agent,
@@ -49,6 +50,21 @@ from workbench.workspace import _checks as check
 from workbench.workspace import _mail, _plan
 from workbench.workspace._checks import refuse
 from workbench.workspace.ports import OutboxPort
+
+SYSTEM_LINES: dict[str, str] = {
+    Action.ACCEPTED.value: N_("{agent} accepted"),
+    Action.REJECTED.value: N_("{agent} rejected the offer"),
+    Action.DONE.value: N_("{agent} marked it done"),
+    Action.RESUMED.value: N_("{agent} took it back"),
+    Action.SEND_RETRIED.value: N_("{agent} sent it again"),
+}
+"""The transcript's fixed sentences, by event action: stored in English (the record), shown in
+the reader's language (``system_line``)."""
+
+
+def system_line(action: str, agent: str) -> str:
+    """The transcript's fixed sentence for ``action`` by ``agent``, as stored."""
+    return SYSTEM_LINES[action].format(agent=agent)
 
 UseCase = Callable[[Interaction, Transaction], Change]
 
@@ -85,7 +101,7 @@ class Actions:
 
         def use(it: Interaction, conn: Transaction) -> Change:
             event = it.accept(self.agent)
-            return Change([event], [self._system(it, event, f"{self.agent} accepted")])
+            return Change([event], [self._system(it, event, system_line(event.action, self.agent))])
 
         return self._apply(interaction_id, use, "accept")
 
@@ -94,7 +110,7 @@ class Actions:
 
         def use(it: Interaction, conn: Transaction) -> Change:
             event = it.reject(self.agent)
-            return Change([event], [self._system(it, event, f"{self.agent} rejected the offer")])
+            return Change([event], [self._system(it, event, system_line(event.action, self.agent))])
 
         return self._apply(interaction_id, use, "reject")
 
@@ -478,7 +494,7 @@ class Actions:
             event = it.done(self.agent, require_disposition=required)
             if load(conn, [self.agent])[self.agent] <= 1:
                 mark_idle(conn, self.agent, event.at)
-            return Change([event], [self._system(it, event, f"{self.agent} marked it done")])
+            return Change([event], [self._system(it, event, system_line(event.action, self.agent))])
 
         return self._apply(interaction_id, use, "done")
 
@@ -506,7 +522,7 @@ class Actions:
 
         def use(it: Interaction, conn: Transaction) -> Change:
             event = it.resume(self.agent)
-            return Change([event], [self._system(it, event, f"{self.agent} took it back")])
+            return Change([event], [self._system(it, event, system_line(event.action, self.agent))])
 
         return self._apply(interaction_id, use, "resume")
 
@@ -518,7 +534,7 @@ class Actions:
             event = it.act(self.agent, Action.SEND_RETRIED, key=key)
             if not self.store.outbox.retry_failed(conn, key, it.id):
                 raise refuse(it, "retry_send", f"no refused send {key!r} in this interaction")
-            return Change([event], [self._system(it, event, f"{self.agent} sent it again")])
+            return Change([event], [self._system(it, event, system_line(event.action, self.agent))])
 
         return self._apply(interaction_id, use, "retry_send")
 
