@@ -168,4 +168,13 @@ def _reply_by_keyboard(page: Page, view, text: str):
     page.keyboard.press("Control+Enter")
     expect(view.locator(".wb-transcript")).to_contain_text(text, timeout=30_000)
     expect(reply).to_have_value("", timeout=10_000)  # sent: the box is empty again
+    # The newest line is in full view inside the transcript's scroller, not cut at its edge.
+    scroller = view.locator(".wb-transcript-scroll").bounding_box()
+    newest = view.locator(".wb-transcript .wb-line").last
+    expect(newest).to_contain_text(text, timeout=10_000)
+    page.wait_for_timeout(300)  # the line's layout settles
+    line = newest.bounding_box()
+    assert scroller and line
+    assert line["y"] >= scroller["y"] - 1, (line, scroller)
+    assert line["y"] + line["height"] <= scroller["y"] + scroller["height"] + 1, (line, scroller)
     return reply

@@ -152,10 +152,7 @@ def line_html(entry: TranscriptEntry, sandbox_url: str | None = None) -> str:
             said = esc(_(fixed).format(agent=entry.author))  # in the reader's language
         else:
             said = linked(entry.text, urls)
-        return (
-            f'{STYLE}<div class="wb-line wb-line-system">{said} · '
-            f"{esc(when(entry.at))}</div>"
-        )
+        return f'{STYLE}<div class="wb-line wb-line-system">{said} · {esc(when(entry.at))}</div>'
     said = _(LINE_ACTIONS.get(entry.action, entry.action))
     action = "" if entry.action in {"message", "tweet"} else f" · {said}"
     if entry.details.get("participant"):
@@ -294,7 +291,9 @@ class InteractionView(W.VBox):
         """How long the customer has waited for an answer, coloured against the service-level
         target (``tick`` redraws it)."""
         self.timer.add_class("wb-wait-timer")
-        self.transcript = W.VBox()
+        # Never shrunk to the scroller's height: a shrunk child's newest lines would overflow
+        # past the reversed box's start, where no scrolling reaches them.
+        self.transcript = W.VBox(layout=W.Layout(flex="0 0 auto"))
         self.transcript.add_class("wb-transcript")
         # The scroller around it shows the newest line and stays there as lines arrive: a
         # column-reverse flex box starts scrolled to its end (CSS alone, no script), and its one

@@ -66,6 +66,7 @@ def system_line(action: str, agent: str) -> str:
     """The transcript's fixed sentence for ``action`` by ``agent``, as stored."""
     return SYSTEM_LINES[action].format(agent=agent)
 
+
 UseCase = Callable[[Interaction, Transaction], Change]
 
 
