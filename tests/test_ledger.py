@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
+import pytest
 from sqlalchemy import event
 
 from tests.ledger_sample import COLUMNS as DESIGN_COLUMNS
@@ -201,3 +202,24 @@ def test_one_query_whatever_the_size(store):
         # The newest event id, the ids just before it, then five scans (rows, contacts, first
         # lines, costs, events): a fixed number of statements, none per interaction.
         assert len(selects) == 7
+
+
+def test_a_read_pauses_the_cycle_collector_and_gives_it_back_as_it_was(store):
+    import gc
+
+    from workbench.store import _arrow
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), _arrow.collector_paused():
+        assert not gc.isenabled()
+        raise RuntimeError("a read that failed")
+    assert gc.isenabled()  # back on, even after an error
+    gc.disable()
+    try:
+        with _arrow.collector_paused():
+            pass
+        assert not gc.isenabled()  # left off by whoever turned it off
+    finally:
+        gc.enable()
+    ledger(store=store)
+    assert gc.isenabled()
