@@ -371,3 +371,27 @@ def test_the_copy_goes_beside_a_sqlite_file(store):
         assert where is not None and where.name == "workbench.db.ledger.parquet"
     else:
         assert where is None
+
+
+def test_a_copy_of_another_layout_or_schema_is_not_read(store, tmp_path, monkeypatch):
+    from workbench.analytics import saved
+
+    for contact in CONTACTS:
+        store.upsert_contact(contact)
+    arrive(store, Channel.MENTION, 0, True, 0)
+    copy = tmp_path / "shop.db.ledger.parquet"
+
+    def started(restored: bool) -> None:
+        live = LiveLedger(store, saved=copy)
+        live.wait_saved()  # a ledger loaded whole writes its own copy
+        assert live.restored == restored
+
+    started(False)
+    started(True)
+    with monkeypatch.context() as patch:
+        patch.setattr(saved, "FORMAT", saved.FORMAT + 1)
+        started(False)  # written again in the new layout
+    started(False)
+    started(True)
+    monkeypatch.setattr("workbench.store.head_revision", lambda: "9999")
+    started(False)

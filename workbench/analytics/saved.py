@@ -30,7 +30,9 @@ if TYPE_CHECKING:
     from workbench.store import Store
 
 FORMAT = 1
-"""The layout of a saved copy; a copy of another layout is not read."""
+"""The layout and meaning of a saved copy's columns; a copy of another is not read (raise it
+when a column's definition changes). A copy written under another schema revision of the
+store is not read either."""
 SUFFIX = ".ledger.parquet"
 _KEY = b"workbench.ledger"
 
@@ -78,8 +80,11 @@ def write(path: Path, saved: Saved) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from workbench.store import head_revision
+
     meta = {
         "format": FORMAT,
+        "revision": head_revision(),
         "columns": dtypes(saved.frame),
         "last_event": saved.last_event,
         "event_at": saved.event_at.isoformat(),
@@ -113,9 +118,13 @@ def read(path: Path, expected: pd.DataFrame) -> Saved | None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from workbench.store import head_revision
+
     try:
         meta = json.loads(pq.read_schema(path).metadata[_KEY])
-        if meta.get("format") != FORMAT or meta.get("columns") != dtypes(expected):
+        if meta.get("format") != FORMAT or meta.get("revision") != head_revision():
+            return None
+        if meta.get("columns") != dtypes(expected):
             return None
         frame = pq.read_table(path).to_pandas()
         for name, dtype in frame.dtypes.items():  # Parquet keeps no type for no categories
