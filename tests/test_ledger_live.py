@@ -395,3 +395,16 @@ def test_a_copy_of_another_layout_or_schema_is_not_read(store, tmp_path, monkeyp
     started(True)
     monkeypatch.setattr("workbench.store.head_revision", lambda: "9999")
     started(False)
+
+
+def test_a_ledger_smaller_than_save_from_keeps_no_copy(store, tmp_path):
+    for contact in CONTACTS:
+        store.upsert_contact(contact)
+    arrive(store, Channel.MENTION, 0, True, 0)
+    arrive(store, Channel.DM, 1, False, 1)
+    copy = tmp_path / "shop.db.ledger.parquet"
+    small = LiveLedger(store, saved=copy, save_from=3)
+    small.save(wait=True)
+    assert not copy.exists()
+    LiveLedger(store, saved=copy, save_from=2).save(wait=True)
+    assert copy.exists()

@@ -69,6 +69,8 @@ RECENT = 10_000
 """How many of the newest event ids the first load looks at for ids still being written."""
 SAVE_SECONDS = 300.0
 """How often at most a ledger with a ``saved`` path writes its copy while refreshing."""
+SAVE_ROWS = 50_000
+"""The fewest rows a dashboard's ledger keeps a copy of (a smaller one loads in about a second)."""
 CATCH_UP = 100_000
 """How many events (or a tenth of the rows, if more) a saved copy may be behind the store."""
 _MAX_GAPS = 10_000
@@ -85,10 +87,13 @@ class LiveLedger:
         clock: Callable[[], float] = time.monotonic,
         calls_since: pd.Timestamp | None = None,
         saved: Path | None = None,
+        save_from: int = 0,
     ) -> None:
         self.store = store
         self.saved = saved
         """Where the ledger keeps its copy (None: it keeps none)."""
+        self.save_from = save_from
+        """The fewest rows it writes a copy of (the dashboard's: ``SAVE_ROWS``)."""
         self.restored = False
         """Whether the ledger started from its saved copy (then caught up with the store)."""
         self.calls_since = calls_since
@@ -202,7 +207,7 @@ class LiveLedger:
     def _save(self) -> None:
         """Write the copy in the background (one write at a time; called under the lock). The
         frame handed to the writer is never changed afterwards (see the module's note)."""
-        if self.saved is None or self.last_event_id <= 0:
+        if self.saved is None or self.last_event_id <= 0 or len(self.frame) < self.save_from:
             return
         if self._saving is not None and self._saving.is_alive():
             return

@@ -27,7 +27,7 @@ import pandas as pd
 from workbench.analytics import LiveLedger
 from workbench.analytics import metrics as m
 from workbench.analytics._frame import as_utc
-from workbench.analytics.live import SPEND_COLUMNS
+from workbench.analytics.live import SAVE_ROWS, SPEND_COLUMNS
 from workbench.analytics.saved import beside
 from workbench.domain import Channel
 from workbench.errors import ValidationError
@@ -130,8 +130,9 @@ class DashboardModel(Observable):
         self._lock = threading.RLock()
         self.store: Store | None = source if isinstance(source, Store) else None
         if self.store is not None:
-            # A SQLite store's ledger is kept beside it, so the dashboard opens again at once.
-            self.live = LiveLedger(self.store, saved=beside(self.store))
+            # A large SQLite store's ledger is kept beside it, so the dashboard opens again at
+            # once (a small one loads in about a second and keeps no copy).
+            self.live = LiveLedger(self.store, saved=beside(self.store), save_from=SAVE_ROWS)
             self._source: Callable[[], pd.DataFrame] = self.live.refresh
             self.actions: SupervisorActions | None = SupervisorActions(supervisor, self.store)
         else:
