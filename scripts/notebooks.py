@@ -102,9 +102,11 @@ SUPERVISOR = [
         "waiting-time rule for every waiting one at once)."
     ),
     new_code_cell(
+        "from dataclasses import fields\n\n"
         "import pandas as pd\n\n"
         "from workbench import routing\n\n"
-        "pd.DataFrame(routing.priority_rules(store)).set_index('id')",
+        "columns = [f.name for f in fields(routing.PriorityRule)]  # also when there is none\n"
+        "pd.DataFrame(routing.priority_rules(store), columns=columns).set_index('id')",
         metadata={"tags": ["nbval-ignore-output"]},
     ),
     new_code_cell(
@@ -113,8 +115,8 @@ SUPERVISOR = [
         "# routing.update_priority_rule(store, rule_id, points=25)\n"
         "# routing.delete_priority_rule(store, rule_id)\n"
         "# The queue as the router will offer it, and why:\n"
-        "next_up = pd.DataFrame(routing.next_offers(store, limit=10))\n"
-        "next_up[['position', 'queue', 'contact', 'subject', 'waited', 'priority', 'reasons']]",
+        "shown = ['position', 'queue', 'contact', 'subject', 'waited', 'priority', 'reasons']\n"
+        "pd.DataFrame(routing.next_offers(store, limit=10), columns=shown)",
         metadata={"tags": ["nbval-ignore-output"]},
     ),
 ]
