@@ -52,7 +52,7 @@ from workbench.analytics.ledger import (
     shape,
     with_seconds,
 )
-from workbench.analytics.saved import Saved, read, write
+from workbench.analytics.saved import Saved, SpendKey, read, write
 from workbench.domain.cost import MICROS
 from workbench.store import Store
 from workbench.store.ledger import event_stats
@@ -111,7 +111,7 @@ class LiveLedger:
         """How many events the last ``refresh()`` applied."""
         self.calls_applied = 0
         """How many X calls the last ``refresh()`` applied."""
-        self._spend: dict[tuple[pd.Timestamp, str, str], np.ndarray] = {}
+        self._spend: dict[SpendKey, np.ndarray] = {}
         self.spend = _spend_frame({})
         """What the X calls cost per UTC day, timeline and kind (``SPEND_COLUMNS``)."""
         self._saved_at = -math.inf
@@ -122,9 +122,7 @@ class LiveLedger:
     def reload(self) -> pd.DataFrame:
         """Load the whole ledger again (as at start)."""
         with self._lock:
-            since = self.calls_since
-            if since is None:
-                since = pd.Timestamp.now(tz="UTC").normalize().replace(day=1)
+            since = self._months_start()
             self._since = since
             snap = load(self.store, calls_since=since.to_pydatetime())
             self.frame, self.last_event_id = snap.interactions, snap.last_event
@@ -166,6 +164,7 @@ class LiveLedger:
     # --- the saved copy ---------------------------------------------------------------------
 
     def _months_start(self) -> pd.Timestamp:
+        """Since when ``spend`` counts: ``calls_since``, else the start of this UTC month."""
         if self.calls_since is not None:
             return self.calls_since
         return pd.Timestamp.now(tz="UTC").normalize().replace(day=1)
@@ -190,11 +189,8 @@ class LiveLedger:
         with self._lock:
             now = self._clock()
             self._since = since
-            self.frame, self.last_event_id, self.last_call_id = (
-                copy.frame,
-                copy.last_event,
-                copy.last_call,
-            )
+            self.frame = copy.frame
+            self.last_event_id, self.last_call_id = copy.last_event, copy.last_call
             self._gaps = dict.fromkeys(copy.gaps, now)
             self._call_gaps = dict.fromkeys(copy.call_gaps, now)
             self._spend = {k: v for k, v in copy.spend.items() if k[0] >= since}
@@ -357,7 +353,7 @@ def _advance(gaps: dict[int, float], rows: pd.DataFrame, last: int, now: float) 
     return max(last, high)
 
 
-def _spend_frame(spend: dict[tuple[pd.Timestamp, str, str], np.ndarray]) -> pd.DataFrame:
+def _spend_frame(spend: dict[SpendKey, np.ndarray]) -> pd.DataFrame:
     """``spend`` (key -> calls, resources, micro-dollars) as a frame of ``SPEND_COLUMNS``."""
     keys = sorted(spend, key=lambda k: (k[0], k[1], k[2]))
     values = np.array([spend[k] for k in keys], dtype=np.int64).reshape(-1, 3)

@@ -37,6 +37,7 @@ SUFFIX = ".ledger.parquet"
 _KEY = b"workbench.ledger"
 
 SpendKey = tuple[pd.Timestamp, str, str]
+"""A ``spend`` entry's key: the UTC day (its midnight), the timeline and the kind of call."""
 
 
 class Saved(NamedTuple):
@@ -61,7 +62,7 @@ def beside(store: Store) -> Path | None:
     database = store.engine.url.database
     if store.dialect != "sqlite" or not database or database == ":memory:":
         return None
-    if database.startswith("file:"):
+    if database.startswith("file:"):  # a URI filename: no plain path to put a file beside
         return None
     path = Path(database)
     return path.with_name(path.name + SUFFIX)

@@ -102,7 +102,7 @@ class Actions:
 
         def use(it: Interaction, conn: Transaction) -> Change:
             event = it.accept(self.agent)
-            return Change([event], [self._system(it, event, system_line(event.action, self.agent))])
+            return Change([event], [self._system(it, event)])
 
         return self._apply(interaction_id, use, "accept")
 
@@ -111,7 +111,7 @@ class Actions:
 
         def use(it: Interaction, conn: Transaction) -> Change:
             event = it.reject(self.agent)
-            return Change([event], [self._system(it, event, system_line(event.action, self.agent))])
+            return Change([event], [self._system(it, event)])
 
         return self._apply(interaction_id, use, "reject")
 
@@ -495,7 +495,7 @@ class Actions:
             event = it.done(self.agent, require_disposition=required)
             if load(conn, [self.agent])[self.agent] <= 1:
                 mark_idle(conn, self.agent, event.at)
-            return Change([event], [self._system(it, event, system_line(event.action, self.agent))])
+            return Change([event], [self._system(it, event)])
 
         return self._apply(interaction_id, use, "done")
 
@@ -523,7 +523,7 @@ class Actions:
 
         def use(it: Interaction, conn: Transaction) -> Change:
             event = it.resume(self.agent)
-            return Change([event], [self._system(it, event, system_line(event.action, self.agent))])
+            return Change([event], [self._system(it, event)])
 
         return self._apply(interaction_id, use, "resume")
 
@@ -535,7 +535,7 @@ class Actions:
             event = it.act(self.agent, Action.SEND_RETRIED, key=key)
             if not self.store.outbox.retry_failed(conn, key, it.id):
                 raise refuse(it, "retry_send", f"no refused send {key!r} in this interaction")
-            return Change([event], [self._system(it, event, system_line(event.action, self.agent))])
+            return Change([event], [self._system(it, event)])
 
         return self._apply(interaction_id, use, "retry_send")
 
@@ -552,9 +552,16 @@ class Actions:
         return it
 
     def _system(
-        self, it: Interaction, event: Event, text: str, kind: EntryKind = EntryKind.SYSTEM
+        self,
+        it: Interaction,
+        event: Event,
+        text: str | None = None,
+        kind: EntryKind = EntryKind.SYSTEM,
     ) -> TranscriptEntry:
-        return TranscriptEntry(it.id, event.at, kind, self.agent, text, event.action)
+        """The transcript line of ``event``: ``text``, else its action's fixed sentence
+        (``SYSTEM_LINES``)."""
+        said = system_line(event.action, self.agent) if text is None else text
+        return TranscriptEntry(it.id, event.at, kind, self.agent, said, event.action)
 
     def _timeline(self, it: Interaction) -> str:
         return it.timeline or self.settings.brand
