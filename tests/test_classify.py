@@ -352,3 +352,34 @@ def test_quality_report_shows_the_shipped_classifier_and_a_trained_model(tmp_pat
     assert "Model v1:" in table
     assert "model v" not in format_report(shipped)
     assert all("trained" not in r.as_dict() or r.as_dict()["trained"] is None for r in shipped)
+
+
+# invisible marks, curly quotes, compatibility forms (ﬁ, Ａ, ①), an accent, emoji
+_ODD_CHARS = "\u200b\u200d\u202e\u2060\ufeff\u00ad\u2019\u2018\u201c\u201d\ufb01\uff21\u2460"
+_ODD_CHARS += "é😡👍❤🙄"
+
+
+@settings(max_examples=400)
+@given(
+    st.text(alphabet=st.sampled_from(_ODD_CHARS + "ab &;"), max_size=12)
+    | st.text(alphabet=st.characters(), max_size=40)
+)
+def test_prepare_skips_only_the_passes_that_would_change_nothing(text: str) -> None:
+    import html
+    import unicodedata
+
+    from workbench.classify import classifier as c
+
+    slow = html.unescape(text) if "&" in text else text
+    if "\\u" in slow:
+        slow = c._ESCAPED_UNICODE.sub(lambda m: chr(int(m.group(1), 16)), slow)
+    slow = c._SURROGATES.sub("\ufffd", slow)
+    slow = unicodedata.normalize("NFKC", slow.translate(c._INVISIBLE)).translate(c._QUOTES)
+    assert c.prepare(text) == slow
+
+
+@given(st.text(alphabet=st.sampled_from(_ODD_CHARS + "ab !?"), max_size=30))
+def test_each_lexicon_emoji_becomes_its_word(text: str) -> None:
+    from workbench.classify import classifier as c
+
+    assert c._emoji_words(text) == text.translate(str.maketrans(c._EMOJI_TOKENS))

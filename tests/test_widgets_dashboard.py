@@ -111,6 +111,10 @@ def test_refresh_updates_the_charts_in_place():
     view.refresh_button.click()
     assert view.charts["volume"] is volume and bars(view) == 80
     assert "wb-dashboard" in view._dom_classes
+    # a browser view drawn later draws the synced fields: they hold the figure as it is now
+    synced = sum(sum(t["y"]) for t in volume._widget_data)
+    assert synced == 80 and volume._widget_layout["title"]["text"] == "Volume by channel"
+    assert volume._widget_layout["meta"] == "volume"
 
 
 def test_errors_in_the_status_are_escaped():

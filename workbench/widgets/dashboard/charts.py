@@ -4,6 +4,7 @@ them as FigureWidgets updated in place (``batch_update``: one message per chart,
 from __future__ import annotations
 
 from collections.abc import Callable
+from copy import deepcopy
 from typing import Any
 
 import ipywidgets as W
@@ -269,6 +270,7 @@ class ChartsPanel(W.GridBox):
             chart = go.FigureWidget(build(snap))  # built complete, then wrapped
             chart._config = {"displaylogo": False, "displayModeBar": False}
             chart.layout.meta = name
+            _resync(chart)
             self.charts[name] = chart
             self._listen(name)
         super().__init__(
@@ -316,3 +318,18 @@ class ChartsPanel(W.GridBox):
                         chart.layout[part] = fresh.layout[part]
             if not same_shape:
                 self._listen(name)
+            _resync(chart)
+
+
+def _resync(chart: go.FigureWidget) -> None:
+    """Make the widget's saved figure the current one.
+
+    plotly's FigureWidget sends later changes as one-shot messages that a browser view not yet
+    drawn (a chart inside a GridBox is shown through its container, never through the figure's
+    own ``_repr_mimebundle_``, which is where plotly resyncs) does not receive: it draws the
+    figure as it was when the widget was made. Setting the synced fields here means any view
+    drawn later (a JupyterLab tab reattached, the page reloaded) shows the figure with its
+    titles and data as they are now; a drawn view ignores these fields, so nothing flickers,
+    and traitlets sends them only when they differ."""
+    chart._widget_layout = deepcopy(chart._layout_obj._props)
+    chart._widget_data = deepcopy(chart._data)
