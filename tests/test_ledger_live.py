@@ -408,3 +408,55 @@ def test_a_ledger_smaller_than_save_from_keeps_no_copy(store, tmp_path):
     assert not copy.exists()
     LiveLedger(store, saved=copy, save_from=2).save(wait=True)
     assert copy.exists()
+
+
+@pytest.fixture
+def whole_reads_in_the_reader_process(monkeypatch):
+    """Every whole read of a SQLite store through the reader process, however small."""
+    from workbench.store import _arrow
+
+    monkeypatch.setattr(_arrow, "HELPER_ROWS", 0)
+
+
+@settings(
+    max_examples=4,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(steps=st.lists(step, min_size=1, max_size=30))
+def test_the_reader_process_reads_what_this_process_reads(
+    store, steps, whole_reads_in_the_reader_process
+):
+    import numpy as np
+
+    if store.dialect != "sqlite":
+        pytest.skip("the reader process reads SQLite files")
+    for contact in CONTACTS:
+        store.upsert_contact(contact)
+    ids: list[str] = []
+    run(store, steps, None, ids)
+    ours = store.ledger._snapshot(live_module.STATS, 100, SINCE.to_pydatetime(), whole=True)
+    here = store.ledger._snapshot(live_module.STATS, 100, SINCE.to_pydatetime(), whole=False)
+    pd.testing.assert_frame_equal(ours.interactions, here.interactions)
+    pd.testing.assert_frame_equal(ours.calls, here.calls)
+    assert (ours.last_event, ours.last_call) == (here.last_event, here.last_call)
+    assert np.array_equal(ours.events_seen, here.events_seen)
+    assert np.array_equal(ours.calls_seen, here.calls_seen)
+
+
+def test_a_reader_process_that_fails_leaves_the_read_to_this_process(
+    store, whole_reads_in_the_reader_process, monkeypatch, caplog
+):
+    import sys
+
+    if store.dialect != "sqlite":
+        pytest.skip("the reader process reads SQLite files")
+    for contact in CONTACTS:
+        store.upsert_contact(contact)
+    ids: list[str] = []
+    run(store, [("arrive", Channel.DM, 3, True, 1), ("bulk", 3, 5)], None, ids)
+    expected = ledger(store=store)
+    monkeypatch.setattr(sys, "executable", "/bin/false")  # the process ends at once
+    with caplog.at_level("WARNING"):
+        pd.testing.assert_frame_equal(ledger(store=store), expected)
+    assert "reading in this process" in caplog.text

@@ -150,6 +150,11 @@ def load(store: Store, calls_since: datetime | None = None) -> Snapshot:
 
 def categorical(values: pd.Series) -> pd.Categorical:
     """``values`` as a categorical whose categories are the values present, sorted."""
+    if isinstance(values.dtype, pd.StringDtype):
+        # Text (the store's columns): one hashing pass in Arrow, its values sorted as Python
+        # sorts str (by code point, which is UTF-8's byte order)
+        codes, present = pd.factorize(values, sort=True)
+        return pd.Categorical.from_codes(codes, categories=pd.Index(present, dtype="str"))
     present = sorted(str(v) for v in pd.unique(values.dropna()))
     return pd.Categorical(values, categories=pd.Index(present, dtype="str"))
 

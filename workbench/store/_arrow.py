@@ -3,18 +3,29 @@
 The ledger of a large store is millions of values. On PostgreSQL, ADBC (the Arrow project's
 database connectivity; libpq's COPY in binary) fills Arrow columns directly, with no Python
 object per value. On SQLite, Python's own driver reads a chunk of rows at a time and pyarrow
-turns each column of the chunk into an Arrow array in C. (ADBC's SQLite driver bundles its own
-copy of SQLite; two copies of SQLite in one process break each other's file locks, which
-SQLite's documentation warns corrupts databases, so it is not used.) Either way the columns
-reach pandas without per-value conversions, and ``snapshot`` reads every query in one read-only
-transaction, so they all see the same state of the store.
+turns each column of the chunk into an Arrow array in C; a whole large store (``HELPER_ROWS``
+interactions or more, ``snapshot(store, whole=True)``) is read instead by a process of its own
+with ADBC's SQLite driver (``workbench.store._sqlite_reader``: that driver bundles its own copy
+of SQLite, and two copies of SQLite in one process break each other's file locks, which
+SQLite's documentation warns corrupts databases), which answers ahead of the caller while the
+caller converts the last answer. Either way the columns reach pandas without per-value
+conversions, and ``snapshot`` reads every query in one read-only transaction, so they all see
+the same state of the store.
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
+import json
+import logging
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, suppress
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -30,6 +41,11 @@ NAT = np.iinfo(np.int64).min
 
 _CHUNK = 100_000
 """Rows of a SQLite result converted at a time (memory stays bounded by a chunk's objects)."""
+HELPER_ROWS = 100_000
+"""From how many interactions a whole SQLite store is read by the reader process (below, the
+process's start, about a third of a second, costs more than it saves)."""
+
+log = logging.getLogger(__name__)
 
 
 class Reader:
@@ -40,11 +56,16 @@ class Reader:
         self._sqlite = store.dialect == "sqlite"
         self._cursor = cursor
 
-    def table(self, query: Any) -> pa.Table:
+    def sql(self, query: Any) -> str:
         # Literal values (ids, numbers, times already in UTC): the two drivers have different
         # placeholder styles, and SQLAlchemy renders literals quoted for the dialect.
-        sql = str(query.compile(dialect=self._dialect, compile_kwargs={"literal_binds": True}))
-        self._cursor.execute(sql)
+        return str(query.compile(dialect=self._dialect, compile_kwargs={"literal_binds": True}))
+
+    def ahead(self, queries: Sequence[Any]) -> None:
+        """The queries ``table`` will be asked next, for a reader that can answer ahead."""
+
+    def table(self, query: Any) -> pa.Table:
+        self._cursor.execute(self.sql(query))
         if not self._sqlite:
             return self._cursor.fetch_arrow_table()
         names = [d[0] for d in self._cursor.description]
@@ -55,6 +76,105 @@ class Reader:
         if not parts:
             return pa.table([pa.array([], pa.null()) for _ in names], names=names)
         return pa.concat_tables(parts, promote_options="permissive")
+
+
+class HelperReader(Reader):
+    """A ``Reader`` whose queries the reader process answers (``_sqlite_reader``), all in one
+    snapshot; queries announced by ``ahead`` are answered while the caller works."""
+
+    def __init__(self, store: Store, process: subprocess.Popen[str]) -> None:
+        self._dialect = store.engine.dialect
+        self._sqlite = True
+        self._process = process
+        self._sent: list[str] = []
+        self._answered = 0
+        self._answers: dict[int, pa.Table] = {}
+
+    def _send(self, sql: str) -> int:
+        assert self._process.stdin is not None
+        try:
+            self._process.stdin.write(json.dumps(sql) + "\n")
+            self._process.stdin.flush()
+        except OSError as exc:  # it has ended
+            raise HelperError(f"the SQLite reader process took no query: {exc}") from exc
+        self._sent.append(sql)
+        return len(self._sent) - 1
+
+    def ahead(self, queries: Sequence[Any]) -> None:
+        for query in queries:
+            self._send(self.sql(query))
+
+    def table(self, query: Any) -> pa.Table:
+        sql = self.sql(query)
+        waiting = [k for k in range(self._answered, len(self._sent)) if self._sent[k] == sql]
+        k = waiting[0] if waiting else self._send(sql)
+        while k not in self._answers:
+            assert self._process.stdout is not None
+            line = self._process.stdout.readline()
+            if not line:
+                raise HelperError("the SQLite reader process ended without answering")
+            answer = json.loads(line)
+            if "error" in answer:
+                raise HelperError(f"the SQLite reader process: {answer['error']}")
+            with pa.memory_map(answer["file"]) as source:
+                self._answers[self._answered] = pa.ipc.open_file(source).read_all()
+            Path(answer["file"]).unlink()  # the mapping keeps the pages until the table goes
+            self._answered += 1
+        return self._answers.pop(k)
+
+
+class HelperError(RuntimeError):
+    """The reader process could not answer (the caller can read in-process instead)."""
+
+
+def _helper(store: Store) -> AbstractContextManager[HelperReader] | None:
+    """The reader process for a whole read of ``store``, when it pays and can run: a SQLite
+    file of ``HELPER_ROWS`` interactions or more, with ADBC's SQLite driver installed."""
+    database = store.engine.url.database
+    if store.dialect != "sqlite" or not database or database == ":memory:":
+        return None
+    try:
+        import adbc_driver_sqlite  # noqa: F401  (only that it is installed)
+    except ImportError:
+        return None
+    from sqlalchemy import text
+
+    with store.read() as conn:
+        rows = conn.execute(text("SELECT coalesce(max(rowid), 0) FROM interactions")).scalar()
+    if int(rows or 0) < HELPER_ROWS:
+        return None
+    return _helped(store, database)
+
+
+@contextmanager
+def _helped(store: Store, database: str) -> Iterator[HelperReader]:
+    shm = Path("/dev/shm")
+    folder = tempfile.mkdtemp(prefix="workbench-read-", dir=shm if shm.is_dir() else None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "workbench.store._sqlite_reader", database, folder],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        yield HelperReader(store, process)
+    finally:
+        assert process.stdin is not None
+        with suppress(OSError):  # it may have ended already
+            process.stdin.close()
+        # It ends at the end of its input, freeing what it read: reaped in the background.
+        threading.Thread(target=_reap, args=(process, folder), daemon=True).start()
+
+
+def _reap(process: subprocess.Popen[str], folder: str) -> None:
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    if process.stdout is not None:
+        process.stdout.close()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextmanager
@@ -94,10 +214,16 @@ def driver_snapshot(store: Store) -> Iterator[Any]:
 
 
 @contextmanager
-def snapshot(store: Store) -> Iterator[Reader]:
+def snapshot(store: Store, whole: bool = False) -> Iterator[Reader]:
     """A ``Reader`` in one read-only snapshot of the store (as ``driver_snapshot``): on SQLite
-    through the store's driver, on PostgreSQL through ADBC. The cycle collector is paused while
-    it is open (``collector_paused``)."""
+    through the store's driver, or for a ``whole`` read of a large store the reader process;
+    on PostgreSQL through ADBC. The cycle collector is paused while it is open
+    (``collector_paused``)."""
+    helper = _helper(store) if whole else None
+    if helper is not None:
+        with collector_paused(), helper as reader:
+            yield reader
+        return
     if store.dialect == "sqlite":
         with collector_paused(), driver_snapshot(store) as cursor:
             yield Reader(store, cursor)
@@ -124,7 +250,9 @@ def snapshot(store: Store) -> Iterator[Reader]:
 def column(table: pa.Table, name: str) -> pa.Array:
     """One column as a single Arrow array."""
     found = table.column(name)
-    return found.combine_chunks() if isinstance(found, pa.ChunkedArray) else found
+    if isinstance(found, pa.ChunkedArray):
+        return found.chunk(0) if found.num_chunks == 1 else found.combine_chunks()
+    return found
 
 
 def micros(values: pa.Array) -> np.ndarray:

@@ -12,6 +12,7 @@ columns: strings as pandas ``str``, times as ``datetime64[us, UTC]``, counts as 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -28,6 +29,8 @@ from workbench.store import schema as t
 
 if TYPE_CHECKING:
     from workbench.store.store import Store
+
+log = logging.getLogger(__name__)
 
 _i, _c, _e, _tr, _a = t.interactions, t.contacts, t.events, t.transcript, t.api_calls
 
@@ -177,6 +180,16 @@ class LedgerReads:
     ) -> pd.DataFrame:
         """``interactions(ids, stats)`` read through ``reader``: five plain scans (rows,
         contacts, first lines, costs, events), joined and counted here by Arrow and numpy."""
+        wanted = sorted({a for _, actions in stats.values() for a in actions})
+        reader.ahead(
+            [
+                self._rows_query(ids),
+                self._contacts_query(ids),
+                self._lines_query(ids),
+                self._costs_query(ids),
+                *([self._actions_query(ids, wanted)] if stats else []),
+            ]
+        )
         rows = reader.table(self._rows_query(ids))
         arrived = _arrow.micros(_arrow.column(rows, "arrived_at"))
         rows = rows.set_column(rows.schema.get_field_index("arrived_at"), "arrived_at", [arrived])
@@ -210,7 +223,6 @@ class LedgerReads:
         out["api_cost"] = api_cost
         frame = pd.DataFrame({name: out[name] for name in INTERACTION_COLUMNS})
         if stats:
-            wanted = sorted({a for _, actions in stats.values() for a in actions})
             events = reader.table(self._actions_query(ids, wanted))
             found = event_stats(
                 _arrow.positions(_arrow.column(events, "interaction_id"), iid),
@@ -238,18 +250,20 @@ class LedgerReads:
             lines,
             sort_keys=[("interaction_id", "ascending"), ("at", "ascending"), ("id", "ascending")],
         )
-        lines = lines.take(order)
-        owner = _arrow.column(lines, "interaction_id").cast(pa.string())
+        # Only the owners are put in that order; the text and flag of each first line are
+        # taken from where it is (a text column in order would be copied whole for nothing).
+        owner = _arrow.column(lines, "interaction_id").cast(pa.string()).take(order)
         first = np.ones(len(owner), dtype=bool)
         if len(owner) > 1:
             first[1:] = _arrow.flags(pc.not_equal(owner[1:], owner[:-1]))
         picked = np.flatnonzero(first)
+        line = np.asarray(order.to_numpy())[picked]
         at = _arrow.positions(owner.take(picked), iid)
-        text = _arrow.column(lines, "text").cast(pa.string()).take(picked)
+        text = _arrow.column(lines, "text").cast(pa.string()).take(pa.array(line))
         usable = (at >= 0) & _arrow.flags(pc.is_valid(text))
         source = np.arange(n, dtype=np.int64)  # the subject, unless a first line replaces it
         source[at[usable]] = n + np.flatnonzero(usable)
-        flags = _arrow.integers(_arrow.column(lines, "deleted")).astype(bool)[picked]
+        flags = _arrow.integers(_arrow.column(lines, "deleted")).astype(bool)[line]
         deleted[at[at >= 0]] = flags[at >= 0]
         return pa.concat_arrays([subject, text]).take(pa.array(source)), deleted
 
@@ -341,7 +355,20 @@ class LedgerReads:
         tell which ids were still being written: on PostgreSQL a transaction may commit an id
         lower than one committed before it), and the X calls recorded since ``calls_since``
         (None: no calls, and no call ids: a plain rebuild does not follow them)."""
-        with _arrow.snapshot(self._store) as reader:
+        try:
+            return self._snapshot(stats, recent, calls_since, whole=True)
+        except _arrow.HelperError as exc:  # the reader process failed: read here instead
+            log.warning("ledger: %s; reading in this process", exc)
+            return self._snapshot(stats, recent, calls_since, whole=False)
+
+    def _snapshot(
+        self,
+        stats: Mapping[str, tuple[str, Sequence[str]]],
+        recent: int,
+        calls_since: datetime | None,
+        whole: bool,
+    ) -> Snapshot:
+        with _arrow.snapshot(self._store, whole=whole) as reader:
             last, seen = self._newest(reader, _e.c.id, recent)
             last_call, calls_seen = 0, np.array([], dtype=np.int64)
             if calls_since is not None:
