@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import gc
 import json
-import logging
 import shutil
 import subprocess
 import sys
@@ -45,8 +44,6 @@ HELPER_ROWS = 100_000
 """From how many interactions a whole SQLite store is read by the reader process (below, the
 process's start, about a third of a second, costs more than it saves)."""
 
-log = logging.getLogger(__name__)
-
 
 class Reader:
     """Queries (SQLAlchemy statements) run in one snapshot, answered as Arrow tables."""
@@ -55,6 +52,10 @@ class Reader:
         self._dialect = store.engine.dialect
         self._sqlite = store.dialect == "sqlite"
         self._cursor = cursor
+        self._reading: threading.Thread | None = None
+        self._read: dict[str, pa.Table | BaseException] = {}
+        self._finished = False
+        self._ready = threading.Condition()
 
     def sql(self, query: Any) -> str:
         # Literal values (ids, numbers, times already in UTC): the two drivers have different
@@ -62,10 +63,54 @@ class Reader:
         return str(query.compile(dialect=self._dialect, compile_kwargs={"literal_binds": True}))
 
     def ahead(self, queries: Sequence[Any]) -> None:
-        """The queries ``table`` will be asked next, for a reader that can answer ahead."""
+        """The queries ``table`` will be asked next, for a reader that can answer ahead: on
+        PostgreSQL a thread runs them in order on the snapshot's cursor (ADBC reads without
+        the GIL) while the caller converts the answers before."""
+        if self._sqlite or self._reading is not None:
+            return  # Python's sqlite3 makes its objects under the GIL: nothing to overlap
+        sqls = [self.sql(q) for q in queries]
+
+        def read() -> None:
+            try:
+                for sql in sqls:
+                    try:
+                        found: pa.Table | BaseException = self._run(sql)
+                    except BaseException as exc:  # raised where the caller asks for it
+                        found = exc
+                    with self._ready:
+                        self._read[sql] = found
+                        self._ready.notify_all()
+                    if isinstance(found, BaseException):
+                        return
+            finally:
+                with self._ready:
+                    self._finished = True
+                    self._ready.notify_all()
+
+        self._reading = threading.Thread(target=read, name="ledger-read-ahead", daemon=True)
+        self._reading.start()
+
+    def close(self) -> None:
+        """Wait for the queries read ahead (before the snapshot's cursor closes)."""
+        if self._reading is not None:
+            self._reading.join()
+            self._reading = None
 
     def table(self, query: Any) -> pa.Table:
-        self._cursor.execute(self.sql(query))
+        sql = self.sql(query)
+        if self._reading is not None:
+            with self._ready:
+                self._ready.wait_for(lambda: sql in self._read or self._finished)
+                found = self._read.pop(sql, None)
+            if isinstance(found, BaseException):
+                raise found
+            if found is not None:
+                return found
+            self.close()  # not one read ahead: after them, on the cursor alone
+        return self._run(sql)
+
+    def _run(self, sql: str) -> pa.Table:
+        self._cursor.execute(sql)
         if not self._sqlite:
             return self._cursor.fetch_arrow_table()
         names = [d[0] for d in self._cursor.description]
@@ -83,8 +128,7 @@ class HelperReader(Reader):
     snapshot; queries announced by ``ahead`` are answered while the caller works."""
 
     def __init__(self, store: Store, process: subprocess.Popen[str]) -> None:
-        self._dialect = store.engine.dialect
-        self._sqlite = True
+        super().__init__(store, None)
         self._process = process
         self._sent: list[str] = []
         self._answered = 0
@@ -221,8 +265,8 @@ def snapshot(store: Store, whole: bool = False) -> Iterator[Reader]:
     (``collector_paused``)."""
     helper = _helper(store) if whole else None
     if helper is not None:
-        with collector_paused(), helper as reader:
-            yield reader
+        with collector_paused(), helper as helped:
+            yield helped
         return
     if store.dialect == "sqlite":
         with collector_paused(), driver_snapshot(store) as cursor:
@@ -234,10 +278,12 @@ def snapshot(store: Store, whole: bool = False) -> Iterator[Reader]:
     connection = driver.connect(uri)
     try:
         cursor = connection.cursor()
+        reader = Reader(store, cursor)
         try:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            yield Reader(store, cursor)
+            yield reader
         finally:
+            reader.close()
             cursor.close()
             connection.rollback()
     finally:
