@@ -383,3 +383,18 @@ def test_each_lexicon_emoji_becomes_its_word(text: str) -> None:
     from workbench.classify import classifier as c
 
     assert c._emoji_words(text) == text.translate(str.maketrans(c._EMOJI_TOKENS))
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(st.sampled_from([*"RTrt@＠_a1 .:/hwps", "http://", "www.", "RT"]), max_size=20).map(
+        "".join
+    )
+)
+def test_noise_is_found_as_by_the_plain_pattern(text: str) -> None:
+    import re
+
+    from workbench.classify import classifier as c
+
+    plain = re.compile(r"(?:https?://|www\.)\S+|[@＠][A-Za-z0-9_]+|\bRT\b")
+    assert c._NOISE.sub(" ", text) == plain.sub(" ", text)

@@ -460,3 +460,17 @@ def test_a_reader_process_that_fails_leaves_the_read_to_this_process(
     with caplog.at_level("WARNING"):
         pd.testing.assert_frame_equal(ledger(store=store), expected)
     assert "reading in this process" in caplog.text
+
+
+def test_the_reader_process_writes_to_shared_memory_only_when_it_has_room(tmp_path, monkeypatch):
+    import os
+    from types import SimpleNamespace
+
+    from workbench.store import _arrow
+
+    database = tmp_path / "shop.db"
+    database.write_bytes(b"x" * 4096)
+    monkeypatch.setattr(os, "statvfs", lambda _p: SimpleNamespace(f_bavail=1, f_frsize=4096))
+    assert _arrow._answers_folder(str(database)) is None  # a container's small /dev/shm
+    monkeypatch.setattr(os, "statvfs", lambda _p: SimpleNamespace(f_bavail=10**6, f_frsize=4096))
+    assert _arrow._answers_folder(str(database)) == "/dev/shm"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -190,10 +191,22 @@ def _helper(store: Store) -> AbstractContextManager[HelperReader] | None:
     return _helped(store, database)
 
 
+def _answers_folder(database: str) -> str | None:
+    """Where the reader process writes its answers: shared memory when it has room for about
+    as much as the store's file (containers often give it 64 MB), else the temporary folder."""
+    shm = "/dev/shm"
+    try:
+        room = os.statvfs(shm)
+        free = room.f_bavail * room.f_frsize
+        size = os.path.getsize(database)
+    except OSError:
+        return None
+    return shm if free > size else None
+
+
 @contextmanager
 def _helped(store: Store, database: str) -> Iterator[HelperReader]:
-    shm = Path("/dev/shm")
-    folder = tempfile.mkdtemp(prefix="workbench-read-", dir=shm if shm.is_dir() else None)
+    folder = tempfile.mkdtemp(prefix="workbench-read-", dir=_answers_folder(database))
     process = subprocess.Popen(
         [sys.executable, "-m", "workbench.store._sqlite_reader", database, folder],
         stdin=subprocess.PIPE,
