@@ -122,3 +122,18 @@ def test_tweet_validates_ids_and_time():
         Tweet("abc", "9", "hi", datetime.now(UTC))
     with pytest.raises(ValueError, match="timezone-aware"):
         Tweet("1", "9", "hi", datetime(2026, 1, 1))
+
+
+def test_links_expand_to_the_urls_they_stand_for():
+    from workbench.domain import expand_links
+
+    urls = {
+        "https://t.co/a1": "https://acme.example/orders/7",
+        "https://t.co/b2": "https://x.com/i",
+    }
+    text = "see https://t.co/a1 and https://t.co/b2, again https://t.co/a1"
+    assert expand_links(text, urls) == (
+        "see https://acme.example/orders/7 and https://x.com/i, again https://acme.example/orders/7"
+    )
+    assert expand_links("no links", urls) == "no links"
+    assert expand_links("https://t.co/a1", {}) == "https://t.co/a1"

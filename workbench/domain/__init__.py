@@ -24,7 +24,7 @@ from workbench.domain.transcript import (
     TranscriptEntry,
     thread_participants,
 )
-from workbench.domain.tweet import Channel, Tweet
+from workbench.domain.tweet import Channel, Tweet, expand_links
 
 __all__ = [
     "ANSWER_ACTIONS",
@@ -48,6 +48,7 @@ __all__ = [
     "TransitionError",
     "Tweet",
     "WorkbenchError",
+    "expand_links",
     "thread_participants",
     "utcnow",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
@@ -15,6 +16,14 @@ class Channel(str, Enum):
     MENTION = "mention"
     DM = "dm"
     OUTBOUND = "outbound"
+
+
+def expand_links(text: str, urls: Mapping[str, str]) -> str:
+    """``text`` with each t.co link replaced by the URL it stands for (``urls``: t.co link to
+    expanded URL, as X's ``entities.urls`` give them)."""
+    for short, expanded in urls.items():
+        text = text.replace(str(short), str(expanded))
+    return text
 
 
 @dataclass(frozen=True)

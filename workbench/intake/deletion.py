@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from workbench.domain import Action, Event, Interaction, TranscriptEntry
+from workbench.domain import Action, Event, Interaction, TranscriptEntry, expand_links
 from workbench.store import Store, Transaction
 
 SUBJECT_LENGTH = 140
@@ -32,12 +32,8 @@ def subject_of(text: str) -> str:
 def _expanded(line: TranscriptEntry) -> str:
     """The line's text with each t.co link replaced by the URL it stands for (as its subject
     was made)."""
-    text = line.text
     urls = line.details.get("urls")
-    if isinstance(urls, dict):
-        for short, expanded in urls.items():
-            text = text.replace(str(short), str(expanded))
-    return text
+    return expand_links(line.text, urls) if isinstance(urls, dict) else line.text
 
 
 @dataclass(frozen=True)

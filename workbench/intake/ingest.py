@@ -40,6 +40,7 @@ from workbench.domain import (
     Sentiment,
     State,
     TranscriptEntry,
+    expand_links,
     utcnow,
 )
 from workbench.domain.budget import say_span
@@ -1157,8 +1158,7 @@ def _screen(rules: Sequence[ScreeningRule], item: _Item) -> _Hit | None:
     """The first screening rule ``item`` matches, with what met its conditions."""
     text = item.subject_text
     if item.channel is Channel.DM:
-        for short, expanded in (item.details.get("urls") or {}).items():
-            text = text.replace(short, expanded)
+        text = expand_links(text, item.details.get("urls") or {})
     lang = item.details.get("lang")
     retweet = item.action == "retweet"
     rule = screen(rules, text, lang, item.contact.username, retweet)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from workbench.domain import Channel, Contact, Media, Tweet
+from workbench.domain import Channel, Contact, Media, Tweet, expand_links
 from workbench.domain.media import kind_of_key
 
 T = TypeVar("T")
@@ -98,10 +98,7 @@ class Post:
 
     def expanded_text(self) -> str:
         """The text with each t.co link replaced by the URL it stands for."""
-        text = self.tweet.text
-        for short, expanded in self.tweet.urls.items():
-            text = text.replace(short, expanded)
-        return text
+        return expand_links(self.tweet.text, self.tweet.urls)
 
 
 @dataclass(frozen=True)
