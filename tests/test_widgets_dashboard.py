@@ -59,6 +59,20 @@ def test_kpis_equal_the_metrics_on_the_same_rows():
     assert f">{k['service_level']:.0%}<" in view.kpis.value
 
 
+def test_the_staffing_figure_says_what_it_rests_on():
+    import re
+
+    view, frame = sample_view()
+    k = view.model.snapshot.kpis
+    staffing = m.staffing(frame, now=NOW)
+    assert k["arrivals_per_hour"] == staffing["arrivals_per_hour"]
+    title = re.search(r'wb-kpi-staffing" title="([^"]*)"', view.kpis.value)
+    assert title is not None
+    rate = f"{staffing['arrivals_per_hour']:.1f}"
+    assert f"{rate} arrivals an hour" in title.group(1)
+    assert f"The {k['in_queue']} already waiting are not counted." in title.group(1)
+
+
 def test_the_service_level_colour():
     assert sl_colour(0.85, 0.8) == sl_colour(0.8, 0.8) == "#1a7f37"
     assert sl_colour(0.75, 0.8) == "#bf8700"

@@ -263,6 +263,8 @@ class DashboardModel(Observable):
                 "negative_share": metrics["sentiment"]["negative"],
                 "agents_needed": staffing["needed"],
                 "logged_in": staffing["logged_in"],
+                "arrivals_per_hour": staffing["arrivals_per_hour"],
+                "handle_seconds": staffing["handle_seconds"],
                 "spend_today": metrics["spend"]["today"],
                 "spend_month": metrics["spend"]["month"],
                 "cost_per_handled": metrics["cost_per_handled"]["cost_per_handled"],

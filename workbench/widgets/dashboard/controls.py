@@ -199,7 +199,7 @@ def kpi_html(snap: Snapshot) -> str:
     colour = sl_colour(k["service_level"], k["goal"])
     needed = "-" if k["agents_needed"] is None else str(k["agents_needed"])
     logged = "-" if k["logged_in"] is None else str(k["logged_in"])
-    items = [
+    items: list[tuple[str, str, str, str | None]] = [
         ("in-queue", str(k["in_queue"]), _("in queue"), None),
         ("oldest-wait", minutes(k["oldest_wait_seconds"]), _("oldest wait"), None),
         (
@@ -215,8 +215,10 @@ def kpi_html(snap: Snapshot) -> str:
         ("spend-month", dollars(k.get("spend_month")), _("X spend this month"), None),
         ("cost-per-handled", dollars(k.get("cost_per_handled")), _("X cost per handled"), None),
     ]
+    basis = {"staffing": staffing_basis(k)}
     cells = "".join(
         f'<div class="wb-kpi wb-kpi-{key}"'
+        + (f' title="{esc(basis[key])}"' if key in basis else "")
         + (f' style="border-color:{c};background:{c}14"' if c else "")
         + '><div class="wb-kpi-value"'
         + (f' style="color:{c}"' if c else "")
@@ -224,6 +226,24 @@ def kpi_html(snap: Snapshot) -> str:
         for key, value, label, c in items
     )
     return f'{KPI_STYLE}<div class="wb-kpi-strip">{cells}</div>'
+
+
+def staffing_basis(k: dict[str, Any]) -> str:
+    """What "needed / logged in" rests on (the staffing KPI's tooltip): Erlang C answers for the
+    arrivals of the last hour, not for those already waiting, which a supervisor reading a long
+    queue beside a small "needed" should know."""
+    if k["agents_needed"] is None:
+        return _("Erlang C needs a handle time: no interaction is done yet.")
+    return _(
+        "Erlang C on the last hour: {arrivals} arrivals an hour, {handle} handle time, "
+        "{goal} answered within {threshold}. The {waiting} already waiting are not counted."
+    ).format(
+        arrivals=format_number(k["arrivals_per_hour"], decimals=1),
+        handle=minutes(k["handle_seconds"]),
+        goal=percent(k["goal"]),
+        threshold=minutes(k["threshold"]),
+        waiting=k["in_queue"],
+    )
 
 
 class KpiPanel(W.HTML):
