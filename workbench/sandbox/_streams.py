@@ -10,6 +10,8 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from typing import Generic, TypeVar
 
+from workbench.sandbox.world import Problem
+
 T = TypeVar("T")
 
 
@@ -32,6 +34,21 @@ class Streams(Generic[T]):
         self.max_connections = max_connections
         self._lock = threading.Lock()
         self._connections: set[Connection[T]] = set()
+
+    def _open(self) -> Connection[T]:
+        """A new connection, counted (call with ``_lock`` held, so that what is queued on it
+        comes before any delivery); X's 429 TooManyConnections past ``max_connections``."""
+        if len(self._connections) >= self.max_connections:
+            raise Problem(
+                429,
+                "ConnectionException",
+                "This stream is currently at the maximum allowed connection limit.",
+                "https://api.twitter.com/2/problems/streaming-connection",
+                connection_issue="TooManyConnections",
+            )
+        connection: Connection[T] = Connection(asyncio.get_running_loop())
+        self._connections.add(connection)
+        return connection
 
     def disconnect(self, connection: Connection[T]) -> None:
         with self._lock:

@@ -19,7 +19,6 @@ object docs: ``media_url_https``, ``type``, ``ext_alt_text``, ``video_info.durat
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import time
@@ -426,15 +425,7 @@ class ActivityHub(Streams[bytes]):
         """A new stream, with what was delivered since ``start_time`` or in the last
         ``backfill_minutes`` queued first; X's 429 TooManyConnections past the limit."""
         with self._lock:
-            if len(self._connections) >= self.max_connections:
-                raise Problem(
-                    429,
-                    "ConnectionException",
-                    "This stream is currently at the maximum allowed connection limit.",
-                    "https://api.twitter.com/2/problems/streaming-connection",
-                    connection_issue="TooManyConnections",
-                )
-            connection = _Connection(asyncio.get_running_loop())
+            connection = self._open()
             since = None
             if backfill_minutes:
                 since = datetime.now(UTC) - timedelta(minutes=backfill_minutes)
@@ -444,7 +435,6 @@ class ActivityHub(Streams[bytes]):
                 for at, line in self._delivered:
                     if at >= since and (end_time is None or at < end_time):
                         connection.queue.put_nowait(line)
-            self._connections.add(connection)
         return connection
 
     def forget(self) -> None:

@@ -9,7 +9,6 @@ access allows one), and ``backfill_minutes`` works for every caller.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -208,16 +207,7 @@ class StreamHub(Streams[_Match]):
         """A new stream, with the matching posts of the last ``backfill_minutes`` queued first;
         X's 429 TooManyConnections past ``max_connections``."""
         with self._lock:
-            if len(self._connections) >= self.max_connections:
-                raise Problem(
-                    429,
-                    "ConnectionException",
-                    "This stream is currently at the maximum allowed connection limit.",
-                    "https://api.twitter.com/2/problems/streaming-connection",
-                    connection_issue="TooManyConnections",
-                )
-            connection = _Connection(asyncio.get_running_loop())
-            self._connections.add(connection)
+            connection = self._open()
         if backfill_minutes:
             since = datetime.now(UTC) - timedelta(minutes=backfill_minutes)
 
