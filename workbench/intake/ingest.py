@@ -1044,7 +1044,7 @@ class Ingest:
         (``_conversation``) or opens an interaction; (opened, duplicates)."""
         if not items:
             return 0, 0
-        rules = self.store.screening.rules(conn)  # once per page
+        rules = self.store.screening.rules.all(conn)  # once per page
         plan = _Conversations(self, conn, items, rules)
         order = sorted(
             range(len(items)), key=lambda k: (items[k].at, len(items[k].x_id), items[k].x_id)

@@ -36,7 +36,7 @@ WORD_LENGTH = 100
 
 def screening_rules(store: Store, conn: Transaction | None = None) -> list[ScreeningRule]:
     """The rules in the order they are tried."""
-    return store.screening.rules(conn)
+    return store.screening.rules.all(conn)
 
 
 def _texts(field: str, values: Iterable[str] | None) -> list[str]:
@@ -145,7 +145,7 @@ def add_screening_rule(
     """Add a rule; without ``position`` it goes last."""
     with store.transaction() as conn:
         if position is None:
-            position = (store.screening.last_position(conn) or 0) + 10
+            position = (store.screening.rules.last_position(conn) or 0) + 10
         rule = _rule(
             0,
             position,
@@ -158,7 +158,7 @@ def add_screening_rule(
             retweets=retweets,
         )
         _validate(store, conn, rule)
-        return replace(rule, id=store.screening.add_rule(conn, rule))
+        return replace(rule, id=store.screening.rules.add(conn, rule))
 
 
 def update_screening_rule(
@@ -189,7 +189,7 @@ def update_screening_rule(
         if v is not _UNSET
     }
     with store.transaction() as conn:
-        found = store.screening.rule(conn, rule_id)
+        found = store.screening.rules.get(conn, rule_id)
         if found is None:
             raise NotFoundError(f"screening rule {rule_id!r} does not exist")
         fields = {
@@ -204,11 +204,11 @@ def update_screening_rule(
         }
         rule = _rule(rule_id, found.position if position is _UNSET else position, **fields)
         _validate(store, conn, rule)
-        store.screening.update_rule(conn, rule)
+        store.screening.rules.update(conn, rule)
         return rule
 
 
 def delete_screening_rule(store: Store, rule_id: int) -> None:
     with store.transaction() as conn:
-        if not store.screening.delete_rule(conn, rule_id):
+        if not store.screening.rules.delete(conn, rule_id):
             raise NotFoundError(f"screening rule {rule_id!r} does not exist")

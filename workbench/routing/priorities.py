@@ -32,7 +32,7 @@ _CONDITIONS = ("min_followers", "verified", "sentiment", "actionability", "handl
 
 def priority_rules(store: Store, conn: Transaction | None = None) -> list[PriorityRule]:
     """The priority rules, by position."""
-    return store.routing.priority_rules(conn)
+    return store.routing.priorities.all(conn)
 
 
 def _validate(rule: PriorityRule) -> None:
@@ -114,7 +114,7 @@ def add_priority_rule(
     now on (a waiting-time rule: for every waiting interaction at once)."""
     with store.transaction() as conn:
         if position is None:
-            position = (store.routing.last_priority_position(conn) or 0) + 10
+            position = (store.routing.priorities.last_position(conn) or 0) + 10
         rule = PriorityRule(
             0,
             position,
@@ -128,7 +128,7 @@ def add_priority_rule(
             _handles(handles),
         )
         _validate(rule)
-        return replace(rule, id=store.routing.add_priority_rule(conn, rule))
+        return replace(rule, id=store.routing.priorities.add(conn, rule))
 
 
 def update_priority_rule(store: Store, rule_id: int, **changes: Any) -> PriorityRule:
@@ -143,18 +143,18 @@ def update_priority_rule(store: Store, rule_id: int, **changes: Any) -> Priority
     if "handles" in changes:
         changes["handles"] = _handles(changes["handles"])
     with store.transaction() as conn:
-        found = store.routing.priority_rule(conn, rule_id)
+        found = store.routing.priorities.get(conn, rule_id)
         if found is None:
             raise NotFoundError(f"priority rule {rule_id!r} does not exist")
         rule = replace(found, **changes)
         _validate(rule)
-        store.routing.update_priority_rule(conn, rule)
+        store.routing.priorities.update(conn, rule)
         return rule
 
 
 def delete_priority_rule(store: Store, rule_id: int) -> None:
     with store.transaction() as conn:
-        if not store.routing.delete_priority_rule(conn, rule_id):
+        if not store.routing.priorities.delete(conn, rule_id):
             raise NotFoundError(f"priority rule {rule_id!r} does not exist")
 
 
@@ -184,7 +184,7 @@ def next_offers(
     """The queued interactions (of ``queue``, or all) in the order the router offers them,
     each with its priority now and the rules behind it."""
     now = now or utcnow()
-    rules = store.routing.priority_rules()
+    rules = store.routing.priorities.all()
     rows = store.routing.next_offers(None if queue is None else [queue], limit, now, rules)
     out = []
     for k, r in enumerate(rows, start=1):

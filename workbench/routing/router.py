@@ -106,7 +106,7 @@ class Router:
         done = RouterPass()
         with self.store.transaction() as conn:
             # Read once a pass: the routing step and the offering step both use them.
-            priorities = self.store.routing.priority_rules(conn)
+            priorities = self.store.routing.priorities.all(conn)
             done.routed = self._route_new(conn, now, priorities)
             done.timed_out, done.requeued = self._expire(conn, now)
             done.pending_expired = self._expire_pending(conn, now)
@@ -142,7 +142,7 @@ class Router:
         arrivals = tables.unrouted(conn, self.batch)
         if not arrivals:
             return 0
-        rules = tables.rules(conn)
+        rules = tables.rules.all(conn)
         groups: dict[tuple[str, int, tuple[str, ...]], list[str]] = defaultdict(list)
         events = []
         for row in arrivals:

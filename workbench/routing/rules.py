@@ -24,7 +24,7 @@ _UNSET: Any = object()
 
 def rules(store: Store, conn: Transaction | None = None) -> list[Rule]:
     """The rules in the order they are tried."""
-    return store.routing.rules(conn)
+    return store.routing.rules.all(conn)
 
 
 def _validate(store: Store, conn: Transaction, rule: Rule) -> None:
@@ -72,10 +72,10 @@ def add_rule(
     timeline = timeline.lstrip("@") if timeline else None
     with store.transaction() as conn:
         if position is None:
-            position = (store.routing.last_position(conn) or 0) + 10
+            position = (store.routing.rules.last_position(conn) or 0) + 10
         rule = Rule(0, position, queue, channel, timeline, min_followers, actionability)
         _validate(store, conn, rule)
-        return replace(rule, id=store.routing.add_rule(conn, rule))
+        return replace(rule, id=store.routing.rules.add(conn, rule))
 
 
 def update_rule(
@@ -103,16 +103,16 @@ def update_rule(
         if v is not _UNSET
     }
     with store.transaction() as conn:
-        found = store.routing.rule(conn, rule_id)
+        found = store.routing.rules.get(conn, rule_id)
         if found is None:
             raise NotFoundError(f"routing rule {rule_id!r} does not exist")
         rule = replace(found, **given)
         _validate(store, conn, rule)
-        store.routing.update_rule(conn, rule)
+        store.routing.rules.update(conn, rule)
         return rule
 
 
 def delete_rule(store: Store, rule_id: int) -> None:
     with store.transaction() as conn:
-        if not store.routing.delete_rule(conn, rule_id):
+        if not store.routing.rules.delete(conn, rule_id):
             raise NotFoundError(f"routing rule {rule_id!r} does not exist")

@@ -34,6 +34,7 @@ from workbench.domain.routing import Queue, Rule
 from workbench.store import schema as t
 from workbench.store._bulk import insert_rows
 from workbench.store._rows import EVENT_KEYS, action_value, interaction_from_row
+from workbench.store._rule_table import RuleTable
 from workbench.store.agents import agent_from_row
 
 if TYPE_CHECKING:
@@ -44,8 +45,6 @@ _p = t.priority_rules
 _DECLINED = [a.value for a in DECLINED_ACTIONS]
 _QUEUES = select(_q).order_by(_q.c.name)
 _QUEUE_NAMES = select(_q.c.name)
-_RULES = select(_r).order_by(_r.c.position, _r.c.id)
-_PRIORITY_RULES = select(_p).order_by(_p.c.position, _p.c.id)
 _ROUTE = (
     update(_i)
     .where(_i.c.id.in_(bindparam("ids", expanding=True)), _i.c.routed_at.is_(None))
@@ -185,6 +184,10 @@ class RoutingTables:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.rules = RuleTable(store, _r, rule_from_row, _rule_values)
+        """The routing rules: which queue an arrival goes to."""
+        self.priorities = RuleTable(store, _p, priority_rule_from_row, _priority_values)
+        """The priority rules: which waiting interaction is offered first."""
 
     # --- queues ---------------------------------------------------------------------------
 
@@ -222,62 +225,6 @@ class RoutingTables:
             .where(_i.c.queue == queue, _i.c.state != State.DONE.value)
         )
         return int(conn.execute(query).scalar_one())
-
-    # --- rules ----------------------------------------------------------------------------
-
-    def rules(self, conn: Connection | None = None) -> list[Rule]:
-        """The rules in the order they are tried."""
-        if conn is None:
-            with self.store.read() as c:
-                return self.rules(c)
-        return [rule_from_row(r) for r in conn.execute(_RULES)]
-
-    def rule(self, conn: Connection, rule_id: int) -> Rule | None:
-        row = conn.execute(select(_r).where(_r.c.id == rule_id)).first()
-        return None if row is None else rule_from_row(row)
-
-    def last_position(self, conn: Connection) -> int | None:
-        return conn.execute(select(func.max(_r.c.position))).scalar()
-
-    def add_rule(self, conn: Connection, rule: Rule) -> int:
-        """Insert the rule (its ``id`` is ignored); returns the new id."""
-        result = conn.execute(_r.insert().returning(_r.c.id), _rule_values(rule))
-        return int(result.scalar_one())
-
-    def update_rule(self, conn: Connection, rule: Rule) -> None:
-        conn.execute(update(_r).where(_r.c.id == rule.id).values(_rule_values(rule)))
-
-    def delete_rule(self, conn: Connection, rule_id: int) -> bool:
-        """False when there is no such rule."""
-        return bool(conn.execute(delete(_r).where(_r.c.id == rule_id)).rowcount == 1)
-
-    # --- priority rules -------------------------------------------------------------------
-
-    def priority_rules(self, conn: Connection | None = None) -> list[PriorityRule]:
-        """The priority rules, by position."""
-        if conn is None:
-            with self.store.read() as c:
-                return self.priority_rules(c)
-        return [priority_rule_from_row(r) for r in conn.execute(_PRIORITY_RULES)]
-
-    def priority_rule(self, conn: Connection, rule_id: int) -> PriorityRule | None:
-        row = conn.execute(select(_p).where(_p.c.id == rule_id)).first()
-        return None if row is None else priority_rule_from_row(row)
-
-    def last_priority_position(self, conn: Connection) -> int | None:
-        return conn.execute(select(func.max(_p.c.position))).scalar()
-
-    def add_priority_rule(self, conn: Connection, rule: PriorityRule) -> int:
-        """Insert the rule (its ``id`` is ignored); returns the new id."""
-        result = conn.execute(_p.insert().returning(_p.c.id), _priority_values(rule))
-        return int(result.scalar_one())
-
-    def update_priority_rule(self, conn: Connection, rule: PriorityRule) -> None:
-        conn.execute(update(_p).where(_p.c.id == rule.id).values(_priority_values(rule)))
-
-    def delete_priority_rule(self, conn: Connection, rule_id: int) -> bool:
-        """False when there is no such rule."""
-        return bool(conn.execute(delete(_p).where(_p.c.id == rule_id)).rowcount == 1)
 
     # --- the router's pass ----------------------------------------------------------------
 

@@ -6,16 +6,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, func, select
 
 from workbench.domain.screening import ScreeningRule
 from workbench.store import schema as t
+from workbench.store._rule_table import RuleTable
 
 if TYPE_CHECKING:
     from workbench.store.store import Store
 
 _s = t.screening_rules
-_RULES = select(_s).order_by(_s.c.position, _s.c.id)
 _COUNT = select(func.count()).select_from(_s)
 
 
@@ -49,36 +49,12 @@ def rule_values(rule: ScreeningRule) -> dict[str, Any]:
 
 
 class ScreeningTables:
-    """Screening rules: list, add, update, delete (``store.screening``)."""
+    """Screening rules (``store.screening``): ``rules`` lists, adds, changes and deletes them."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
-
-    def rules(self, conn: Connection | None = None) -> list[ScreeningRule]:
-        """The rules in the order they are tried (position, then id)."""
-        if conn is None:
-            with self.store.read() as c:
-                return self.rules(c)
-        return [rule_from_row(r) for r in conn.execute(_RULES)]
-
-    def rule(self, conn: Connection, rule_id: int) -> ScreeningRule | None:
-        row = conn.execute(select(_s).where(_s.c.id == rule_id)).first()
-        return None if row is None else rule_from_row(row)
+        self.rules = RuleTable(store, _s, rule_from_row, rule_values)
+        """The rules, tried in order of position then id."""
 
     def count(self, conn: Connection) -> int:
         return int(conn.execute(_COUNT).scalar_one())
-
-    def last_position(self, conn: Connection) -> int | None:
-        return conn.execute(select(func.max(_s.c.position))).scalar()
-
-    def add_rule(self, conn: Connection, rule: ScreeningRule) -> int:
-        """Insert the rule (its ``id`` is ignored); returns the new id."""
-        result = conn.execute(_s.insert().returning(_s.c.id), rule_values(rule))
-        return int(result.scalar_one())
-
-    def update_rule(self, conn: Connection, rule: ScreeningRule) -> None:
-        conn.execute(update(_s).where(_s.c.id == rule.id).values(rule_values(rule)))
-
-    def delete_rule(self, conn: Connection, rule_id: int) -> bool:
-        """False when there is no such rule."""
-        return bool(conn.execute(delete(_s).where(_s.c.id == rule_id)).rowcount == 1)
