@@ -474,3 +474,34 @@ def test_the_reader_process_writes_to_shared_memory_only_when_it_has_room(tmp_pa
     assert _arrow._answers_folder(str(database)) is None  # a container's small /dev/shm
     monkeypatch.setattr(os, "statvfs", lambda _p: SimpleNamespace(f_bavail=10**6, f_frsize=4096))
     assert _arrow._answers_folder(str(database)) == "/dev/shm"
+
+
+def test_queries_read_ahead_are_answered_in_any_order_and_once(
+    store, whole_reads_in_the_reader_process
+):
+    from sqlalchemy import func, select
+
+    from workbench.store import _arrow
+    from workbench.store import schema as t
+
+    for contact in CONTACTS:
+        store.upsert_contact(contact)
+    run(store, [("bulk", 3, 5), ("arrive", Channel.DM, 2, True, 0)], None, [])
+    count = select(func.count().label("n")).select_from(t.interactions)
+    names = (
+        select(t.contacts.c.username)
+        .where(t.contacts.c.id.in_(["7", "8"]))
+        .order_by(t.contacts.c.username)
+    )
+    events = select(func.count().label("n")).select_from(t.events)
+    with store.read() as conn:
+        held = int(conn.execute(events).scalar_one())
+    with _arrow.snapshot(store, whole=True) as reader:
+        reader.ahead([count, names])
+        assert reader.table(names).column("username").to_pylist() == ["dana", "techjoe"]
+        assert reader.table(count).column("n").to_pylist() == [4]  # read while names was awaited
+        assert reader.table(events).column("n").to_pylist() == [held]  # not announced
+        reader.ahead([count])  # a second round ahead
+        assert reader.table(count).column("n").to_pylist() == [4]
+    if isinstance(reader, _arrow.HelperReader):
+        assert len(reader._sent) == 4  # each query sent once

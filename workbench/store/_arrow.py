@@ -70,6 +70,7 @@ class Reader:
         if self._sqlite or self._reading is not None:
             return  # Python's sqlite3 makes its objects under the GIL: nothing to overlap
         sqls = [self.sql(q) for q in queries]
+        self._finished = False
 
         def read() -> None:
             try:
@@ -151,7 +152,9 @@ class HelperReader(Reader):
 
     def table(self, query: Any) -> pa.Table:
         sql = self.sql(query)
-        waiting = [k for k in range(self._answered, len(self._sent)) if self._sent[k] == sql]
+        # its answer already read (while another was awaited), or on its way, or a new query
+        waiting = [k for k in sorted(self._answers) if self._sent[k] == sql]
+        waiting += [k for k in range(self._answered, len(self._sent)) if self._sent[k] == sql]
         k = waiting[0] if waiting else self._send(sql)
         while k not in self._answers:
             assert self._process.stdout is not None
