@@ -299,13 +299,13 @@ def test_workbench_auth_stores_each_brands_tokens_and_never_shows_them(
     out = capsys.readouterr().out
     store = Store(sqlite_url)
     rows = store.tokens.all()
-    assert [r.timeline for r in rows] == ["acmedeals", "acmesupport"]
+    assert [r.username for r in rows] == ["acmedeals", "acmesupport"]
     for row in rows:
         assert row.access_token not in out and row.refresh_token not in out
         assert row.access_token not in repr(row)
     assert "auth: acmesupport (user 1476312418095484928): " in out
     assert main(["auth", "--forget", "--timeline", "AcmeDeals"]) == 0
-    assert [r.timeline for r in store.tokens.all()] == ["acmesupport"]
+    assert [r.username for r in store.tokens.all()] == ["acmesupport"]
     store.close()
 
 

@@ -48,7 +48,7 @@ def _status(store: object) -> list[str]:
     if not rows:
         return ["auth: no brand account has OAuth 2.0 tokens; run `workbench auth`"]
     return [
-        f"auth: {r.timeline} (user {r.user_id}): {' '.join(r.scopes)}; access token "
+        f"auth: {r.username} (user {r.user_id}): {' '.join(r.scopes)}; access token "
         f"{'expired' if r.expires_at <= now else 'valid'} until {r.expires_at.isoformat()}"
         f"{', refresh token kept' if r.refresh_token else ', no refresh token'}"
         for r in rows

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from workbench.domain.cost import PriceKind
+from workbench.domain.tokens import Tokens
 from workbench.xapi.activity import (
     BACKFILL_MINUTES,
     DESK_EVENTS,
@@ -34,11 +35,10 @@ from workbench.xapi.activity import (
 )
 from workbench.xapi.errors import AuthError, BadRequest, Forbidden, RateLimited, XApiError
 from workbench.xapi.models import ItemError, Malformed
-from workbench.xapi.oauth2 import App, Tokens
+from workbench.xapi.oauth2 import App
 
 if TYPE_CHECKING:
     from workbench.intake.ingest import Ingest
-    from workbench.store.tokens import StoredTokens
 
 log = logging.getLogger(__name__)
 
@@ -56,28 +56,26 @@ class BrandTokens:
         self._lock = threading.Lock()
 
     def timelines(self) -> list[str]:
-        return [row.timeline for row in self.store.tokens.all()]
+        return [row.username for row in self.store.tokens.all()]
 
     def access_token(self, timeline: str, *, refresh: bool = False) -> str:
         """A usable access token of ``timeline`` (refreshed first when about to expire, or when
         ``refresh``: X refused the last one)."""
         with self._lock:
-            row: StoredTokens | None = self.store.tokens.get(timeline)
-            if row is None:
+            found: Tokens | None = self.store.tokens.get(timeline)
+            if found is None:
                 raise AuthError(
                     f"tokens({timeline})",
                     f"no OAuth 2.0 tokens for {timeline}: run `workbench auth`",
                 )
-            tokens = Tokens(
-                row.access_token, row.refresh_token, row.expires_at, row.scopes, row.user_id
-            )
+            tokens = found
             if refresh or tokens.expiring():
                 if self.app is None:
                     raise AuthError(f"tokens({timeline})", "no OAuth 2.0 app to refresh with")
                 tokens = self.app.refresh(tokens)
                 self.store.tokens.save(
                     timeline,
-                    row.user_id,
+                    found.user_id,
                     tokens.access_token,
                     tokens.refresh_token,
                     tokens.expires_at,

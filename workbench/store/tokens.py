@@ -2,63 +2,44 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, insert, select, update
 
+from workbench.domain.tokens import Tokens
 from workbench.store import schema as t
 
 if TYPE_CHECKING:
     from workbench.store.store import Store
 
 
-@dataclass(frozen=True)
-class StoredTokens:
-    """One brand account's tokens as stored."""
-
-    timeline: str
-    user_id: str
-    access_token: str
-    refresh_token: str | None
-    expires_at: datetime
-    scopes: tuple[str, ...]
-
-    def __repr__(self) -> str:
-        return (
-            f"StoredTokens({self.timeline!r}, user_id={self.user_id!r}, scopes={list(self.scopes)},"
-            f" expires_at={self.expires_at.isoformat()}, access_token='***', refresh_token="
-            f"{'***' if self.refresh_token else None})"
-        )
-
-    __str__ = __repr__
-
-
 class TokenTable:
+    """The brand accounts' tokens, one row per brand account (``timeline``, in lower case)."""
+
     def __init__(self, store: Store) -> None:
         self.store = store
 
     @staticmethod
-    def _row(row: object) -> StoredTokens:
+    def _row(row: object) -> Tokens:
         r = row._mapping  # type: ignore[attr-defined]
-        return StoredTokens(
-            r["timeline"],
-            r["user_id"],
+        return Tokens(
             r["access_token"],
             r["refresh_token"],
             r["expires_at"],
             tuple(str(r["scopes"] or "").split()),
+            user_id=r["user_id"],
+            username=r["timeline"],
         )
 
-    def get(self, timeline: str) -> StoredTokens | None:
+    def get(self, timeline: str) -> Tokens | None:
         with self.store.read() as conn:
             row = conn.execute(
                 select(t.oauth_tokens).where(t.oauth_tokens.c.timeline == timeline.lower())
             ).first()
         return self._row(row) if row is not None else None
 
-    def all(self) -> list[StoredTokens]:
+    def all(self) -> list[Tokens]:
         with self.store.read() as conn:
             rows = conn.execute(select(t.oauth_tokens).order_by(t.oauth_tokens.c.timeline))
             return [self._row(r) for r in rows]

@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
 
+from workbench.domain.tokens import Tokens
 from workbench.xapi.errors import AuthError, BadRequest, Unavailable
 from workbench.xapi.gateway import is_real_x
 
@@ -31,32 +32,6 @@ SCOPES = ("tweet.read", "users.read", "dm.read", "offline.access")
 SANDBOX_CLIENT_ID = "workbench-sandbox-client"
 SANDBOX_CLIENT_SECRET = "workbench-sandbox-client-secret"
 SANDBOX_REDIRECT_URI = "http://127.0.0.1:8976/oauth/callback"
-REFRESH_MARGIN = timedelta(minutes=2)
-
-
-@dataclass(frozen=True)
-class Tokens:
-    """A brand account's OAuth 2.0 user-context tokens."""
-
-    access_token: str
-    refresh_token: str | None
-    expires_at: datetime
-    scopes: tuple[str, ...]
-    user_id: str = ""
-    username: str = ""
-
-    def __repr__(self) -> str:
-        return (
-            f"Tokens(user={self.username or self.user_id!r}, scopes={list(self.scopes)}, "
-            f"expires_at={self.expires_at.isoformat()}, access_token='***', "
-            f"refresh_token={'***' if self.refresh_token else None})"
-        )
-
-    __str__ = __repr__
-
-    def expiring(self, now: datetime | None = None) -> bool:
-        """Whether the access token has expired or will within ``REFRESH_MARGIN``."""
-        return (now or datetime.now(UTC)) >= self.expires_at - REFRESH_MARGIN
 
 
 @dataclass(frozen=True)
