@@ -101,3 +101,17 @@ def test_classifier_kept_counts_finished_interactions_without_corrections(ledger
     kept = summarize(frame).classifier_kept
     assert kept == pytest.approx(1 - 4 / len(done))
     assert ("classifier kept by agents", f"{kept:.0%}") in summarize(frame).rows()
+
+
+@pytest.mark.parametrize("name", ["volume", "sentiment"])
+def test_a_lone_time_bucket_is_drawn_as_wide_as_its_bucket(name):
+    ledger = sample_ledger(1)  # one interaction: one bucket, no gap to size the bar by
+    bars = [t for t in figures.ALL[name](ledger).data if t.x is not None and len(t.x)]
+    assert bars and all(t.width == pytest.approx(5 * 60 * 1000 * 0.9) for t in bars)
+
+
+def test_the_busiest_hour_of_one_interaction_says_interaction():
+    from workbench.reports.summary import narrative
+
+    text = " ".join(narrative(sample_ledger(1)).sentences())
+    assert "with 1 interaction." in text

@@ -19,6 +19,14 @@ VOLUME = """() => {
   return volume.data.reduce((n, t) => n + (t.y || []).reduce((a, b) => a + (b || 0), 0), 0);
 }"""
 
+WIDEST_BAR = """(meta) => {
+  const plots = [...document.querySelectorAll('.wb-charts .js-plotly-plot')];
+  const plot = plots.find(p => p.layout && p.layout.meta === meta);
+  if (!plot) return -1;
+  return Math.max(0, ...[...plot.querySelectorAll('.bars .point path')]
+    .map(b => b.getBoundingClientRect().width));
+}"""
+
 TRACES = """() => [...document.querySelectorAll('.wb-charts .js-plotly-plot')]
   .reduce((n, p) => n + (p.data || []).length, 0)"""
 
@@ -76,6 +84,9 @@ def test_a_handled_tweet_reaches_the_dashboard_and_a_filter_changes_it(page: Pag
     expect(dashboard.locator(".wb-kpi-handled-today .wb-kpi-value")).to_have_text(
         "1", timeout=15_000
     )
+    # the day's one interval is drawn as a bar of its width in the sentiment chart too
+    wait_for(page, lambda: page.evaluate(WIDEST_BAR, "sentiment") > 2, timeout=15)
+    wait_for(page, lambda: page.evaluate(WIDEST_BAR, "volume") > 2, timeout=15)
     expect(dashboard.locator(".wb-kpi-in-queue .wb-kpi-value")).to_have_text("0", timeout=15_000)
     expect(dashboard.locator(".wb-agent-link", has_text="pat")).to_have_count(1, timeout=15_000)
     screenshot(page, "dashboard-handled")

@@ -38,6 +38,12 @@ def _bucket(ledger: pd.DataFrame) -> str:
     return "h" if span <= pd.Timedelta(days=3) else "D"
 
 
+def _width(freq: str) -> float:
+    """A time bucket's bar width in milliseconds (plotly sizes bars by the gap between them:
+    a lone bucket would be drawn a millisecond wide)."""
+    return pd.Timedelta(pd.tseries.frequencies.to_offset(freq)).total_seconds() * 1000 * 0.9
+
+
 _STEPS = [pd.Timedelta(minutes=m) for m in (5, 10, 15, 30, 60, 120, 180, 360, 720)] + [
     pd.Timedelta(days=d) for d in (1, 2, 7, 14)
 ]
@@ -73,7 +79,13 @@ def volume(ledger: pd.DataFrame) -> go.Figure:
     for channel in ("mention", "dm", "outbound"):
         rows = ledger[ledger["channel"] == channel]
         counts = rows.groupby(rows["arrived_at"].dt.floor(freq)).size()
-        fig.add_bar(x=counts.index, y=counts.values, name=channel, marker_color=COLORS[channel])
+        fig.add_bar(
+            x=counts.index,
+            y=counts.values,
+            name=channel,
+            marker_color=COLORS[channel],
+            width=_width(freq),
+        )
     return _timed(fig, ledger)
 
 
@@ -123,7 +135,13 @@ def sentiment(ledger: pd.DataFrame) -> go.Figure:
     fig = go.Figure(layout={**LAYOUT, "title": "Sentiment of arrivals", "barmode": "stack"})
     for name in SENTIMENTS:
         values = table[name] if name in table else pd.Series(0, index=table.index)
-        fig.add_bar(x=list(table.index), y=list(values), name=name, marker_color=COLORS[name])
+        fig.add_bar(
+            x=list(table.index),
+            y=list(values),
+            name=name,
+            marker_color=COLORS[name],
+            width=_width(freq),
+        )
     return _timed(fig, ledger)
 
 

@@ -113,7 +113,7 @@ class Narrative:
             return ["No interactions arrived in this range, so there is nothing to report."]
         out = [
             f"The busiest {self.busiest_unit} was **{self.busiest}** "
-            f"with {self.busiest_count} interactions."
+            f"with {self.busiest_count} interaction{'' if self.busiest_count == 1 else 's'}."
         ]
         minutes = f"{self.threshold / 60:g} minutes"
         if self.service_level is None:

@@ -112,6 +112,7 @@ def volume(snap: Snapshot) -> go.Figure:
                 marker_color=COLOURS.get(str(name)),
                 xperiod=_period(snap),
                 xperiodalignment="middle",
+                width=_period(snap) * 0.9,
                 hovertemplate="%{x}<br>%{y} " + str(name) + "<extra></extra>",
             )
     _layout(fig, _("Volume by channel"), snap, empty, barmode="stack", bargap=0.1)
@@ -239,6 +240,9 @@ def sentiment(snap: Snapshot) -> go.Figure:
             marker_color=COLOURS.get(str(name)),
             xperiod=_period(snap),
             xperiodalignment="middle",
+            # the interval's width: plotly sizes bars by the gap between them, and a lone
+            # interval (the first of a day) would be drawn a millisecond wide
+            width=_period(snap) * 0.9,
             hovertemplate="%{x}<br>%{y:.0f}% "
             + _(SENTIMENTS.get(str(name), str(name)))
             + "<extra></extra>",
