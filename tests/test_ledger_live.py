@@ -410,6 +410,12 @@ def test_a_ledger_smaller_than_save_from_keeps_no_copy(store, tmp_path):
     assert copy.exists()
 
 
+def _helper_available(store) -> bool:
+    from workbench.store import _arrow
+
+    return _arrow._helper(store) is not None  # a SQLite file with ADBC's driver installed
+
+
 @pytest.fixture
 def whole_reads_in_the_reader_process(monkeypatch):
     """Every whole read of a SQLite store through the reader process, however small."""
@@ -435,6 +441,7 @@ def test_the_reader_process_reads_what_this_process_reads(
         store.upsert_contact(contact)
     ids: list[str] = []
     run(store, steps, None, ids)
+    assert _helper_available(store)  # else both reads below would be this process's
     ours = store.ledger._snapshot(live_module.STATS, 100, SINCE.to_pydatetime(), whole=True)
     here = store.ledger._snapshot(live_module.STATS, 100, SINCE.to_pydatetime(), whole=False)
     pd.testing.assert_frame_equal(ours.interactions, here.interactions)
@@ -503,5 +510,6 @@ def test_queries_read_ahead_are_answered_in_any_order_and_once(
         assert reader.table(events).column("n").to_pylist() == [held]  # not announced
         reader.ahead([count])  # a second round ahead
         assert reader.table(count).column("n").to_pylist() == [4]
+    assert isinstance(reader, _arrow.HelperReader) == (store.dialect == "sqlite")
     if isinstance(reader, _arrow.HelperReader):
         assert len(reader._sent) == 4  # each query sent once

@@ -62,20 +62,20 @@ class BrandTokens:
         """A usable access token of ``timeline`` (refreshed first when about to expire, or when
         ``refresh``: X refused the last one)."""
         with self._lock:
-            found: Tokens | None = self.store.tokens.get(timeline)
-            if found is None:
+            tokens: Tokens | None = self.store.tokens.get(timeline)
+            if tokens is None:
                 raise AuthError(
                     f"tokens({timeline})",
                     f"no OAuth 2.0 tokens for {timeline}: run `workbench auth`",
                 )
-            tokens = found
             if refresh or tokens.expiring():
                 if self.app is None:
                     raise AuthError(f"tokens({timeline})", "no OAuth 2.0 app to refresh with")
+                user_id = tokens.user_id
                 tokens = self.app.refresh(tokens)
                 self.store.tokens.save(
                     timeline,
-                    found.user_id,
+                    user_id,
                     tokens.access_token,
                     tokens.refresh_token,
                     tokens.expires_at,

@@ -181,16 +181,11 @@ class LedgerReads:
         """``interactions(ids, stats)`` read through ``reader``: five plain scans (rows,
         contacts, first lines, costs, events), joined and counted here by Arrow and numpy."""
         wanted = sorted({a for _, actions in stats.values() for a in actions})
-        reader.ahead(
-            [
-                self._rows_query(ids),
-                self._contacts_query(ids),
-                self._lines_query(ids),
-                self._costs_query(ids),
-                *([self._actions_query(ids, wanted)] if stats else []),
-            ]
-        )
-        rows = reader.table(self._rows_query(ids))
+        rows_q, people_q = self._rows_query(ids), self._contacts_query(ids)
+        lines_q, costs_q = self._lines_query(ids), self._costs_query(ids)
+        events_q = self._actions_query(ids, wanted) if stats else None
+        reader.ahead([rows_q, people_q, lines_q, costs_q, *([events_q] if stats else [])])
+        rows = reader.table(rows_q)
         arrived = _arrow.micros(_arrow.column(rows, "arrived_at"))
         rows = rows.set_column(rows.schema.get_field_index("arrived_at"), "arrived_at", [arrived])
         order = pc.sort_indices(
@@ -199,7 +194,7 @@ class LedgerReads:
         rows = rows.take(order)
         iid = _arrow.column(rows, "interaction_id").cast(pa.string())
         n = len(iid)
-        people = reader.table(self._contacts_query(ids))
+        people = reader.table(people_q)
         whose = pa.array(
             _arrow.positions(_arrow.column(rows, "contact_id"), _arrow.column(people, "id"))
         )
@@ -214,16 +209,16 @@ class LedgerReads:
         }
         out["interaction_id"] = _arrow.strings(iid)
         out["arrived_at"] = _arrow.times(_arrow.column(rows, "arrived_at").to_numpy())
-        text, deleted = self._first_lines(reader.table(self._lines_query(ids)), iid, rows)
+        text, deleted = self._first_lines(reader.table(lines_q), iid, rows)
         out["text"], out["deleted"] = _arrow.strings(text), deleted
-        costs = reader.table(self._costs_query(ids))
+        costs = reader.table(costs_q)
         api_cost = np.zeros(n, dtype=np.int64)
         at = _arrow.positions(_arrow.column(costs, "interaction_id"), iid)
         api_cost[at[at >= 0]] = _arrow.integers(_arrow.column(costs, "cost"))[at >= 0]
         out["api_cost"] = api_cost
         frame = pd.DataFrame({name: out[name] for name in INTERACTION_COLUMNS})
         if stats:
-            events = reader.table(self._actions_query(ids, wanted))
+            events = reader.table(events_q)
             found = event_stats(
                 _arrow.positions(_arrow.column(events, "interaction_id"), iid),
                 _arrow.codes(_arrow.column(events, "action")),

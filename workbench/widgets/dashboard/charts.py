@@ -91,6 +91,14 @@ def _period(snap: Snapshot) -> int:
     return int(pd.Timedelta(snap.freq).total_seconds() * 1000)
 
 
+def _interval_bars(snap: Snapshot) -> dict[str, Any]:
+    """What makes a bar span its interval: placed across it, and as wide as it (plotly sizes
+    bars by the gap between them, so a lone interval, the first of a day, would otherwise be
+    drawn a millisecond wide)."""
+    period = _period(snap)
+    return {"xperiod": period, "xperiodalignment": "middle", "width": period * 0.9}
+
+
 def _counts(fig: go.Figure, most: float) -> None:
     """Whole numbers on a count axis (no 0.2 steps for a handful)."""
     most = 0 if pd.isna(most) else float(most)
@@ -110,9 +118,7 @@ def volume(snap: Snapshot) -> go.Figure:
                 y=table[name].astype(int).tolist(),
                 name=str(name),
                 marker_color=COLOURS.get(str(name)),
-                xperiod=_period(snap),
-                xperiodalignment="middle",
-                width=_period(snap) * 0.9,
+                **_interval_bars(snap),
                 hovertemplate="%{x}<br>%{y} " + str(name) + "<extra></extra>",
             )
     _layout(fig, _("Volume by channel"), snap, empty, barmode="stack", bargap=0.1)
@@ -238,11 +244,7 @@ def sentiment(snap: Snapshot) -> go.Figure:
             y=_values(table[name] * 100),
             name=_(SENTIMENTS.get(str(name), str(name))),
             marker_color=COLOURS.get(str(name)),
-            xperiod=_period(snap),
-            xperiodalignment="middle",
-            # the interval's width: plotly sizes bars by the gap between them, and a lone
-            # interval (the first of a day) would be drawn a millisecond wide
-            width=_period(snap) * 0.9,
+            **_interval_bars(snap),
             hovertemplate="%{x}<br>%{y:.0f}% "
             + _(SENTIMENTS.get(str(name), str(name)))
             + "<extra></extra>",
