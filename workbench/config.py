@@ -291,6 +291,13 @@ SETTINGS: tuple[Setting, ...] = (
         _parse_minutes_or_never,
     ),
     Setting(
+        "WORKBENCH_CLASSIFIER_PROCESS",
+        True,
+        "Whether ingest, on a machine of more than one core, labels the pages it reads in a"
+        " child process while it stores the pages before (off: all in the ingest's process).",
+        _parse_bool,
+    ),
+    Setting(
         "WORKBENCH_SKIP_RETWEETS",
         True,
         "Whether ingest skips plain retweets of the brand instead of opening interactions.",

@@ -23,11 +23,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from queue import Empty, Queue
 from typing import TYPE_CHECKING, Any
 
+from workbench.classify import worker
+from workbench.classify.worker import Labeller, Labels
 from workbench.costs import CostMeter
 from workbench.domain import (
     Action,
@@ -172,6 +175,7 @@ class Ingest:
         reopen_hours: float | None = None,
         deleted_sweep_minutes: float | None = None,
         meter: CostMeter | None = None,
+        labeller: Labeller | bool = True,
     ) -> None:
         self.store = store
         self.gateway = gateway
@@ -198,6 +202,10 @@ class Ingest:
         self._batched = classify is True
         self.classify = _classify_one if classify is True else (classify or None)
         self._told = _takes_direct(self.classify)
+        self._labeller: Labeller | bool = labeller
+        """The classifier process a walk asks ahead (``_Ahead``): given, False (none), or True:
+        the shared one (``workbench.classify.worker.shared``) when the workbench's classifier
+        labels in batches and WORKBENCH_CLASSIFIER_PROCESS allows."""
         self._stop = threading.Event()
         self._sleep = sleep or (lambda seconds: self._stop.wait(seconds))
         self.max_rate_limit_wait = max_rate_limit_wait
@@ -701,11 +709,17 @@ class Ingest:
         if run is not None:
             since, newest, until = run
 
+        brands = self.brands()
+        ahead = self._ahead()
+
         def fetch(until_id: str | None) -> Page[Post]:
             self._pace(timeline, MENTIONS_ENDPOINT, f"get_users_mentions({timeline})")
-            return self.gateway.mentions(
+            page = self.gateway.mentions(
                 timeline, since_id=since, until_id=until_id, max_results=self.page_size
             )
+            if ahead is not None:  # labelled while the pages before it are stored
+                ahead.ask([p.expanded_text() for p in page.items if p.author_id not in brands])
+            return page
 
         held: list[tuple[list[_Item | Malformed], tuple[Malformed, ...], list[Post]]] = []
 
@@ -714,9 +728,8 @@ class Ingest:
             malformed = [m for h in held for m in h[1]]
             own = [p for h in held for p in h[2]]
             held.clear()
-            self._store_page(items, malformed, cursors, report, own, [], timeline)
+            self._store_page(items, malformed, cursors, report, own, [], timeline, ahead)
 
-        self.brands()
         pages = _read_ahead(fetch, until, self.pages_per_transaction)
         try:
             page = next(pages)
@@ -939,12 +952,13 @@ class Ingest:
         brand_posts: list[Post],
         brand_dms: list[DirectMessage],
         timeline: str,
+        ahead: _Ahead | None = None,
     ) -> None:
         good = [i for i in items if isinstance(i, _Item)]
         bad = [*malformed, *(i for i in items if isinstance(i, Malformed))]
         if not (good or bad or cursors or brand_posts or brand_dms):
             return
-        labels = self._labels(good)
+        labels = self._labels(good, ahead)
         with self._storing:
             added, dupes, joined = self._write_page(
                 good, labels, bad, cursors, brand_posts, brand_dms, timeline
@@ -994,10 +1008,26 @@ class Ingest:
             meter.written(calls)
         return done
 
-    def _labels(self, items: list[_Item]) -> list[tuple[Sentiment, Actionability]]:
+    def _ahead(self) -> _Ahead | None:
+        """Where a walk asks the classifier process for its pages' labels (None: it does not)."""
+        if not self._batched or self._labeller is False:
+            return None
+        if not isinstance(self._labeller, Labeller):
+            from workbench.config import Settings
+
+            if not Settings.from_env()["WORKBENCH_CLASSIFIER_PROCESS"]:
+                self._labeller = False
+                return None
+            self._labeller = worker.shared() or False
+        return _Ahead(self._labeller) if isinstance(self._labeller, Labeller) else None
+
+    def _labels(
+        self, items: list[_Item], ahead: _Ahead | None = None
+    ) -> list[tuple[Sentiment, Actionability]]:
         """The classifier's labels of ``items``: mentions in one batch, DMs (told as such) in
-        another. When a batch fails, its messages are classified one by one, so that a failure
-        leaves only the message it is about unlabelled; none is ever lost for it."""
+        another; those ``ahead`` holds are taken from it. When a batch fails, its messages are
+        classified one by one, so that a failure leaves only the message it is about
+        unlabelled; none is ever lost for it."""
         undeclared = (Sentiment.UNDECLARED, Actionability.UNDECLARED)
         if self.classify is None or not items:
             return [undeclared] * len(items)
@@ -1009,6 +1039,15 @@ class Ingest:
             if not at:
                 continue
             texts = [items[k].subject_text for k in at]
+            if ahead is not None and not direct:
+                given = ahead.take(texts)
+                for k, label in zip(at, given, strict=True):
+                    if label is not None:
+                        out[k] = label
+                at = [k for k, label in zip(at, given, strict=True) if label is None]
+                texts = [items[k].subject_text for k in at]
+                if not at:
+                    continue
             try:
                 found = _classify_many(texts, direct)
                 labels = [(Sentiment(f.sentiment), Actionability(f.actionability)) for f in found]
@@ -1376,6 +1415,54 @@ def _replied(item: _Item) -> list[str]:
         if ref and ref != item.x_id and ref not in out:
             out.append(str(ref))
     return out
+
+
+class _Ahead:
+    """The labels of a walk's mentions, asked of the classifier process as each page is fetched
+    (``ask``, in the read-ahead thread) and taken when the page is stored (``take``): the child
+    labels the next pages while this process stores the last ones. A text is asked only in a
+    page of ``ASK_AT_LEAST`` texts or more (a few are labelled faster here than sent there)."""
+
+    ASK_AT_LEAST = 20
+    WAIT = 60.0
+    """Seconds to wait for an answer before labelling in-process instead."""
+
+    def __init__(self, labeller: Labeller) -> None:
+        self.labeller = labeller
+        self._asked: dict[str, tuple[Future[Labels], int]] = {}
+        self._lock = threading.Lock()
+
+    def ask(self, texts: list[str]) -> None:
+        if len(texts) < self.ASK_AT_LEAST or self.labeller.closed:
+            return
+        try:
+            answer = self.labeller.submit(texts)
+        except Exception as exc:  # a pool already broken, or shut down
+            worker.failed(self.labeller, exc)
+            return
+        with self._lock:
+            for i, text in enumerate(texts):
+                self._asked[text] = (answer, i)
+
+    def take(self, texts: list[str]) -> list[tuple[Sentiment, Actionability] | None]:
+        """The labels of ``texts`` (None for one not asked, or when the child failed)."""
+        # A page's batch is one answer: each answer is awaited and converted once.
+        with self._lock:
+            asked = [self._asked.pop(text, None) for text in texts]
+        answers: dict[Future[Labels], list[tuple[Sentiment, Actionability]] | None] = {}
+        for found in asked:
+            if found is not None and found[0] not in answers:
+                try:
+                    given = found[0].result(timeout=self.WAIT)
+                    answers[found[0]] = [(Sentiment(s), Actionability(a)) for s, a in given]
+                except Exception as exc:  # labelled in-process instead
+                    worker.failed(self.labeller, exc)
+                    answers[found[0]] = None
+        out: list[tuple[Sentiment, Actionability] | None] = []
+        for found in asked:
+            labels = None if found is None else answers[found[0]]
+            out.append(None if labels is None or found is None else labels[found[1]])
+        return out
 
 
 def _read_ahead(

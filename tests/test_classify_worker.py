@@ -1,0 +1,145 @@
+"""The classifier in a child process: it labels as ``classify_many`` does here (with the model of
+this process's folder), ingest takes its labels for full pages, and a child that dies or cannot
+answer leaves every message labelled in-process, none lost."""
+
+from __future__ import annotations
+
+import os
+import signal
+from concurrent.futures import Future
+
+import pytest
+
+from tests.test_train import ASKED, BROKEN, corrected, models  # noqa: F401 (a fixture)
+from workbench.classify import classify_many
+from workbench.classify.train import train
+from workbench.classify.worker import ClassifierProcessError, Labeller, Labels
+from workbench.domain import Sentiment
+from workbench.intake import Ingest
+
+pytest_plugins = ["tests.xapi_fixtures"]
+
+TEXTS = [
+    "@AcmeSupport my order never came, this is awful 😡",
+    "@AcmeSupport thanks, all sorted!",
+    "lol",
+    "",
+    "@AcmeSupport where is my refund?\nsecond line",
+    "@AcmeSupport 你好",
+]
+
+
+def here(texts: list[str], direct: bool = False) -> Labels:
+    return [(c.sentiment.value, c.actionability.value) for c in classify_many(texts, direct=direct)]
+
+
+@pytest.fixture
+def labeller():
+    found = Labeller()
+    yield found
+    found.close()
+
+
+def test_the_child_labels_as_this_process_does(labeller):
+    for direct in (False, True):
+        assert labeller.submit(TEXTS, direct=direct).result(timeout=60) == here(TEXTS, direct)
+    assert labeller.pid is not None and labeller.pid != os.getpid()
+
+
+def test_the_child_uses_the_model_of_this_process_folder(store, models, labeller):  # noqa: F811
+    texts = [ASKED.format(9), BROKEN.format(5)]
+    before = labeller.submit(texts).result(timeout=60)
+    corrected(store)
+    train(store, models)
+    after = labeller.submit(texts).result(timeout=60)
+    assert after == here(texts) and after != before  # the model overrules the rules
+
+
+def test_a_batch_the_child_cannot_label_fails_alone(labeller):
+    with pytest.raises(ClassifierProcessError, match="TypeError"):
+        labeller.submit([None]).result(timeout=60)  # type: ignore[list-item]
+    assert labeller.submit(TEXTS).result(timeout=60) == here(TEXTS)
+
+
+def test_a_child_that_dies_fails_what_it_held_and_closes(labeller):
+    assert labeller.submit(TEXTS).result(timeout=60)
+    assert labeller.pid is not None
+    os.kill(labeller.pid, signal.SIGKILL)
+    with pytest.raises(ClassifierProcessError):
+        for _ in range(100):  # the first writes may reach the pipe before the child is reaped
+            labeller.submit(TEXTS).result(timeout=60)
+    assert labeller.closed
+
+
+class Counting(Labeller):
+    def __init__(self, *, die_after: int | None = None) -> None:
+        super().__init__()
+        self.batches: list[list[str]] = []
+        self.die_after = die_after
+
+    def submit(self, texts: list[str], *, direct: bool = False) -> Future[Labels]:
+        self.batches.append(list(texts))
+        answer = super().submit(texts, direct=direct)
+        if self.die_after is not None and len(self.batches) > self.die_after:
+            assert self.pid is not None
+            os.kill(self.pid, signal.SIGKILL)
+        return answer
+
+
+def mentions(control, n: int) -> list[str]:
+    texts = [f"@AcmeSupport order {k} is late, {'thanks' if k % 3 else 'awful'}" for k in range(n)]
+    control.users([{"username": f"c{k}"} for k in range(7)])
+    control.tweets([{"author": f"c{k % 7}", "text": text} for k, text in enumerate(texts)])
+    return texts
+
+
+def labels_of(store) -> list[tuple[str, str]]:
+    return sorted((i.sentiment.value, i.actionability.value) for i in store.interactions())
+
+
+def test_ingest_takes_the_labels_of_full_pages_from_the_child(store, gateway, control, monkeypatch):
+    import workbench.classify
+
+    texts = mentions(control, 45)
+    labeller = Counting()
+    real, here_calls = workbench.classify.classify_many, []
+
+    def classify_many(texts, *, direct=False):
+        here_calls.append(len(texts))
+        return real(texts, direct=direct)
+
+    monkeypatch.setattr(workbench.classify, "classify_many", classify_many)
+    try:
+        report = Ingest(store, gateway, page_size=20, labeller=labeller).run_once("AcmeSupport")
+    finally:
+        labeller.close()
+    assert report.interactions == 45
+    assert sorted(len(b) for b in labeller.batches) == [20, 20]
+    assert here_calls == [5]  # the last page's five: labelled here
+    got = labels_of(store)
+    assert got == sorted(here(texts))
+    assert all(s != Sentiment.UNDECLARED.value for s, _ in got)
+
+
+def test_a_child_dying_mid_walk_loses_no_label(store, gateway, control, caplog):
+    texts = mentions(control, 60)
+    labeller = Counting(die_after=1)
+    try:
+        report = Ingest(store, gateway, page_size=20, labeller=labeller).run_once("AcmeSupport")
+    finally:
+        labeller.close()
+    assert report.interactions == 60
+    assert labeller.closed and "classifying in this process" in caplog.text
+    assert labels_of(store) == sorted(here(texts))
+
+
+def test_one_core_or_the_setting_off_keeps_classifying_here(store, gateway, control, monkeypatch):
+    mentions(control, 25)
+    monkeypatch.setenv("WORKBENCH_CLASSIFIER_PROCESS", "0")
+    ingest = Ingest(store, gateway, page_size=25)
+    assert ingest._ahead() is None
+    monkeypatch.delenv("WORKBENCH_CLASSIFIER_PROCESS")
+    monkeypatch.setattr("workbench.classify.worker.cores", lambda: 1)
+    monkeypatch.setattr("workbench.classify.worker._shared", None)
+    assert Ingest(store, gateway, page_size=25)._ahead() is None
+    assert Ingest(store, gateway, page_size=25).run_once("AcmeSupport").interactions == 25
