@@ -9,9 +9,25 @@ from datetime import datetime
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Table, insert
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Connection,
+    Executable,
+    Select,
+    Table,
+    Text,
+    bindparam,
+    cast,
+    func,
+    insert,
+    literal_column,
+    select,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 
 from workbench.store import schema as t
+from workbench.store._json import dumps
 
 # Timestamps already converted for the driver, per dialect: a bulk insert stores each item's
 # time in several tables (interaction, arrival event, transcript line).
@@ -42,10 +58,17 @@ def _processor(type_: Any, dialect: Any) -> Callable[[Any], Any] | None:
     if not isinstance(type_, JSON):
         return process
     empty_list, empty_dict = process([]), process({})
+    # A list or an object is what SQLAlchemy's processor would hand to the engine's serializer
+    # (no string conversion follows on SQLite): handed to it straight.
+    direct = dialect.name == "sqlite" and dialect._json_serializer is dumps
 
     def fast(value: Any) -> Any:
-        if not value and isinstance(value, list | dict):
-            return empty_list if isinstance(value, list) else empty_dict
+        kind = type(value)
+        if kind is dict or kind is list:
+            if not value:
+                return empty_list if kind is list else empty_dict
+            if direct:
+                return dumps(value)
         return process(value)
 
     return fast
@@ -128,3 +151,39 @@ def insert_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
         return
     keys = tuple(rows[0])
     insert_rows(conn, table, keys, [tuple(r[k] for k in keys) for r in rows])
+
+
+def values_of(name: str, dialect: str) -> Select[tuple[str]]:
+    """The texts of the JSON array bound to ``name``, as a one-column select (``x IN`` it).
+
+    Why not an expanding ``IN (:ids)``: SQLAlchemy renders and binds each of its values anew on
+    every execution, which cost more than the query's work for the few hundred ids of each of
+    ingest's pages. One JSON parameter is bound once, and the database unpacks it."""
+    if dialect == "postgresql":
+        return select(func.jsonb_array_elements_text(cast(bindparam(name, type_=Text), JSONB)))
+    return select(literal_column("value")).select_from(func.json_each(bindparam(name, type_=Text)))
+
+
+class PerDialect:
+    """A statement that differs between the dialects (``values_of``), built once for each."""
+
+    def __init__(self, build: Callable[[str], Executable]) -> None:
+        self._build = build
+        self._built: dict[str, Executable] = {}
+
+    def __call__(self, conn: Connection) -> Executable:
+        name = conn.dialect.name
+        found = self._built.get(name)
+        if found is None:
+            found = self._built[name] = self._build(name)
+        return found
+
+
+def among(column: ColumnElement[Any], name: str, dialect: str) -> ColumnElement[bool]:
+    """``column IN`` the JSON array of texts bound to ``name`` (``values_of``)."""
+    return column.in_(values_of(name, dialect))
+
+
+def json_list(values: Any) -> str:
+    """The value to bind for ``among``'s parameter."""
+    return dumps(list(values))

@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from workbench.errors import ConfigError, StoreError
+from workbench.store._json import dumps
 from workbench.store.changes import install_notify
 
 SETTING = "WORKBENCH_DB_URL"
@@ -97,11 +98,16 @@ def create(url: str) -> Engine:
         if parsed.get_backend_name() == "sqlite":
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(parsed, connect_args={"timeout": 60})
+            engine = create_engine(parsed, connect_args={"timeout": 60}, json_serializer=dumps)
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", _sqlite_begin)
         elif parsed.get_backend_name() == "postgresql":
-            engine = create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+            engine = create_engine(
+                parsed,
+                pool_pre_ping=True,
+                connect_args={"connect_timeout": 5},
+                json_serializer=dumps,
+            )
             install_notify(engine)
         else:
             raise ConfigError(SETTING, f"unsupported database {parsed.get_backend_name()!r}")

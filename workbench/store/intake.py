@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from workbench.domain import Channel, EntryKind, Interaction, State, TranscriptEntry, utcnow
 from workbench.store import schema as t
+from workbench.store._bulk import PerDialect, among, json_list
 from workbench.store._rows import interaction_from_row, transcript_from_row
 from workbench.store.outbox import SENT
 
@@ -43,7 +44,7 @@ _LINE_OF_TWEET = (
 )
 
 _i = t.interactions.c
-_LINES_OF = select(_tr.tweet_id).where(_tr.tweet_id.in_(bindparam("ids", expanding=True)))
+_LINES_OF = PerDialect(lambda d: select(_tr.tweet_id).where(among(_tr.tweet_id, "ids", d)))
 _THREAD_OF_TWEETS = (
     select(t.interactions, _tr.tweet_id.label("_via"))
     .join(t.transcript, _tr.interaction_id == _i.id)
@@ -274,7 +275,9 @@ class IntakeTables:
         found: set[str] = set()
         for start in range(0, len(ids), 5_000):
             found.update(
-                conn.execute(_LINES_OF, {"ids": list(ids[start : start + 5_000])}).scalars()
+                conn.execute(
+                    _LINES_OF(conn), {"ids": json_list(ids[start : start + 5_000])}
+                ).scalars()
             )
         return found
 

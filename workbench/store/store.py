@@ -35,7 +35,7 @@ from workbench.domain import (
 from workbench.errors import StoreError
 from workbench.store import engine as _engine
 from workbench.store import schema as t
-from workbench.store._bulk import _processor, insert_many, insert_rows
+from workbench.store._bulk import PerDialect, _processor, among, insert_many, insert_rows, json_list
 from workbench.store._rows import (
     EVENT_KEYS,
     INTERACTION_KEYS,
@@ -298,6 +298,12 @@ def new_id() -> str:
 
 
 # What X may change about a contact; ingest refreshes these (phone and e-mail are the record's).
+# Built once (ingest sets a cursor or two in every page's transaction).
+_SET_CURSOR = (
+    update(t.cursors)
+    .where(t.cursors.c.name == bindparam("_name"))
+    .values(value=bindparam("value"), updated_at=bindparam("updated_at"))
+)
 _CONTACT_REFRESH = (
     "username",
     "name",
@@ -310,13 +316,15 @@ _CONTACT_REFRESH = (
 _contact_refresh = attrgetter(*_CONTACT_REFRESH)
 # The columns of the ids that open an interaction; each is unique (ingest is idempotent on them).
 _SOURCES = ("tweet_id", "dm_event_id", "post_key")
-# Built once: an IN list's values are bound at execution, not coerced one by one each time.
-_KNOWN_SOURCES = {
-    column: select(t.interactions.c[column]).where(
-        t.interactions.c[column].in_(bindparam("s", expanding=True))
-    )
-    for column in _SOURCES
-}
+
+
+def _known_sources(column: str) -> PerDialect:
+    """Which of the ids bound to ``s`` (a JSON list) already opened an interaction."""
+    c = t.interactions.c[column]
+    return PerDialect(lambda d: select(c).where(among(c, "s", d)))
+
+
+_KNOWN_SOURCES = {column: _known_sources(column) for column in _SOURCES}
 _SOURCE_EXISTS = {
     column: select(t.interactions.c.id).where(t.interactions.c[column] == bindparam("s"))
     for column in _SOURCES
@@ -334,12 +342,14 @@ def _source(it: Interaction) -> tuple[str, str] | None:
     return None
 
 
-_KNOWN_CONTACTS = select(
-    t.contacts.c.id,
-    t.contacts.c.phone,
-    t.contacts.c.email,
-    *(t.contacts.c[k] for k in _CONTACT_REFRESH),
-).where(t.contacts.c.id.in_(bindparam("ids", expanding=True)))
+_KNOWN_CONTACTS = PerDialect(
+    lambda d: select(
+        t.contacts.c.id,
+        t.contacts.c.phone,
+        t.contacts.c.email,
+        *(t.contacts.c[k] for k in _CONTACT_REFRESH),
+    ).where(among(t.contacts.c.id, "ids", d))
+)
 
 
 class Store:
@@ -560,7 +570,7 @@ class Store:
             ids = list({s[1] for s in sources if s is not None and s[0] == column})
             for start in range(0, len(ids), 5_000):
                 chunk = ids[start : start + 5_000]
-                found = conn.execute(_KNOWN_SOURCES[column], {"s": chunk})
+                found = conn.execute(_KNOWN_SOURCES[column](conn), {"s": json_list(chunk)})
                 have.update((column, sid) for sid in found.scalars().all())
         new: list[tuple[Interaction, Contact | None, TranscriptEntry | None]] = []
         new_sources: list[tuple[str, str] | None] = []
@@ -599,7 +609,8 @@ class Store:
         known: dict[str, tuple[Any, ...]] = {}
         ids = list(contacts)
         for start in range(0, len(ids), 5_000):
-            found = conn.execute(_KNOWN_CONTACTS, {"ids": ids[start : start + 5_000]})
+            chunk = json_list(ids[start : start + 5_000])
+            found = conn.execute(_KNOWN_CONTACTS(conn), {"ids": chunk})
             known.update((r[0], tuple(r[1:])) for r in found.all())
         now = utcnow()
         insert_many(
@@ -869,22 +880,16 @@ class Store:
         if conn is None:
             with self.transaction() as c:
                 return self.set_cursor(name, value, c)
-        now = utcnow()
-        changed = conn.execute(
-            update(t.cursors).where(t.cursors.c.name == name).values(value=value, updated_at=now)
-        )
-        if changed.rowcount == 0:
+        row = {"_name": name, "value": value, "updated_at": utcnow()}
+        if conn.execute(_SET_CURSOR, row).rowcount == 0:
             try:
                 with conn.begin_nested():
                     conn.execute(
-                        insert(t.cursors), {"name": name, "value": value, "updated_at": now}
+                        insert(t.cursors),
+                        {"name": name, "value": value, "updated_at": row["updated_at"]},
                     )
             except IntegrityError:
-                conn.execute(
-                    update(t.cursors)
-                    .where(t.cursors.c.name == name)
-                    .values(value=value, updated_at=now)
-                )
+                conn.execute(_SET_CURSOR, row)
         return None
 
     def quarantine(self, source: str, item_id: str | None, reason: str, payload: Any) -> None:
