@@ -13,7 +13,7 @@ import pytest
 from tests.test_train import ASKED, BROKEN, corrected, models  # noqa: F401 (a fixture)
 from workbench.classify import classify_many
 from workbench.classify.train import train
-from workbench.classify.worker import ClassifierProcessError, Labeller, Labels
+from workbench.classify.worker import NICENESS, ClassifierProcessError, Labeller, Labels
 from workbench.domain import Sentiment
 from workbench.intake import Ingest
 
@@ -44,6 +44,9 @@ def test_the_child_labels_as_this_process_does(labeller):
     for direct in (False, True):
         assert labeller.submit(TEXTS, direct=direct).result(timeout=60) == here(TEXTS, direct)
     assert labeller.pid is not None and labeller.pid != os.getpid()
+    if hasattr(os, "getpriority"):  # it gives way to the ingest's own process
+        mine = os.getpriority(os.PRIO_PROCESS, 0)
+        assert os.getpriority(os.PRIO_PROCESS, labeller.pid) == min(19, mine + NICENESS)
 
 
 def test_the_child_uses_the_model_of_this_process_folder(store, models, labeller):  # noqa: F811
