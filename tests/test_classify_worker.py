@@ -16,6 +16,7 @@ from workbench.classify.train import train
 from workbench.classify.worker import NICENESS, ClassifierProcessError, Labeller, Labels
 from workbench.domain import Sentiment
 from workbench.intake import Ingest
+from workbench.xapi import Unavailable
 
 pytest_plugins = ["tests.xapi_fixtures"]
 
@@ -146,3 +147,23 @@ def test_one_core_or_the_setting_off_keeps_classifying_here(store, gateway, cont
     monkeypatch.setattr("workbench.classify.worker._shared", None)
     assert Ingest(store, gateway, page_size=25)._ahead() is None
     assert Ingest(store, gateway, page_size=25).run_once("AcmeSupport").interactions == 25
+
+
+def test_a_walk_with_the_child_interrupted_midway_resumes_where_it_stopped(store, gateway, control):
+    """The newest page read waits for the next transaction (its labels are on their way); a
+    failure stores what was read, and the run cursor is that of the last page stored."""
+    texts = mentions(control, 100)
+    control.fault(path="/2/users/*/mentions", status=503, skip=4)
+    labeller = Counting()
+    try:
+        ingest = Ingest(store, gateway, page_size=20, pages_per_transaction=1, labeller=labeller)
+        with pytest.raises(Unavailable):
+            ingest.mentions("AcmeSupport")
+        assert len(store.interactions()) == 80  # four pages read, all stored
+        assert store.cursor(Ingest.cursor_name("mentions", "AcmeSupport") + ":run")
+        report = ingest.mentions("AcmeSupport")
+    finally:
+        labeller.close()
+    assert report.interactions == 20 and len(store.interactions()) == 100
+    assert labels_of(store) == sorted(here(texts))
+    assert not store.cursor(Ingest.cursor_name("mentions", "AcmeSupport") + ":run")

@@ -721,13 +721,18 @@ class Ingest:
                 ahead.ask([p.expanded_text() for p in page.items if p.author_id not in brands])
             return page
 
-        held: list[tuple[list[_Item | Malformed], tuple[Malformed, ...], list[Post]]] = []
+        # Each page read and not yet stored: its items, malformed ones, the brand's own posts,
+        # and the run cursor once it is stored.
+        held: list[tuple[list[_Item | Malformed], tuple[Malformed, ...], list[Post], str]] = []
+        # With the classifier process, the newest page waits for the next transaction: its
+        # labels were asked only as it arrived, the older pages' are answered by now.
+        keep = 1 if ahead is not None else 0
 
-        def flush(cursors: list[tuple[str, str]]) -> None:
-            items = [i for h in held for i in h[0]]
-            malformed = [m for h in held for m in h[1]]
-            own = [p for h in held for p in h[2]]
-            held.clear()
+        def flush(cursors: list[tuple[str, str]], keep: int = 0) -> None:
+            stored, held[:] = held[: len(held) - keep], held[len(held) - keep :]
+            items = [i for h in stored for i in h[0]]
+            malformed = [m for h in stored for m in h[1]]
+            own = [p for h in stored for p in h[2]]
             self._store_page(items, malformed, cursors, report, own, [], timeline, ahead)
 
         pages = _read_ahead(fetch, until, self.pages_per_transaction)
@@ -738,28 +743,29 @@ class Ingest:
                 newest = newest or page.newest_id
                 more = bool(page.next_token) and bool(page.oldest_id)
                 brands = self.brands()
+                run_value = f"{since or ''}|{newest}|{page.oldest_id}"
                 held.append(
                     (
                         self._mention_items(timeline, page.items, report),
                         page.malformed,
                         [p for p in page.items if p.author_id in brands],
+                        run_value,
                     )
                 )
-                run_value = f"{since or ''}|{newest}|{page.oldest_id}"
                 if not more:
                     cursors = [(name, newest)] if newest else []
                     if run is not None or until is not None:
                         cursors.append((f"{name}:run", ""))
                     flush(cursors)
                     return report
-                if len(held) >= self.pages_per_transaction:
-                    flush([(f"{name}:run", run_value)])
+                if len(held) >= self.pages_per_transaction + keep:
+                    flush([(f"{name}:run", held[-1 - keep][3])], keep)
                 until = page.oldest_id
                 try:
                     page = next(pages)
                 except BaseException:
                     if held:  # keep what was read before the failure
-                        flush([(f"{name}:run", run_value)])
+                        flush([(f"{name}:run", held[-1][3])])
                     raise
         finally:
             pages.close()
