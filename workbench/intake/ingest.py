@@ -1466,8 +1466,8 @@ class _Ahead:
                     answers[found[0]] = None
         out: list[tuple[Sentiment, Actionability] | None] = []
         for found in asked:
-            labels = None if found is None else answers[found[0]]
-            out.append(None if labels is None or found is None else labels[found[1]])
+            labels = answers[found[0]] if found is not None else None
+            out.append(labels[found[1]] if labels is not None and found is not None else None)
         return out
 
 

@@ -14,7 +14,6 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Executable,
-    Select,
     Table,
     Text,
     bindparam,
@@ -118,16 +117,18 @@ def insert_rows(
         conn.exec_driver_sql(_values_sql(sql, len(chunk)), tuple(chain.from_iterable(chunk)))
 
 
-_VARIABLES: list[int] = []
+_variable_limit = 0
 
 
 def _variables(conn: Connection) -> int:
-    """How many parameters one statement may bind on this SQLite build (at most 32,766)."""
-    if not _VARIABLES:
+    """How many parameters one statement may bind on this SQLite build (at most 32,766; the
+    same for every connection of the process, so asked once)."""
+    global _variable_limit
+    if not _variable_limit:
         raw = conn.connection.dbapi_connection
         limit = raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) if raw is not None else 999
-        _VARIABLES.append(min(32_766, limit))
-    return _VARIABLES[0]
+        _variable_limit = min(32_766, limit)
+    return _variable_limit
 
 
 @functools.lru_cache(maxsize=256)
@@ -153,19 +154,8 @@ def insert_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
     insert_rows(conn, table, keys, [tuple(r[k] for k in keys) for r in rows])
 
 
-def values_of(name: str, dialect: str) -> Select[tuple[str]]:
-    """The texts of the JSON array bound to ``name``, as a one-column select (``x IN`` it).
-
-    Why not an expanding ``IN (:ids)``: SQLAlchemy renders and binds each of its values anew on
-    every execution, which cost more than the query's work for the few hundred ids of each of
-    ingest's pages. One JSON parameter is bound once, and the database unpacks it."""
-    if dialect == "postgresql":
-        return select(func.jsonb_array_elements_text(cast(bindparam(name, type_=Text), JSONB)))
-    return select(literal_column("value")).select_from(func.json_each(bindparam(name, type_=Text)))
-
-
 class PerDialect:
-    """A statement that differs between the dialects (``values_of``), built once for each."""
+    """A statement that differs between the dialects (``among``), built once for each."""
 
     def __init__(self, build: Callable[[str], Executable]) -> None:
         self._build = build
@@ -180,8 +170,15 @@ class PerDialect:
 
 
 def among(column: ColumnElement[Any], name: str, dialect: str) -> ColumnElement[bool]:
-    """``column IN`` the JSON array of texts bound to ``name`` (``values_of``)."""
-    return column.in_(values_of(name, dialect))
+    """``column IN`` the texts of the JSON array bound to ``name`` (``json_list``).
+
+    Why not an expanding ``IN (:ids)``: SQLAlchemy renders and binds each of its values anew on
+    every execution, which cost more than the query's work for the few hundred ids of each of
+    ingest's pages. One JSON parameter is bound once, and the database unpacks it."""
+    param = bindparam(name, type_=Text)
+    if dialect == "postgresql":
+        return column.in_(select(func.jsonb_array_elements_text(cast(param, JSONB))))
+    return column.in_(select(literal_column("value")).select_from(func.json_each(param)))
 
 
 def json_list(values: Any) -> str:
