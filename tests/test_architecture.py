@@ -164,3 +164,39 @@ def test_every_error_a_user_meets_is_a_workbench_error():
         NotFoundError,
     ):
         assert issubclass(error, WorkbenchError), error
+
+
+def test_nothing_changes_what_an_interaction_was_added_with():
+    """A save writes only ``SAVED_KEYS`` (the store): the other columns of an interaction (its
+    ids, channel, timeline, contact, arrival) are written once, so no code may change them on an
+    interaction it then saves; the domain's transitions change only saved columns."""
+    from workbench.store._rows import INTERACTION_KEYS, SAVED_KEYS
+
+    fixed = set(INTERACTION_KEYS) - set(SAVED_KEYS)
+    domain = ROOT / "workbench" / "domain" / "interaction.py"
+    offenders = []
+    for path in sorted((ROOT / "workbench").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Assign):
+                targets = node.targets
+            elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+                targets = [node.target]
+            else:
+                continue
+            for target in targets:
+                for element in target.elts if isinstance(target, ast.Tuple) else [target]:
+                    if not isinstance(element, ast.Attribute) or element.attr not in fixed:
+                        continue
+                    on_self = isinstance(element.value, ast.Name) and element.value.id == "self"
+                    if path == domain or not on_self:  # another class's own attribute is not
+                        where = f"{path.relative_to(ROOT)}:{node.lineno}"
+                        offenders.append(f"{where} sets {ast.unparse(element)}")
+    assert not offenders, offenders
+    # Every column a transition sets is saved (the dataclass's fields are the columns).
+    saved = set(SAVED_KEYS)
+    for node in ast.walk(ast.parse(domain.read_text())):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                for element in target.elts if isinstance(target, ast.Tuple) else [target]:
+                    if isinstance(element, ast.Attribute) and element.attr in INTERACTION_KEYS:
+                        assert element.attr in saved, f"{element.attr} is changed but not saved"

@@ -373,3 +373,30 @@ def test_the_directory_fills_what_a_known_contact_lacks_and_keeps_what_was_enter
     assert (dana.phone, dana.email) == ("+1 415 555 0134", "dana.rivera@example.com")
     assert (joe.phone, joe.email) == ("+44 20 7946 0958", "joe@agent.example")
     s.close()
+
+
+def test_a_save_writes_what_transitions_change_and_keeps_what_it_was_added_with(store):
+    """Saves write the ``SAVED_KEYS`` columns only; what the interaction was added with stays."""
+    from dataclasses import fields
+
+    from workbench.domain import Actionability, Sentiment
+    from workbench.store._rows import INTERACTION_KEYS, SAVED_KEYS
+
+    store.upsert_contact(contact())
+    store.add_interaction(new_interaction())
+    with store.transaction() as conn:
+        it = store.interaction("i-1", conn)
+        before = it.version
+        it.queue, it.subject, it.state, it.agent = "vip", "new news", State.ACCEPTED, "amy"
+        it.parties, it.consultations = ("amy", "ben"), ({"agent": "cy", "channel": "chat"},)
+        it.sentiment, it.actionability = Sentiment.NEGATIVE, Actionability.ACTIONABLE
+        it.disposition, it.note, it.preferred_agent = "resolved", "a note", "amy"
+        it.pending_until, it.version = AT, before + 1
+        changed = {k: getattr(it, k) for k in SAVED_KEYS}
+        store.save(conn, it, before, Change())
+    again = store.interaction("i-1")
+    assert {k: getattr(again, k) for k in SAVED_KEYS} == changed
+    added = new_interaction()
+    kept = set(INTERACTION_KEYS) - set(SAVED_KEYS)
+    assert {k: getattr(again, k) for k in kept} == {k: getattr(added, k) for k in kept}
+    assert set(INTERACTION_KEYS) <= {f.name for f in fields(Interaction)}

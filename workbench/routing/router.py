@@ -222,7 +222,7 @@ class Router:
         declined = tables.declined(conn, [c.id for c in waiting])
         cooled = now - timedelta(seconds=self.reoffer_after)
         offered: set[str] = set()
-        changes: list[tuple[Interaction, int, Change]] = []
+        picks: list[tuple[str, str]] = []  # (interaction, agent)
         for candidate in waiting:
             takers = [a for a in pool if room[a.name] > 0 and a.serves(candidate.queue)]
             if not takers:
@@ -236,17 +236,21 @@ class Router:
                 if not fresh:
                     continue
             # A reopened interaction goes first to who handled it, when they have room.
-            preferred = candidate.row.preferred_agent
+            preferred = candidate.preferred_agent
             pick = next((a for a in fresh if a.name == preferred), None) or min(
                 fresh, key=lambda a: (loads[a.name], idle[a.name], a.name)
             )
-            it = candidate.interaction()
-            before = it.version
-            changes.append((it, before, Change([replace(it.offer(pick.name), at=now)])))
+            picks.append((candidate.id, pick.name))
             room[pick.name] -= 1
             loads[pick.name] += 1
             idle[pick.name] = now
             offered.add(pick.name)
+        chosen = self.store.interactions_of(conn, [i for i, _ in picks])
+        changes: list[tuple[Interaction, int, Change]] = []
+        for interaction_id, agent in picks:
+            it = chosen[interaction_id]
+            before = it.version
+            changes.append((it, before, Change([replace(it.offer(agent), at=now)])))
         self.store.save_many(conn, changes)
         tables.mark_offered(conn, sorted(offered), now)
         return len(changes)

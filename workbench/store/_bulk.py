@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import sqlite3
+from collections import namedtuple
 from collections.abc import Callable
 from datetime import datetime
 from itertools import chain
@@ -24,6 +25,8 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql import Select
 
 from workbench.store import schema as t
 from workbench.store._json import dumps
@@ -184,3 +187,69 @@ def among(column: ColumnElement[Any], name: str, dialect: str) -> ColumnElement[
 def json_list(values: Any) -> str:
     """The value to bind for ``among``'s parameter."""
     return dumps(list(values))
+
+
+class _Prepared:
+    """A select compiled for SQLite once: its SQL, its parameters (name, constant value, bind
+    conversion) in order, the conversion of each result column, and the row type."""
+
+    __slots__ = ("convert", "params", "row", "sql", "statement")
+
+    def __init__(self, statement: Executable, dialect: Any) -> None:
+        if not isinstance(statement, Select):
+            raise TypeError(f"fetch: a select is needed, got {type(statement).__name__}")
+        compiled = statement.compile(dialect=dialect)
+        self.statement = statement  # keeps the id the cache is keyed by alive
+        self.sql = str(compiled)
+        self.params: list[tuple[str, Any, Callable[[Any], Any] | None]] = []
+        for name in compiled.positiontup or ():
+            bind = compiled.binds[name]
+            if bind.expanding:  # bound anew on each run by SQLAlchemy: use ``among``
+                raise TypeError(f"fetch: the expanding parameter {name!r} is not supported")
+            self.params.append((name, bind.value, bind.type._cached_bind_processor(dialect)))
+        columns = list(statement.selected_columns)
+        self.convert = [
+            (k, p)
+            for k, c in enumerate(columns)
+            if (p := c.type._cached_result_processor(dialect, None)) is not None
+        ]
+        self.row: Any = namedtuple("Row", [c.key for c in columns], rename=True)  # type: ignore[misc]  # noqa: PYI024
+
+
+_PREPARED: dict[int, _Prepared] = {}
+
+
+def fetch(conn: Connection, statement: Executable, params: dict[str, Any]) -> list[Any]:
+    """The rows of ``statement`` (built once, at module level) with ``params``, each with its
+    columns as attributes, as ``conn.execute(statement, params)`` would give them.
+
+    On SQLite straight through the driver, the results converted as SQLAlchemy converts them:
+    its execution path (context, cache lookup, result object) cost more than the query for the
+    single-row reads every action and routing pass makes."""
+    if conn.dialect.name != "sqlite":
+        return list(conn.execute(statement, params))
+    prepared = _PREPARED.get(id(statement))
+    if prepared is None or prepared.statement is not statement:
+        prepared = _PREPARED[id(statement)] = _Prepared(statement, conn.dialect)
+    args = []
+    for name, constant, process in prepared.params:
+        value = params.get(name, constant)
+        args.append(process(value) if process is not None else value)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(prepared.sql, args)
+        found = cursor.fetchall()
+    except sqlite3.Error as exc:  # as SQLAlchemy would have raised it
+        raise DBAPIError.instance(prepared.sql, args, exc, sqlite3.Error) from exc
+    finally:
+        cursor.close()
+    make, convert = prepared.row._make, prepared.convert
+    if not convert:
+        return [make(r) for r in found]
+    rows = []
+    for r in found:
+        values = list(r)
+        for k, process in convert:
+            values[k] = process(values[k])
+        rows.append(make(values))
+    return rows

@@ -63,7 +63,46 @@ INTERACTION_KEYS = (
     "arrived_at",
     "version",
 )
-SAVE_KEYS = tuple(f"v_{k}" for k in INTERACTION_KEYS)
+SAVED_KEYS = (
+    "queue",
+    "subject",
+    "state",
+    "agent",
+    "parties",
+    "consultations",
+    "sentiment",
+    "actionability",
+    "disposition",
+    "note",
+    "preferred_agent",
+    "pending_until",
+    "version",
+)
+"""The columns a save writes: what the interaction's transitions change (and the subject, which a
+customer's new message replaces). Its ids, channel, timeline, contact and arrival are written
+once, when it is added; a save that named them would rewrite their indexes (three unique ones)
+on every offer, accept and done."""
+SAVE_KEYS = ("v_id", *(f"v_{k}" for k in SAVED_KEYS))
+
+
+def saved_values(it: Interaction) -> tuple[Any, ...]:
+    """The interaction's id and its ``SAVED_KEYS`` columns, in that order."""
+    return (
+        it.id,
+        it.queue,
+        it.subject,
+        it.state._value_,
+        it.agent,
+        list(it.parties),
+        list(it.consultations),
+        it.sentiment._value_,
+        it.actionability._value_,
+        it.disposition,
+        it.note,
+        it.preferred_agent,
+        it.pending_until,
+        it.version,
+    )
 
 
 def interaction_values(it: Interaction) -> tuple[Any, ...]:

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Connection,
     Select,
-    and_,
     bindparam,
     case,
     delete,
@@ -32,7 +31,7 @@ from workbench.domain.agent import Agent, AgentState
 from workbench.domain.priority import PriorityFacts, PriorityRule
 from workbench.domain.routing import Queue, Rule
 from workbench.store import schema as t
-from workbench.store._bulk import insert_rows
+from workbench.store._bulk import PerDialect, among, fetch, insert_rows, json_list
 from workbench.store._rows import EVENT_KEYS, action_value, interaction_from_row
 from workbench.store._rule_table import RuleTable
 from workbench.store.agents import agent_from_row
@@ -42,7 +41,8 @@ if TYPE_CHECKING:
 
 _i, _a, _q, _r, _e = t.interactions, t.agents, t.queues, t.routing_rules, t.events
 _p = t.priority_rules
-_DECLINED = [a.value for a in DECLINED_ACTIONS]
+# Each its own parameter, not one expanding list: ``fetch`` binds them as the statement holds them.
+_DECLINED = [literal(a.value) for a in DECLINED_ACTIONS]
 _QUEUES = select(_q).order_by(_q.c.name)
 _QUEUE_NAMES = select(_q.c.name)
 _ROUTE = (
@@ -57,6 +57,13 @@ _ROUTE = (
     )
 )
 _WAITS_FROM = func.coalesce(_i.c.waiting_since, _i.c.arrived_at)
+_DECLINED_BY = PerDialect(
+    lambda d: (
+        select(_e.c.interaction_id, _e.c.agent, func.max(_e.c.at).label("at"))
+        .where(among(_e.c.interaction_id, "ids", d), _e.c.action.in_(_DECLINED))
+        .group_by(_e.c.interaction_id, _e.c.agent)
+    )
+)
 
 
 def priority_rule_from_row(row: Any) -> PriorityRule:
@@ -169,14 +176,12 @@ class Arrival:
 
 @dataclass(frozen=True)
 class Waiting:
-    """An interaction waiting in its queue for an offer (read whole only when it gets one)."""
+    """An interaction waiting in its queue for an offer: what the router looks at to choose its
+    agent (the rest is read, with ``Store.interactions_of``, only for those it offers)."""
 
     id: str
     queue: str
-    row: Any = field(repr=False, compare=False)
-
-    def interaction(self) -> Interaction:
-        return interaction_from_row(self.row)
+    preferred_agent: str | None = None
 
 
 class RoutingTables:
@@ -349,8 +354,9 @@ class RoutingTables:
     ) -> list[Waiting]:
         """Routed, queued interactions (in ``queues``; None: any) in the order they are
         offered (``_in_offer_order``), locked."""
-        query = _skip_locked(_in_offer_order(select(_i), queues, limit, now, rules), conn, _i)
-        return [Waiting(r.id, r.queue, r) for r in conn.execute(query)]
+        columns = select(_i.c.id, _i.c.queue, _i.c.preferred_agent)
+        query = _skip_locked(_in_offer_order(columns, queues, limit, now, rules), conn, _i)
+        return [Waiting(*r) for r in conn.execute(query)]
 
     def next_offers(
         self,
@@ -383,12 +389,7 @@ class RoutingTables:
         out: dict[str, dict[str, datetime]] = defaultdict(dict)
         if not ids:
             return out
-        rows = conn.execute(
-            select(_e.c.interaction_id, _e.c.agent, func.max(_e.c.at))
-            .where(and_(_e.c.interaction_id.in_(list(ids)), _e.c.action.in_(_DECLINED)))
-            .group_by(_e.c.interaction_id, _e.c.agent)
-        )
-        for interaction_id, agent, at in rows:
+        for interaction_id, agent, at in fetch(conn, _DECLINED_BY(conn), {"ids": json_list(ids)}):
             if agent:
                 out[interaction_id][agent] = at
         return out

@@ -35,12 +35,20 @@ from workbench.domain import (
 from workbench.errors import StoreError
 from workbench.store import engine as _engine
 from workbench.store import schema as t
-from workbench.store._bulk import PerDialect, _processor, among, insert_many, insert_rows, json_list
+from workbench.store._bulk import (
+    PerDialect,
+    _processor,
+    among,
+    fetch,
+    insert_many,
+    insert_rows,
+    json_list,
+)
 from workbench.store._rows import (
     EVENT_KEYS,
-    INTERACTION_KEYS,
     NEW_KEYS,
     SAVE_KEYS,
+    SAVED_KEYS,
     TRANSCRIPT_KEYS,
     action_value,
     contact_from_row,
@@ -49,8 +57,8 @@ from workbench.store._rows import (
     event_row,
     interaction_from_row,
     interaction_row,
-    interaction_values,
     new_interaction_values,
+    saved_values,
     transcript_row,
     transcript_values,
 )
@@ -78,6 +86,7 @@ _FIRST_ONLY = {a.stamp for a in Action if a.stamp is not None and a.stamps_first
 # Statements built once (building one per call costs more than running it on SQLite).
 _BY_ID = select(t.interactions).where(t.interactions.c.id == bindparam("iid"))
 _BY_ID_LOCKED = _BY_ID.with_for_update()
+_BY_IDS = PerDialect(lambda d: select(t.interactions).where(among(t.interactions.c.id, "ids", d)))
 _INSERT_EVENT = insert(t.events)
 _INSERT_TRANSCRIPT = insert(t.transcript)
 _SAVES: dict[frozenset[str], Any] = {}
@@ -91,9 +100,7 @@ def _save_statement(stamps: frozenset[str]) -> Any:
     found = _SAVES.get(stamps)
     if found is None:
         c = t.interactions.c
-        values: dict[str, Any] = {
-            k: bindparam(f"v_{k}", type_=c[k].type) for k in INTERACTION_KEYS if k != "id"
-        }
+        values: dict[str, Any] = {k: bindparam(f"v_{k}", type_=c[k].type) for k in SAVED_KEYS}
         for column in stamps:
             given = bindparam(f"v_{column}", type_=c[column].type)
             values[column] = func.coalesce(c[column], given) if column in _FIRST_ONLY else given
@@ -673,13 +680,22 @@ class Store:
     def interaction(self, interaction_id: str, conn: Connection | None = None) -> Interaction:
         if conn is None:
             with self.read() as c:
-                row = c.execute(_BY_ID, {"iid": interaction_id}).first()
+                rows = fetch(c, _BY_ID, {"iid": interaction_id})
         else:
             query = _BY_ID_LOCKED if self.dialect == "postgresql" else _BY_ID
-            row = conn.execute(query, {"iid": interaction_id}).first()
+            rows = fetch(conn, query, {"iid": interaction_id})
+        row = rows[0] if rows else None
         if row is None:
             raise NotFoundError(f"interaction {interaction_id!r} is not in the store")
         return interaction_from_row(row)
+
+    def interactions_of(self, conn: Connection, ids: Sequence[str]) -> dict[str, Interaction]:
+        """id -> the interaction, for those of ``ids`` in the store, read in ``conn`` (not
+        locked: for rows the transaction has already taken)."""
+        if not ids:
+            return {}
+        rows = fetch(conn, _BY_IDS(conn), {"ids": json_list(ids)})
+        return {r.id: interaction_from_row(r) for r in rows}
 
     def interactions(
         self, *, state: State | None = None, agent: str | None = None
@@ -748,7 +764,7 @@ class Store:
                     stamps[column] = e.at
                 events.append((e.at, e.interaction_id, e.agent, action_value(e.action), e.details))
             key = frozenset(stamps)
-            row = (*interaction_values(it), expected, *(stamps[c] for c in sorted(key)))
+            row = (*saved_values(it), expected, *(stamps[c] for c in sorted(key)))
             if with_event:
                 at, _, agent, action, details = events.pop()
                 row = (*row, at, agent, action, details)
