@@ -392,3 +392,32 @@ def test_router_runs_as_a_loop_in_its_own_process(store):
     finally:
         proc.terminate()
         assert proc.wait(timeout=30) == 0
+
+
+def test_new_arrivals_are_found_without_reading_the_queue(sqlite_url):
+    """A routing pass looks for the unrouted through the partial index of revision 0011: its
+    cost follows the new arrivals, not the length of the queue."""
+    from sqlalchemy import event
+
+    from workbench.store import Store
+
+    store = Store(sqlite_url)
+    store.load_reference_data()
+    seen: list[tuple[str, tuple[object, ...]]] = []
+
+    def note(_conn, _cursor, statement, parameters, _context, _many):
+        seen.append((statement, parameters))
+
+    event.listen(store.engine, "before_cursor_execute", note)
+    with store.transaction() as conn:
+        assert store.routing.unrouted(conn, 10) == []
+    event.remove(store.engine, "before_cursor_execute", note)
+    ((statement, parameters),) = [s for s in seen if "routed_at IS NULL" in s[0]]
+    with store.read() as conn:
+        plan = " ".join(
+            str(row[-1])
+            for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+        )
+    assert "ix_interactions_unrouted" in plan, plan
+    assert "TEMP B-TREE" not in plan, plan
+    store.close()

@@ -6,7 +6,8 @@
   same tweet. A second row runs ingest and poll back to back, against a bare tweepy fetch.
 - router throughput: 50 simulated agents take 10,000 interactions from queued to done (routing
   passes offer, each agent accepts and finishes in its own transactions). Baseline: bare
-  SQLAlchemy updates of the same rows in the same transactions, without checks or events.
+  SQLAlchemy updates of the same rows in the same transactions, without checks or events (the
+  offer marks the row routed, as the router does, so both sides keep the same indexes).
   On SQLite, and on PostgreSQL when WORKBENCH_TEST_PG_URL names a server.
 """
 
@@ -140,8 +141,13 @@ def _bare(url: str, n: int) -> float:
                 .scalars()
                 .all()
             )
+            now = datetime.now(UTC)  # routed as it is offered, as the router marks it
             for iid, name in zip(ids, names, strict=False):
-                conn.execute(update(i).where(i.c.id == iid).values(state="offered", agent=name))
+                conn.execute(
+                    update(i)
+                    .where(i.c.id == iid)
+                    .values(state="offered", agent=name, routed_at=now)
+                )
         for iid in ids:
             with engine.begin() as conn:
                 conn.execute(update(i).where(i.c.id == iid).values(state="accepted"))

@@ -115,9 +115,18 @@ def insert_rows(
         columns[i] = tuple(map(process, columns[i]))
     values = list(zip(*columns, strict=True))
     per = max(1, _variables(conn) // len(keys))
-    for start in range(0, len(values), per):
-        chunk = values[start : start + per]
-        conn.exec_driver_sql(_values_sql(sql, len(chunk)), tuple(chain.from_iterable(chunk)))
+    # The driver's own cursor, in the transaction SQLAlchemy began on this connection (no
+    # engine event listens to SQLite's statements; most inserts are of one or two rows).
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        for start in range(0, len(values), per):
+            chunk = values[start : start + per]
+            statement, args = _values_sql(sql, len(chunk)), tuple(chain.from_iterable(chunk))
+            cursor.execute(statement, args)
+    except sqlite3.Error as exc:  # as SQLAlchemy would have raised it
+        raise DBAPIError.instance(statement, args, exc, sqlite3.Error) from exc
+    finally:
+        cursor.close()
 
 
 _variable_limit = 0

@@ -134,6 +134,18 @@ interactions = Table(
     Index("ix_interactions_contact_id", "contact_id"),
 )
 
+# Revision 0011: each routing pass finds the new arrivals (queued, not routed yet) without
+# reading the whole queue (the rows it never routes, the brand's own posts, sit under other
+# states).
+Index(
+    "ix_interactions_unrouted",
+    interactions.c.state,
+    interactions.c.arrived_at,
+    interactions.c.id,
+    sqlite_where=interactions.c.routed_at.is_(None),
+    postgresql_where=interactions.c.routed_at.is_(None),
+)
+
 transcript = Table(
     "transcript",
     metadata,
