@@ -36,6 +36,7 @@ def reports(tmp_path_factory) -> dict[str, Path]:
     return {
         "full": export(ledger, "html", folder / "report.html", tz="Asia/Tokyo"),
         "empty": export(ledger.iloc[:0], "html", folder / "empty.html"),
+        "one": export(ledger.iloc[:1], "html", folder / "one.html"),
     }
 
 
@@ -121,6 +122,13 @@ def test_an_empty_range_says_so(reports):
     assert "No interactions were handled in this range" in seen["text"]
     assert seen["drawn"] == []  # words, not empty axes
     assert "NaN" not in seen["text"]
+
+
+def test_the_header_counts_in_words_that_agree(reports):
+    one = reports["one"].read_text(encoding="utf-8")
+    assert "1 interaction arrived, on " in one and "1 interactions" not in one
+    full = reports["full"].read_text(encoding="utf-8")
+    assert re.search(r"\b\d[\d,]* interactions arrived from .+ to .+ \(Asia/Tokyo\)\.", full)
 
 
 @pytest.mark.parametrize(
