@@ -167,3 +167,34 @@ def test_a_walk_with_the_child_interrupted_midway_resumes_where_it_stopped(store
     assert report.interactions == 20 and len(store.interactions()) == 100
     assert labels_of(store) == sorted(here(texts))
     assert not store.cursor(Ingest.cursor_name("mentions", "AcmeSupport") + ":run")
+
+
+def test_the_shared_child_is_started_again_a_while_after_it_failed(
+    store, gateway, control, monkeypatch, caplog
+):
+    """A long-running ingest goes back to the child: ``shared`` starts another once
+    ``RESTART_AFTER`` has passed since the one before failed, and each walk asks for it."""
+    from workbench.classify import worker
+
+    monkeypatch.setattr(worker, "cores", lambda: 2)
+    monkeypatch.setattr(worker, "_shared", None)
+    first = worker.shared()
+    assert first is not None and worker.shared() is first
+    ingest = Ingest(store, gateway, page_size=20)
+    assert ingest._ahead().labeller is first  # type: ignore[union-attr]
+    worker.failed(first, ClassifierProcessError("it broke"))
+    assert "another process in 60 s" in caplog.text
+    assert worker.shared() is None and ingest._ahead() is None  # within the minute: here
+    monkeypatch.setattr(worker, "RESTART_AFTER", 0.0)
+    second = worker.shared()
+    try:
+        assert second is not None and second is not first and not second.closed
+        ahead = ingest._ahead()
+        assert ahead is not None and ahead.labeller is second
+        texts = mentions(control, 40)
+        assert ingest.run_once("AcmeSupport").interactions == 40
+        assert labels_of(store) == sorted(here(texts))
+        assert second.pid is not None  # the walk's pages were labelled by the new child
+    finally:
+        if second is not None:
+            second.close()

@@ -26,6 +26,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections import deque
 from concurrent.futures import Future
 from typing import IO
@@ -65,6 +66,8 @@ class Labeller:
         self.closed = False
         self.failure: str | None = None
         """Why the caller stopped asking it (``failed``)."""
+        self.ended_at: float | None = None
+        """When it closed (``time.monotonic``), for ``shared`` to start another later."""
         self._proc: subprocess.Popen[bytes] | None = None
         self._waiting: deque[Future[Labels]] = deque()
         self._lock = threading.Lock()
@@ -88,7 +91,7 @@ class Labeller:
                 proc.stdin.flush()
             except (OSError, ValueError) as exc:  # gone (or closed): its reader fails the rest
                 with self._lock:
-                    self.closed = True
+                    self._end()
                     mine = answer in self._waiting
                     if mine:
                         self._waiting.remove(answer)
@@ -96,6 +99,12 @@ class Labeller:
                     gone = ClassifierProcessError(f"the classifier process is gone: {exc}")
                     answer.set_exception(gone)
         return answer
+
+    def _end(self) -> None:
+        """Closed from now on (called holding ``_lock``)."""
+        self.closed = True
+        if self.ended_at is None:
+            self.ended_at = time.monotonic()
 
     def _start(self) -> subprocess.Popen[bytes]:
         proc = subprocess.Popen(
@@ -125,7 +134,7 @@ class Labeller:
             log.warning("classifier process: unreadable answer (%s)", exc)
         finally:
             with self._lock:  # the child ended, or cannot be understood
-                self.closed = True
+                self._end()
                 waiting, self._waiting = list(self._waiting), deque()
             for answer in waiting:
                 answer.set_exception(ClassifierProcessError("the classifier process ended"))
@@ -133,7 +142,7 @@ class Labeller:
     def close(self) -> None:
         """End the child (it finishes the batch in hand)."""
         with self._lock:
-            self.closed = True
+            self._end()
             proc = self._proc
         if proc is not None and proc.stdin is not None:
             with contextlib.suppress(OSError):
@@ -154,22 +163,40 @@ _shared: Labeller | None = None
 _shared_lock = threading.Lock()
 
 
+RESTART_AFTER = 60.0
+"""Seconds after the shared labeller closed (``failed``) before ``shared`` starts another: a
+long-running ingest goes back to labelling in a child, and one that keeps failing costs a
+start and a warning a minute."""
+
+
 def shared() -> Labeller | None:
-    """The process's labeller; None on a machine of one core, or once the labeller has failed
-    (``failed``): the caller then classifies in-process."""
+    """The process's labeller; None on a machine of one core, or for ``RESTART_AFTER`` seconds
+    after the labeller failed (``failed``): the caller then classifies in-process."""
     global _shared
     with _shared_lock:
-        if _shared is None and cores() > 1:
-            _shared = Labeller()
-            atexit.register(_shared.close)
-        return None if _shared is None or _shared.closed else _shared
+        if cores() <= 1:
+            return None
+        found = _shared
+        if found is None or (
+            found.closed
+            and found.ended_at is not None
+            and time.monotonic() - found.ended_at >= RESTART_AFTER
+        ):
+            found = _shared = Labeller()
+            atexit.register(found.close)
+        return None if found.closed else found
 
 
 def failed(labeller: Labeller, exc: BaseException) -> None:
-    """``labeller`` failed with ``exc``: close it, so that this process classifies in-process."""
+    """``labeller`` failed with ``exc``: close it; this process classifies in-process until
+    ``shared`` starts another."""
     if labeller.failure is None:  # said once
         labeller.failure = str(exc)
-        log.warning("classifier process failed (%s); classifying in this process", exc)
+        log.warning(
+            "classifier process failed (%s); classifying in this process, another process in %g s",
+            exc,
+            RESTART_AFTER,
+        )
     labeller.close()
 
 

@@ -1018,14 +1018,17 @@ class Ingest:
         """Where a walk asks the classifier process for its pages' labels (None: it does not)."""
         if not self._batched or self._labeller is False:
             return None
-        if not isinstance(self._labeller, Labeller):
+        labeller: Labeller | bool | None = self._labeller
+        if labeller is True:  # the process's own, asked each walk (it restarts after a failure)
             from workbench.config import Settings
 
             if not Settings.from_env()["WORKBENCH_CLASSIFIER_PROCESS"]:
                 self._labeller = False
                 return None
-            self._labeller = worker.shared() or False
-        return _Ahead(self._labeller) if isinstance(self._labeller, Labeller) else None
+            labeller = worker.shared()
+        if isinstance(labeller, Labeller) and not labeller.closed:
+            return _Ahead(labeller)
+        return None
 
     def _labels(
         self, items: list[_Item], ahead: _Ahead | None = None
