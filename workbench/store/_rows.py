@@ -39,7 +39,7 @@ def contact_row(contact: Contact, now: datetime) -> dict[str, Any]:
     }
 
 
-INTERACTION_KEYS = (
+ADDED_KEYS = (
     "id",
     "channel",
     "tweet_id",
@@ -47,22 +47,12 @@ INTERACTION_KEYS = (
     "post_key",
     "timeline",
     "contact_id",
-    "queue",
-    "subject",
-    "state",
-    "agent",
-    "parties",
-    "consultations",
-    "sentiment",
-    "actionability",
-    "disposition",
-    "note",
-    "preferred_agent",
     "previous_id",
-    "pending_until",
     "arrived_at",
-    "version",
 )
+"""The columns written once, when the interaction is added: its ids, channel, timeline, contact
+and arrival. A save that named them would rewrite their indexes (three unique ones) on every
+offer, accept and done."""
 SAVED_KEYS = (
     "queue",
     "subject",
@@ -78,31 +68,11 @@ SAVED_KEYS = (
     "pending_until",
     "version",
 )
-"""The columns a save writes: what the interaction's transitions change (and the subject, which a
-customer's new message replaces). Its ids, channel, timeline, contact and arrival are written
-once, when it is added; a save that named them would rewrite their indexes (three unique ones)
-on every offer, accept and done."""
+"""The columns a save writes: what the interaction's transitions change (and the subject, which
+a customer's new message replaces)."""
+INTERACTION_KEYS = (*ADDED_KEYS, *SAVED_KEYS)
 SAVE_KEYS = ("v_id", *(f"v_{k}" for k in SAVED_KEYS))
-
-
-def saved_values(it: Interaction) -> tuple[Any, ...]:
-    """The interaction's id and its ``SAVED_KEYS`` columns, in that order."""
-    return (
-        it.id,
-        it.queue,
-        it.subject,
-        it.state._value_,
-        it.agent,
-        list(it.parties),
-        list(it.consultations),
-        it.sentiment._value_,
-        it.actionability._value_,
-        it.disposition,
-        it.note,
-        it.preferred_agent,
-        it.pending_until,
-        it.version,
-    )
+_FIRST_SAVED = len(ADDED_KEYS)
 
 
 def interaction_values(it: Interaction) -> tuple[Any, ...]:
@@ -116,6 +86,8 @@ def interaction_values(it: Interaction) -> tuple[Any, ...]:
         it.post_key,
         it.timeline,
         it.contact_id,
+        it.previous_id,
+        it.arrived_at,
         it.queue,
         it.subject,
         it.state._value_,
@@ -127,11 +99,15 @@ def interaction_values(it: Interaction) -> tuple[Any, ...]:
         it.disposition,
         it.note,
         it.preferred_agent,
-        it.previous_id,
         it.pending_until,
-        it.arrived_at,
         it.version,
     )
+
+
+def saved_values(it: Interaction) -> tuple[Any, ...]:
+    """The interaction's id and its ``SAVED_KEYS`` columns, in that order."""
+    values = interaction_values(it)
+    return (values[0], *values[_FIRST_SAVED:])
 
 
 NEW_KEYS = (*INTERACTION_KEYS, "waiting_since")
