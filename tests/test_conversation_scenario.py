@@ -177,6 +177,7 @@ def test_a_conversation_joins_answers_after_a_refusal_and_reopens_for_its_agent(
         (Action.DONE, "ann"),
         (Action.REOPENED, None),
         (Action.FOLLOW_UP, None),
+        (Action.ROUTED, None),  # again: its queue and priority for the news
         (Action.OFFERED, "ann"),
     ]
     joined = [e.details["author"] for e in events if e.action == Action.FOLLOW_UP]

@@ -109,6 +109,33 @@ def test_a_follow_up_after_done_reopens_it_for_the_agent_who_handled_it(
     assert row["reopens"] == 1 and row["state"] == "offered"
 
 
+def test_a_reopened_interaction_is_routed_again_for_the_news(
+    store: Store, gateway: Gateway, control: Control, dana, ann
+):
+    """The message that reopens it gives it its labels, and the router chooses its queue and
+    priority again: an angry follow-up to a thanked-for answer is raised by the rules."""
+    control.tweet("dana", "@AcmeSupport my order arrived, thanks!")
+    ingest = Ingest(store, gateway)  # the classifier labels what arrives
+    ingest.run_once()
+    iid = handled(ann, ingest)
+    first = store.interaction(iid)
+    assert first.sentiment.value == "positive"
+    assert not any("Negative" in r for r in first.priority_reasons)
+    ann.set_disposition(iid, "resolved")
+    ann.done(iid)
+    control.dm("dana", "it came broken, this is awful and I am furious")
+    assert ingest.run_once().reopened == 1
+    it = store.interaction(iid)
+    assert it.sentiment.value == "negative" and it.priority == first.priority  # not routed yet
+    assert [o.id for o in ann.poll()] == [iid]  # routed again, and offered to her first
+    it = store.interaction(iid)
+    assert it.priority == first.priority + 10  # the shipped rule's points
+    assert "Negative sentiment (+10)" in it.priority_reasons
+    routed = [e for e in store.events(iid) if e.action == Action.ROUTED]
+    assert len(routed) == 2 and routed[-1].details["reasons"] == list(it.priority_reasons)
+    assert it.agent == "ann" and it.state is State.OFFERED
+
+
 def test_a_follow_up_after_the_window_opens_a_new_linked_interaction(
     store: Store, gateway: Gateway, control: Control, dana, ann
 ):

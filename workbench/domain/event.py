@@ -108,6 +108,13 @@ class Action(str, Enum):
         return _STAMPS.get(self)
 
     @property
+    def clears(self) -> tuple[str, ...]:
+        """The interaction's columns this action empties: Done (or closed) ends the customer's
+        wait; a reopened interaction is routed again, its queue and priority chosen for the
+        news."""
+        return _CLEARS.get(self, ())
+
+    @property
     def stamps_first_only(self) -> bool:
         """Its stamp keeps the first time it happened (later ones do not move it)."""
         return self in _FIRST_RESPONSE
@@ -125,6 +132,12 @@ _STAMPS = {
     Action.ANSWERED: "first_reply_at",
     Action.DONE: "done_at",
     Action.CLOSED: "done_at",
+}
+
+_CLEARS = {
+    Action.DONE: ("waiting_since",),
+    Action.CLOSED: ("waiting_since",),
+    Action.REOPENED: ("routed_at",),
 }
 
 ANSWER_ACTIONS: tuple[Action, ...] = tuple(a for a in Action if a.answer)

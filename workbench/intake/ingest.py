@@ -1107,7 +1107,7 @@ class Ingest:
                 continue
             plan.seen.add(it.x_id)
             thread = plan.thread(it)
-            if thread is not None and plan.join(it, thread):
+            if thread is not None and plan.join(it, thread, (sentiment, actionability)):
                 continue
             previous = thread.interaction if thread is not None else None
             interaction = Interaction(
@@ -1338,9 +1338,15 @@ class _Conversations:
             drop = {id(self.screening_new[iid]) for iid in gone}
             self._events = [e for e in self._events if id(e) not in drop]
 
-    def join(self, item: _Item, thread: Thread) -> bool:
+    def join(
+        self,
+        item: _Item,
+        thread: Thread,
+        labels: tuple[Sentiment, Actionability] = (Sentiment.UNDECLARED, Actionability.UNDECLARED),
+    ) -> bool:
         """Add ``item`` to ``thread``'s interaction if it continues it (reopening it if need
-        be); False when it opens an interaction of its own instead."""
+        be: it takes the ``labels`` of the message that reopened it, declared ones, and the
+        router routes it again); False when it opens an interaction of its own instead."""
         it = self._current(thread.interaction)
         participant = item.contact.id != it.contact_id
         change: Change | None = None
@@ -1359,6 +1365,10 @@ class _Conversations:
                     replace(it.reopen(f"{item.contact.username} wrote again"), at=item.at)
                 )
                 it.subject = subject_of(item.subject_text)  # what the offer's toast shows: the news
+                if labels[0] is not Sentiment.UNDECLARED:  # what its priority looks at, too
+                    it.sentiment = labels[0]
+                if labels[1] is not Actionability.UNDECLARED:
+                    it.actionability = labels[1]
                 self.reopened += 1
                 if hit is not None:
                     it.disposition = hit[0].disposition

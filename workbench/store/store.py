@@ -81,6 +81,11 @@ if TYPE_CHECKING:
 # The interaction's timestamp column each event action sets (declared by ``Action.stamp``).
 _STAMPS = {a.value: a.stamp for a in Action if a.stamp is not None}
 _FIRST_ONLY = {a.stamp for a in Action if a.stamp is not None and a.stamps_first_only}
+# The columns each event action empties (``Action.clears``).
+_CLEARS = {a.value: frozenset(a.clears) for a in Action if a.clears}
+_Shape = tuple[frozenset[str], frozenset[str]]
+"""What a save's UPDATE sets besides the saved columns: the stamp columns (each a parameter)
+and the columns it empties."""
 
 
 # Statements built once (building one per call costs more than running it on SQLite).
@@ -89,24 +94,26 @@ _BY_ID_LOCKED = _BY_ID.with_for_update()
 _BY_IDS = PerDialect(lambda d: select(t.interactions).where(among(t.interactions.c.id, "ids", d)))
 _INSERT_EVENT = insert(t.events)
 _INSERT_TRANSCRIPT = insert(t.transcript)
-_SAVES: dict[frozenset[str], Any] = {}
+_SAVES: dict[_Shape, Any] = {}
 _SAVE_PARAMS = (*SAVE_KEYS, "v_expected")
-_SAVES_COMPILED: dict[tuple[str, frozenset[str]], tuple[str, list[tuple[int, Any]], Any]] = {}
+_SAVES_COMPILED: dict[tuple[str, _Shape], tuple[str, list[tuple[int, Any]], Any]] = {}
 
 
-def _save_statement(stamps: frozenset[str]) -> Any:
+def _save_statement(shape: _Shape) -> Any:
     """The UPDATE of an interaction's row (checking its version), setting these stamp columns
-    too; one per set of stamps, built once. Parameters: ``v_<column>`` and ``v_expected``."""
-    found = _SAVES.get(stamps)
+    too and emptying those columns; one per shape, built once. Parameters: ``v_<column>`` and
+    ``v_expected``."""
+    found = _SAVES.get(shape)
     if found is None:
+        stamps, clears = shape
         c = t.interactions.c
         values: dict[str, Any] = {k: bindparam(f"v_{k}", type_=c[k].type) for k in SAVED_KEYS}
         for column in stamps:
             given = bindparam(f"v_{column}", type_=c[column].type)
             values[column] = func.coalesce(c[column], given) if column in _FIRST_ONLY else given
-        if "done_at" in stamps:  # done (or closed): nobody waits for an answer any more
-            values["waiting_since"] = null()
-        found = _SAVES[stamps] = (
+        for column in clears:
+            values[column] = null()
+        found = _SAVES[shape] = (
             update(t.interactions)
             .where(c.id == bindparam("v_id"), c.version == bindparam("v_expected"))
             .values(values)
@@ -114,14 +121,14 @@ def _save_statement(stamps: frozenset[str]) -> Any:
     return found
 
 
-def _compiled_save(dialect: Any, stamps: frozenset[str]) -> tuple[str, list[tuple[int, Any]], Any]:
+def _compiled_save(dialect: Any, shape: _Shape) -> tuple[str, list[tuple[int, Any]], Any]:
     """``_save_statement`` compiled for a positional driver: its SQL, the conversion of each
     parameter its type converts, and where each parameter is in a row of ``_update_rows``."""
-    key = (dialect.name, stamps)
+    key = (dialect.name, shape)
     found = _SAVES_COMPILED.get(key)
     if found is None:
-        compiled = _save_statement(stamps).compile(dialect=dialect)
-        names = (*_SAVE_PARAMS, *(f"v_{c}" for c in sorted(stamps)))
+        compiled = _save_statement(shape).compile(dialect=dialect)
+        names = (*_SAVE_PARAMS, *(f"v_{c}" for c in sorted(shape[0])))
         order = [names.index(p) for p in compiled.positiontup or ()]
         convert = [
             (k, p)
@@ -136,17 +143,17 @@ def _compiled_save(dialect: Any, stamps: frozenset[str]) -> tuple[str, list[tupl
 
 
 _EVENT_PARAMS = ("e_at", "e_agent", "e_action", "e_details")
-_SAVES_WITH_EVENT: dict[frozenset[str], Any] = {}
+_SAVES_WITH_EVENT: dict[_Shape, Any] = {}
 
 
-def _save_with_event_statement(stamps: frozenset[str]) -> Any:
+def _save_with_event_statement(shape: _Shape) -> Any:
     """PostgreSQL: ``_save_statement`` and the insert of the change's one event in one
     statement (the event is inserted only where the row was updated), built once. Parameters:
     those of ``_save_statement`` and ``e_at``, ``e_agent``, ``e_action``, ``e_details``."""
-    found = _SAVES_WITH_EVENT.get(stamps)
+    found = _SAVES_WITH_EVENT.get(shape)
     if found is None:
         e = t.events.c
-        saved = _save_statement(stamps).returning(t.interactions.c.id).cte("saved")
+        saved = _save_statement(shape).returning(t.interactions.c.id).cte("saved")
         event = select(
             bindparam("e_at", type_=e.at.type),
             saved.c.id,
@@ -154,29 +161,29 @@ def _save_with_event_statement(stamps: frozenset[str]) -> Any:
             bindparam("e_action", type_=e.action.type),
             bindparam("e_details", type_=e.details.type),
         )
-        found = _SAVES_WITH_EVENT[stamps] = insert(t.events).from_select(
+        found = _SAVES_WITH_EVENT[shape] = insert(t.events).from_select(
             ["at", "interaction_id", "agent", "action", "details"], event
         )
     return found
 
 
-_NAMED: dict[tuple[str, frozenset[str], bool], tuple[str, tuple[str, ...], list[Any]]] = {}
+_NAMED: dict[tuple[str, _Shape, bool], tuple[str, tuple[str, ...], list[Any]]] = {}
 
 
 def _compiled_named(
-    dialect: Any, stamps: frozenset[str], with_event: bool
+    dialect: Any, shape: _Shape, with_event: bool
 ) -> tuple[str, tuple[str, ...], list[Any]]:
     """The save statement compiled for a driver of named parameters (PostgreSQL): its SQL, the
     names of a row's values, and the conversion of each parameter its type converts."""
-    key = (dialect.name, stamps, with_event)
+    key = (dialect.name, shape, with_event)
     found = _NAMED.get(key)
     if found is None:
-        names: tuple[str, ...] = (*_SAVE_PARAMS, *(f"v_{c}" for c in sorted(stamps)))
+        names: tuple[str, ...] = (*_SAVE_PARAMS, *(f"v_{c}" for c in sorted(shape[0])))
         if with_event:
             names = (*names, *_EVENT_PARAMS)
-            statement = _save_with_event_statement(stamps)
+            statement = _save_with_event_statement(shape)
         else:
-            statement = _save_statement(stamps)
+            statement = _save_statement(shape)
         compiled = statement.compile(dialect=dialect)
         processors = [
             (name, process)
@@ -188,13 +195,13 @@ def _compiled_named(
 
 
 def _update_rows(
-    conn: Connection, stamps: frozenset[str], rows: list[tuple[Any, ...]], with_event: bool
+    conn: Connection, shape: _Shape, rows: list[tuple[Any, ...]], with_event: bool
 ) -> int:
     """Run the version-checked UPDATE for each row (``_SAVE_PARAMS``, the stamps sorted, then
     with ``with_event`` the ``_EVENT_PARAMS`` of its one event), in one executemany; how many
     rows it updated. On SQLite straight through the driver."""
     if conn.dialect.name != "sqlite":
-        sql, names, processors = _compiled_named(conn.dialect, stamps, with_event)
+        sql, names, processors = _compiled_named(conn.dialect, shape, with_event)
         params = []
         for r in rows:
             given = dict(zip(names, r, strict=True))
@@ -203,7 +210,7 @@ def _update_rows(
             params.append(given)
         # Through the driver: SQLAlchemy reports no row count for an INSERT fed by a CTE.
         return int(conn.exec_driver_sql(sql, params).rowcount)
-    sql, convert, order = _compiled_save(conn.dialect, stamps)
+    sql, convert, order = _compiled_save(conn.dialect, shape)
     ordered = [list(order(r)) for r in rows]
     for row in ordered:
         for k, process in convert:
@@ -742,8 +749,9 @@ class Store:
         rows are updated only where their version is still the one read; the timestamp columns
         the events' actions declare (``Action.stamp``) are set by the first such event of the
         change, and those that keep the first time (``stamps_first_only``) are set only when
-        empty. When a version check fails nothing of the batch is written and ConflictError
-        names the interactions someone else changed.
+        empty; the columns they empty (``Action.clears``) are emptied. When a version check
+        fails nothing of the batch is written and ConflictError names the interactions someone
+        else changed.
         """
         if not changes:
             return
@@ -753,18 +761,22 @@ class Store:
             len(c.events) == 1 and not c.transcript and c.events[0].interaction_id == it.id
             for it, _, c in changes
         )
-        groups: dict[frozenset[str], list[tuple[Any, ...]]] = {}
+        groups: dict[_Shape, list[tuple[Any, ...]]] = {}
         events: list[tuple[Any, ...]] = []
         lines: list[tuple[Any, ...]] = []
         for it, expected, change in changes:
             stamps: dict[str, datetime] = {}
+            clears: frozenset[str] = frozenset()
             for e in change.events:
                 column = _STAMPS.get(e.action)  # a str enum hashes as its value
                 if column is not None and column not in stamps:
                     stamps[column] = e.at
+                emptied = _CLEARS.get(e.action)
+                if emptied is not None:
+                    clears |= emptied
                 events.append((e.at, e.interaction_id, e.agent, action_value(e.action), e.details))
-            key = frozenset(stamps)
-            row = (*saved_values(it), expected, *(stamps[c] for c in sorted(key)))
+            key = (frozenset(stamps), clears)
+            row = (*saved_values(it), expected, *(stamps[c] for c in sorted(key[0])))
             if with_event:
                 at, _, agent, action, details = events.pop()
                 row = (*row, at, agent, action, details)
