@@ -290,6 +290,25 @@ def test_staffing_uses_the_last_hour():
     assert (result["logged_in"], result["ready"]) == (2, 1)
 
 
+def test_staffing_says_how_long_the_ready_agents_take_to_clear_the_queue():
+    ledger, events = frame(desk()), desk_events()
+    result = m.staffing(ledger, events, NOW, threshold=900, goal=0.8)
+    assert result["waiting"] == m.queue_now(ledger, NOW)["depth"] == 1
+    # 1 agent in Ready, 1 at a time, 940 s a handle: 3600 / 940 = 3.83 an hour, 3 arrive:
+    # the one waiting is answered in 3600 / 0.83 s (worked by hand)
+    assert result["served_per_hour"] == pytest.approx(3600 / 940)
+    assert result["clear_seconds"] == pytest.approx(3600 / (3600 / 940 - 3))
+    bigger = m.staffing(ledger, events, NOW, threshold=900, goal=0.8, waiting=10)
+    assert bigger["clear_seconds"] == pytest.approx(10 * result["clear_seconds"])
+    away = Event("agent_state", None, "ann", t(3950).to_pydatetime(), {"state": "not_ready"})
+    gone = pd.concat([events, m.events_frame([away])], ignore_index=True)
+    nobody = m.staffing(ledger, gone, NOW, threshold=900, goal=0.8)
+    assert (nobody["ready"], nobody["served_per_hour"]) == (0, 0.0)
+    assert nobody["clear_seconds"] == math.inf  # no more answered than arrive: it does not shrink
+    assert m.staffing(ledger, events, NOW, waiting=0)["clear_seconds"] == 0.0
+    assert m.staffing(ledger, None, NOW)["clear_seconds"] is None  # no agent states
+
+
 def test_agents_needed_by_hand():
     # M/M/1 with A = 0.5: SL(60 s) = 1 - 0.5 * exp(-0.5) = 0.697; with 2 agents P(wait) = 0.1
     assert m.agents_needed(30, 60, 60, 0.6) == 1

@@ -73,6 +73,35 @@ def test_the_staffing_figure_says_what_it_rests_on():
     assert f"The {k['in_queue']} already waiting are not counted." in title.group(1)
 
 
+def test_the_queue_clearing_figure_and_what_it_rests_on():
+    import re
+
+    from workbench.widgets.dashboard.controls import clearing, clearing_basis
+
+    assert (clearing(None), clearing(float("inf")), clearing(750.0)) == ("-", "growing", "12.5 min")
+    k = {
+        "in_queue": 4,
+        "ready": 2,
+        "capacity": 1,
+        "served_per_hour": 8.0,
+        "handle_seconds": 450.0,
+        "arrivals_per_hour": 6.0,
+        "clear_seconds": 7200.0,
+    }
+    said = clearing_basis(k)
+    assert "2 agents in Ready, 1 at a time each, answer about 8.0 an hour" in said
+    assert "6.0 arrive an hour" in said and "The 4 waiting are answered in 2.0 h." in said
+    assert "do not get fewer" in clearing_basis({**k, "clear_seconds": float("inf")})
+    assert clearing_basis({**k, "clear_seconds": None}).startswith("It needs a handle time")
+    view, _ = sample_view()
+    kpis = view.model.snapshot.kpis
+    cell = re.search(
+        r'wb-kpi-clear-queue" title="([^"]*)"><div class="wb-kpi-value">([^<]*)<', view.kpis.value
+    )
+    assert cell is not None and cell.group(2) == clearing(kpis["clear_seconds"])
+    assert "to clear the queue" in view.kpis.value
+
+
 def test_the_service_level_colour():
     assert sl_colour(0.85, 0.8) == sl_colour(0.8, 0.8) == "#1a7f37"
     assert sl_colour(0.75, 0.8) == "#bf8700"

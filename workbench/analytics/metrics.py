@@ -905,8 +905,10 @@ def staffing(
     threshold: float | None = None,
     goal: float | None = None,
     capacity: int | None = None,
+    waiting: int | None = None,
 ) -> Metric:
-    """Staffing: agents needed to meet the service-level goal, beside agents logged in.
+    """Staffing: agents needed to meet the service-level goal, beside agents logged in, and how
+    long the agents in Ready take to clear the queue.
 
     ``agents_needed`` of the arrival rate over the last ``window_seconds`` before ``now``
     (inbound arrivals, per hour), the mean handle time of the interactions done in that window
@@ -914,8 +916,14 @@ def staffing(
     by default) and ``capacity`` (default: the agents' registered capacity, the median over
     agents, else 1). Figures: ``needed`` (None when there is no handle time to use),
     ``logged_in`` (agents with a state: the log has no log-out), ``ready`` (agents in Ready),
-    ``arrivals_per_hour``, ``handle_seconds``, ``capacity``. Left out: rows with no arrival
-    time, handle times below zero (clock skew), and without ``events`` the agent counts.
+    ``arrivals_per_hour``, ``handle_seconds``, ``capacity``, ``waiting`` (``queue_now``'s depth
+    at ``now`` unless given), ``served_per_hour`` (what the ready agents answer in an hour:
+    ready * capacity * 3600 / handle time) and ``clear_seconds``: the waiting divided by what
+    the ready agents answer beyond the arrivals, 0 with nobody waiting, ``inf`` when they answer
+    no more than arrives (the queue does not shrink), None without a handle time or without
+    ``events``. Erlang C's ``needed`` is for the arrivals, not for this backlog. Left out: rows
+    with no arrival time, handle times below zero (clock skew), and without ``events`` the
+    agent counts.
     """
     v = view(ledger)
     now_ts = _now(now)
@@ -960,6 +968,20 @@ def staffing(
     )
     if handle is None:
         excluded["no done interaction with a handle time (needed None)"] = 1
+    if waiting is None:
+        waiting = int(queue_now(v, now_ts)["depth"])
+    served: float | None = None
+    if handle is not None and ready is not None:
+        slots = ready * capacity
+        served = slots * 3600.0 / handle if handle > 0 else (math.inf if slots else 0.0)
+    clear: float | None
+    if waiting == 0:
+        clear = 0.0
+    elif served is None:
+        clear = None
+    else:
+        drain = served - float(rate)
+        clear = waiting * 3600.0 / drain if drain > 0 else math.inf
     return Metric(
         {
             "needed": needed,
@@ -970,6 +992,9 @@ def staffing(
             "capacity": capacity,
             "threshold": threshold,
             "goal": goal,
+            "waiting": waiting,
+            "served_per_hour": served,
+            "clear_seconds": clear,
         },
         None,
         excluded,

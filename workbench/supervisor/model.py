@@ -233,16 +233,22 @@ class DashboardModel(Observable):
             every = self._dimension_rows(self.frame)
             rows = m.between(every, start, end)
             events = self._agent_events(start)
+            queue = m.queue_now(every, now)
             metrics = {
                 "volume": m.volume(rows, freq, "channel"),
-                "queue_now": m.queue_now(every, now),
+                "queue_now": queue,
                 "queue_over_time": m.queue_over_time(every, freq, start=start, end=min(end, now)),
                 "first_response": m.first_response(rows),
                 "handle_time": m.handle_time(rows),
                 "service_level": m.service_level(rows, now=now, freq=freq),
                 "dispositions": m.dispositions(rows),
                 "sentiment": m.shares(rows, "sentiment", freq),
-                "staffing": m.staffing(every, events if self.store is not None else None, now),
+                "staffing": m.staffing(
+                    every,
+                    events if self.store is not None else None,
+                    now,
+                    waiting=queue["depth"],
+                ),
                 "agents": self._agents(rows, events, now, start),
             }
             calls = self._calls()
@@ -265,6 +271,10 @@ class DashboardModel(Observable):
                 "logged_in": staffing["logged_in"],
                 "arrivals_per_hour": staffing["arrivals_per_hour"],
                 "handle_seconds": staffing["handle_seconds"],
+                "ready": staffing["ready"],
+                "capacity": staffing["capacity"],
+                "served_per_hour": staffing["served_per_hour"],
+                "clear_seconds": staffing["clear_seconds"],
                 "spend_today": metrics["spend"]["today"],
                 "spend_month": metrics["spend"]["month"],
                 "cost_per_handled": metrics["cost_per_handled"]["cost_per_handled"],

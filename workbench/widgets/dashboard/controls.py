@@ -211,11 +211,12 @@ def kpi_html(snap: Snapshot) -> str:
         ("handled-today", str(k["handled_today"]), _("handled today"), None),
         ("negative", percent(k["negative_share"]), _("negative sentiment"), None),
         ("staffing", f"{needed} / {logged}", _("needed / logged in"), None),
+        ("clear-queue", clearing(k.get("clear_seconds")), _("to clear the queue"), None),
         ("spend-today", dollars(k.get("spend_today")), _("X spend today"), None),
         ("spend-month", dollars(k.get("spend_month")), _("X spend this month"), None),
         ("cost-per-handled", dollars(k.get("cost_per_handled")), _("X cost per handled"), None),
     ]
-    basis = {"staffing": staffing_basis(k)}
+    basis = {"staffing": staffing_basis(k), "clear-queue": clearing_basis(k)}
     cells = "".join(
         f'<div class="wb-kpi wb-kpi-{key}"'
         + (f' title="{esc(basis[key])}"' if key in basis else "")
@@ -243,6 +244,39 @@ def staffing_basis(k: dict[str, Any]) -> str:
         goal=percent(k["goal"]),
         threshold=minutes(k["threshold"]),
         waiting=k["in_queue"],
+    )
+
+
+def clearing(seconds: float | None) -> str:
+    """How long the ready agents take to clear the queue: ``12.5 min``; ``growing`` when they
+    answer no more than arrives; ``-`` when there is nothing to work it out from."""
+    if seconds is not None and math.isinf(seconds):
+        return _("growing")
+    return minutes(seconds)
+
+
+def clearing_basis(k: dict[str, Any]) -> str:
+    """What "to clear the queue" rests on (its tooltip)."""
+    if k.get("clear_seconds") is None:
+        return _("It needs a handle time and the agents' states: none yet.")
+    if not k["in_queue"]:
+        return _("Nobody is waiting.")
+    basis = _(
+        "{ready} agents in Ready, {capacity} at a time each, answer about {served} an hour "
+        "({handle} handle time); {arrivals} arrive an hour."
+    ).format(
+        ready=k["ready"],
+        capacity=k["capacity"],
+        served=format_number(k["served_per_hour"], decimals=1),
+        handle=minutes(k["handle_seconds"]),
+        arrivals=format_number(k["arrivals_per_hour"], decimals=1),
+    )
+    if math.isinf(k["clear_seconds"]):
+        return basis + " " + _("The {waiting} waiting do not get fewer.").format(
+            waiting=k["in_queue"]
+        )
+    return basis + " " + _("The {waiting} waiting are answered in {time}.").format(
+        waiting=k["in_queue"], time=minutes(k["clear_seconds"])
     )
 
 
