@@ -272,11 +272,15 @@ def clearing_basis(k: dict[str, Any]) -> str:
         arrivals=format_number(k["arrivals_per_hour"], decimals=1),
     )
     if math.isinf(k["clear_seconds"]):
-        return basis + " " + _("The {waiting} waiting do not get fewer.").format(
-            waiting=k["in_queue"]
+        return (
+            basis + " " + _("The {waiting} waiting do not get fewer.").format(waiting=k["in_queue"])
         )
-    return basis + " " + _("The {waiting} waiting are answered in {time}.").format(
-        waiting=k["in_queue"], time=minutes(k["clear_seconds"])
+    return (
+        basis
+        + " "
+        + _("The {waiting} waiting are answered in {time}.").format(
+            waiting=k["in_queue"], time=minutes(k["clear_seconds"])
+        )
     )
 
 
