@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from workbench.domain import Channel, EntryKind, Interaction, State, TranscriptEntry, utcnow
 from workbench.store import schema as t
-from workbench.store._bulk import PerDialect, among, json_list
+from workbench.store._bulk import PerDialect, among, fetch, json_list
 from workbench.store._rows import interaction_from_row, transcript_from_row
 from workbench.store.outbox import SENT
 
@@ -272,14 +272,7 @@ class IntakeTables:
 
     def in_any_transcript(self, conn: Connection, ids: Sequence[str]) -> set[str]:
         """The tweet and DM event ids among ``ids`` already in a transcript (any line)."""
-        found: set[str] = set()
-        for start in range(0, len(ids), 5_000):
-            found.update(
-                conn.execute(
-                    _LINES_OF(conn), {"ids": json_list(ids[start : start + 5_000])}
-                ).scalars()
-            )
-        return found
+        return {r[0] for r in fetch(conn, _LINES_OF(conn), {"ids": json_list(ids)})}
 
     def threads_of_tweets(self, conn: Connection, tweet_ids: Sequence[str]) -> dict[str, Thread]:
         """tweet id -> the interaction (not an outbound post) whose transcript holds that tweet,

@@ -582,10 +582,8 @@ class Store:
         have: set[tuple[str, str] | None] = set()
         for column in {s[0] for s in sources if s is not None}:
             ids = list({s[1] for s in sources if s is not None and s[0] == column})
-            for start in range(0, len(ids), 5_000):
-                chunk = ids[start : start + 5_000]
-                found = conn.execute(_KNOWN_SOURCES[column](conn), {"s": json_list(chunk)})
-                have.update((column, sid) for sid in found.scalars().all())
+            found = fetch(conn, _KNOWN_SOURCES[column](conn), {"s": json_list(ids)})
+            have.update((column, r[0]) for r in found)
         new: list[tuple[Interaction, Contact | None, TranscriptEntry | None]] = []
         new_sources: list[tuple[str, str] | None] = []
         for entry, source in zip(batch, sources, strict=True):
@@ -621,11 +619,8 @@ class Store:
             return
         c = t.contacts.c
         known: dict[str, tuple[Any, ...]] = {}
-        ids = list(contacts)
-        for start in range(0, len(ids), 5_000):
-            chunk = json_list(ids[start : start + 5_000])
-            found = conn.execute(_KNOWN_CONTACTS(conn), {"ids": chunk})
-            known.update((r[0], tuple(r[1:])) for r in found.all())
+        found = fetch(conn, _KNOWN_CONTACTS(conn), {"ids": json_list(contacts)})
+        known.update((r[0], tuple(r[1:])) for r in found)
         now = utcnow()
         insert_many(
             conn,
