@@ -1342,7 +1342,7 @@ class _Conversations:
         self,
         item: _Item,
         thread: Thread,
-        labels: tuple[Sentiment, Actionability] = (Sentiment.UNDECLARED, Actionability.UNDECLARED),
+        labels: tuple[Sentiment, Actionability],
     ) -> bool:
         """Add ``item`` to ``thread``'s interaction if it continues it (reopening it if need
         be: it takes the ``labels`` of the message that reopened it, declared ones, and the

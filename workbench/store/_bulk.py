@@ -115,16 +115,28 @@ def insert_rows(
         columns[i] = tuple(map(process, columns[i]))
     values = list(zip(*columns, strict=True))
     per = max(1, _variables(conn) // len(keys))
-    # The driver's own cursor, in the transaction SQLAlchemy began on this connection (no
-    # engine event listens to SQLite's statements; most inserts are of one or two rows).
+    for start in range(0, len(values), per):
+        chunk = values[start : start + per]
+        on_driver(conn, _values_sql(sql, len(chunk)), tuple(chain.from_iterable(chunk)))
+
+
+def on_driver(
+    conn: Connection, sql: str, args: Any, *, many: bool = False
+) -> tuple[list[Any], int]:
+    """Run ``sql`` with ``args`` (``many``: a sequence of them) straight through SQLite's
+    driver, in the transaction SQLAlchemy began on ``conn`` (no engine event listens to
+    SQLite's statements): the rows it gave and its row count. A driver error is raised as
+    SQLAlchemy raises it. For the hot paths, where SQLAlchemy's execution cost more than the
+    statement's work."""
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        for start in range(0, len(values), per):
-            chunk = values[start : start + per]
-            statement, args = _values_sql(sql, len(chunk)), tuple(chain.from_iterable(chunk))
-            cursor.execute(statement, args)
-    except sqlite3.Error as exc:  # as SQLAlchemy would have raised it
-        raise DBAPIError.instance(statement, args, exc, sqlite3.Error) from exc
+        if many:
+            cursor.executemany(sql, args)
+        else:
+            cursor.execute(sql, args)
+        return cursor.fetchall(), int(cursor.rowcount)
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(sql, args, exc, sqlite3.Error) from exc
     finally:
         cursor.close()
 
@@ -244,14 +256,7 @@ def fetch(conn: Connection, statement: Executable, params: dict[str, Any]) -> li
     for name, constant, process in prepared.params:
         value = params.get(name, constant)
         args.append(process(value) if process is not None else value)
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(prepared.sql, args)
-        found = cursor.fetchall()
-    except sqlite3.Error as exc:  # as SQLAlchemy would have raised it
-        raise DBAPIError.instance(prepared.sql, args, exc, sqlite3.Error) from exc
-    finally:
-        cursor.close()
+    found = on_driver(conn, prepared.sql, args)[0]
     make, convert = prepared.row._make, prepared.convert
     if not convert:
         return [make(r) for r in found]

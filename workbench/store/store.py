@@ -7,7 +7,6 @@ written in the same transaction as the events that changed it.
 from __future__ import annotations
 
 import os
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -43,6 +42,7 @@ from workbench.store._bulk import (
     insert_many,
     insert_rows,
     json_list,
+    on_driver,
 )
 from workbench.store._rows import (
     EVENT_KEYS,
@@ -215,16 +215,7 @@ def _update_rows(
     for row in ordered:
         for k, process in convert:
             row[k] = process(row[k])
-    # The driver's own cursor, in the transaction SQLAlchemy began on this connection (no
-    # engine event listens to SQLite's statements).
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.executemany(sql, ordered)
-        return int(cursor.rowcount)
-    except sqlite3.Error as exc:  # as SQLAlchemy would have raised it
-        raise DBAPIError.instance(sql, ordered, exc, sqlite3.Error) from exc
-    finally:
-        cursor.close()
+    return on_driver(conn, sql, ordered, many=True)[1]
 
 
 def _conflict(
@@ -686,10 +677,9 @@ class Store:
         else:
             query = _BY_ID_LOCKED if self.dialect == "postgresql" else _BY_ID
             rows = fetch(conn, query, {"iid": interaction_id})
-        row = rows[0] if rows else None
-        if row is None:
+        if not rows:
             raise NotFoundError(f"interaction {interaction_id!r} is not in the store")
-        return interaction_from_row(row)
+        return interaction_from_row(rows[0])
 
     def interactions_of(self, conn: Connection, ids: Sequence[str]) -> dict[str, Interaction]:
         """id -> the interaction, for those of ``ids`` in the store, read in ``conn`` (not

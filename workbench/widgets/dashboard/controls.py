@@ -272,16 +272,10 @@ def clearing_basis(k: dict[str, Any]) -> str:
         arrivals=format_number(k["arrivals_per_hour"], decimals=1),
     )
     if math.isinf(k["clear_seconds"]):
-        return (
-            basis + " " + _("The {waiting} waiting do not get fewer.").format(waiting=k["in_queue"])
-        )
-    return (
-        basis
-        + " "
-        + _("The {waiting} waiting are answered in {time}.").format(
-            waiting=k["in_queue"], time=minutes(k["clear_seconds"])
-        )
-    )
+        then = _("The {waiting} waiting do not get fewer.")
+    else:
+        then = _("The {waiting} waiting are answered in {time}.")
+    return f"{basis} {then.format(waiting=k['in_queue'], time=minutes(k['clear_seconds']))}"
 
 
 class KpiPanel(W.HTML):
