@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 
 import pytest
@@ -75,7 +77,7 @@ def test_tweepy_is_pointed_at_the_sandbox_by_the_adapter(gateway: Gateway, sandb
     client = gateway.client()
     assert isinstance(client, tweepy.Client) and client.session.trust_env is False
     answer = client.get_me(user_auth=True)
-    assert answer["data"]["username"] == "AcmeSupport"
+    assert answer.json()["data"]["username"] == "AcmeSupport"
 
 
 def test_typed_reads(gateway: Gateway, control: Control):
@@ -187,6 +189,30 @@ def test_transport_failures(gateway: Gateway, control: Control, running_sandbox)
     with pytest.raises(Unavailable, match="cannot reach") as unreachable:
         nowhere.me()
     assert isinstance(unreachable.value, WorkbenchError)
+
+
+@pytest.mark.parametrize("body", [b"<html>captive portal</html>", b"", b"[1, 2]"])
+def test_an_answer_that_is_not_a_json_object_is_unavailable(body: bytes):
+    class Portal(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Portal)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        portal = Gateway(url, {"AcmeSupport": Credentials("k", "s", "1-t", "ts")})
+        with pytest.raises(Unavailable, match="get_me: .*answered with something that is not JSON"):
+            portal.me()
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_a_malformed_item_is_reported_not_raised(gateway: Gateway, control: Control):
