@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from queue import Empty, Queue
 from typing import TYPE_CHECKING, Any
 
+from workbench import _gc
 from workbench.classify import worker
 from workbench.classify.worker import Labeller, Labels
 from workbench.costs import CostMeter
@@ -688,6 +689,7 @@ class Ingest:
 
     # --- mentions ------------------------------------------------------------------------------
 
+    @_gc.paused()
     def mentions(self, timeline: str) -> IngestReport:
         """Store the timeline's new mentions, until caught up. An interrupted walk is resumed
         from its run cursor first; it ends at the newest mention of when it began, so a fresh
@@ -832,6 +834,7 @@ class Ingest:
 
     # --- direct messages -------------------------------------------------------------------
 
+    @_gc.paused()
     def direct_messages(self, timeline: str) -> IngestReport:
         """Store the timeline's new DM events (newest first, down to the last one seen)."""
         report = IngestReport()
