@@ -355,10 +355,15 @@ class _BareActivity:
         self._stop = threading.Event()
         try:
             import xdk
+            from xdk.streaming import StreamConfig
 
             sdk = xdk.Client(base_url=url, bearer_token=SANDBOX_BEARER)
             sdk.session.trust_env = False
-            lines = (item.model_dump(mode="json") for item in sdk.stream.activity())
+            # No reconnecting: the stream ends only when the sandbox stops, after the run.
+            once = StreamConfig(max_retries=0)
+            lines = (
+                item.model_dump(mode="json") for item in sdk.stream.activity(stream_config=once)
+            )
             self.client = "xdk"
         except ImportError:
             import requests
@@ -376,12 +381,20 @@ class _BareActivity:
         self.thread.start()
 
     def _read(self, lines: Iterator[dict[str, Any]]) -> None:
-        for line in lines:
-            payload = (line.get("data") or {}).get("payload") or {}
-            for event in payload.get("direct_message_events") or []:
-                self.seen.setdefault(str(event.get("id")), time.perf_counter())
-            if self._stop.is_set():
-                return
+        try:
+            for line in lines:
+                payload = (line.get("data") or {}).get("payload") or {}
+                for event in payload.get("direct_message_events") or []:
+                    self.seen.setdefault(str(event.get("id")), time.perf_counter())
+                if self._stop.is_set():
+                    return
+        except Exception:
+            if not self._stop.is_set():
+                raise  # the stream failed during the run
+
+    def stop(self) -> None:
+        """Before the sandbox stops: its stream then ends without a traceback or a retry."""
+        self._stop.set()
 
 
 @benchmark("xapi: DM offer latency through the activity stream vs bare client")
@@ -485,6 +498,8 @@ def dm_offer_latency(scale: float) -> Result:
             stop.set()
             ws.close()
             runner.join(timeout=30)
+            if baseline is not None:
+                baseline.stop()
             sandbox.stop()
             gateway.close()
             store.close()

@@ -56,9 +56,17 @@ class RunningSandbox:
         self._halt(timeout)
 
     def _halt(self, timeout: float) -> None:
+        # Stop accepting first, then end the open streams: a client that reconnects at once
+        # (xdk does after a stream ends) is refused instead of opening a stream that uvicorn
+        # would cancel, with a traceback, at the end of its graceful wait.
+        self.server.should_exit = True
+        deadline = time.monotonic() + 1.0
+        while self.thread.is_alive() and time.monotonic() < deadline:
+            if not any(s.is_serving() for s in getattr(self.server, "servers", [])):
+                break
+            time.sleep(0.01)
         self.sandbox.streams.close_all()
         self.sandbox.activity.close_all()
-        self.server.should_exit = True
         self.thread.join(timeout)
 
     def restart(self, down: float = 0.0, timeout: float = 10.0) -> None:
