@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import time
 from typing import TYPE_CHECKING, Any
 
 import pytest
 import requests
 
+from workbench.sandbox.server import start
 from workbench.sandbox.world import BRAND_IDS
+from workbench.xapi.gateway import SANDBOX_BEARER
 
 if TYPE_CHECKING:
     from tests.xapi_fixtures import Control
@@ -526,3 +529,36 @@ def test_a_seeded_history_has_photos_with_alt_text():
     photos = [m for m in world.media.values() if m.type == "photo"]
     assert len(photos) >= 5 and {m.alt_text for m in photos} <= set(SEEDED_PHOTOS)
     assert all(k in world.media for p in world.tweets.values() for k in p.media_keys)
+
+
+def test_stopping_ends_open_streams_and_refuses_a_client_that_reconnects(caplog):
+    running = start()
+    session = requests.Session()
+    session.trust_env = False
+    connected, tries = threading.Event(), []
+
+    def follow() -> None:  # reconnects the moment its stream ends, as xdk does
+        while len(tries) < 5:
+            try:
+                with session.get(
+                    f"{running.url}/2/activity/stream",
+                    headers={"Authorization": f"Bearer {SANDBOX_BEARER}"},
+                    stream=True,
+                    timeout=(2, 10),
+                ) as answer:
+                    tries.append(answer.status_code)
+                    connected.set()
+                    for _ in answer.iter_lines():
+                        pass
+            except requests.ConnectionError as exc:
+                tries.append(type(exc).__name__)
+                return
+
+    thread = threading.Thread(target=follow, daemon=True)
+    thread.start()
+    assert connected.wait(10)
+    with caplog.at_level("ERROR", logger="uvicorn.error"):
+        running.stop()
+    thread.join(10)
+    assert tries == [200, "ConnectionError"]
+    assert not [r for r in caplog.records if "graceful shutdown" in r.getMessage()]
