@@ -393,7 +393,7 @@ class _BareActivity:
                 raise  # the stream failed during the run
 
     def stop(self) -> None:
-        """Before the sandbox stops: its stream then ends without a traceback or a retry."""
+        """Call before the sandbox stops: the end of the stream is then not a failure."""
         self._stop.set()
 
 

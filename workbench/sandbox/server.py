@@ -61,9 +61,7 @@ class RunningSandbox:
         # would cancel, with a traceback, at the end of its graceful wait.
         self.server.should_exit = True
         deadline = time.monotonic() + 1.0
-        while self.thread.is_alive() and time.monotonic() < deadline:
-            if not any(s.is_serving() for s in getattr(self.server, "servers", [])):
-                break
+        while any(s.is_serving() for s in self.server.servers) and time.monotonic() < deadline:
             time.sleep(0.01)
         self.sandbox.streams.close_all()
         self.sandbox.activity.close_all()

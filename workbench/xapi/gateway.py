@@ -513,17 +513,18 @@ class Gateway:
         except TypeError as exc:  # tweepy: a credential it needs is missing
             raise AuthError(call, f"missing credentials: {exc}") from None
 
+    def _call(
+        self, call: str, name: str, user_auth: bool, fn: Callable[..., requests.Response]
+    ) -> dict[str, Any]:
+        """``fn(client)`` as timeline ``name``, its failures mapped by ``_edge``; X's answer."""
+        with self._edge(call):
+            return _answer(fn(self.client(name), user_auth=user_auth))
+
     def _get(
-        self,
-        call: str,
-        timeline: str | None,
-        fn: Callable[..., requests.Response],
-        *args: Any,
-        **kwargs: Any,
+        self, call: str, timeline: str | None, fn: Callable[..., requests.Response]
     ) -> dict[str, Any]:
         name = self._timeline(timeline)
-        with self._edge(call):
-            return _answer(fn(self.client(name), *args, user_auth=self._user_auth(name), **kwargs))
+        return self._call(call, name, self._user_auth(name), fn)
 
     @staticmethod
     def _not_found(call: str, answer: Mapping[str, Any]) -> NotFound:
@@ -735,18 +736,12 @@ class Gateway:
     # --- acting as a timeline ---------------------------------------------------------------
 
     def _act(
-        self,
-        call: str,
-        timeline: str | None,
-        fn: Callable[..., requests.Response],
-        *args: Any,
-        **kwargs: Any,
+        self, call: str, timeline: str | None, fn: Callable[..., requests.Response]
     ) -> dict[str, Any]:
         name = self._timeline(timeline)
         if not self._user_auth(name):
             raise AuthError(call, f"acting as {name} needs OAuth 1.0a user credentials")
-        with self._edge(call):
-            return _answer(fn(self.client(name), *args, user_auth=True, **kwargs))
+        return self._call(call, name, True, fn)
 
     def post(
         self,
