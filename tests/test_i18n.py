@@ -124,7 +124,7 @@ def test_the_seed_terms_are_used(french):
     assert said["Favorite"] == "Favori" and said["Disposition"] == "Code de disposition"
     assert said["note"] == "Note" and said["Done"] == "Terminé"
     assert said["Post a tweet"] == "Poster un tweet"
-    assert said["characters remaining, as X counts them"].startswith("Caractères restants")
+    assert said["Characters remaining:"] == "Caractères restants :"
     plural = next(m for m in french if m.id == ("follower", "followers"))
     assert tuple(plural.string) == ("abonné", "abonnés")
 

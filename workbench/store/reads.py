@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Connection, String, and_, bindparam, cast, or_, select
+from sqlalchemy import Connection, String, and_, bindparam, cast, func, or_, select
 
 from workbench.domain import (
     Contact,
@@ -53,6 +53,16 @@ _OPEN_WORK = (
 )
 _AGENT_STATE = select(t.agents.c.state, t.agents.c.reason).where(
     t.agents.c.name == bindparam("agent")
+)
+_e = t.events.c
+_t = t.transcript.c
+_NEWEST = select(
+    select(func.max(_e.id)).scalar_subquery(), select(func.max(_t.id)).scalar_subquery()
+)
+_TOUCHED = (
+    select(_e.interaction_id)
+    .where(_e.id > bindparam("events"), _e.interaction_id.is_not(None))
+    .union(select(_t.interaction_id).where(_t.id > bindparam("lines")))
 )
 _KNOWN = select(_i.id).where(_i.id == bindparam("iid"))
 _CONTACT = select(t.contacts).where(t.contacts.c.id == bindparam("cid"))
@@ -121,6 +131,12 @@ class OpenWork:
     agent_state: str | None
     """The agent's state as stored (None: the agent is not registered)."""
     agent_reason: str
+    mark: tuple[int, int] = (0, 0)
+    """The newest event's and transcript line's ids as of this read."""
+    touched: frozenset[str] = frozenset()
+    """The interactions an event or a transcript line was added to after the ``since`` mark
+    of the read (the change feed that names what changed: a view redraws only when its own
+    interaction moved)."""
 
 
 class Reads:
@@ -139,11 +155,19 @@ class Reads:
 
     # --- the agent's open work ----------------------------------------------------------------
 
-    def open_work(self, agent: str) -> OpenWork:
-        """The agent's offers and open interactions, and their state, as of one moment."""
+    def open_work(self, agent: str, since: tuple[int, int] | None = None) -> OpenWork:
+        """The agent's offers and open interactions, and their state, as of one moment; with
+        ``since`` (the ``mark`` of an earlier read), which interactions had events or
+        transcript lines added after it."""
         with self._store.read() as conn:
             rows = conn.execute(_OPEN_WORK, {"agent": agent, "party": f'%"{agent}"%'}).all()
             me = conn.execute(_AGENT_STATE, {"agent": agent}).first()
+            newest = conn.execute(_NEWEST).one()
+            mark = (int(newest[0] or 0), int(newest[1] or 0))
+            touched: frozenset[str] = frozenset()
+            if since is not None and mark != since:
+                found = conn.execute(_TOUCHED, {"events": since[0], "lines": since[1]})
+                touched = frozenset(found.scalars())
         found = [interaction_from_row(r) for r in rows]
         found = [it for it in found if it.agent == agent or agent in it.parties]
         return OpenWork(
@@ -152,6 +176,8 @@ class Reads:
             workbin=tuple(it for it in found if it.state is State.PENDING),
             agent_state=None if me is None else me.state,
             agent_reason="" if me is None else me.reason,
+            mark=mark,
+            touched=touched,
         )
 
     # --- one interaction ----------------------------------------------------------------------

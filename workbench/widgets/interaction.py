@@ -9,7 +9,7 @@ disabled, the reason as tooltip, before the agent types."""
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -70,6 +70,12 @@ LINE_ACTIONS = {
     "post": N_("post"),
 }
 """A transcript line's action as its header names it."""
+PLACEHOLDERS = {
+    "reply": N_("Type a reply…"),
+    "dm": N_("Type a direct message…"),
+    "quote": N_("Add a comment to the quoted post…"),
+}
+"""What the reply box says while empty, by reply kind."""
 REFUSED_ICON = "ban"
 """The icon the reply-kind menu marks a kind with when it would be refused."""
 
@@ -79,6 +85,15 @@ def _button(label: str, css: str, icon_name: str = "", style: str = "", tip: str
     b.layout = W.Layout(width="auto")
     b.add_class(css)
     return b
+
+
+def _choices(dropdown: W.Dropdown, options: Sequence[tuple[str, str | None]]) -> None:
+    """Give ``dropdown`` these options when they changed, keeping the agent's choice."""
+    if [tuple(o) for o in dropdown.options] == list(options):
+        return
+    chosen = dropdown.value
+    dropdown.options = options
+    dropdown.value = chosen if chosen in {value for _, value in options} else None
 
 
 def _media(entry: TranscriptEntry, sandbox_url: str | None) -> str:
@@ -309,9 +324,9 @@ class InteractionView(W.VBox):
             style={"button_width": "auto"},
         )
         self.reply_kind.add_class("wb-reply-kind")
-        self.composer = Composer(_("Type a reply…"))
-        self._sent_text: str | None = None
-        self.composer.text.observe(self._on_text, names="value")
+        self.composer = Composer(_(PLACEHOLDERS["reply"]))
+        self.composer.text.on_send(self._on_send)
+        self.composer.text.observe(lambda _: self._sync_send(), names="value")
         # Reply to all: the thread's participants, each of whom the agent may drop.
         self.mentions = W.TagsInput(value=[], allowed_tags=[], allow_duplicates=False)
         self.mentions.add_class("wb-mentions")
@@ -388,6 +403,7 @@ class InteractionView(W.VBox):
             description=_("Disposition"), style={"description_width": "initial"}, layout=wide
         )
         self.disposition.add_class("wb-disposition")
+        self.disposition.observe(self._on_disposition, names="value")
         self.note = W.Textarea(placeholder=_("note"), layout=W.Layout(width="280px", height="60px"))
         self.note.add_class("wb-note")
         self.done_button = _button(_("Done"), "wb-done", "check", "success")
@@ -418,10 +434,16 @@ class InteractionView(W.VBox):
         )
         super().__init__([self.message, W.HBox([left, centre, right])])
         self.add_class("wb-interaction")
+        self.add_class("wb-compose-scope")  # its Send button carries its reply box's text
         self.add_class(f"wb-view-{interaction_id}")
         self._loading = False
+        self._stored: dict[str, object] = {}
+        """The stored values the last redraw put in the editable controls (disposition, note,
+        sentiment, actionability): a redraw writes a control again only when the stored value
+        moved since (a colleague changed it), never over what the agent is choosing."""
+        self._drawn_version: int | None = None
         self.refresh()
-        self._redraw = Redraw(self.refresh, self._show_error)
+        self._redraw = Redraw(self._on_revision, self._show_error)
         ws.observe(self._redraw, "revision")
 
     def _show_error(self, message: str) -> None:
@@ -441,8 +463,22 @@ class InteractionView(W.VBox):
     def interaction(self) -> Interaction:
         return self.ws.interaction(self.interaction_id)
 
+    def _on_revision(self) -> None:
+        """The workspace changed: redraw when this interaction did (its version moved), else
+        leave the view as the agent has it."""
+        version = self.ws.version(self.interaction_id)
+        if version is None or version != self._drawn_version:
+            self.refresh()
+
+    def _adopt(self, name: str, control: W.ValueWidget, stored: object) -> None:
+        """Show the stored ``stored`` in ``control`` when it is new since the last redraw."""
+        if name not in self._stored or self._stored[name] != stored:
+            self._stored[name] = stored
+            control.value = stored
+
     def refresh(self) -> None:
         """Redraw from the workspace: state, contact, transcript, choices."""
+        self._drawn_version = self.ws.version(self.interaction_id)
         it = self.interaction
         contact = self.ws.contact(self.interaction_id)
         # A post deleted since the last redraw may be any line: read them all again then.
@@ -477,23 +513,31 @@ class InteractionView(W.VBox):
             self.icons.value = (
                 f"{icon(it.sentiment, sentiment)} {icon(it.actionability, actionability)}"
             )
-            self.sentiment.value = it.sentiment
-            self.actionability.value = it.actionability
+            self._adopt("sentiment", self.sentiment, it.sentiment)
+            self._adopt("actionability", self.actionability, it.actionability)
             self._draw_lines(lines)
             self._set_participants(it, contact, lines)
             self._tell_refused(lines)
             dispositions = [("—", None)] + [(d.label, d.code) for d in self.ws.dispositions]
-            self.disposition.options = dispositions
-            self.disposition.value = it.disposition
-            if it.note and not self.note.value:
-                self.note.value = it.note
-            self.standard.options = [("—", None)] + [
-                (name, name) for name in self.ws.standard_responses("")
-            ]
-            self.queue_pick.options = [("—", None)] + [
-                (q.label or q.name, q.name) for q in self.ws.queues()
-            ]
-            self.agent_pick.options = self.ws.colleagues()
+            _choices(self.disposition, dispositions)
+            self._adopt("disposition", self.disposition, it.disposition)
+            if it.note != self._stored.get("note") and self.note.value in (
+                "",
+                self._stored.get("note"),
+            ):
+                self.note.value = it.note or ""
+            self._stored["note"] = it.note
+            _choices(
+                self.standard,
+                [("—", None)] + [(name, name) for name in self.ws.standard_responses("")],
+            )
+            _choices(
+                self.queue_pick,
+                [("—", None)] + [(q.label or q.name, q.name) for q in self.ws.queues()],
+            )
+            colleagues = self.ws.colleagues()
+            if list(self.agent_pick.options) != colleagues:
+                self.agent_pick.options = colleagues
             read_only = it.state is not State.ACCEPTED
             for control in self._action_controls():
                 control.disabled = read_only
@@ -789,11 +833,14 @@ class InteractionView(W.VBox):
         self.mentions_row.layout.display = None if is_reply else "none"
         names = list(self.mentions.value)
         brand = (it.timeline if it else "") or self.ws.settings.brand
+        kind = self.reply_kind.value
         self.composer.counting(
             (lambda text: reply_text(text, names[0], names[1:], brand_username=brand))
             if is_reply and names
-            else None
+            else None,
+            dm=kind == "dm",
         )
+        self.composer.text.placeholder = _(PLACEHOLDERS.get(kind, PLACEHOLDERS["reply"]))
         self._sync_send()
 
     def _tell_refused(self, lines: list[TranscriptEntry]) -> None:
@@ -829,7 +876,7 @@ class InteractionView(W.VBox):
         if entry.action in kinds:
             self.reply_kind.value = entry.action
         text = entry.details.get("text") if isinstance(entry.details.get("text"), str) else None
-        self.composer.text.value = text if text is not None else entry.text
+        self.composer.text.set_text(text if text is not None else entry.text)
         said = esc(_("Edit the message, then Send."))
         self.message.value = f'<span class="wb-muted">{said}</span>'
 
@@ -841,8 +888,14 @@ class InteractionView(W.VBox):
         self.target.value = f'<span class="wb-muted">{esc(to)}</span>' if tweet_id else ""
         self._sync_send()
 
-    def send(self) -> bool:
-        text = self.composer.text.value
+    def _on_send(self, text: str) -> None:
+        """The page's Send, with the reply box's text as the agent sees it."""
+        self.send(text)
+
+    def send(self, text: str | None = None) -> bool:
+        """Send ``text`` (default: the reply box's) as the chosen kind; on success the box
+        loses that text (what the agent typed since stays)."""
+        text = self.composer.text.value if text is None else text
         kind = self.reply_kind.value
         tid = self.target_tweet
         calls = {
@@ -853,25 +906,10 @@ class InteractionView(W.VBox):
             "quote": lambda: self.ws.quote(self.interaction_id, text, tweet_id=tid),
         }
         if self._run(_(dict((v, k) for k, v in REPLY_KINDS)[kind]), calls[kind], _("Sent")):
-            self._sent_text = text or None
-            self.composer.text.value = ""
-            self.target_message(None)
+            self.composer.text.sent(text)
+            self.target_message(None, kind)  # the next message is of the same kind
             return True
         return False
-
-    def _on_text(self, change: dict[str, Any]) -> None:
-        """The reply box changed. Keystrokes typed just before a send can reach the kernel
-        after it (the page throttles widget updates; a shortcut's message is not): such a late
-        echo of the text just sent, or of a beginning of it, empties the box again."""
-        new, sent = change["new"], self._sent_text
-        if sent is not None and new:
-            if sent.startswith(new):
-                if new == sent:
-                    self._sent_text = None
-                self.composer.text.value = ""
-                return
-            self._sent_text = None  # the agent is writing something else
-        self._sync_send()
 
     def retweet(self, tweet_id: str | None = None) -> bool:
         return self._run(
@@ -916,7 +954,7 @@ class InteractionView(W.VBox):
 
         def insert() -> None:
             text = self.ws.insert_standard_response(self.interaction_id, name)
-            self.composer.text.value = (self.composer.text.value + " " + text).strip()
+            self.composer.text.set_text((self.composer.text.value + " " + text).strip())
 
         return self._run(_("Standard response"), insert, _("Inserted"))
 
@@ -941,6 +979,20 @@ class InteractionView(W.VBox):
         channel = channel or self.consult_channel.value
         return self._run(
             _("Consultation"), lambda: self.ws.consult(self.interaction_id, agent, channel=channel)
+        )
+
+    def _on_disposition(self, change: dict[str, Any]) -> None:
+        """A disposition picked is stored at once (with the note as written so far): the
+        interaction holds it, every redraw shows it, and Done finds it."""
+        code = change["new"]
+        if self._loading or code is None or code == change["old"]:
+            return
+        if self._it is not None and self._it.disposition == code:
+            return
+        self._run(
+            _("Disposition"),
+            lambda: self.ws.set_disposition(self.interaction_id, code, self.note.value),
+            _("Disposition set"),
         )
 
     def _on_sentiment(self, change: dict[str, Any]) -> None:
@@ -989,7 +1041,8 @@ class InteractionView(W.VBox):
         note = self.note.value
 
         def finish() -> None:
-            if code:
+            it = self.ws.interaction(self.interaction_id)
+            if code and (code != it.disposition or note != (it.note or "")):
                 self.ws.set_disposition(self.interaction_id, code, note)
             self.ws.done(self.interaction_id)
 

@@ -261,9 +261,7 @@ class AgentWorkspaceView(W.VBox):
         elif name == "reject" and first is not None:
             first.reject()
         elif name == "send" and view is not None:
-            if text is not None:
-                view.composer.text.value = text
-            view.send()
+            view.send(text)
         elif name == "done" and view is not None:
             view.done()
         elif name == "kind" and view is not None:

@@ -3,7 +3,7 @@ on an interaction, and the ports (outbox, gateway) it is handed; observable by v
 
 from __future__ import annotations
 
-from workbench.workspace._checks import CALL_OUTCOMES
+from workbench.workspace._checks import CALL_OUTCOMES, DM_MAX_LENGTH
 from workbench.workspace._observable import Changed
 from workbench.workspace._plan import PlanRefusal
 from workbench.workspace.actions import SYSTEM_LINES, Actions, system_line
@@ -13,6 +13,7 @@ from workbench.workspace.workspace import Workspace
 
 __all__ = [
     "CALL_OUTCOMES",
+    "DM_MAX_LENGTH",
     "POLL_INTERVAL",
     "SYSTEM_LINES",
     "Actions",

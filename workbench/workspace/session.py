@@ -96,6 +96,8 @@ class Session(Observable):
         self._interactions: tuple[Interaction, ...] = ()
         self._workbin: tuple[Interaction, ...] = ()
         self._revision = 0
+        self._versions: dict[str, int] = {}
+        self._mark: tuple[int, int] | None = None  # the newest event and line the last read saw
         self._beat_at = 0.0
         self._lock = threading.RLock()
         self._loop: threading.Thread | None = None
@@ -140,6 +142,14 @@ class Session(Observable):
         offers and interactions, or what is in them (a transcript line, a colleague's action).
         Views observe it and redraw."""
         return self._revision
+
+    def version(self, interaction_id: str) -> int | None:
+        """Goes up each time the interaction ``interaction_id`` (one this agent handles) may
+        have changed: its row, an event or a transcript line added to it (a message, a send's
+        answer from X, a colleague's action on it). None for an interaction not in hand. A
+        view of one interaction redraws when this moves, not at each ``revision``: a
+        colleague's work elsewhere leaves it alone."""
+        return self._versions.get(interaction_id)
 
     # --- agent state --------------------------------------------------------------------------
 
@@ -228,7 +238,9 @@ class Session(Observable):
         """Read the agent's offers, interactions and state; ``changed``: something in them
         surely moved (an action was taken), so views redraw even if these did not."""
         with self._lock:
-            work = self.store.reads.open_work(self.agent)
+            work = self.store.reads.open_work(self.agent, self._mark)
+            self._count_versions(work.interactions, work.touched)
+            self._mark = work.mark
             moved = self._set("offers", work.offers)
             moved |= self._set("interactions", work.interactions)
             moved |= self._set("workbin", work.workbin)
@@ -237,6 +249,18 @@ class Session(Observable):
                 moved |= self._set("reason", work.agent_reason)
             if changed or moved:
                 self._set("revision", self._revision + 1)
+
+    def _count_versions(self, now: tuple[Interaction, ...], touched: frozenset[str]) -> None:
+        """Move the version of each interaction in hand whose row changed or that events were
+        appended to since the last read (all of them on the first read)."""
+        before = {it.id: it for it in self._interactions}
+        first = self._mark is None
+        versions: dict[str, int] = {}
+        for it in now:
+            seen = self._versions.get(it.id, 0)
+            moved = first or it.id in touched or before.get(it.id) != it
+            versions[it.id] = seen + 1 if moved or not seen else seen
+        self._versions = versions
 
     # --- reading: what the views render -------------------------------------------------------
 
