@@ -157,3 +157,13 @@ def test_a_refused_dm_keeps_the_text_in_the_box(store, desk):
     assert view.send("Can you DM us your order number?") is False
     assert view.composer.text.value == "Can you DM us your order number?"
     assert outbox(store) == []
+
+
+def test_the_pages_post_carries_the_text_it_shows(store, desk):
+    form = desk.post_form
+    messages = []
+    form.composer.text.send = messages.append
+    form.composer.text.value = "New hours: acmeshop.co/ho"  # the last keystrokes in flight
+    form.composer.text._received(None, {"send": "New hours: acmeshop.co/hours"}, [])
+    assert [p["text"] for a, p in outbox(store) if a == "post"] == ["New hours: acmeshop.co/hours"]
+    assert messages[-1] == {"sent": "New hours: acmeshop.co/hours"}

@@ -43,7 +43,7 @@ def test_agent_accepts_an_offer_and_replies(page: Page, lab):
     # X refuses the first try: the agent is told why at once, and retries.
     control.fault(path="/2/tweets", method="POST", status=403, count=1)
     reply.fill("Sorry about that! We are looking into it now 🙏")
-    expect(view.locator(".wb-remaining")).to_have_text("225")  # "@maya_k " counts too
+    expect(view.locator(".wb-remaining")).to_have_text("Characters remaining: 225")  # "@maya_k "
     view.locator(".wb-send").click()
     expect(view.locator(".wb-transcript .wb-failed")).to_contain_text("not sent", timeout=60_000)
     expect(view.locator(".wb-message")).to_contain_text("was not sent")

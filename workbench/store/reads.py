@@ -166,8 +166,8 @@ class Reads:
             mark = (int(newest[0] or 0), int(newest[1] or 0))
             touched: frozenset[str] = frozenset()
             if since is not None and mark != since:
-                found = conn.execute(_TOUCHED, {"events": since[0], "lines": since[1]})
-                touched = frozenset(found.scalars())
+                moved = conn.execute(_TOUCHED, {"events": since[0], "lines": since[1]})
+                touched = frozenset(moved.scalars())
         found = [interaction_from_row(r) for r in rows]
         found = [it for it in found if it.agent == agent or agent in it.parties]
         return OpenWork(
@@ -250,6 +250,13 @@ class Reads:
                 for r in rows
                 if not needle or needle in f"{r.name}\n{r.category}\n{r.text}".lower()
             }
+
+    def standard_response_labels(self) -> dict[str, str]:
+        """Every standard response's name and label (its name when it has none), by name."""
+        sr = t.standard_responses
+        with self._store.read() as conn:
+            rows = conn.execute(select(sr.c.name, sr.c.label).order_by(sr.c.name))
+            return {r.name: r.label or r.name for r in rows}
 
     def standard_response(self, name: str, conn: Connection | None = None) -> str | None:
         """The text of the standard response ``name`` (None: there is none)."""

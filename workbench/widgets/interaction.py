@@ -93,7 +93,18 @@ def _choices(dropdown: W.Dropdown, options: Sequence[tuple[str, str | None]]) ->
         return
     chosen = dropdown.value
     dropdown.options = options
-    dropdown.value = chosen if chosen in {value for _, value in options} else None
+    _show(dropdown, chosen if chosen in {value for _, value in options} else None)
+
+
+def _show(control: W.ValueWidget, value: object) -> None:
+    """Put ``value`` in ``control``; a dropdown shows its "—" choice for None (ipywidgets
+    would show it blank)."""
+    if value is None and isinstance(control, W.Dropdown) and control.options:
+        values = [v for _, v in control.options]
+        if None in values:
+            control.index = values.index(None)
+            return
+    control.value = value
 
 
 def _media(entry: TranscriptEntry, sandbox_url: str | None) -> str:
@@ -296,7 +307,7 @@ class InteractionView(W.VBox):
                 self.sentiment,
                 self.actionability,
             ],
-            layout=W.Layout(width="290px", min_width="290px", margin="0 8px 0 0"),
+            layout=W.Layout(flex="0 0 290px", width="290px", margin="0 8px 8px 0"),
         )
 
         # centre: case information, party line, transcript, composer
@@ -315,7 +326,11 @@ class InteractionView(W.VBox):
         # child keeps the lines in reading order.
         self.transcript_scroll = W.Box(
             [self.transcript],
-            layout=W.Layout(max_height="360px", overflow="auto", flex_flow="column-reverse"),
+            layout=W.Layout(
+                max_height="360px",
+                overflow="hidden auto",  # lines wrap: no scrollbar across
+                flex_flow="column-reverse",
+            ),
         )
         self.transcript_scroll.add_class("wb-transcript-scroll")
         self.reply_kind = W.ToggleButtons(
@@ -377,7 +392,7 @@ class InteractionView(W.VBox):
                 self.send_cost,
                 W.HBox([self.standard, self.insert_button]),
             ],
-            layout=W.Layout(flex="1 1 auto", min_width="340px"),
+            layout=W.Layout(flex="1 1 340px", min_width="300px", margin="0 0 8px 0"),
         )
 
         # right: collaboration and wrap-up
@@ -430,9 +445,12 @@ class InteractionView(W.VBox):
                 self.note,
                 W.HBox([self.done_button, self.pend_button]),
             ],
-            layout=W.Layout(width="290px", min_width="290px", margin="0 0 0 8px"),
+            layout=W.Layout(flex="0 0 290px", width="290px", margin="0 0 8px 8px"),
         )
-        super().__init__([self.message, W.HBox([left, centre, right])])
+        # The columns wrap where the panel is narrower than the three (a Lab panel beside the
+        # dashboard): nothing is cut at the panel's edge, no scrollbar across the view.
+        columns = W.HBox([left, centre, right], layout=W.Layout(flex_flow="row wrap"))
+        super().__init__([self.message, columns], layout=W.Layout(overflow="hidden"))
         self.add_class("wb-interaction")
         self.add_class("wb-compose-scope")  # its Send button carries its reply box's text
         self.add_class(f"wb-view-{interaction_id}")
@@ -474,7 +492,7 @@ class InteractionView(W.VBox):
         """Show the stored ``stored`` in ``control`` when it is new since the last redraw."""
         if name not in self._stored or self._stored[name] != stored:
             self._stored[name] = stored
-            control.value = stored
+            _show(control, stored)
 
     def refresh(self) -> None:
         """Redraw from the workspace: state, contact, transcript, choices."""
@@ -518,7 +536,7 @@ class InteractionView(W.VBox):
             self._draw_lines(lines)
             self._set_participants(it, contact, lines)
             self._tell_refused(lines)
-            dispositions = [("—", None)] + [(d.label, d.code) for d in self.ws.dispositions]
+            dispositions = [("—", None)] + [(_(d.label), d.code) for d in self.ws.dispositions]
             _choices(self.disposition, dispositions)
             self._adopt("disposition", self.disposition, it.disposition)
             if it.note != self._stored.get("note") and self.note.value in (
@@ -529,11 +547,12 @@ class InteractionView(W.VBox):
             self._stored["note"] = it.note
             _choices(
                 self.standard,
-                [("—", None)] + [(name, name) for name in self.ws.standard_responses("")],
+                [("—", None)]
+                + [(_(label), name) for name, label in self.ws.standard_response_labels().items()],
             )
             _choices(
                 self.queue_pick,
-                [("—", None)] + [(q.label or q.name, q.name) for q in self.ws.queues()],
+                [("—", None)] + [(_(q.label or q.name), q.name) for q in self.ws.queues()],
             )
             colleagues = self.ws.colleagues()
             if list(self.agent_pick.options) != colleagues:
@@ -791,14 +810,17 @@ class InteractionView(W.VBox):
             parts.append(f'<span class="wb-muted">{esc(cost)}</span>')
         if self._budget_warning:
             warning = self._budget_warning
-            parts.append(f'<span style="color:#9a6700">{esc(warning)}; it still goes out.</span>')
+            said = _("{warning}; it still goes out.").format(warning=warning)
+            parts.append(f'<span style="color:#9a6700">{esc(said)}</span>')
         self.send_cost.value = "<br>".join(parts)
 
     def _run(self, what: str, action: Callable[[], object], ok: str | None = None) -> bool:
+        from workbench.widgets._refusal import refused
+
         try:
             action()
-        except Exception as exc:  # every refusal is shown to the agent, named
-            said = _("{action}: {refusal}").format(action=what, refusal=refusal(exc))
+        except Exception as exc:  # every refusal is shown to the agent, said plainly; logged
+            said = refused(what, exc)
             self.message.value = f'<span style="color:#b00">{html.escape(said)}</span>'
             return False
         # The workspace said it changed: the view has redrawn already.

@@ -27,7 +27,10 @@ class PostTweetForm(W.VBox):
         self.cost.add_class("wb-send-cost")
         self.timeline = W.Dropdown(options=list(timelines), description=_("Timeline"))
         self.timeline.add_class("wb-timeline")
-        self.composer = Composer(_("What's happening?"), text_class="wb-post-text")
+        self.composer = Composer(
+            _("What's happening?"), text_class="wb-post-text", send_selector=".wb-post-tweet"
+        )
+        self.composer.text.on_send(lambda text: self._on_send(text))
         self.send_button = W.Button(
             description=_("Post"), button_style="primary", icon="paper-plane"
         )
@@ -46,6 +49,7 @@ class PostTweetForm(W.VBox):
             ]
         )
         self.add_class("wb-post-form")
+        self.add_class("wb-compose-scope")
         self._sync()
 
     def _sync(self) -> None:
@@ -53,14 +57,21 @@ class PostTweetForm(W.VBox):
         said = self._cost(self.composer.text.value) if self._cost is not None else None
         self.cost.value = f'<span class="wb-muted">{html.escape(said)}</span>' if said else ""
 
-    def send(self) -> bool:
-        """Post the text on the chosen timeline; True when it was accepted for sending."""
-        text = self.composer.text.value
-        if not self.composer.sendable:
+    def _on_send(self, text: str) -> None:
+        """The page's Post, with the text it shows."""
+        self.send(text)
+
+    def send(self, text: str | None = None) -> bool:
+        """Post ``text`` (default: the box's) on the chosen timeline; True when it was accepted
+        for sending."""
+        text = self.composer.text.value if text is None else text
+        if not self.composer.can_send(text):
             said = (
                 _("The tweet is empty.")
                 if not text.strip()
-                else _("The tweet is {n} characters too long.").format(n=-self.composer.left)
+                else _("The tweet is {n} characters too long.").format(
+                    n=-self.composer.left_for(text)
+                )
             )
             self.message.value = f'<span style="color:#b00">{html.escape(said)}</span>'
             return False
@@ -71,5 +82,5 @@ class PostTweetForm(W.VBox):
             return False
         queued = _("Queued on @{timeline}.").format(timeline=self.timeline.value)
         self.message.value = f'<span style="color:#1a7f37">{html.escape(queued)}</span>'
-        self.composer.text.value = ""
+        self.composer.text.sent(text)
         return True
