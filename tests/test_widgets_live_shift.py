@@ -167,3 +167,14 @@ def test_the_pages_post_carries_the_text_it_shows(store, desk):
     form.composer.text._received(None, {"send": "New hours: acmeshop.co/hours"}, [])
     assert [p["text"] for a, p in outbox(store) if a == "post"] == ["New hours: acmeshop.co/hours"]
     assert messages[-1] == {"sent": "New hours: acmeshop.co/hours"}
+
+
+def test_the_shortcut_refuses_what_the_send_button_would(store, desk):
+    view = _accepted(store, desk)
+    too_long = "x" * 268  # with the mention in front: 281
+    view.composer.text.value = too_long
+    assert view.send_button.disabled and ">-1<" in view.composer.remaining.value
+    desk.shortcuts.press("send", too_long)
+    assert outbox(store) == []
+    assert view.message.value and "#b00" in view.message.value  # said, in red
+    assert view.composer.text.value == too_long  # nothing typed is lost
