@@ -5,10 +5,14 @@ the timeline (brand account) that acts, the action and its payload. Workers clai
 lease (``claimed_until``), so two processes never send the same row; a claim counts as an attempt.
 A row claimed before may have reached X already (the answer was lost, the worker died): before
 sending it again the worker looks for its effect (the brand's recent tweets, the DM
-conversation); likes, retweets and follows are idempotent on X's side. 429 waits for the window's
-reset, 5xx and timeouts back off exponentially, other refusals mark the row failed with the
-reason. Nothing is dropped. Each send's X calls are recorded with their cost and the
-interaction they serve (``workbench.costs.CostMeter``), written after each round.
+conversation; a post another row was given is not this one's); likes, retweets and follows are
+idempotent on X's side. An attempt X refused (429, 401, any 4xx) gives its count back, so
+``attempts`` counts only the tries that may have reached X: a row X refused every time (a
+person's Retry after "duplicate content") is sent afresh and sends or fails on its own, never
+"found" as an earlier reply. 429 waits for the window's reset, 5xx and timeouts back off
+exponentially, other refusals mark the row failed with the reason. Nothing is dropped. Each
+send's X calls are recorded with their cost and the interaction they serve
+(``workbench.costs.CostMeter``), written after each round.
 
 Payloads (what ``Workspace`` writes, too)::
 
@@ -280,10 +284,17 @@ class Outbox:
             token = None
             for _ in range(20):
                 page = g.search_recent(query, timeline=tl, start_time=since, next_token=token)
-                for post in page.items:
-                    if row.action == "quote" and post.quoted_id != p["quote_tweet_id"]:
-                        continue
-                    if _same_text(post.text, p["text"]):
+                posts = [
+                    post
+                    for post in page.items
+                    if (row.action != "quote" or post.quoted_id == p["quote_tweet_id"])
+                    and _same_text(post.text, p["text"])
+                ]
+                # The same words sent by another row (an agent who wrote them twice) are that
+                # row's post: one message X holds is one answer.
+                taken = self.store.outbox.taken([str(post.id) for post in posts], row.id)
+                for post in posts:
+                    if str(post.id) not in taken:
                         return {"id": post.id, "text": post.text}
                 token = page.next_token
                 if not token:
@@ -297,7 +308,11 @@ class Outbox:
                 for event in page.items:
                     if event.created_at < since:
                         return None
-                    if event.sender_id == me and _same_text(event.text, p["text"]):
+                    if (
+                        event.sender_id == me
+                        and _same_text(event.text, p["text"])
+                        and not self.store.outbox.taken([str(event.id)], row.id)
+                    ):
                         return {
                             "dm_event_id": event.id,
                             "dm_conversation_id": event.conversation_id,
@@ -318,6 +333,8 @@ class Outbox:
             return self._attempt_now(row)
 
     def _attempt_now(self, row: OutboxRow) -> tuple[dict[str, Any], bool]:
+        # ``attempts`` counts the tries that may have reached X (the claims X did not refuse):
+        # only after one of them can X hold this row's words already.
         if row.attempts > 1:
             found = self._already_done(row)
             if found is not None:
@@ -327,7 +344,11 @@ class Outbox:
         except Forbidden as exc:
             text = exc.rule.lower()
             if row.attempts > 1 and "duplicate" in text:
-                return {"duplicate": True}, True  # X refused it as the copy of what it has
+                # X holds these words: ours from a try whose answer was lost if the search
+                # finds them now; else another row's copy, and this send is refused.
+                found = self._already_done(row)
+                if found is not None:
+                    return found, True
             if row.action in ("retweet", "like") and "already" in text:
                 return {"already": True}, True
             raise
@@ -375,7 +396,7 @@ class Outbox:
             except RateLimited as exc:
                 at = self._reset_at(exc.reset_time)
                 held[gate] = at
-                later.append(self._retry(row, at, str(exc)))
+                later.append(self._retry(row, at, str(exc), refused=True))
             except Unavailable as exc:
                 wait = self._backoff(row.attempts)
                 if exc.timed_out:
@@ -387,7 +408,7 @@ class Outbox:
                     stop_all = at  # nothing answers: the rest would fail the same way
             except AuthError as exc:
                 at = _now() + timedelta(seconds=self.auth_backoff)
-                later.append(self._retry(row, at, str(exc)))
+                later.append(self._retry(row, at, str(exc), refused=True))
                 stop_all = at
             except (XApiError, ConfigError, ValidationError) as exc:
                 failed.append(Failed(row, str(exc)))
@@ -466,8 +487,8 @@ class Outbox:
         return base * self._random.uniform(0.5, 1.0)
 
     @staticmethod
-    def _retry(row: OutboxRow, at: datetime, error: str) -> Retry:
-        return Retry(row, at, error[:2000])
+    def _retry(row: OutboxRow, at: datetime, error: str, refused: bool = False) -> Retry:
+        return Retry(row, at, error[:2000], refused)
 
     def _idle(self, idle: float) -> float:
         """How long to wait for work: ``idle`` at most, less when a row falls due sooner (a

@@ -63,12 +63,22 @@ _RETRY = (
         next_attempt_at=bindparam("next_attempt_at"),
         last_error=bindparam("last_error"),
         claimed_until=None,
+        attempts=_o.attempts - bindparam("back"),
     )
 )
-_MARK_FAILED = (
+_MARK_FAILED = (  # X refused it (or it never left): the attempt reached nothing, given back
     update(t.outbox)
     .where(_o.id == bindparam("_id"))
-    .values(state=FAILED, last_error=bindparam("reason"), claimed_until=None)
+    .values(
+        state=FAILED,
+        last_error=bindparam("reason"),
+        claimed_until=None,
+        attempts=_o.attempts - 1,
+    )
+)
+_SENT_ALREADY = select(_o.id).where(_o.id.in_(bindparam("ids", expanding=True)), _o.state == SENT)
+_TAKEN = select(_o.x_id).where(
+    _o.x_id.in_(bindparam("x_ids", expanding=True)), _o.id != bindparam("row"), _o.state == SENT
 )
 _RELEASE = (  # claimed but not tried: no attempt to count
     update(t.outbox)
@@ -116,16 +126,20 @@ class Sent:
 
 @dataclass
 class Retry:
-    """A row tried and to be tried again at ``at``."""
+    """A row tried and to be tried again at ``at``; ``refused``: X answered and did nothing
+    (429, 401), so the attempt is given back (``attempts`` counts the tries that may have
+    reached X)."""
 
     row: OutboxRow
     at: datetime
     error: str
+    refused: bool = False
 
 
 @dataclass
 class Failed:
-    """A row X refused for good, and why."""
+    """A row X refused for good (or that could not leave), and why: its attempt is given
+    back, so a person's Retry sends it afresh."""
 
     row: OutboxRow
     reason: str
@@ -185,6 +199,15 @@ class OutboxTable:
 
     # --- reading ------------------------------------------------------------------------------
 
+    def taken(self, x_ids: Sequence[str], besides: int) -> set[str]:
+        """Those of ``x_ids`` (what X gave a send) that a sent row other than ``besides`` holds:
+        a post or DM found on X is that row's, never a second answer."""
+        if not x_ids:
+            return set()
+        with self._store.engine.connect() as conn:
+            found = conn.execute(_TAKEN, {"x_ids": list(x_ids), "row": besides}).scalars()
+            return {str(x) for x in found}
+
     def status(self, key: str) -> dict[str, Any] | None:
         """The row of ``key`` as a dict of its columns (None: no such key)."""
         with self._store.engine.connect() as conn:
@@ -231,7 +254,8 @@ class OutboxTable:
     # --- claiming and marking -----------------------------------------------------------------
 
     def claim(self, limit: int, lease: float) -> list[OutboxRow]:
-        """Take up to ``limit`` due rows for ``lease`` seconds (each claim counts an attempt);
+        """Take up to ``limit`` due rows for ``lease`` seconds (each claim counts an attempt, which
+        ``finish`` gives back when X refused it or it was not tried);
         on PostgreSQL rows another worker is claiming are skipped, not waited for."""
         now = utcnow()
         due = and_(
@@ -280,6 +304,12 @@ class OutboxTable:
         events: list[dict[str, Any]] = []
         with self._store.transaction() as conn:
             if sent:
+                # A row marked sent already (a worker whose lease ran out finished it too) is
+                # not marked again: one send, one event.
+                ids = [s.row.id for s in sent]
+                marked = set(conn.execute(_SENT_ALREADY, {"ids": ids}).scalars())
+                sent = [s for s in sent if s.row.id not in marked]
+            if sent:
                 conn.execute(
                     _MARK_SENT,
                     [
@@ -305,7 +335,12 @@ class OutboxTable:
                 conn.execute(
                     _RETRY,
                     [
-                        {"_id": r.row.id, "next_attempt_at": r.at, "last_error": r.error[:2000]}
+                        {
+                            "_id": r.row.id,
+                            "next_attempt_at": r.at,
+                            "last_error": r.error[:2000],
+                            "back": int(r.refused),
+                        }
                         for r in later
                     ],
                 )
