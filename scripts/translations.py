@@ -2,8 +2,12 @@
 to date with it (new messages empty, gone ones dropped) and compile the .mo files.
 
 ``make translations`` runs it; tests/test_i18n.py uses ``extract()`` to check that every message
-has its French. The messages are the strings of workbench/ marked with ``_``, ``N_`` or
-``ngettext``, and the reasons of workbench/data/x_plans.json (X's refusals the views show).
+has its French. The messages are the strings of workbench/ marked with ``_``, ``N_``,
+``ngettext``, ``pgettext`` or ``NP_``, the sentences for a person of ``Said(...)``, the reasons of
+workbench/data/x_plans.json (X's refusals the views show), and the labels of the data files the
+desk shows (``DATA_LABELS``: dispositions, queues, priority rules, standard responses, the nouns
+of X's rate limits), so that whoever edits a data file writes the English label and the
+translators find it here.
 """
 
 from __future__ import annotations
@@ -28,7 +32,16 @@ KEYWORDS = {
     "ngettext": (1, 2),
     "pgettext": ((1, "c"), 2),
     "NP_": ((1, "c"), 2),
+    "Said": None,
 }
+DATA_LABELS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "dispositions.json": (("label",),),
+    "queues.json": (("queues", "label"), ("priority_rules", "name")),
+    "standard_responses.json": (("label",),),
+    "x_limits.json": (("endpoints", "noun"),),
+}
+"""The labels the desk shows from the data files: file -> paths to them (the key of a list or an
+object, then the field of each of its entries; a file that is a list: the field alone)."""
 
 
 def po_path(lang: str) -> Path:
@@ -58,7 +71,22 @@ def extract() -> Catalog:
     for rule in plans["rules"].values():
         for reason in rule.get("reasons", {}).values():
             catalog.add(reason, None, [("workbench/data/x_plans.json", 0)])
+    for name, label in data_labels():
+        catalog.add(label, None, [(f"workbench/data/{name}", 0)])
     return catalog
+
+
+def data_labels() -> list[tuple[str, str]]:
+    """Every label of ``DATA_LABELS`` with the data file it is in."""
+    found = []
+    for name, paths in DATA_LABELS.items():
+        data = json.loads((PACKAGE / "data" / name).read_text(encoding="utf-8"))
+        for path in paths:
+            *keys, field = path
+            entries = data[keys[0]] if keys else data
+            entries = list(entries.values()) if isinstance(entries, dict) else entries
+            found += [(name, str(e[field])) for e in entries if e.get(field)]
+    return found
 
 
 def _translated(string: object) -> bool:

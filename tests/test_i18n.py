@@ -32,7 +32,7 @@ from workbench.workspace.desk import Desk
 
 PO = ROOT / "workbench" / "locale" / "fr" / "LC_MESSAGES" / "workbench.po"
 MO = PO.with_suffix(".mo")
-MARKERS = {"_", "N_", "ngettext", "pgettext", "NP_"}
+MARKERS = {"_", "N_", "ngettext", "pgettext", "NP_", "Said"}
 
 
 def _script():
@@ -257,7 +257,7 @@ def test_the_agent_views_in_french_show_no_english_message(store, french_desk, f
     assert desk.toasts.children and desk.tabs.children
     view = desk.view(first)
     view.done()  # refused: no disposition yet
-    assert "refusée" in view.message.value, view.message.value
+    assert "Choisissez un code de disposition avant Terminé." in view.message.value
     view.composer.text.value = "x" * 300
     parts = shown(desk)
     desk.toggle_help()
@@ -282,9 +282,9 @@ def test_the_refusals_the_views_show_are_in_french(store, french_desk):
     assert "(depuis le 20 avr. 2026)" in view.like_button.tooltip
     view.composer.text.value = ""
     assert not view.send()
-    assert "Répondre : interaction" in view.message.value and "texte : ne doit pas être vide" in (
-        view.message.value
-    ), view.message.value
+    assert "Écrivez quelque chose avant d&#x27;envoyer." in view.message.value, view.message.value
+    assert iid not in view.message.value
+    # An error without a sentence for a person is framed from its rule, in French.
     err = TransitionError("42", "accepted", "pend", "allowed only when accepted")
     assert i18n.refusal(err) == (
         "interaction 42 (acceptée) : action « mettre en attente du client » refusée "

@@ -101,6 +101,22 @@ def test_reference_data_loaded_once_and_edits_kept(store):
     assert "{contact_name}" in store.standard_responses()["greeting"]
 
 
+def test_standard_responses_carry_labels_filled_in_a_store_made_before_them(store):
+    """The label an agent picks a standard response by (revision 0012): the shipped ones get
+    theirs in a store that had none; one someone wrote is kept; none at all shows the name."""
+    assert store.reads.standard_response_labels()["apology_delay"] == "Sorry for the wait"
+    with store.transaction() as conn:
+        conn.execute(text("UPDATE standard_responses SET label = ''"))
+        conn.execute(text("UPDATE standard_responses SET label = 'Hello' WHERE name = 'greeting'"))
+        conn.execute(
+            text("INSERT INTO standard_responses (name, category, text) VALUES ('ours', '', 'x')")
+        )
+    store.load_reference_data()
+    labels = store.reads.standard_response_labels()
+    assert labels["apology_delay"] == "Sorry for the wait" and labels["greeting"] == "Hello"
+    assert labels["ours"] == "ours"
+
+
 def test_add_interaction_is_idempotent_on_source(store):
     first = TranscriptEntry("i-1", AT, EntryKind.INBOUND, "dana", "my order is late")
     assert store.add_interaction(new_interaction(), contact(), first) is True

@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from workbench.domain.errors import WorkbenchError
+from workbench.domain.said import Said
 
-__all__ = ["ConfigError", "StoreError", "UsageError", "ValidationError", "WorkbenchError"]
+__all__ = [
+    "ConfigError",
+    "Said",
+    "StoreError",
+    "UsageError",
+    "ValidationError",
+    "WorkbenchError",
+]
 
 
 class ConfigError(WorkbenchError):
@@ -21,11 +29,12 @@ class StoreError(WorkbenchError):
 
 
 class ValidationError(WorkbenchError, ValueError):
-    """Input broke a rule; names the field and the rule."""
+    """Input broke a rule; names the field and the rule (``said``: what a person is told)."""
 
-    def __init__(self, field: str, rule: str) -> None:
+    def __init__(self, field: str, rule: str, said: Said | None = None) -> None:
         self.field = field
         self.rule = rule
+        self.said = said
         super().__init__(f"{field}: {rule}")
 
 

@@ -2,10 +2,12 @@
 
 ``_()`` and ``ngettext()`` translate into the current language (``set_language``; else the
 ``WORKBENCH_LANGUAGE`` setting; else English); ``N_()`` only marks a string for the catalog
-(a constant translated where it is shown). ``format_datetime`` and ``format_number`` write
-dates and numbers as the language does (Babel). ``refusal()`` says a use case's refusal in the
-current language: its fixed framing and the common rules are in the catalog, the rest stays as
-the use case wrote it (English).
+(a constant translated where it is shown). ``format_datetime``, ``format_number`` and
+``format_money`` write dates, numbers and money as the language does (Babel). ``tell()`` says a
+``Said`` (a sentence for a person, with its values) in the current language. ``refusal()`` says
+a use case's refusal to a person: the sentence its error carries (``said``: what to do, without
+ids), or else its rule in the current language; the technical message (ids, field, rule) goes to
+the log (``workbench.refusals``), never to the screen.
 
 The catalog is ``workbench/locale/fr/LC_MESSAGES/workbench.po`` (compiled to ``.mo``); its
 template ``workbench/locale/workbench.pot`` is extracted from the code (``make translations``).
@@ -15,10 +17,17 @@ from __future__ import annotations
 
 import functools
 import gettext
+import logging
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+
+from workbench.domain.cost import Money
+from workbench.domain.said import Said
+
+log = logging.getLogger("workbench.refusals")
+"""Where the views log the technical message of each refusal they show (INFO)."""
 
 DOMAIN = "workbench"
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -138,6 +147,19 @@ def format_number(number: float, lang: str | None = None, decimals: int | None =
     return str(format_decimal(number, format=pattern, locale=lang or language()))
 
 
+def format_money(amount: Money, lang: str | None = None) -> str:
+    """US dollars as the language writes money (``$0.20``, ``$0.005`` / ``0,20 $``): the
+    language's currency pattern with the dollar sign, a third decimal only when a cent does not
+    say it."""
+    from babel import Locale
+    from babel.numbers import format_decimal
+
+    lang = lang or language()
+    pattern = Locale.parse(lang).currency_formats["standard"].pattern
+    pattern = pattern.split(";")[0].replace("0.00", "0.00#").replace("¤", "'$'")
+    return str(format_decimal(amount.dollars, format=pattern, locale=lang))
+
+
 def format_percent(share: float, lang: str | None = None) -> str:
     """A share (0.8) as the language writes a whole percentage (80% / 80 %)."""
     from babel.numbers import format_percent as babel_percent
@@ -208,8 +230,32 @@ RULES: tuple[tuple[str, str], ...] = (
         r"no refused send (?P<key>.+) in this interaction",
         N_("no refused send {key} in this interaction"),
     ),
+    # Where a queued send is (the outbox's sentence: X's rate rule, when it goes out).
+    (r"(?P<rule>X allows .+); goes out (?P<wait>.+)", N_("{rule}; goes out {wait}")),
+    (r"goes out (?P<wait>.+)", N_("goes out {wait}")),
+    (r"retrying (?P<wait>.+?): (?P<error>.*)", N_("retrying {wait}: {error}")),
+    (
+        r"X allows (?P<limit>\d[\d,]*) (?P<noun>.+) per (?P<span>.+)",
+        N_("X allows {limit} {noun} per {span}"),
+    ),
 )
+_WAITS: tuple[tuple[str, str], ...] = (
+    (r"now", N_("now")),
+    (r"in under a minute", N_("in under a minute")),
+    (r"in about (?P<hours>\d+) h (?P<minutes>\d+) min", N_("in about {hours} h {minutes} min")),
+    (r"in about (?P<hours>\d+) h", N_("in about {hours} h")),
+    (r"in about (?P<minutes>\d+) min", N_("in about {minutes} min")),
+    (r"(?P<n>\d+) hours", N_("{n} hours")),
+    (r"(?P<n>\d+) minutes", N_("{n} minutes")),
+    (r"(?P<n>[\d.]+) seconds", N_("{n} seconds")),
+    (r"hour", N_("hour")),
+    (r"minute", N_("minute")),
+    (r"second", N_("second")),
+)
+"""How long until a send goes out, and the span of X's rate windows (``domain.budget``'s
+``say_wait`` and ``say_span``), as the views say them."""
 _COMPILED = tuple((re.compile(f"^{pattern}$", re.S), template) for pattern, template in RULES)
+_COMPILED_WAITS = tuple((re.compile(f"^{pattern}$"), template) for pattern, template in _WAITS)
 
 FIXED_RULES = (
     N_("must not be empty"),
@@ -294,14 +340,33 @@ def rule(text: str) -> str:
     for pattern, template in _COMPILED:
         found = pattern.match(text)
         if found:
-            parts = {
-                k: (_state_list(v) if k == "states" else v) for k, v in found.groupdict().items()
-            }
+            parts = {k: _part(k, v) for k, v in found.groupdict().items()}
             return _(template).format(**parts)
     field, sep, rest = text.partition(": ")
     if sep and field and " " not in field.strip("@"):
         return _("{field}: {rule}").format(field=_(field), rule=rule(rest))
     return text
+
+
+def _part(name: str, value: str) -> str:
+    """A varying part of a rule, said in the current language where it is words: states, a
+    nested rule, a wait or a span, a noun of X's rate limits (``data/x_limits.json``), a
+    number."""
+    if name == "states":
+        return _state_list(value)
+    if name == "rule":
+        return rule(value)
+    if name in {"wait", "span"}:
+        for pattern, template in _COMPILED_WAITS:
+            found = pattern.match(value)
+            if found:
+                return _(template).format(**found.groupdict())
+        return value
+    if name == "noun":
+        return _(value)
+    if name == "limit":
+        return format_number(int(value.replace(",", "")))
+    return value
 
 
 def _state_list(states: str) -> str:
@@ -315,12 +380,40 @@ def format_date(day: Any, lang: str | None = None) -> str:
     return str(babel_date(day, "medium", locale=lang or language()))
 
 
+def tell(said: Said) -> str:
+    """``said`` in the current language: its sentence from the catalog, its values written as
+    the language does (numbers, days, money; a value that is a ``Said`` is told too)."""
+    values = {name: _told(value) for name, value in said.values.items()}
+    return _(said.message).format(**values)
+
+
+def _told(value: object) -> str:
+    if isinstance(value, Said):
+        return tell(value)
+    if isinstance(value, Money):
+        return format_money(value)
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float):
+        return format_number(value)
+    if isinstance(value, datetime):
+        return format_datetime(value)
+    if isinstance(value, date):
+        return format_date(value)
+    return str(value)
+
+
 def refusal(exc: BaseException | str) -> str:
-    """What a refusal says, in the current language: a ``TransitionError`` (interaction, state,
-    action, rule) or a ``ValidationError`` (field, rule) framed anew, any other message through
-    ``rule``."""
+    """What a refusal says to a person, in the current language. An error that carries a
+    sentence for a person (``said``) says it; else a ``TransitionError`` (interaction, state,
+    action, rule) or a ``ValidationError`` (field, rule) is framed anew, and any other message
+    goes through ``rule``. An error's technical message is logged (``workbench.refusals``)."""
     if isinstance(exc, str):
         return rule(exc)
+    log.info("refused: %s: %s", type(exc).__name__, exc)
+    said = getattr(exc, "said", None)
+    if isinstance(said, Said):
+        return tell(said)
     if language() == DEFAULT:
         return str(exc)
     iid = getattr(exc, "interaction_id", None)

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from workbench.domain.cost import ApiCall, DailyBudget, Quote, Tariff
+from workbench.domain.said import Said
 from workbench.store import Store, Transaction
 from workbench.text import has_url
 
@@ -170,9 +171,14 @@ class CostMeter:
 
     def budget_warning(self, now: datetime | None = None) -> str | None:
         """``today's X budget of $5.00 is spent: $5.12 so far``, or None."""
+        said = self.budget_said(now)
+        return None if said is None else str(said)
+
+    def budget_said(self, now: datetime | None = None) -> Said | None:
+        """``budget_warning`` for a person (``i18n.tell`` says it in their language)."""
         if not self.budget.set:
             return None
-        return self.budget.warning(self.spent_today(now))
+        return self.budget.warning_said(self.spent_today(now))
 
 
 def _merged(calls: list[ApiCall]) -> list[ApiCall]:

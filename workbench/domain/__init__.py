@@ -16,6 +16,7 @@ from workbench.domain.event import (
 )
 from workbench.domain.interaction import Interaction, State, TransitionError
 from workbench.domain.media import Media
+from workbench.domain.said import Said
 from workbench.domain.transcript import (
     DELETED_TEXT,
     Delivery,
@@ -42,6 +43,7 @@ __all__ = [
     "Event",
     "Interaction",
     "Media",
+    "Said",
     "Sentiment",
     "State",
     "TranscriptEntry",

@@ -19,6 +19,7 @@ from enum import Enum
 from typing import Any
 
 from workbench.domain.errors import WorkbenchError
+from workbench.domain.said import Said
 
 MICROS = 1_000_000
 """Micro-dollars in a dollar."""
@@ -93,6 +94,21 @@ def usd(micros: int | float) -> str:
     if abs(dollars - cents) >= 0.0005:
         return f"${dollars:,.3f}"
     return f"${dollars:,.2f}"
+
+
+@dataclass(frozen=True)
+class Money:
+    """An amount in US dollars (whole micro-dollars) in a sentence for a person: ``str`` is
+    ``usd``'s English, the views write it as the reader's language does (``0,20 $``)."""
+
+    micros: int
+
+    @property
+    def dollars(self) -> float:
+        return self.micros / MICROS
+
+    def __str__(self) -> str:
+        return usd(self.micros)
 
 
 @dataclass(frozen=True)
@@ -176,26 +192,42 @@ def _date(where: str, raw: Any) -> date:
 
 @dataclass(frozen=True)
 class Quote:
-    """What one send will cost, and the sentence the composer shows."""
+    """What one send will cost, and the sentence the composer shows (``said``: the same for the
+    reader's language)."""
 
     kind: PriceKind
     micros: int
     sentence: str
+    said: Said | None = None
 
     @property
     def usd(self) -> float:
         return self.micros / MICROS
 
 
-_SEND_NOUNS = {"post": "post", "quote": "quote", "reply": "reply", "dm": "DM"}
 _WHY = {
-    PriceKind.POST_CREATE_URL: "it has a URL",
-    PriceKind.SUMMONED_REPLY: "a reply to a post that mentions the brand",
-    PriceKind.POST_CREATE: "a post without a URL",
-    PriceKind.DM_CREATE: "a DM",
-    PriceKind.USER_INTERACTION: "a like, follow or repost",
-    PriceKind.DELETE: "a delete",
+    PriceKind.POST_CREATE_URL: Said("it has a URL"),
+    PriceKind.SUMMONED_REPLY: Said("a reply to a post that mentions the brand"),
+    PriceKind.POST_CREATE: Said("a post without a URL"),
+    PriceKind.DM_CREATE: Said("a DM"),
+    PriceKind.USER_INTERACTION: Said("a like, follow or repost"),
+    PriceKind.DELETE: Said("a delete"),
 }
+# What a send costs, per kind of send (each language words each its own way).
+_COSTS = {
+    "post": Said("this post costs {cost}: {why}"),
+    "quote": Said("this quote costs {cost}: {why}"),
+    "reply": Said("this reply costs {cost}: {why}"),
+    "dm": Said("this DM costs {cost}: {why}"),
+}
+_OTHER_COST = Said("this {action} costs {cost}: {why}")
+_FREE = {
+    "post": Said("this post costs nothing extra: {why}"),
+    "quote": Said("this quote costs nothing extra: {why}"),
+    "reply": Said("this reply costs nothing extra: {why}"),
+    "dm": Said("this DM costs nothing extra: {why}"),
+}
+_OTHER_FREE = Said("this {action} costs nothing extra: {why}")
 
 
 @dataclass(frozen=True)
@@ -229,10 +261,13 @@ class Tariff:
         ``this reply costs $0.20: it has a URL``."""
         kind = send_kind(action, has_url=has_url)
         micros = self.cost(kind)
-        noun = _SEND_NOUNS.get(action, action)
         if not self.priced:
-            return Quote(kind, 0, f"this {noun} costs nothing extra: {self.note}")
-        return Quote(kind, micros, f"this {noun} costs {usd(micros)}: {_WHY[kind]}")
+            free = _FREE.get(action, _OTHER_FREE)
+            said = Said(free.message, action=action, why=self.note)  # (the desk never shows it)
+        else:
+            costs = _COSTS.get(action, _OTHER_COST)
+            said = Said(costs.message, action=action, cost=Money(micros), why=_WHY[kind])
+        return Quote(kind, micros, str(said), said)
 
 
 @dataclass(frozen=True)
@@ -271,6 +306,15 @@ class DailyBudget:
 
     def warning(self, today: int) -> str | None:
         """``today's X budget of $5.00 is spent: $5.12 so far`` once spent, else None."""
+        said = self.warning_said(today)
+        return None if said is None else str(said)
+
+    def warning_said(self, today: int) -> Said | None:
+        """``warning`` for a person, in the reader's language."""
         if not self.spent(today):
             return None
-        return f"today's X budget of {usd(self.micros)} is spent: {usd(today)} so far"
+        return Said(
+            "today's X budget of {budget} is spent: {spent} so far",
+            budget=Money(self.micros),
+            spent=Money(today),
+        )

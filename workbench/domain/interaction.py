@@ -28,6 +28,7 @@ from typing import Any
 from workbench.domain.classification import Actionability, Sentiment
 from workbench.domain.errors import WorkbenchError
 from workbench.domain.event import Action, Event, utcnow
+from workbench.domain.said import Said
 from workbench.domain.tweet import Channel
 
 
@@ -44,13 +45,23 @@ class State(str, Enum):
 
 
 class TransitionError(WorkbenchError, ValueError):
-    """An action that the interaction's state or ownership does not allow."""
+    """An action that the interaction's state or ownership does not allow: ``str`` names the
+    interaction, its state, the action and the rule (for the log); ``said`` tells the agent
+    what to do."""
 
-    def __init__(self, interaction_id: str, state: State | str, action: str, rule: str) -> None:
+    def __init__(
+        self,
+        interaction_id: str,
+        state: State | str,
+        action: str,
+        rule: str,
+        said: Said | None = None,
+    ) -> None:
         self.interaction_id = interaction_id
         self.state = State(state)
         self.action = action
         self.rule = rule
+        self.said = said
         super().__init__(
             f"interaction {interaction_id} is {self.state.value}: cannot {action} ({rule})"
         )
@@ -80,6 +91,12 @@ _ALLOWED: dict[str, frozenset[State]] = {
 
 
 _ACTIONS: dict[str, Action] = {a.value: a for a in Action}
+_OFFERED_ELSEWHERE = Said("This offer went to another agent.")
+_PICK_TARGET = Said("Pick an agent or a queue to transfer to.")
+_PICK_AGENT = Said("Pick an agent first.")
+_NOT_YOURS = Said(
+    "This interaction is no longer yours: it was transferred, or it went back to the queue."
+)
 
 
 @dataclass
@@ -136,12 +153,41 @@ class Interaction:
     def _check(self, action: str, by: str | None = None) -> None:
         if self.state not in _ALLOWED[action]:
             allowed = ", ".join(sorted(s.value for s in _ALLOWED[action]))
-            raise TransitionError(self.id, self.state, action, f"allowed only when {allowed}")
+            raise TransitionError(
+                self.id,
+                self.state,
+                action,
+                f"allowed only when {allowed}",
+                self._state_said(action, by),
+            )
         if by is not None and action != "offer" and not self.may_act(by):
             owner = self.agent or "nobody"
             raise TransitionError(
-                self.id, self.state, action, f"only {owner} or a conference party may do this"
+                self.id,
+                self.state,
+                action,
+                f"only {owner} or a conference party may do this",
+                Said("This interaction is with {agent} now.", agent=self.agent)
+                if self.agent
+                else _NOT_YOURS,
             )
+
+    def _state_said(self, action: str, by: str | None) -> Said:
+        """What the agent ``by`` is told when the state does not allow ``action``."""
+        if self.state is State.DONE:
+            return Said("This interaction is already done.")
+        if action in {"accept", "reject", "timeout"}:
+            return Said("This offer is no longer open: it was accepted, or it went on.")
+        if action in {"resume", "return", "expire_pending"}:
+            return Said("This interaction is no longer waiting in your workbin.")
+        if self.state is State.PENDING:
+            return Said("This interaction waits on the customer: Resume it first.")
+        if self.state is State.OFFERED and (by is None or by == self.agent):
+            return Said("Accept the interaction first.")
+        return _NOT_YOURS
+
+    def _owner_only(self) -> Said:
+        return Said("Only {agent}, whose interaction it is, can do this.", agent=self.agent or "")
 
     def may_act(self, agent: str) -> bool:
         """Whether ``agent`` owns the interaction or is a conference party."""
@@ -159,14 +205,18 @@ class Interaction:
     def accept(self, agent: str) -> Event:
         self._check("accept")
         if agent != self.agent:
-            raise TransitionError(self.id, self.state, "accept", f"offered to {self.agent}")
+            raise TransitionError(
+                self.id, self.state, "accept", f"offered to {self.agent}", _OFFERED_ELSEWHERE
+            )
         self.state = State.ACCEPTED
         return self._event(Action.ACCEPTED, agent)
 
     def reject(self, agent: str) -> Event:
         self._check("reject")
         if agent != self.agent:
-            raise TransitionError(self.id, self.state, "reject", f"offered to {self.agent}")
+            raise TransitionError(
+                self.id, self.state, "reject", f"offered to {self.agent}", _OFFERED_ELSEWHERE
+            )
         self.state, self.agent = State.QUEUED, None
         return self._event(Action.REJECTED, agent)
 
@@ -185,10 +235,20 @@ class Interaction:
         self._check("transfer", by)
         if (to_agent is None) == (to_queue is None):
             raise TransitionError(
-                self.id, self.state, "transfer", "name exactly one of to_agent or to_queue"
+                self.id,
+                self.state,
+                "transfer",
+                "name exactly one of to_agent or to_queue",
+                _PICK_TARGET,
             )
         if to_agent == by:
-            raise TransitionError(self.id, self.state, "transfer", "cannot transfer to yourself")
+            raise TransitionError(
+                self.id,
+                self.state,
+                "transfer",
+                "cannot transfer to yourself",
+                Said("It is yours already: pick another agent, or a queue."),
+            )
         self.parties = ()
         if to_agent is not None:
             self.state, self.agent = State.OFFERED, to_agent
@@ -206,10 +266,20 @@ class Interaction:
         self._check("reassign")
         if (to_agent is None) == (to_queue is None):
             raise TransitionError(
-                self.id, self.state, "reassign", "name exactly one of to_agent or to_queue"
+                self.id,
+                self.state,
+                "reassign",
+                "name exactly one of to_agent or to_queue",
+                _PICK_TARGET,
             )
         if to_agent is not None and to_agent == self.agent:
-            raise TransitionError(self.id, self.state, "reassign", f"already with {to_agent}")
+            raise TransitionError(
+                self.id,
+                self.state,
+                "reassign",
+                f"already with {to_agent}",
+                Said("It is with {agent} already: pick another agent, or a queue.", agent=to_agent),
+            )
         previous, self.parties = self.agent, ()
         if to_agent is not None:
             self.state, self.agent = State.OFFERED, to_agent
@@ -234,7 +304,11 @@ class Interaction:
         self._check("conference", by)
         if agent == self.agent or agent in self.parties:
             raise TransitionError(
-                self.id, self.state, "conference", f"{agent} is already in the interaction"
+                self.id,
+                self.state,
+                "conference",
+                f"{agent} is already in the interaction",
+                Said("{agent} is in this interaction already: pick another agent.", agent=agent),
             )
         self.parties = (*self.parties, agent)
         return self._event(Action.CONFERENCE_JOINED, by, party=agent)
@@ -243,7 +317,11 @@ class Interaction:
         self._check("leave_conference")
         if agent not in self.parties:
             raise TransitionError(
-                self.id, self.state, "leave_conference", f"{agent} is not a conference party"
+                self.id,
+                self.state,
+                "leave_conference",
+                f"{agent} is not a conference party",
+                Said("You are not in a conference on this interaction."),
             )
         self.parties = tuple(p for p in self.parties if p != agent)
         return self._event(Action.CONFERENCE_LEFT, agent)
@@ -251,9 +329,25 @@ class Interaction:
     def consult(self, by: str, agent: str, channel: str = "chat") -> Event:
         self._check("consult", by)
         if channel not in {"chat", "voice"}:
-            raise TransitionError(self.id, self.state, "consult", "channel must be chat or voice")
+            raise TransitionError(
+                self.id,
+                self.state,
+                "consult",
+                "channel must be chat or voice",
+                Said("Pick chat or voice for the consultation."),
+            )
+        if not agent:
+            raise TransitionError(
+                self.id, self.state, "consult", "name the agent to consult", _PICK_AGENT
+            )
         if agent == by:
-            raise TransitionError(self.id, self.state, "consult", "cannot consult yourself")
+            raise TransitionError(
+                self.id,
+                self.state,
+                "consult",
+                "cannot consult yourself",
+                Said("Pick another agent to consult: not yourself."),
+            )
         self.consultations = (*self.consultations, {"agent": agent, "channel": channel})
         return self._event(Action.CONSULTED, by, with_agent=agent, channel=channel)
 
@@ -290,9 +384,17 @@ class Interaction:
     def done(self, by: str, require_disposition: bool = True) -> Event:
         self._check("done", by)
         if by != self.agent:
-            raise TransitionError(self.id, self.state, "done", f"only the owner {self.agent} may")
+            raise TransitionError(
+                self.id, self.state, "done", f"only the owner {self.agent} may", self._owner_only()
+            )
         if require_disposition and not self.disposition:
-            raise TransitionError(self.id, self.state, "done", "a disposition is required first")
+            raise TransitionError(
+                self.id,
+                self.state,
+                "done",
+                "a disposition is required first",
+                Said("Pick a disposition before Done."),
+            )
         self.state, self.parties = State.DONE, ()
         return self._event(Action.DONE, by, disposition=self.disposition)
 
@@ -311,7 +413,9 @@ class Interaction:
         agent's capacity for their workbin, and comes back to them when the customer answers."""
         self._check("pend", by)
         if by != self.agent:
-            raise TransitionError(self.id, self.state, "pend", f"only the owner {self.agent} may")
+            raise TransitionError(
+                self.id, self.state, "pend", f"only the owner {self.agent} may", self._owner_only()
+            )
         self.state, self.parties, self.pending_until = State.PENDING, (), until
         return self._event(Action.PENDING, by, until=until.isoformat())
 
@@ -319,7 +423,9 @@ class Interaction:
         """The agent takes it back from their workbin."""
         self._check("resume")
         if by != self.agent:
-            raise TransitionError(self.id, self.state, "resume", f"it is {self.agent}'s")
+            raise TransitionError(
+                self.id, self.state, "resume", f"it is {self.agent}'s", self._owner_only()
+            )
         self.state, self.pending_until = State.ACCEPTED, None
         return self._event(Action.RESUMED, by)
 

@@ -18,6 +18,7 @@ from enum import Enum
 from typing import Any
 
 from workbench.domain.errors import WorkbenchError
+from workbench.domain.said import Said
 
 PLAN_NAMES = ("pay-per-use", "basic", "pro", "enterprise")
 
@@ -74,9 +75,22 @@ class Refusal:
     date: date
     wording: str
     reason: str
+    """The sentence for an agent, with the rule's date (``... (since 2026-04-20)``)."""
+    why: str = ""
+    """The reason without its date: the data file's sentence (the catalog's msgid)."""
 
     def __str__(self) -> str:
         return self.reason
+
+    @property
+    def said(self) -> Said:
+        """What an agent is told: the reason and its date, said in the reader's language."""
+        reason = Said(self.why) if self.why else Said(self.reason)
+        return Said(
+            "The brand's X plan does not allow this: {reason} (since {date}).",
+            reason=reason,
+            date=self.date,
+        )
 
 
 @dataclass(frozen=True)
@@ -192,6 +206,7 @@ class PlanTable:
                     date=rule.date,
                     wording=rule.wording,
                     reason=f"{rule.reasons[capability]} (since {rule.date.isoformat()})",
+                    why=rule.reasons[capability],
                 )
             for rule in rules.values():
                 if name in rule.plans:

@@ -212,6 +212,8 @@ standard_responses = Table(
     Column("name", String(64), primary_key=True),
     Column("category", String(64), nullable=False, server_default=""),
     Column("text", Text, nullable=False),
+    # What the agent picks it by (revision 0012), translated where shown; "": its name.
+    Column("label", String(128), nullable=False, server_default=""),
 )
 
 queues = Table(

@@ -31,7 +31,7 @@ from workbench.domain import (
     TranscriptEntry,
     utcnow,
 )
-from workbench.errors import StoreError
+from workbench.errors import Said, StoreError
 from workbench.store import engine as _engine
 from workbench.store import schema as t
 from workbench.store._bulk import (
@@ -251,6 +251,8 @@ def _upsert(conn: Connection) -> Any:
 
 class ConflictError(StoreError):
     """Someone else changed the interaction first (optimistic concurrency)."""
+
+    said = Said("Someone changed this interaction at the same moment: try again.")
 
 
 class NotFoundError(StoreError, KeyError):
@@ -835,6 +837,7 @@ class Store:
             _engine.serialize_setup(conn)
             self._insert_missing(conn, t.dispositions, "code", ref.dispositions)
             self._insert_missing(conn, t.standard_responses, "name", ref.standard_responses)
+            self._fill_labels(conn, ref.standard_responses)
             self._insert_missing(conn, t.queues, "name", ref.queues)
             rules = conn.execute(select(func.count()).select_from(t.routing_rules)).scalar()
             if rules == 0 and ref.routing_rules:
@@ -873,6 +876,20 @@ class Store:
         if rules and self.screening.count(conn) == 0:
             conn.execute(insert(t.screening_rules), rules)
         self.set_cursor(marker, "loaded", conn)
+
+    @staticmethod
+    def _fill_labels(conn: Connection, responses: Iterable[dict[str, Any]]) -> None:
+        """The shipped standard responses' labels where a store has none (one made before
+        labels, revision 0012); a label someone wrote is left alone."""
+        sr = t.standard_responses.c
+        unlabelled = {r[0] for r in conn.execute(select(sr.name).where(sr.label == ""))}
+        for r in responses:
+            if r["name"] in unlabelled and r.get("label"):
+                conn.execute(
+                    update(t.standard_responses)
+                    .where(sr.name == r["name"], sr.label == "")
+                    .values(label=r["label"])
+                )
 
     @staticmethod
     def _insert_missing(

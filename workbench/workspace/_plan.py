@@ -26,7 +26,7 @@ class PlanRefusal(ValidationError):
 
     def __init__(self, action: str, refusal: Refusal) -> None:
         self.refusal = refusal
-        super().__init__(action, refusal.reason)
+        super().__init__(action, refusal.reason, refusal.said)
 
 
 def plan_of(settings: Settings) -> Plan:

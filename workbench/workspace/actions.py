@@ -27,6 +27,7 @@ from workbench.domain import (
     EntryKind,
     Event,
     Interaction,
+    Said,
     Sentiment,
     State,
     TranscriptEntry,
@@ -149,6 +150,7 @@ class Actions:
                     "reply",
                     f"mentions: only the thread's participants ({', '.join(everyone)}), "
                     f"not {', '.join(map(str, strangers))}",
+                    Said("Mention only people who wrote in this thread."),
                 )
             try:
                 body = (
@@ -157,7 +159,12 @@ class Actions:
                     else text
                 )
             except (TypeError, ValueError) as exc:
-                raise refuse(it, "reply", f"text: {exc}") from None
+                raise refuse(
+                    it,
+                    "reply",
+                    f"text: {exc}",
+                    Said("Mention only people who wrote in this thread."),
+                ) from None
             check.tweet_text(it, "reply", body)
             payload = {"text": body, "in_reply_to_tweet_id": target}
             return self._outbound(conn, it, event, Action.REPLY, payload, body, target)
@@ -175,7 +182,7 @@ class Actions:
             # A contact who wrote to the brand by DM opened the conversation: X lets it answer.
             cannot = check.dm_refusal(contact, it.channel)
             if cannot is not None:
-                raise refuse(it, "dm", cannot)
+                raise refuse(it, "dm", cannot, check.dm_said(contact))
             check.dm_text(it, text)
             payload = {"participant_id": contact.id, "text": text}
             return self._outbound(conn, it, event, Action.DM, payload, text, None)
@@ -280,7 +287,14 @@ class Actions:
                 target = self._available(conn, it, "transfer", to_agent)
                 if load(conn, [to_agent])[to_agent] >= target.capacity:
                     raise refuse(
-                        it, "transfer", f"{to_agent} has no room ({target.capacity} at once)"
+                        it,
+                        "transfer",
+                        f"{to_agent} has no room ({target.capacity} at once)",
+                        Said(
+                            "{agent} has no room for another interaction: pick another agent, "
+                            "or a queue.",
+                            agent=to_agent,
+                        ),
                     )
                 event = it.transfer(self.agent, to_agent=to_agent)
                 offered = Event(
@@ -329,7 +343,9 @@ class Actions:
             try:
                 lock_agent(conn, agent)
             except NotFoundError:
-                raise refuse(it, "consult", f"no agent named {agent!r}") from None
+                raise refuse(
+                    it, "consult", f"no agent named {agent!r}", check.no_such_agent(agent)
+                ) from None
             said = f"{self.agent} consulted {agent} by {channel}"
             lines = [self._system(it, event, said, EntryKind.INTERNAL)]
             if text:
@@ -366,7 +382,15 @@ class Actions:
             event = it.act(self.agent, Action.CALL)
             contact = self.store.reads.contact(it.contact_id, conn)
             if not contact.phone:
-                raise refuse(it, "call", f"@{contact.username} has no phone number on record")
+                raise refuse(
+                    it,
+                    "call",
+                    f"@{contact.username} has no phone number on record",
+                    Said(
+                        "There is no phone number for @{user}: reply, or e-mail them.",
+                        user=contact.username,
+                    ),
+                )
             check.call_outcome(it, outcome)
             event = replace(
                 event, details={"phone": contact.phone, "outcome": outcome, "note": note}
@@ -395,7 +419,15 @@ class Actions:
             event = it.act(self.agent, Action.EMAIL)
             contact = self.store.reads.contact(it.contact_id, conn)
             if not contact.email:
-                raise refuse(it, "email", f"@{contact.username} has no e-mail address on record")
+                raise refuse(
+                    it,
+                    "email",
+                    f"@{contact.username} has no e-mail address on record",
+                    Said(
+                        "There is no e-mail address for @{user}: reply, or call them.",
+                        user=contact.username,
+                    ),
+                )
             check.email(it, subject, body)
             sender = _mail.setting("WORKBENCH_MAIL_FROM") or f"{self.settings.brand}@localhost"
             msg = _mail.message(sender, contact.email, subject, body)
@@ -405,7 +437,12 @@ class Actions:
             try:
                 where = _mail.deliver(msg, _mail.setting("WORKBENCH_SMTP_URL"), folder)
             except _mail.MailError as exc:
-                raise refuse(it, "email", str(exc)) from None
+                raise refuse(
+                    it,
+                    "email",
+                    str(exc),
+                    Said("The e-mail could not be sent: try again, or tell a supervisor."),
+                ) from None
             details = {
                 "to": contact.email,
                 "subject": subject,
@@ -436,7 +473,12 @@ class Actions:
             event = it.act(self.agent, Action.STANDARD_RESPONSE)
             template = self.store.reads.standard_response(name, conn)
             if template is None:
-                raise refuse(it, "insert_standard_response", f"no standard response {name!r}")
+                raise refuse(
+                    it,
+                    "insert_standard_response",
+                    f"no standard response {name!r}",
+                    Said("Pick a standard response from the list."),
+                )
             contact = self.store.reads.contact(it.contact_id, conn)
             values: dict[str, str | None] = {
                 "contact_name": contact.name or contact.username,
@@ -480,6 +522,7 @@ class Actions:
                     it,
                     "set_disposition",
                     f"no disposition code {code!r} (known: {', '.join(sorted(codes))})",
+                    Said("Pick a disposition from the list."),
                 )
             event = it.set_disposition(self.agent, code, note or "")
             text = f"Disposition: {codes[code]}" + (f" ({note})" if note else "")
@@ -506,7 +549,11 @@ class Actions:
         back to the queue."""
         wait = float(self.settings["WORKBENCH_PENDING_HOURS"]) if hours is None else hours
         if not 0 < wait <= 24 * 30:
-            raise ValidationError("hours", f"more than 0 and at most 720 (30 days), got {wait:g}")
+            raise ValidationError(
+                "hours",
+                f"more than 0 and at most 720 (30 days), got {wait:g}",
+                Said("Wait more than 0 and at most 720 hours (30 days)."),
+            )
 
         def use(it: Interaction, conn: Transaction) -> Change:
             until = utcnow() + timedelta(hours=wait)
@@ -534,7 +581,14 @@ class Actions:
         def use(it: Interaction, conn: Transaction) -> Change:
             event = it.act(self.agent, Action.SEND_RETRIED, key=key)
             if not self.store.outbox.retry_failed(conn, key, it.id):
-                raise refuse(it, "retry_send", f"no refused send {key!r} in this interaction")
+                raise refuse(
+                    it,
+                    "retry_send",
+                    f"no refused send {key!r} in this interaction",
+                    Said(
+                        "This message is not waiting to be sent again: it went, or is on its way."
+                    ),
+                )
             return Change([event], [self._system(it, event)])
 
         return self._apply(interaction_id, use, "retry_send")
@@ -546,7 +600,9 @@ class Actions:
             it = self.store.apply(interaction_id, use)
         except TransitionError as exc:
             if exc.action == "act":  # the domain's generic check: name what was attempted
-                raise TransitionError(exc.interaction_id, exc.state, action, exc.rule) from None
+                raise TransitionError(
+                    exc.interaction_id, exc.state, action, exc.rule, exc.said
+                ) from None
             raise
         self._on_change()
         return it
@@ -568,15 +624,29 @@ class Actions:
 
     def _available(self, conn: Transaction, it: Interaction, action: str, name: str) -> Agent:
         """The agent ``name``, locked, if ready and online; refused otherwise."""
+        if not name:
+            raise refuse(it, action, "agent: must not be empty", check.PICK_AGENT)
         try:
             other = lock_agent(conn, name)
         except NotFoundError:
-            raise refuse(it, action, f"no agent named {name!r}") from None
+            raise refuse(
+                it, action, f"no agent named {name!r}", check.no_such_agent(name)
+            ) from None
         if other.state is not AgentState.READY:
             why = f": {other.reason}" if other.reason else ""
-            raise refuse(it, action, f"{name} is not ready ({other.state.value}{why})")
+            raise refuse(
+                it,
+                action,
+                f"{name} is not ready ({other.state.value}{why})",
+                Said("{agent} is not Ready: pick an agent who is.", agent=name),
+            )
         if not other.online(stale=self._heartbeat_stale):
-            raise refuse(it, action, f"{name} is not online (no heartbeat)")
+            raise refuse(
+                it,
+                action,
+                f"{name} is not online (no heartbeat)",
+                Said("{agent} is not online: pick an agent who is.", agent=name),
+            )
         return other
 
     def _target(
@@ -589,6 +659,12 @@ class Actions:
                 it,
                 action.value,
                 f"a {it.channel.value} interaction has no customer tweet to {action.value}",
+                Said(
+                    "This conversation has no customer post to answer, like, retweet or quote: "
+                    "write a direct message instead."
+                )
+                if it.channel is Channel.DM
+                else Said("This conversation has no customer post to answer."),
             )
         tweets = self.store.reads.customer_tweets(it, conn)
         return check.target_tweet(it, action.value, tweets, tweet_id)

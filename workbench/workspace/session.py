@@ -27,6 +27,7 @@ from workbench.domain import (
 from workbench.domain.cost import DailyBudget, Tariff
 from workbench.domain.plan import Plan
 from workbench.errors import WorkbenchError
+from workbench.i18n import tell
 from workbench.routing.agents import (
     HEARTBEAT_INTERVAL,
     Agent,
@@ -309,17 +310,20 @@ class Session(Observable):
 
     def send_cost(self, kind: str, text: str) -> str | None:
         """What sending ``text`` as ``kind`` (reply, dm, quote, post) will cost, as the composer
-        says it ("this reply costs $0.20: it has a URL"), on pay-per-use; None on the other
-        plans. From the text alone: no store read (it is asked on each keystroke)."""
+        says it ("this reply costs $0.20: it has a URL"), in the reader's language, on
+        pay-per-use; None on the other plans. From the text alone: no store read (it is asked on
+        each keystroke)."""
         if not self.tariff.priced:
             return None
-        return send_quote(self.tariff, kind, text).sentence
+        quote = send_quote(self.tariff, kind, text)
+        return quote.sentence if quote.said is None else tell(quote.said)
 
     def budget_warning(self) -> str | None:
         """``today's X budget of $5.00 is spent: $5.12 so far`` once the daily budget
         (``WORKBENCH_DAILY_BUDGET``) is spent, else None. Sends still go: nothing is refused.
-        The day's spend is read again at most every 30 seconds."""
-        return self._spend.budget_warning()
+        The day's spend is read again at most every 30 seconds. In the reader's language."""
+        said = self._spend.budget_said()
+        return None if said is None else tell(said)
 
     def dm_refused(self, it: Interaction, contact: Contact) -> str | None:
         """Why the brand cannot DM ``contact`` on ``it`` (None: it can)."""
@@ -333,6 +337,11 @@ class Session(Observable):
     def standard_responses(self, search: str = "") -> dict[str, str]:
         """Standard responses (name -> text) whose name, category or text contains ``search``."""
         return self.store.reads.standard_responses(search)
+
+    def standard_response_labels(self) -> dict[str, str]:
+        """Every standard response's name and the label an agent picks it by (English, as the
+        data file or a supervisor wrote it: the views translate it)."""
+        return self.store.reads.standard_response_labels()
 
     @property
     def timelines(self) -> list[str]:
