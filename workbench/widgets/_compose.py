@@ -181,18 +181,27 @@ class Composer(W.VBox):
 
     @property
     def left(self) -> int:
+        """Characters left for the text in the box."""
+        return self.left_for(self.text.value)
+
+    def left_for(self, text: str) -> int:
+        """Characters left for ``text``, as X counts the kind being written."""
         from workbench.text import remaining
 
         if self._dm:
-            return dm_remaining(self.text.value)
+            return dm_remaining(text)
         try:
-            return remaining(self._final(self.text.value))
+            return remaining(self._final(text))
         except (TypeError, ValueError):
-            return remaining(self.text.value)
+            return remaining(text)
 
     @property
     def sendable(self) -> bool:
-        return bool(self.text.value.strip()) and self.left >= 0
+        """Whether the text in the box may be sent (not blank, within the limit)."""
+        return self.can_send(self.text.value)
+
+    def can_send(self, text: str) -> bool:
+        return bool(text.strip()) and self.left_for(text) >= 0
 
     def _on_value(self, _change: dict[str, object]) -> None:
         left = self.left
