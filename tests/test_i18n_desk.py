@@ -168,7 +168,7 @@ def test_the_french_desk_shows_no_english(store, french, tmp_path):
         assert "ce post coûte 0,20 $" in said
         assert "Sentiment négatif (+10)" in said and "Action requise (+5)" in said
         assert "Liste VIP (+30)" in said  # the toast's priority
-        assert "en file: part maintenant" in said  # where the reply sent is
+        assert "en file : part maintenant" in said  # where the reply sent is
         assert "Excuses pour l'attente" in parts and "Résolu" in parts
         assert "Mentions publiques" in parts  # the queues' labels
         assert desk.help.layout.display == ""  # the help overlay, walked too

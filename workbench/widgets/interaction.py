@@ -130,14 +130,16 @@ def original_tweet_html(
     )
 
 
-def case_html(it: Interaction, contact: Contact, agent: str) -> str:
+def case_html(it: Interaction, contact: Contact, agent: str, queue: str | None = None) -> str:
+    """The case information panel and the party line; ``queue``: the queue's label (default:
+    its name)."""
     origin = _("Direct message") if it.channel.value == "dm" else _("Public mention")
     on = _(" on @{timeline}").format(timeline=it.timeline) if it.timeline else ""
     rows = [
         (_("Origin"), f"{origin}{on}"),
         (_("Subject"), None),
         (_("Date"), when(it.arrived_at)),
-        (_("Queue"), it.queue),
+        (_("Queue"), queue or it.queue),
         (_("State"), _(it.state.value) + (f" ({it.agent})" if it.agent else "")),
     ]
     if it.parties:
@@ -215,14 +217,12 @@ def delivery_html(entry: TranscriptEntry) -> str:
         return '<div class="wb-delivery wb-sent">✓ ' + esc(_("sent")) + f"{where}</div>"
     if d.state is DeliveryState.FAILED:
         reason = refusal(d.reason) if d.reason else _("refused by X")
-        return (
-            '<div class="wb-delivery wb-failed">✗ '
-            + esc(_("not sent"))
-            + f": {esc(reason)}"
-            + "</div>"
-        )
-    why = f": {esc(refusal(d.reason))}" if d.reason else ""
-    return '<div class="wb-delivery wb-queued">⏳ ' + esc(_("queued")) + f"{why}</div>"
+        said = _("{state}: {reason}").format(state=_("not sent"), reason=reason)
+        return f'<div class="wb-delivery wb-failed">✗ {esc(said)}</div>'
+    said = _("queued")
+    if d.reason:
+        said = _("{state}: {reason}").format(state=said, reason=refusal(d.reason))
+    return f'<div class="wb-delivery wb-queued">⏳ {esc(said)}</div>'
 
 
 _REREAD = 20
@@ -509,7 +509,9 @@ class InteractionView(W.VBox):
         self._loading = True
         try:
             self.original.value = original_tweet_html(first, contact, self._sandbox_url)
-            self.case.value = case_html(it, contact, self.ws.agent)
+            queues = self.ws.queues()
+            labels = {q.name: _(q.label or q.name) for q in queues}
+            self.case.value = case_html(it, contact, self.ws.agent, labels.get(it.queue or ""))
             self.tick()
             show, info = _("show info"), _("info")
             self.contact_info.value = (
@@ -552,7 +554,7 @@ class InteractionView(W.VBox):
             )
             _choices(
                 self.queue_pick,
-                [("—", None)] + [(_(q.label or q.name), q.name) for q in self.ws.queues()],
+                [("—", None)] + [(labels[q.name], q.name) for q in queues],
             )
             colleagues = self.ws.colleagues()
             if list(self.agent_pick.options) != colleagues:

@@ -19,10 +19,11 @@ from workbench.widgets._html import (
 )
 
 
-def toast_html(it: Interaction, contact: Contact) -> str:
+def toast_html(it: Interaction, contact: Contact, queue: str | None = None) -> str:
+    """The offer's preview; ``queue``: the queue's label (default: its name)."""
     origin = _("Direct message") if it.channel.value == "dm" else _("Public mention")
     on = _(" on @{timeline}").format(timeline=it.timeline) if it.timeline else ""
-    queue = _("queue {queue}").format(queue=it.queue)
+    queue = _("queue {queue}").format(queue=queue or it.queue)
     return (
         f'{STYLE}<div class="wb-card"><div class="wb-muted">{esc(origin)}'
         f"{esc(on)} · {esc(when(it.arrived_at))}"
@@ -43,6 +44,7 @@ class OfferToast(W.VBox):
         on_accept: Callable[[str], object],
         on_reject: Callable[[str], object],
         threshold: float = 900.0,
+        queue: str | None = None,
     ) -> None:
         self.interaction_id = interaction.id
         self._interaction, self.threshold = interaction, threshold
@@ -51,7 +53,7 @@ class OfferToast(W.VBox):
         self.timer.add_class("wb-toast-wait")
         self.tick()
         self._on_accept, self._on_reject = on_accept, on_reject
-        self.preview = W.HTML(toast_html(interaction, contact))
+        self.preview = W.HTML(toast_html(interaction, contact, queue))
         self.accept_button = W.Button(description=_("Accept"), button_style="success", icon="check")
         self.accept_button.add_class("wb-accept")
         self.accept_button.on_click(lambda _: self.accept())
