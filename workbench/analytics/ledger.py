@@ -114,10 +114,14 @@ DONE_ACTIONS = tuple(a.value for a in Action if a.stamp == "done_at")
 """What ends an interaction: its agent's Done, and a close without it (a supervisor's, a
 screening rule's): each stamps ``done_at`` (``Action.stamp``)."""
 LAST = {"done_at": DONE_ACTIONS}
+HELD = {"handle_seconds": (Action.ACCEPTED.value, *DONE_ACTIONS, Action.REOPENED.value)}
+"""Handle time is the time held: from acceptance to done in each opening (the first, and each
+after a reopen), summed (``store.ledger.held``); the hours it sat done are not in it."""
 STATS: dict[str, tuple[str, tuple[str, ...]]] = {
     **{name: ("count", actions) for name, actions in COUNTED.items()},
     **{name: ("first", actions) for name, actions in FIRST.items()},
     **{name: ("last", actions) for name, actions in LAST.items()},
+    **{name: ("held", actions) for name, actions in HELD.items()},
 }
 """What the ledger takes from the event log, per interaction: counts of events and the first or
 last time of one (as ``store.ledger.interactions(stats=...)`` computes them)."""
@@ -127,8 +131,9 @@ TIME = "datetime64[us, UTC]"
 def ledger(db_url: str | None = None, *, store: Store | None = None) -> pd.DataFrame:
     """One row per interaction (oldest first) with the columns of ``COLUMNS`` then ``EXTRA``.
 
-    Times are timezone-aware UTC; ``handle_seconds`` runs from the first acceptance to done,
-    ``first_response_seconds`` from arrival to the first reply, DM or quote.
+    Times are timezone-aware UTC; ``handle_seconds`` is the time it was held: from acceptance
+    to done, summed over its openings (a reopen starts another; the time it sat done is not
+    counted), ``first_response_seconds`` from arrival to the first reply, DM or quote.
     """
     own = store is None
     store = store or Store(db_url)
@@ -183,6 +188,8 @@ def shape(rows: pd.DataFrame) -> pd.DataFrame:
     for column in STATS:
         if column in COUNTED:
             out[column] = rows[column].astype("int32")
+        elif column in HELD:
+            out[column] = rows[column].astype("float64")
         else:
             out[column] = rows[column].astype(TIME)
     with_seconds(out)
@@ -190,8 +197,8 @@ def shape(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def with_seconds(frame: pd.DataFrame) -> None:
-    """(Re)compute the handle and first response times from the frame's timestamps."""
-    frame["handle_seconds"] = (frame["done_at"] - frame["accepted_at"]).dt.total_seconds()
+    """(Re)compute the first response time from the frame's timestamps (the handle time is
+    the event log's: ``HELD``)."""
     frame["first_response_seconds"] = (
         frame["first_reply_at"] - frame["arrived_at"]
     ).dt.total_seconds()

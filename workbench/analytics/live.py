@@ -45,6 +45,7 @@ from workbench.analytics.ledger import (
     CATEGORICAL,
     COUNTED,
     FIRST,
+    HELD,
     LAST,
     STATS,
     TIME,
@@ -279,11 +280,13 @@ class LiveLedger:
             return self.frame
         # The rows read again carry their interactions' whole ``api_cost``, as a rebuild sums it.
         touched = [str(i) for i in pd.unique(pd.concat([events["interaction_id"], served]))]
-        read = self.store.ledger.interactions(touched)
+        # The time held sums over openings, so it is read whole for the rows read again.
+        read = self.store.ledger.interactions(touched, {k: STATS[k] for k in HELD})
         if read.empty:
             return self.frame
         for column in STATS:  # filled below from the frame and the events
-            read[column] = 0 if column in COUNTED else pd.Series(pd.NaT, read.index, TIME)
+            if column not in HELD:
+                read[column] = 0 if column in COUNTED else pd.Series(pd.NaT, read.index, TIME)
         rows = shape(read)
         frame = self.frame
         pos = self._positions(rows)

@@ -143,6 +143,16 @@ def _inbound(v: View) -> np.ndarray:
     return ~v.isin("channel", [OUTBOUND])
 
 
+def _held(v: View) -> np.ndarray:
+    """Handle time per row, in seconds: the ledger's ``handle_seconds`` (the time held, from
+    acceptance to done summed over the openings), else done minus the first acceptance."""
+    if "handle_seconds" not in v.frame.columns:
+        return v.seconds("done_at", "accepted_at")
+    return v._memo(  # noqa: SLF001 - the view's cache, as its own conversions use it
+        ("held",), lambda: pd.to_numeric(v.frame["handle_seconds"]).to_numpy(dtype="float64")
+    )
+
+
 def events_frame(events: Iterable[Event]) -> pd.DataFrame:
     """The events (``Store.events()``) as a DataFrame: ``at`` (UTC), ``interaction_id``,
     ``agent``, ``action`` (the string value) and ``details``, in log order."""
@@ -426,14 +436,17 @@ def service_level(
 
 
 def handle_time(ledger: pd.DataFrame | View, by: str | None = None) -> Metric:
-    """Handle time: seconds from the first acceptance to done, over done interactions.
+    """Handle time: the seconds an interaction was held, over done interactions.
 
-    Figures: ``median``, ``p90`` (linear interpolation), ``mean``, ``count``; table per
-    ``by`` value if given. Left out: interactions not done yet, done with no acceptance time,
-    and done before accepted (clock skew).
+    Held: from acceptance to done in each opening, summed over the openings (a reopened
+    interaction counts the time before Done and the time after its reopen, never the hours it
+    sat done between); the ledger's ``handle_seconds``. Figures: ``median``, ``p90`` (linear
+    interpolation), ``mean``, ``count``; table per ``by`` value if given. Left out:
+    interactions not done yet, done with no acceptance time, and done before accepted (clock
+    skew).
     """
     v = view(ledger)
-    hs = v.seconds("done_at", "accepted_at")
+    hs = _held(v)
     done = v.has("done_at")
     accepted = v.has("accepted_at")
     keep = done & accepted & (hs >= 0)
@@ -731,10 +744,10 @@ def agent_table(
 
     ``state``: after the agent's last state event (registered: ``not_ready``); ``handled``:
     done interactions they closed; ``open``: interactions they hold now (state ``accepted``);
-    ``offered``: offers waiting for them; ``median_handle_seconds`` and
-    ``median_first_response_seconds``: over the interactions they own (the last owner; a
-    reply before a transfer is credited to the last owner); ``occupancy`` as in
-    ``occupancy(events, start, now)`` (or ``occupancy_result`` when already computed);
+    ``offered``: offers waiting for them; ``median_handle_seconds`` (time held, as in
+    ``handle_time``) and ``median_first_response_seconds``: over the interactions they own
+    (the last owner; a reply before a transfer is credited to the last owner); ``occupancy``
+    as in ``occupancy(events, start, now)`` (or ``occupancy_result`` when already computed);
     ``rejections`` and ``timeouts``: the offers they rejected or let time out (from the
     events, so each is credited to the agent it was offered to; requeues after a lost
     heartbeat count as time-outs); ``agreement``: as in ``agreement``. Left out: rows with no
@@ -751,7 +764,7 @@ def agent_table(
         return np.bincount(keys[mask], minlength=k + 1)[:k]
 
     done = v.has("done_at")
-    hs = v.seconds("done_at", "accepted_at")
+    hs = _held(v)
     fr = v.seconds("first_reply_at", "arrived_at")
     table = pd.DataFrame(
         {
@@ -911,7 +924,7 @@ def staffing(
     long the agents in Ready take to clear the queue.
 
     ``agents_needed`` of the arrival rate over the last ``window_seconds`` before ``now``
-    (inbound arrivals, per hour), the mean handle time of the interactions done in that window
+    (inbound arrivals, per hour), the mean time held (``handle_time``) of those done in it
     (of all done ones when none were), the service-level ``threshold`` and ``goal`` (settings
     by default) and ``capacity`` (default: the agents' registered capacity, the median over
     agents, else 1). Figures: ``needed`` (None when there is no handle time to use),
@@ -933,7 +946,7 @@ def staffing(
     arr = v.t("arrived_at")
     recent = _inbound(v) & (arr != NAT) & (arr > lo) & (arr <= now_ts.value)
     rate = recent.sum() * 3600.0 / window_seconds if window_seconds > 0 else 0.0
-    hs = v.seconds("done_at", "accepted_at")
+    hs = _held(v)
     done = v.t("done_at")
     valid = ~np.isnan(hs) & (hs >= 0)
     in_window = valid & (done > lo) & (done <= now_ts.value)

@@ -29,7 +29,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from workbench.store import Store
 
-FORMAT = 1
+FORMAT = 2
 """The layout and meaning of a saved copy's columns; a copy of another is not read (raise it
 when a column's definition changes). A copy written under another schema revision of the
 store is not read either."""

@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 from sqlalchemy import BigInteger, case, cast, func, literal, or_, select
 from sqlalchemy.sql import Select
 
+from workbench.domain import Action
 from workbench.store import _arrow
 from workbench.store import schema as t
 
@@ -227,7 +228,7 @@ class LedgerReads:
                 stats,
             )
             for name, (how, _) in stats.items():
-                frame[name] = found[name] if how == "count" else _arrow.times(found[name])
+                frame[name] = found[name] if how in ("count", "held") else _arrow.times(found[name])
         return frame
 
     @staticmethod
@@ -303,6 +304,8 @@ class LedgerReads:
             return pd.Series(np.array([v or 0 for v in values], dtype=np.int64))
         if kind == "count":
             return pd.Series(np.array([v or 0 for v in values], dtype=np.int32))
+        if kind == "float":
+            return pd.Series(np.array([np.nan if v is None else v for v in values], dtype=float))
         if kind == "time":
             if self._store.dialect == "postgresql":
                 missing = np.array([v is None for v in values], dtype=bool)
@@ -328,7 +331,8 @@ class LedgerReads:
 
         ``stats`` adds one column per entry, computed from the event log: ``name: ("count",
         actions)`` counts the interaction's events of those actions, ``("first", actions)`` and
-        ``("last", actions)`` give the earliest and latest time of one.
+        ``("last", actions)`` give the earliest and latest time of one, ``("held", actions)``
+        the seconds it was held (``event_stats``).
         """
         stats = dict(stats or {})
         if ids is not None and not ids:
@@ -490,7 +494,7 @@ def _kinds(stats: Mapping[str, tuple[str, Sequence[str]]]) -> dict[str, str]:
     """The columns of ``interactions(stats=stats)`` with their kinds."""
     kinds = dict(INTERACTION_COLUMNS)
     for name, (how, _) in stats.items():
-        kinds[name] = "count" if how == "count" else "time"
+        kinds[name] = {"count": "count", "held": "float"}.get(how, "time")
     return kinds
 
 
@@ -519,9 +523,9 @@ def event_stats(
 ) -> dict[str, np.ndarray]:
     """``stats`` of events for ``n`` interactions: each event's interaction (its position, -1
     for none of them), action (codes into names) and time (int64 microseconds). Counts come
-    back as int32, first and last times as int64 microseconds (``_arrow.NAT`` where none).
-    The one place the ledger's counts and times are worked out: for a full load and for a
-    live refresh alike."""
+    back as int32, first and last times as int64 microseconds (``_arrow.NAT`` where none),
+    held times as float seconds (NaN where none: ``held``). The one place the ledger's
+    counts and times are worked out: for a full load and for a live refresh alike."""
     codes, names = actions
     mine = owners >= 0
     owners, codes, stamps = owners[mine], np.asarray(codes)[mine], stamps[mine]
@@ -541,6 +545,52 @@ def event_stats(
                 found = np.full(n, _arrow.NAT, dtype=np.int64)
                 np.maximum.at(found, where, values)
             out[name] = found
+        elif how == "held":
+            kinds = np.array([_HOLD.get(a, -1) for a in names], dtype=np.int64)
+            kind = kinds[codes[hit]] if len(names) else np.zeros(0, dtype=np.int64)
+            out[name] = held(where, kind, stamps[hit], n)
         else:
-            raise ValueError(f"stats[{name!r}]: 'count', 'first' or 'last', got {how!r}")
+            raise ValueError(f"stats[{name!r}]: 'count', 'first', 'last' or 'held', got {how!r}")
+    return out
+
+
+_START, _END, _OPENING = 0, 1, 2
+_HOLD = {
+    Action.ACCEPTED.value: _START,
+    **{a.value: _END for a in Action if a.stamp == "done_at"},
+    Action.REOPENED.value: _OPENING,
+}
+"""What each event means to a hold: an acceptance starts one, a done or close ends it, a
+reopen starts the next opening."""
+
+
+def held(owners: np.ndarray, kinds: np.ndarray, stamps: np.ndarray, n: int) -> np.ndarray:
+    """Seconds each of ``n`` interactions was held: in each opening (from its arrival, then
+    from each ``reopened``), from its first acceptance to its last done or close, summed over
+    the openings that have both; NaN where none has. The hours an interaction sat done before
+    a reopen are not handle time. Events at the same instant are taken acceptance, then done,
+    then reopen."""
+    out = np.zeros(n, dtype=np.float64)
+    seen = np.zeros(n, dtype=bool)
+    keep = kinds >= 0
+    owners, kinds, stamps = owners[keep], kinds[keep], stamps[keep]
+    if len(owners):
+        order = np.lexsort((kinds, stamps, owners))
+        owners, kinds, stamps = owners[order], kinds[order], stamps[order]
+        fresh = np.ones(len(owners), dtype=bool)
+        fresh[1:] = (owners[1:] != owners[:-1]) | (kinds[1:] == _OPENING)
+        opening = np.cumsum(fresh) - 1  # one number per (interaction, opening)
+        m = int(opening[-1]) + 1
+        big = np.iinfo(np.int64).max
+        start = np.full(m, big, dtype=np.int64)
+        end = np.full(m, _arrow.NAT, dtype=np.int64)
+        starts, ends = kinds == _START, kinds == _END
+        np.minimum.at(start, opening[starts], stamps[starts])
+        np.maximum.at(end, opening[ends], stamps[ends])
+        whose = np.zeros(m, dtype=np.int64)
+        whose[opening] = owners
+        both = (start != big) & (end != _arrow.NAT)
+        np.add.at(out, whose[both], (end[both] - start[both]) / 1e6)
+        seen[whose[both]] = True
+    out[~seen] = np.nan
     return out
