@@ -66,14 +66,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _summary(report: object) -> str:
-    r = report
+    """Every kind of change the pass made: interactions opened (new, or linked to an earlier
+    one), customers' follow-ups (joined to an open interaction, or reopening a done one),
+    screened, quarantined; then what it left as it was."""
+
+    def n(name: str) -> int:
+        return int(getattr(report, name, 0))
+
+    linked, reopened = n("linked"), n("reopened")
     return (
-        f"ingest: {getattr(r, 'interactions', 0)} new interactions, "
-        f"{getattr(r, 'duplicates', 0)} already stored, "
-        f"{getattr(r, 'screened', 0)} screened, "
-        f"{getattr(r, 'skipped_retweets', 0)} retweets skipped, "
-        f"{getattr(r, 'joined_transcripts', 0)} brand messages joined, "
-        f"{getattr(r, 'quarantined', 0)} quarantined, {getattr(r, 'pages', 0)} pages"
+        f"ingest: {n('interactions') - linked} new interactions, "
+        f"{linked} linked to an earlier one, "
+        f"{n('follow_ups') - reopened} follow-ups joined, "
+        f"{reopened} reopened, "
+        f"{n('screened')} screened, "
+        f"{n('quarantined')} quarantined, "
+        f"{n('duplicates')} already stored, "
+        f"{n('skipped_retweets')} retweets skipped, "
+        f"{n('joined_transcripts')} brand messages joined, {n('pages')} pages"
     )
 
 

@@ -129,6 +129,9 @@ class IngestReport:
     follow_ups: int = 0
     """Customers' (and other participants') further messages joined to an open interaction."""
     reopened: int = 0
+    linked: int = 0
+    """New interactions linked to an earlier one (a follow-up after the reopen window), among
+    ``interactions``."""
     screened: int = 0
     """New interactions (and reopening follow-ups) a screening rule closed or tagged."""
     quarantined: int = 0
@@ -220,6 +223,7 @@ class Ingest:
         self.streamed = IngestReport()
         self._followed = 0  # follow-ups and reopens stored, read off into each page's report
         self._reopened = 0
+        self._linked = 0
         self._screened = 0
         self.meter = meter or CostMeter.attach(store, gateway)
         """Records every X call this ingest makes, with its cost (None: not recorded)."""
@@ -977,8 +981,9 @@ class Ingest:
         report.joined_transcripts += joined
         report.follow_ups += self._followed
         report.reopened += self._reopened
+        report.linked += self._linked
         report.screened += self._screened
-        self._followed = self._reopened = self._screened = 0
+        self._followed = self._reopened = self._screened = self._linked = 0
         report.quarantined += len(bad)
 
     def _write_page(
@@ -1144,6 +1149,7 @@ class Ingest:
         self._followed += plan.follow_ups
         self._reopened += plan.reopened
         self._screened += plan.screened_count
+        self._linked += sum(1 for i in stored if i.previous_id)
         return len(stored), dupes + len(batch) - len(stored)
 
     # --- the brand's own messages --------------------------------------------------------------
