@@ -366,7 +366,12 @@ def timeline_meta(posts: list[Post], next_token: str | None) -> dict[str, Any]:
 
 
 def dm_answer(
-    world: World, events: list[DmEvent], params: Any, viewer: User | None, next_token: str | None
+    world: World,
+    events: list[DmEvent],
+    params: Any,
+    viewer: User | None,
+    next_token: str | None,
+    previous_token: str | None = None,
 ) -> dict[str, Any]:
     fields = parse_list(params, "dm_event.fields", DM_FIELDS)
     user_fields = parse_list(params, "user.fields", USER_FIELDS)
@@ -394,6 +399,8 @@ def dm_answer(
     meta: dict[str, Any] = {"result_count": len(events)}
     if next_token:
         meta["next_token"] = next_token
+    if previous_token:
+        meta["previous_token"] = previous_token
     answer["meta"] = meta
     return answer
 

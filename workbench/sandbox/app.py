@@ -24,6 +24,9 @@ from workbench.sandbox.stream import KEEP_ALIVE, StreamHub, rules_meta
 from workbench.sandbox.world import Problem, User, World, decode_token, encode_token, invalid
 
 PROBLEM_JSON = "application/problem+json"
+JSON = "application/json; charset=utf-8"
+"""What X's answers say they are (every v2 answer recorded in tweepy's cassettes: see
+tests/x_recorded_answers.json); Starlette names a charset for text/* types only."""
 _TITLES = {
     400: "Invalid Request",
     401: "Unauthorized",
@@ -45,7 +48,7 @@ def _dumps(body: Any) -> bytes:
 
 
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(_dumps(body), status, headers, media_type="application/json")
+    return Response(_dumps(body), status, headers, media_type=JSON)
 
 
 def _problem(problem: Problem, headers: dict[str, str] | None = None) -> Response:
@@ -65,6 +68,17 @@ class Auth:
         self.account = account
         self.user_context = user_context
         self.grant = grant
+
+    @property
+    def access_level(self) -> str:
+        """X's ``x-access-level`` header: ``read`` for the app's Bearer token,
+        ``read-write-directmessages`` for an OAuth 1.0a token of an app allowed everything (as
+        the recorded ones were); for an OAuth 2.0 token, what its scopes allow."""
+        if self.grant is not None:
+            scopes = self.grant.scopes
+            level = "read-write" if any(s.endswith(".write") for s in scopes) else "read"
+            return level + ("-directmessages" if {"dm.read", "dm.write"} & scopes else "")
+        return "read-write-directmessages" if self.user_context else "read"
 
 
 def authenticate(request: Request, sb: Sandbox) -> Auth:
@@ -90,7 +104,9 @@ def authenticate(request: Request, sb: Sandbox) -> Auth:
     raise Problem(401, "Unauthorized", "Unauthorized")
 
 
-Handler = Callable[[Request, "Sandbox", Auth], Awaitable[tuple[int, Any] | Response]]
+Answer = tuple[int, Any] | tuple[int, Any, dict[str, str]]
+"""A handler's answer: status and body, and the headers of its own (``location``)."""
+Handler = Callable[[Request, "Sandbox", Auth], Awaitable[Answer | Response]]
 _APP_ONLY = Problem(
     403,
     "Unsupported Authentication",
@@ -209,7 +225,8 @@ def api(
     the access plan (``capability``: what the call does, refused with X's 403 when the plan
     does not allow it).
 
-    A handler answers ``(status, body)``, or a ``Response`` of its own (a stream)."""
+    A handler answers ``(status, body)`` or ``(status, body, headers)``, or a ``Response`` of
+    its own (a stream). Every answer after authentication carries X's ``x-access-level``."""
 
     def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
@@ -228,6 +245,7 @@ def api(
             allowed, headers = sb.limits.take(who, key, app_total=user_context and auth is not None)
             if failure is not None or auth is None:
                 return _problem(failure or status_problem(401), headers)
+            headers["x-access-level"] = auth.access_level
             if not allowed:
                 return _problem(status_problem(429), headers)
             fault: Fault | None = sb.faults.take(request.method, request.url.path)
@@ -259,12 +277,14 @@ def api(
             if isinstance(answer, Response):
                 answer.headers.update(headers)
                 return answer
-            status, body = answer
+            status, body = answer[0], answer[1]
             if fault is not None:
                 if fault.status and fault.after:
                     return _problem(status_problem(fault.status), _fault_headers(fault, headers))
                 if fault.corrupt:
                     body = _corrupt(body)
+            if len(answer) == 3:
+                headers = {**headers, **answer[2]}
             return _json(body, status, headers)
 
         endpoint.__name__ = handler.__name__
@@ -497,7 +517,7 @@ async def tweets_by_ids(request: Request, sb: Sandbox, auth: Auth) -> tuple[int,
 
 
 @api("POST /2/tweets", user_context=True)
-async def create_tweet(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
+async def create_tweet(request: Request, sb: Sandbox, auth: Auth) -> Answer:
     body = await _body(request)
     unsupported = sorted(set(body) & {"media", "poll", "card_uri", "geo", "edit_options"})
     if unsupported:
@@ -533,9 +553,11 @@ async def create_tweet(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, 
                 else "You attempted to quote a Tweet that is deleted or not visible to you.",
             ) from None
         raise
-    return 201, {
-        "data": {"id": str(post.id), "text": post.text, "edit_history_tweet_ids": [str(post.id)]}
-    }
+    return (
+        201,
+        {"data": {"id": str(post.id), "text": post.text, "edit_history_tweet_ids": [str(post.id)]}},
+        {"location": f"{sb.world.base_url}/2/tweets/{post.id}"},
+    )
 
 
 @api("DELETE /2/tweets/:id", user_context=True, capability=Capability.DELETE)
@@ -600,7 +622,7 @@ async def followers(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any
     user_context=True,
     capability=Capability.DM,
 )
-async def send_dm(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
+async def send_dm(request: Request, sb: Sandbox, auth: Auth) -> Answer:
     pid = _path_id(request, "participant_id")
     body = await _body(request)
     if "attachments" in body:
@@ -609,9 +631,12 @@ async def send_dm(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any]:
     if not isinstance(text, str):
         raise invalid("text", text, "text: required, a string of at least 1 character")
     event = sb.world.send_dm(auth.account.id, pid, text)
-    return 201, {
-        "data": {"dm_conversation_id": event.conversation_id, "dm_event_id": str(event.id)}
-    }
+    return (
+        201,
+        {"data": {"dm_conversation_id": event.conversation_id, "dm_event_id": str(event.id)}},
+        # X's form, quotes and all (tests/x_recorded_answers.json)
+        {"location": f'{sb.world.base_url}/2/dm_events/"{event.id}"'},
+    )
 
 
 def _event_types(request: Request) -> None:
@@ -637,7 +662,9 @@ async def dm_events(request: Request, sb: Sandbox, auth: Auth) -> tuple[int, Any
     page = sb.world.dm_events(
         auth.account.id, limit=_int(q, "max_results", 1, 100, 100), token=q.get("pagination_token")
     )
-    return 200, render.dm_answer(sb.world, page.items, q, auth.account, page.next_token)
+    return 200, render.dm_answer(
+        sb.world, page.items, q, auth.account, page.next_token, page.previous_token
+    )
 
 
 @api(
@@ -654,7 +681,9 @@ async def dm_events_with(request: Request, sb: Sandbox, auth: Auth) -> tuple[int
         token=q.get("pagination_token"),
         participant_id=_path_id(request, "participant_id"),
     )
-    return 200, render.dm_answer(sb.world, page.items, q, auth.account, page.next_token)
+    return 200, render.dm_answer(
+        sb.world, page.items, q, auth.account, page.next_token, page.previous_token
+    )
 
 
 # --- the filtered stream ------------------------------------------------------------------------

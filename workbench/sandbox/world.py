@@ -80,17 +80,22 @@ def iso(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
 
 
-def encode_token(position: int) -> str:
-    """An opaque pagination token (16+ base32 characters) naming where the next page starts."""
-    return base64.b32encode(f"p{position:019d}".encode()).decode().rstrip("=").lower()
+def encode_token(position: int, kind: str = "p") -> str:
+    """An opaque pagination token (16+ base32 characters) naming where the next page starts;
+    ``kind`` "n": where the page of newer items before it starts (X's ``previous_token``)."""
+    return base64.b32encode(f"{kind}{position:019d}".encode()).decode().rstrip("=").lower()
 
 
 def decode_token(token: str, parameter: str = "pagination_token") -> int:
+    return _decode_token(token, parameter, "p")[1]
+
+
+def _decode_token(token: str, parameter: str, kinds: str) -> tuple[str, int]:
     try:
         raw = base64.b32decode(token.upper() + "=" * (-len(token) % 8)).decode()
-        if not raw.startswith("p"):
+        if not raw or raw[0] not in kinds:
             raise ValueError
-        return int(raw[1:])
+        return raw[0], int(raw[1:])
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise invalid(
             parameter, token, f"The `{parameter}` query parameter value [{token}] is not valid"
@@ -206,10 +211,12 @@ class Activity:
 
 @dataclass
 class Page:
-    """One page of a timeline: items newest first, and the token of the next (older) page."""
+    """One page of a timeline: items newest first, the token of the next (older) page, and for
+    DM events the token of the previous one (newer items), as X gives them."""
 
     items: list[Any]
     next_token: str | None
+    previous_token: str | None = None
 
 
 def _page(ids: list[int], limit: int, lower: int, upper: int) -> tuple[list[int], int | None]:
@@ -861,11 +868,20 @@ class World:
                 ids = self._dm_by_conversation.get(f"{a}-{b}", [])
             else:
                 ids = self._dm_by_user.get(user_id, [])
-            upper = decode_token(token) if token else 1 << 63
-            chosen, next_upper = _page(ids, limit, 0, upper)
+            kind, bound = (
+                _decode_token(token, "pagination_token", "pn") if token else ("p", 1 << 63)
+            )
+            if kind == "n":  # a previous_token: the `limit` events just after ``bound``
+                lo = bisect.bisect_right(ids, bound)
+                chosen = ids[lo : lo + limit][::-1]
+                older = chosen[-1] if chosen and ids[0] < chosen[-1] else None
+            else:
+                chosen, older = _page(ids, limit, 0, bound)
+            # X gives a page of DM events the token of the newer events too, even the first page
             return Page(
                 [self.dms[i] for i in chosen],
-                encode_token(next_upper) if next_upper is not None else None,
+                encode_token(older) if older is not None else None,
+                encode_token(chosen[0], "n") if chosen else None,
             )
 
     # --- what the brand did -----------------------------------------------------------------
