@@ -5,6 +5,12 @@ builds the new line only).
 
 Both run on a real SQLite store and a real ``Workspace``; the widgets have no browser (no
 kernel), so the rows measure building and updating the widget tree, as the kernel does it.
+
+The click-to-screen rows do have a browser: a shift of 30 customers at the desk beside a busy
+team (``workbench.bench.shift``), in headless Chromium, times each Accept, Send and Done and a
+supervisor's window change from the click to the frame that shows its effect, against a bare
+ipywidgets Button round trip (its click handler changes an HTML widget's value) in the same page:
+median and 95th percentile, goals under 150 and 400 ms. One shift serves every row of a run.
 """
 
 from __future__ import annotations
@@ -158,3 +164,76 @@ def one_more_message(scale: float) -> Result:
         append_cost(SHORT),
         "s",
     )
+
+
+# --- click to screen: a person's clicks during a shift beside a busy team -----------------------
+
+SHIFT = 30
+"""Scripted customers of the full shift (``workbench.bench.shift``)."""
+GOALS = {"median": 150.0, "95th percentile": 400.0}
+"""Click to screen, milliseconds: what a person feels as instant, and the slow tail's bound."""
+CLICKS = (
+    ("Accept", "accept", "bare desk", "the desk's page"),
+    ("Send", "send", "bare desk", "the desk's page"),
+    ("Done", "done", "bare desk", "the desk's page"),
+    ("a dashboard filter (window)", "filter", "bare supervisor", "the supervisor's page"),
+)
+"""(what is clicked, its timings in the shift, its baseline's, the page both are in)."""
+_shifts: dict[int, tuple[dict[str, list[float]], str]] = {}
+
+
+def _shift_timings(scale: float) -> tuple[dict[str, list[float]], str]:
+    """The click-to-screen times of one shift of ``SHIFT`` customers (times ``scale``), run once
+    for every row of this run; and why it did not run ("" when it did)."""
+    n = max(2, round(SHIFT * min(scale, 1.0)))
+    if n not in _shifts:
+        _shifts[n] = _run_shift(n)
+    return _shifts[n]
+
+
+def _run_shift(n: int) -> tuple[dict[str, list[float]], str]:
+    import importlib.util
+    import sys
+
+    from workbench.bench import shift
+
+    if not Path(shift.CHROMIUM).exists():
+        return {}, f"{shift.CHROMIUM} is absent"
+    if importlib.util.find_spec("playwright") is None:
+        return {}, "playwright is not installed (pip install -e '.[test]')"
+    with tempfile.TemporaryDirectory(prefix="wb-bench-shift-") as tmp:
+        done, found = shift.run_shift(Path(tmp), n)
+    if any(found.values()):
+        print(f"click to screen: the shift found problems:\n{shift.report(found)}", file=sys.stderr)
+    return done.timings, ""
+
+
+def _percentile(values: list[float], which: str) -> float:
+    if not values:
+        return float("nan")
+    if which == "median" or len(values) < 2:
+        return statistics.median(values)
+    return statistics.quantiles(values, n=100, method="inclusive")[94]
+
+
+def _click_row(scale: float, label: str, ours: str, bare: str, page: str, which: str) -> Result:
+    timings, why = _shift_timings(scale)
+    clicks, rounds = timings.get(ours, []), timings.get(bare, [])
+    name = (
+        f"click to screen: {label}, {which} of {len(clicks)} (goal < {GOALS[which]:.0f} ms) "
+        f"vs a bare Button round trip in {page} ({len(rounds)})"
+    )
+    if why:
+        name += f" (not run: {why})"
+    return Result(name, _percentile(clicks, which), _percentile(rounds, which), "ms")
+
+
+def _register(label: str, ours: str, bare: str, page: str, which: str) -> None:
+    @benchmark(f"click to screen: {label}, {which}")
+    def row(scale: float) -> Result:
+        return _click_row(scale, label, ours, bare, page, which)
+
+
+for _label, _ours, _bare, _page in CLICKS:
+    for _which in GOALS:
+        _register(_label, _ours, _bare, _page, _which)
