@@ -178,3 +178,38 @@ def test_the_shortcut_refuses_what_the_send_button_would(store, desk):
     assert outbox(store) == []
     assert view.message.value and "#b00" in view.message.value  # said, in red
     assert view.composer.text.value == too_long  # nothing typed is lost
+
+
+def test_the_brands_dm_brought_in_before_its_send_is_marked_shows_once(store, desk):
+    """X's DM events can bring the brand's DM back before the outbox has marked it sent with
+    X's id: ingest joins it as a line of its own, and marking the send removes that copy."""
+    from workbench.domain import EntryKind, TranscriptEntry, utcnow
+    from workbench.store.outbox import Sent
+
+    view = _accepted(store, desk)
+    view.reply_kind.value = "dm"
+    assert view.send("Could you send us your order number?") is True
+    (row,) = store.outbox.claim(10, 60)
+    store.add_transcript(  # what ingest joins from X's DM events, the outbox not done yet
+        TranscriptEntry(
+            view.interaction_id,
+            utcnow(),
+            EntryKind.OUTBOUND,
+            "AcmeSupport",
+            "Could you send us your order number?",
+            "dm",
+            "1900000000000000001",
+            {"source": "x", "timeline": "AcmeSupport"},
+        )
+    )
+    desk.poll()
+    said = [e.text for e in desk.ws.transcript(view.interaction_id)]
+    assert said.count("Could you send us your order number?") == 2
+    store.outbox.finish(sent=[Sent(row, {"id": "1900000000000000001"}, "1900000000000000001")])
+    desk.poll()
+    lines = desk.ws.transcript(view.interaction_id)
+    mine = [e for e in lines if e.text == "Could you send us your order number?"]
+    assert len(mine) == 1 and mine[0].author == "ann"
+    assert mine[0].delivery is not None and mine[0].delivery.x_id == "1900000000000000001"
+    shown = [getattr(w, "value", "") or getattr(w.children[0], "value", "") for w in view.lines]
+    assert sum("Could you send us your order number?" in h for h in shown) == 1

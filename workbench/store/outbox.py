@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
 
 from workbench.domain import ANSWER_ACTIONS, Action, Event, utcnow
 from workbench.domain.budget import say_wait
@@ -43,6 +43,19 @@ _MARK_SENT = (
         last_error=None,
     )
 )
+_tr = t.transcript.c
+# What X's timelines and DM events brought in of the brand's own words before the outbox knew
+# X's id for them (ingest joins such a message as a line of its own): once the send is marked,
+# that copy goes, and the agent's line, with its delivery, stands alone.
+_ECHO = delete(t.transcript).where(
+    _tr.interaction_id == bindparam("iid"),
+    _tr.tweet_id == bindparam("x_id"),
+    _tr.kind == "outbound",
+    or_(*(_tr.action == a for a in ("reply", "quote", "tweet", "dm"))),  # one statement, many rows
+    _tr.details["source"].as_string() == "x",
+)
+_WORDS = ("reply", "quote", "dm", "post")
+"""The sends that make a post or a DM event of the brand's, which X's reads bring back."""
 # A reply, DM or quote X accepted is the brand's words reaching the customer (``answered``).
 _SENT_AS = {a.value: Action.ANSWERED for a in ANSWER_ACTIONS}
 _i = t.interactions.c
@@ -331,6 +344,13 @@ class OutboxTable:
                 )
                 if answered:  # the first words X accepted: the first response
                     conn.execute(_FIRST_REPLY, {"ids": answered, "now": now})
+                echoes = [
+                    {"iid": s.row.interaction_id, "x_id": s.x_id}
+                    for s in sent
+                    if s.x_id and s.row.interaction_id and s.row.action in _WORDS
+                ]
+                if echoes:
+                    conn.execute(_ECHO, echoes)
             if later:
                 conn.execute(
                     _RETRY,

@@ -603,7 +603,9 @@ class InteractionView(W.VBox):
         if new and (new[0].at, new[0].row_id or 0) < (known[-1].at, known[-1].row_id or 0):
             return self.ws.transcript(self.interaction_id)
         again = {e.row_id: e for e in fresh}
-        lines = [again.get(e.row_id, e) for e in known] + new
+        # A line of the reread range that is gone was removed (ingest's copy of a send).
+        kept = [e for e in known if e.row_id is None or e.row_id < recent[0] or e.row_id in again]
+        lines = [again.get(e.row_id, e) for e in kept] + new
         moving = [
             e.delivery.key
             for e in lines
