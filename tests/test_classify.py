@@ -105,11 +105,6 @@ def test_emoji_and_negation() -> None:
         "https://t.co/abc",
         "@ShopCo @TelcoHelp",
         "@ShopCo https://t.co/abc",
-        "Hola, mi pedido no ha llegado todavía, qué pasa con el envío?",
-        "Bonjour, je n'ai pas reçu ma commande et le service ne répond pas",
-        "Mein Paket ist noch nicht da und niemand antwortet mir",
-        "こんにちは、注文した商品がまだ届きません",
-        "Заказ до сих пор не доставлен",
     ],
 )
 def test_text_that_cannot_be_judged_is_undeclared(text: str) -> None:
@@ -118,6 +113,33 @@ def test_text_that_cannot_be_judged_is_undeclared(text: str) -> None:
     assert result.actionability is UNK
     assert result.confidence == 0.0
     assert result.explanation.startswith("undeclared")
+    assert not result.declared
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Hola, mi pedido no ha llegado todavía, qué pasa con el envío?", "es"),
+        ("Bonjour, je n'ai pas reçu ma commande et le service ne répond pas", "fr"),
+        ("Mein Paket ist noch nicht da und niemand antwortet mir", "de"),
+    ],
+)
+def test_complaints_in_other_languages_are_read_in_their_language(text: str, language: str):
+    result = classify(text)
+    assert result.language == language
+    assert result.sentiment is NEG, result.explanation
+    assert result.actionability is ACT, result.explanation
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("こんにちは、注文した商品がまだ届きません", "ja"), ("Заказ до сих пор не доставлен", "ru")],
+)
+def test_a_language_without_a_model_is_undeclared_when_unsure(text: str, language: str):
+    result = classify(text)
+    assert result.language == language
+    assert result.sentiment is UND
+    assert result.explanation.startswith("sentiment undeclared:")
     assert not result.declared
 
 

@@ -26,6 +26,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data", metavar="DIR", help="labelled tweet sets for --quality (default ../shared/data)"
     )
+    parser.add_argument(
+        "--tweets",
+        metavar="DIR",
+        help="with --quality: the public tweets `workbench train --sentiment` learns from "
+        "(xlm-t/, tweeteval/); adds each language's validation macro-F1",
+    )
 
 
 def _table(rows: list[dict[str, object]]) -> str:
@@ -55,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
         from workbench.classify.trained import newest_model
 
         rows = quality.report(data, trained=newest_model())
+        if args.tweets:
+            rows += quality.language_report(args.tweets)
         print(
             json.dumps([r.as_dict() for r in rows], indent=2)
             if args.json

@@ -50,6 +50,8 @@ class QualityRow:
     trained: float | None = None
     trained_met: bool | None = None
     trained_version: int | None = None
+    previous: float | None = None
+    """The English-only classifier the workbench had before (``multilingual=False``)."""
 
     def as_dict(self) -> dict[str, object]:
         out = asdict(self)
@@ -57,6 +59,8 @@ class QualityRow:
         out["vader"] = round(self.vader, 4)
         if self.trained is not None:
             out["trained"] = round(self.trained, 4)
+        if self.previous is not None:
+            out["previous"] = round(self.previous, 4)
         return out
 
 
@@ -237,10 +241,61 @@ def _report(root: Path, classifier: Classifier) -> list[QualityRow]:
     return rows
 
 
+_MISS_NOTE = "undeclared counted as a miss"
+
+
+def language_report(root: str | os.PathLike[str]) -> list[QualityRow]:
+    """Sentiment macro-F1 of each language's validation tweets (XLM-T's, and TweetEval's for
+    English, under ``root`` laid out as ``workbench.classify.corpus`` says): ours with X's
+    language code given, beside plain VADER and the English-only classifier this workbench had
+    before; an undeclared answer counts as a miss, as the goals count it."""
+    from workbench.classify import corpus
+    from workbench.classify.sentiment_training import GOALS, TWEETEVAL_GOAL
+
+    folder = Path(root)
+    ours = Classifier()
+    previous = Classifier(multilingual=False)
+    analyzer = SentimentIntensityAnalyzer()
+    rows = []
+    for language in sorted(GOALS):
+        sets = [(corpus.xlmt(folder, language, "val"), GOALS[language])]
+        if language == "en":
+            sets.append((corpus.tweeteval_val(folder), TWEETEVAL_GOAL))
+        for split, goal in sets:
+            gold = [LABELS[y] for y in split.labels]
+            found = ours.classify_many(split.texts, langs=[language] * len(split))
+            mine = macro_f1(gold, [c.sentiment.value for c in found])
+            before = macro_f1(
+                gold, [c.sentiment.value for c in previous.classify_many(split.texts)]
+            )
+            vader = macro_f1(
+                gold,
+                [_vader_label(analyzer.polarity_scores(t)["compound"]) for t in split.texts],
+            )
+            rows.append(
+                QualityRow(
+                    "sentiment macro-F1",
+                    split.source,
+                    len(split),
+                    mine,
+                    vader,
+                    f">= {goal:.3f}",
+                    mine >= goal,
+                    _MISS_NOTE,
+                    previous=before,
+                )
+            )
+    return rows
+
+
 def format_report(rows: Sequence[QualityRow]) -> str:
-    """The rows as a plain-text table (with the trained model's columns when it was measured)."""
+    """The rows as a plain-text table (with the trained model's columns when it was measured,
+    and the previous classifier's when it was)."""
     version = next((r.trained_version for r in rows if r.trained is not None), None)
-    header: tuple[str, ...] = ("metric", "data set", "rows", "ours", "VADER", "goal", "met")
+    before = any(r.previous is not None for r in rows)
+    header: tuple[str, ...] = ("metric", "data set", "rows", "ours", "VADER")
+    header += ("previous",) if before else ()
+    header += ("goal", "met")
     if version is not None:
         header += (f"model v{version}", "met")
 
@@ -255,9 +310,10 @@ def format_report(rows: Sequence[QualityRow]) -> str:
             str(r.rows),
             figure(r, r.ours),
             figure(r, r.vader),
-            r.goal,
-            "yes" if r.met else "NO",
         )
+        if before:
+            line += ("" if r.previous is None else figure(r, r.previous),)
+        line += (r.goal, "yes" if r.met else "NO")
         if version is not None:
             line += (
                 ("", "")
@@ -276,7 +332,12 @@ def format_report(rows: Sequence[QualityRow]) -> str:
         "VADER: plain vaderSentiment 3.3.2, compound >= 0.05 positive, <= -0.05 negative; "
         "as actionability, negative means actionable."
     )
-    lines.append(f"Ours: {UNDECLARED_NOTE} (non-English, nothing but links or mentions).")
+    lines.append(f"Ours: {UNDECLARED_NOTE} (nothing but links or mentions, unsure).")
+    if before:
+        lines.append(
+            "Per-language rows: ours with X's language code given, the previous (English-only) "
+            f"classifier and VADER, {_MISS_NOTE}."
+        )
     if version is not None:
         lines.append(
             f"Model v{version}: ours with the newest model `workbench train` wrote "

@@ -2,10 +2,12 @@
 
 ``workbench train`` writes ``actionability-v0007.joblib`` files into WORKBENCH_MODEL_DIR (default:
 ``models/`` in the user data dir). ``newest_classifier()`` answers which classifier to use now:
-the rules alone while the folder holds no model, else the rules with the newest model. Model files
-are pickles, so only regular files directly in that folder are ever loaded (a symlink or a file
-elsewhere is not). The check is cheap (one ``stat`` of the folder) and the model stays loaded
-until a newer file appears; scikit-learn is imported only once there is a model to load.
+the rules alone while the folder holds no model, else the rules with the newest model; in both,
+the sentiment models of the package, or newer ones in that folder (``sentiment.load_models``).
+Actionability model files are pickles, so only regular files directly in that folder are ever
+loaded (a symlink or a file elsewhere is not). The check is cheap (one ``stat`` of the folder)
+and the model stays loaded until a newer file appears; scikit-learn is imported only once there
+is a model to load.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ class _Seen:
     folder: Path
     folder_name: str
     folder_stamp: tuple[int, int] | None
-    file_stamp: tuple[str, int, int, int] | None
+    file_stamp: tuple[object, ...] | None
     classifier: Classifier
     model: ActionabilityModel | None
 
@@ -84,6 +86,17 @@ def _file_stamp(path: Path) -> tuple[str, int, int, int] | None:
     return (path.name, st.st_ino, st.st_mtime_ns, st.st_size)
 
 
+def _sentiment_stamps(folder: Path | None) -> tuple[object, ...]:
+    """What changes when a sentiment model file in ``folder`` is added or replaced."""
+    if folder is None:
+        return ()
+    from workbench.classify.sentiment import model_files
+
+    return tuple(
+        _file_stamp(path) for versions in model_files(folder).values() for _, path in versions
+    )
+
+
 def _rules() -> Classifier:
     from workbench.classify.classifier import Classifier
 
@@ -105,7 +118,10 @@ def newest_classifier() -> Classifier:
         stamp, _ = _folder_stamp(folder)
         files = model_files(folder) if stamp is not None else []
         newest = files[-1][1] if files else None
-        file_stamp = _file_stamp(newest) if newest is not None else None
+        file_stamp = (
+            _file_stamp(newest) if newest is not None else None,
+            *_sentiment_stamps(folder if stamp is not None else None),
+        )
         if seen is not None and seen.folder == folder and seen.file_stamp == file_stamp:
             # nothing newer: remember the folder as it is now
             _seen = _Seen(

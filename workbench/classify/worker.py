@@ -11,9 +11,10 @@ import the caller's main module again, which runs a script without a ``__main__`
 time, and ``fork`` copies a process that has threads mid-step. The child here is
 ``python -m workbench.classify.worker``, which reads one batch per line on stdin (JSON: the
 texts, whether they are DMs, the caller's model folder, so that it labels with the model
-``classify_many`` would use in the caller) and writes each batch's labels as one line on stdout,
-in order. If it fails (killed, out of memory), every unanswered batch's future raises, the
-labeller is closed, and the caller labels in-process (see ``Ingest._labels``).
+``classify_many`` would use in the caller, and X's language codes of the texts) and writes
+each batch's labels as one line on stdout, in order. If it fails (killed, out of memory), every
+unanswered batch's future raises, the labeller is closed, and the caller labels in-process (see
+``Ingest._labels``).
 """
 
 from __future__ import annotations
@@ -73,10 +74,13 @@ class Labeller:
         self._lock = threading.Lock()
         self._writing = threading.Lock()
 
-    def submit(self, texts: list[str], *, direct: bool = False) -> Future[Labels]:
-        """The labels of ``texts`` (in order), worked out in the child."""
+    def submit(
+        self, texts: list[str], *, direct: bool = False, langs: list[str | None] | None = None
+    ) -> Future[Labels]:
+        """The labels of ``texts`` (in order), worked out in the child (``langs``: X's language
+        code of each, as ``classify_many`` takes them)."""
         answer: Future[Labels] = Future()
-        line = json.dumps([texts, direct, str(model_dir())]).encode() + b"\n"
+        line = json.dumps([texts, direct, str(model_dir()), langs]).encode() + b"\n"
         # Batches are written in the order they wait in; the reader never waits for a write
         # (the child may be blocked on its answers while this write waits for it to read).
         with self._writing:
@@ -210,9 +214,10 @@ def main() -> None:
     sys.stdout = sys.stderr
     for line in sys.stdin.buffer:
         try:
-            texts, direct, folder = json.loads(line)
+            texts, direct, folder, *rest = json.loads(line)
             os.environ[SETTING] = folder
-            found = newest_classifier().classify_many(texts, direct=bool(direct))
+            langs = rest[0] if rest else None
+            found = newest_classifier().classify_many(texts, direct=bool(direct), langs=langs)
             reply: object = [(c.sentiment.value, c.actionability.value) for c in found]
         except Exception as exc:  # said to the caller, which labels the batch itself
             reply = {"error": f"{type(exc).__name__}: {exc}"}
