@@ -37,11 +37,13 @@ lint: install
 	$(VENV)/bin/mypy
 
 # Rewrite workbench/notebooks/ (shipped in the package) from scripts/notebooks.py and store
-# their outputs (never widget state).
+# their outputs (never widget state, nor the outputs that show a widget view: Lab would open on
+# their stale text form).
 notebooks: install
 	$(PY) scripts/notebooks.py
 	cd workbench/notebooks && env -u WORKBENCH_X_API_URL WORKBENCH_DB_URL=sqlite:///$$(mktemp -d)/nb.db ../../$(VENV)/bin/jupyter nbconvert \
 	  --to notebook --execute --inplace --ExecutePreprocessor.store_widget_state=False *.ipynb
+	$(PY) scripts/notebooks.py --strip-views
 
 # Extract the views' messages (workbench/locale/workbench.pot), bring the catalogs up to date
 # (new messages wait for their translation: tests/test_i18n.py fails until they have it) and

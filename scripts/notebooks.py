@@ -2,17 +2,23 @@
 without outputs or widget state.
 
 Run ``python scripts/notebooks.py`` after changing a cell here, then ``make notebooks`` to
-execute them and store their outputs for nbval.
+execute them and store their outputs for nbval; it ends with ``--strip-views``, which drops
+the outputs that show a widget view (see ``strip_views``).
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 OUT = Path(__file__).resolve().parent.parent / "workbench" / "notebooks"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+SHOWS_A_VIEW = {"tags": ["nbval-ignore-output"]}
+"""The metadata of a cell that shows a widget view: its output is not stored (``strip_views``),
+so nbval does not compare it."""
 
 AGENT = [
     new_markdown_cell(
@@ -38,7 +44,8 @@ AGENT = [
         "ws = Workspace(agent)\n"
         "view = AgentWorkspaceView(ws, live=live)\n"
         "view.ready()\n"
-        "view"
+        "view",
+        metadata=SHOWS_A_VIEW,
     ),
     new_markdown_cell(
         "Everything the view does is a method of `ws` (the `Workspace`), so a script can do it "
@@ -81,7 +88,8 @@ SUPERVISOR = [
         "store = Store(db_url)\n"
         "model = DashboardModel(store, supervisor)  # the live ledger and the change feed\n"
         "dashboard = SupervisorDashboardView(model, interval=interval, live=live)\n"
-        "dashboard"
+        "dashboard",
+        metadata=SHOWS_A_VIEW,
     ),
     new_markdown_cell(
         "The figures are plain data too: `model.snapshot.kpis`, `model.snapshot.metrics` "
@@ -133,7 +141,8 @@ WALLBOARD = [
         "from workbench.supervisor import DashboardModel\n"
         "from workbench.widgets import SupervisorDashboardView\n\n"
         "model = DashboardModel(Store(db_url), 'wallboard')\n"
-        "SupervisorDashboardView(model, interval=interval, live=True, actions=False)"
+        "SupervisorDashboardView(model, interval=interval, live=True, actions=False)",
+        metadata=SHOWS_A_VIEW,
     ),
 ]
 
@@ -153,7 +162,8 @@ DESK = [
         "x_api = ensure_x_api()  # the configured X API, else a sandbox in this kernel\n"
         "store = Store(db_url)\n"
         "store.load_reference_data()\n"
-        "DeskApp(Desk(store), live=live)"
+        "DeskApp(Desk(store), live=live)",
+        metadata=SHOWS_A_VIEW,
     ),
 ]
 
@@ -320,7 +330,29 @@ def write(name: str, cells: list) -> None:
     nbformat.write(nb, OUT / name)
 
 
-if __name__ == "__main__":
+def strip_views(path: Path) -> bool:
+    """Drop the outputs of ``path`` that show a widget view; True when it had some.
+
+    The notebooks are stored without widget state, so a view's output has nothing to draw when
+    the notebook is opened: JupyterLab would show its text form instead
+    (``AgentWorkspaceView(children=(HBox(...``), stale, until the cell runs again."""
+    nb = nbformat.read(path, as_version=4)
+    stripped = False
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        kept = [o for o in cell.outputs if WIDGET_VIEW not in o.get("data", {})]
+        if len(kept) != len(cell.outputs):
+            cell.outputs, stripped = kept, True
+    if stripped:
+        nbformat.write(nb, path)
+    return stripped
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--strip-views"]:
+    for notebook in sorted(OUT.glob("*.ipynb")):
+        strip_views(notebook)
+elif __name__ == "__main__":
     OUT.mkdir(exist_ok=True)
     write("agent_workspace.ipynb", AGENT)
     write("supervisor_dashboard.ipynb", SUPERVISOR)

@@ -72,6 +72,16 @@ def _parse_dollars(name: str, raw: str) -> float:
     return _number(name, raw, "US dollars", zero="no budget")
 
 
+def _parse_count_or_never(name: str, raw: str) -> int:
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ConfigError(name, f"expected a whole number (0: never), got {raw!r}") from None
+    if value < 0:
+        raise ConfigError(name, f"must be 0 (never) or more, got {raw!r}")
+    return value
+
+
 def _parse_share(name: str, raw: str) -> float:
     try:
         value = float(raw)
@@ -253,6 +263,14 @@ SETTINGS: tuple[Setting, ...] = (
         30.0,
         "Seconds an agent has to accept an offer before it goes to another agent.",
         _parse_seconds,
+    ),
+    Setting(
+        "WORKBENCH_MISSED_OFFERS",
+        2,
+        "Offers in a row an agent may let time out before the router sets them Not Ready "
+        '("missed 2 offers in a row"), so nobody waits on an empty desk; an accepted or '
+        "rejected offer starts the count again (0: never).",
+        _parse_count_or_never,
     ),
     Setting(
         "WORKBENCH_RECLAIM_AFTER",

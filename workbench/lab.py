@@ -36,6 +36,15 @@ EPILOG = (
 MANIFEST = ".workbench-shipped.json"
 #: The Lab workspace of the demo: the agent workspace and the supervisor dashboard side by side.
 DEMO_WORKSPACE = "demo"
+#: Lab's settings ``workbench lab`` answers for the user when they have not: no prompt to fetch
+#: Jupyter's news, no check for a newer JupyterLab (the workbench pins its versions). The user
+#: may turn either on in Lab's Settings; a choice they made is never overwritten.
+QUIET_LAB = {
+    ("@jupyterlab/apputils-extension", "notification"): {
+        "fetchNews": "false",
+        "checkForUpdates": False,
+    },
+}
 
 
 def notebooks_dir() -> Traversable:
@@ -85,6 +94,26 @@ def working_notebooks(folder: Path) -> list[str]:
         copied[source.name] = _digest(shipped)
     manifest_path.write_text(json.dumps(copied, indent=1, sort_keys=True), encoding="utf-8")
     return notes
+
+
+def quiet_lab(settings_dir: Path | None = None) -> list[Path]:
+    """Write ``QUIET_LAB`` into Lab's user settings (``settings_dir``; default: where the Lab
+    started from this environment keeps them, ``JUPYTERLAB_SETTINGS_DIR`` or Jupyter's config
+    folder), each plugin's settings only when the user has none yet: what answering "no" to
+    Lab's news prompt writes. Returns the files written."""
+    if settings_dir is None:
+        from jupyterlab.commands import get_user_settings_dir
+
+        settings_dir = Path(get_user_settings_dir())
+    written = []
+    for (package, plugin), values in QUIET_LAB.items():
+        target = settings_dir / package / f"{plugin}.jupyterlab-settings"
+        if target.exists():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(values, indent=2) + "\n", encoding="utf-8")
+        written.append(target)
+    return written
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -293,14 +322,18 @@ def run(args: argparse.Namespace) -> int:
             if args.team:
                 children.append(_start_team(args.team, args.seed, env))
             if args.desk_port:
+                from workbench._voila import PLOTLY
                 from workbench._voila import start as start_page
                 from workbench._voila import url as page_url
+                from workbench.workspace.command import NOTEBOOK, PREHEAT
 
-                children.append(start_page("desk.ipynb", args.desk_port, env))
+                page = start_page(NOTEBOOK, args.desk_port, env, PREHEAT, PLOTLY)
+                children.append(page)
                 desk = f"Agent desk (sign in, no code) at {page_url(args.desk_port)}"
         root = args.notebooks or default_working_dir()
         for note in working_notebooks(root):
             print(f"workbench lab: {note}", file=sys.stderr)
+        quiet_lab()
         token = args.token if args.token is not None else secrets.token_hex(24)
         cmd = jupyter_lab_command(args.port, root, token, workspaces)
         lab = subprocess.Popen(cmd, env=env, text=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import time
@@ -16,7 +15,7 @@ import pytest
 
 from tests.conftest import require
 from tests.pg import free_port
-from workbench.lab import jupyter_lab_command, working_notebooks
+from workbench.lab import jupyter_lab_command, quiet_lab, working_notebooks
 
 CHROMIUM = os.environ.get("CHROME_BIN", "/usr/bin/chromium")
 FLAGS = [
@@ -79,11 +78,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         "JUPYTERLAB_WORKSPACES_DIR": "workspaces",
     }.items():
         env[var] = str(home / sub)
-    notify = home / "lab-settings" / "@jupyterlab" / "apputils-extension"
-    notify.mkdir(parents=True)
-    (notify / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False})
-    )
+    quiet_lab(home / "lab-settings")  # no news prompt, as `workbench lab` does for its users
     env["WORKBENCH_DB_URL"] = f"sqlite:///{home / 'workbench.db'}"
     # Enterprise: the plan that allows every button; DM reads at 20x X's 15 per 15 minutes (the
     # 300 of the former table), or ingest's DM polls every 3 s would be refused after 45 s.

@@ -87,6 +87,7 @@ def test_an_agent_signs_in_takes_an_offer_and_signs_out(page: Page, lab, desk_ur
     assert accessibility(page, "desk-working", ".wb-desk") == []
     page.keyboard.press("Alt+KeyH")  # the help overlay again hides
     expect(page.locator(".wb-help")).to_be_hidden()
+    _no_stray_scrollbars(page, "desk-working")
     readme_screenshots(page, "desk-en")
     _done_by_keyboard(page)
     page.locator(".wb-sign-out").click()
@@ -178,3 +179,74 @@ def _reply_by_keyboard(page: Page, view, text: str):
     assert line["y"] >= scroller["y"] - 1, (line, scroller)
     assert line["y"] + line["height"] <= scroller["y"] + scroller["height"] + 1, (line, scroller)
     return reply
+
+
+NO_SCROLLBARS = """() => {
+    const app = document.querySelector('.wb-desk');
+    const page = document.scrollingElement;
+    const stray = [];
+    if (page.scrollWidth > page.clientWidth + 1) {
+        stray.push(`the page: across ${page.scrollWidth} in ${page.clientWidth}`);
+    }
+    for (const el of document.querySelectorAll('body *')) {
+        const style = getComputedStyle(el);
+        if (style.display === 'none' || style.visibility === 'hidden') continue;
+        const across = el.scrollWidth > el.clientWidth + 1
+            && ['auto', 'scroll'].includes(style.overflowX) && !el.matches('textarea');
+        const down = el.scrollHeight > el.clientHeight + 1
+            && ['auto', 'scroll'].includes(style.overflowY)
+            && !el.contains(app) && !el.matches('textarea, select, .wb-transcript-scroll');
+        if (across || down) {
+            const named = [...el.classList].filter(c => /^(wb|widget)-/.test(c));
+            const within = el.parentElement.closest('[class*="wb-"]');
+            stray.push(`${el.tagName}.${named.join('.')} in .${within ? [...within.classList]
+                .filter(c => c.startsWith('wb-')).join('.') : ''}: ${across ? 'across' : 'down'}`
+                + ` ${el.scrollWidth}x${el.scrollHeight} in ${el.clientWidth}x${el.clientHeight}`);
+        }
+    }
+    return stray;
+}"""
+"""Scrollbars nobody asked for: the page wider than the window, or a box of the desk that
+scrolls across, or down (the page itself scrolls down when the desk is taller than the window;
+the transcript, text boxes and lists scroll on purpose)."""
+
+
+def _no_stray_scrollbars(page: Page, name: str) -> None:
+    """At each of the README's window sizes: no scrollbar but those meant to be, and a
+    screenshot to look at."""
+    from tests.browser.helpers import README_SIZES, SCREENSHOTS
+    from tests.conftest import ROOT
+
+    (ROOT / SCREENSHOTS).mkdir(exist_ok=True)
+    for width, height in README_SIZES:
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(400)  # the widgets reflow on resize
+        page.screenshot(path=str(ROOT / SCREENSHOTS / f"{name}-{width}x{height}.png"))
+        assert page.evaluate(NO_SCROLLBARS) == [], (name, width, height)
+
+
+def test_enter_signs_in_and_a_posted_tweet_says_it_went_out(page: Page, lab, desk_url):
+    """The sign-in form at once with Enter (no mouse), no stray scrollbars at the README's
+    sizes, and Post a tweet's line follows the outbox: sent, with X's id."""
+    page.goto(desk_url)
+    form = page.locator(".wb-sign-in-form")
+    expect(form).to_be_visible(timeout=90_000)
+    screenshot(page, "desk-sign-in-form")
+    _no_stray_scrollbars(page, "desk-sign-in-form")
+    page.locator(".wb-sign-in-name input").click()
+    page.keyboard.type("kim")
+    page.keyboard.press("Enter")
+    workspace = page.locator(".wb-workspace")
+    expect(workspace).to_be_visible(timeout=60_000)
+    expect(page.locator(".wb-desk")).to_contain_text("Signed in as kim")
+    _no_stray_scrollbars(page, "desk-signed-in")
+    post = page.locator(".wb-post-form")
+    post.locator(".wb-post-text textarea").click()
+    page.keyboard.type("Our support desk is open until 8pm today.")
+    post.locator(".wb-post-tweet").click()
+    message = post.locator(".wb-message")
+    expect(message).to_contain_text("Sent on @", timeout=60_000)
+    expect(message).to_contain_text("X id")
+    screenshot(page, "desk-posted")
+    page.locator(".wb-sign-out").click()
+    expect(page.locator(".wb-sign-in-form")).to_be_visible(timeout=30_000)

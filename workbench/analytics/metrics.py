@@ -719,17 +719,39 @@ def occupancy(
     return Metric({"occupancy": share(holding.sum(), total_logged)}, table, excluded)
 
 
-def _agent_states(events: pd.DataFrame) -> pd.Series:
-    """Each agent's state after their last agent event (registration: ``not_ready``)."""
-    rows = _agent_rows(events, (Action.AGENT_STATE.value, Action.AGENT_REGISTERED.value))
+OFFLINE = "offline"
+"""An agent's state in the agents table after they signed out (or the router signed them out
+when their heartbeat stopped), until they sign in again."""
+
+
+def _agent_status(events: pd.DataFrame) -> pd.DataFrame:
+    """Each agent's ``state`` and ``reason`` after their last agent event: registered,
+    ``not_ready`` ("logged in"); a state change, its state and reason; signed out,
+    ``offline`` (and why)."""
+    kinds = (
+        Action.AGENT_STATE.value,
+        Action.AGENT_REGISTERED.value,
+        Action.AGENT_SIGNED_OUT.value,
+    )
+    rows = _agent_rows(events, kinds)
     agents = events["agent"].to_numpy(dtype=object)[rows]
     actions = events["action"].to_numpy(dtype=object)[rows]
     details = events["details"].to_numpy(dtype=object)[rows]
-    states: dict[str, str] = {}
+    status: dict[str, tuple[str, str]] = {}
     for agent, action, detail in zip(agents, actions, details, strict=True):
-        known = isinstance(detail, dict) and action == Action.AGENT_STATE.value
-        states[agent] = str(detail.get("state") or "not_ready") if known else "not_ready"
-    return pd.Series(states, dtype=object)
+        said = detail if isinstance(detail, dict) else {}
+        if action == Action.AGENT_STATE.value:
+            status[agent] = (str(said.get("state") or "not_ready"), str(said.get("reason") or ""))
+        elif action == Action.AGENT_SIGNED_OUT.value:
+            status[agent] = (OFFLINE, str(said.get("why") or ""))
+        else:
+            status[agent] = ("not_ready", "logged in")
+    return pd.DataFrame.from_dict(status, orient="index", columns=["state", "reason"], dtype=object)
+
+
+def _agent_states(events: pd.DataFrame) -> pd.Series:
+    """Each agent's state after their last agent event (``_agent_status``)."""
+    return _agent_status(events)["state"]
 
 
 def agent_table(
@@ -742,7 +764,9 @@ def agent_table(
     """Per agent: state now, handled, open, median handle and first response time, occupancy,
     rejections, time-outs and agreement with the classifier.
 
-    ``state``: after the agent's last state event (registered: ``not_ready``); ``handled``:
+    ``state`` and ``reason``: after the agent's last state event (registered: ``not_ready``,
+    "logged in"; signed out: ``offline``, and why; set Not Ready by the router: "missed 2
+    offers in a row"); ``handled``:
     done interactions they closed; ``open``: interactions they hold now (state ``accepted``);
     ``offered``: offers waiting for them; ``median_handle_seconds`` (time held, as in
     ``handle_time``) and ``median_first_response_seconds``: over the interactions they own
@@ -785,18 +809,19 @@ def agent_table(
     table = table[per_agent(has) > 0]
     excluded = _excluded(**{"no agent": int((~has).sum())})
     if events is None:
-        for column in ("state", "occupancy", "rejections", "timeouts"):
+        for column in ("state", "reason", "occupancy", "rejections", "timeouts"):
             table[column] = None
         excluded["no events given: state, occupancy, rejections, time-outs"] = len(table)
     else:
-        states = _agent_states(events)
+        status = _agent_status(events)
         occ = (occupancy_result or occupancy(events, start=start, end=now_ts)).table
         assert occ is not None  # occupancy always has its table
-        every = table.index.union(states.index).union(occ.index)
+        every = table.index.union(status.index).union(occ.index)
         table = table.reindex(every)
         for column in ("handled", "open", "offered"):
             table[column] = table[column].fillna(0).astype("int64")
-        table["state"] = states.reindex(every)
+        table["state"] = status["state"].reindex(every)
+        table["reason"] = status["reason"].reindex(every)
         table["occupancy"] = occ["occupancy"].reindex(every)
         inter = events["interaction_id"].notna().to_numpy() & events["agent"].notna().to_numpy()
         act = events["action"].to_numpy(dtype=object)[inter]
@@ -928,7 +953,8 @@ def staffing(
     (of all done ones when none were), the service-level ``threshold`` and ``goal`` (settings
     by default) and ``capacity`` (default: the agents' registered capacity, the median over
     agents, else 1). Figures: ``needed`` (None when there is no handle time to use),
-    ``logged_in`` (agents with a state: the log has no log-out), ``ready`` (agents in Ready),
+    ``logged_in`` (agents signed in: with a state, and not signed out since; the router signs
+    out an agent whose heartbeat stopped), ``ready`` (agents in Ready),
     ``arrivals_per_hour``, ``handle_seconds``, ``capacity``, ``waiting`` (``queue_now``'s depth
     at ``now`` unless given), ``served_per_hour`` (what the ready agents answer in an hour:
     ready * capacity * 3600 / handle time) and ``clear_seconds``: the waiting divided by what
@@ -961,7 +987,7 @@ def staffing(
     logged_in = ready = None
     if events is not None:
         states = _agent_states(events)
-        logged_in, ready = len(states), int((states == "ready").sum())
+        logged_in, ready = int((states != OFFLINE).sum()), int((states == "ready").sum())
         if capacity is None:
             rows = _agent_rows(events, (Action.AGENT_REGISTERED.value,))
             latest = dict(

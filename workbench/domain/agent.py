@@ -16,7 +16,18 @@ from workbench.domain.event import utcnow
 HEARTBEAT_INTERVAL = 5.0
 """Seconds between heartbeats of an open workspace."""
 HEARTBEAT_STALE = 3 * HEARTBEAT_INTERVAL
-"""An agent silent for longer than this is gone: no offers, and pending offers are requeued."""
+"""An agent silent for longer than this is gone: no offers, pending offers are requeued, and
+the router signs them out."""
+SIGNED_OUT = "signed out"
+"""The Not Ready reason of an agent who left the desk (signed out, or their desk went silent)."""
+LOGGED_IN = "logged in"
+"""The Not Ready reason of an agent who just opened a desk and has not chosen Ready yet."""
+
+
+def missed_offers_reason(missed: int) -> str:
+    """The Not Ready reason the router gives an agent who let ``missed`` offers in a row time
+    out (``WORKBENCH_MISSED_OFFERS``)."""
+    return f"missed {missed} offer{'' if missed == 1 else 's'} in a row"
 
 
 class AgentState(str, Enum):
@@ -46,6 +57,12 @@ class Agent:
         if self.heartbeat_at is None:
             return False
         return (now or utcnow()) - self.heartbeat_at <= timedelta(seconds=stale)
+
+    @property
+    def signed_in(self) -> bool:
+        """Whether the agent is at a desk: not signed out (by themselves or by the router, when
+        their heartbeat lapsed)."""
+        return not (self.state is AgentState.NOT_READY and self.reason == SIGNED_OUT)
 
     def serves(self, queue: str) -> bool:
         return self.queues is None or queue in self.queues

@@ -85,6 +85,9 @@ class Action(str, Enum):
     # the agent, not an interaction
     AGENT_REGISTERED = "agent_registered"
     AGENT_STATE = "agent_state"
+    AGENT_SIGNED_OUT = "agent_signed_out"
+    """The agent left the desk: they signed out, or their desk went silent (no heartbeat for
+    longer than the router waits). Until they sign in again they are not counted as logged in."""
 
     @property
     def answer(self) -> bool:

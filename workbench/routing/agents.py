@@ -11,7 +11,14 @@ from datetime import datetime
 from typing import Any
 
 from workbench.domain import Action, utcnow
-from workbench.domain.agent import HEARTBEAT_INTERVAL, HEARTBEAT_STALE, Agent, AgentState
+from workbench.domain.agent import (
+    HEARTBEAT_INTERVAL,
+    HEARTBEAT_STALE,
+    LOGGED_IN,
+    SIGNED_OUT,
+    Agent,
+    AgentState,
+)
 from workbench.errors import ValidationError
 from workbench.store import Store, Transaction
 from workbench.store import agents as _table
@@ -29,6 +36,7 @@ __all__ = [
     "mark_idle",
     "register_agent",
     "set_agent_state",
+    "sign_out",
 ]
 
 _agent = _table.agent_from_row
@@ -76,7 +84,9 @@ def register_agent(
     capacity: int | None = None,
     queues: Sequence[str] | None = None,
 ) -> Agent:
-    """Add the agent (Not Ready, "logged in") or refresh the given fields of an existing one."""
+    """Add the agent (Not Ready, "logged in") or refresh the given fields of an existing one;
+    one who had signed out is signed in again (Not Ready, "logged in", logged as a state
+    event)."""
     _check_name(name)
     if capacity is not None and (not isinstance(capacity, int) or not 1 <= capacity <= 100):
         raise ValidationError(
@@ -92,7 +102,7 @@ def register_agent(
                 name,
                 display_name=display_name or name,
                 state=AgentState.NOT_READY,
-                reason="logged in",
+                reason=LOGGED_IN,
                 capacity=capacity or 1,
                 queues=chosen,
                 now=now,
@@ -109,6 +119,8 @@ def register_agent(
             if queues is not None:
                 changes["queues"] = chosen
             table.update(conn, name, **changes)
+            if not table.lock(conn, name).signed_in:
+                change_state(conn, name, AgentState.NOT_READY, LOGGED_IN, now)
         return table.lock(conn, name)
 
 
@@ -127,20 +139,53 @@ def set_agent_state(
         raise ValidationError("reason", "Not Ready needs a reason (break, training, ...)")
     if len(reason) > 128:
         raise ValidationError("reason", "at most 128 characters")
-    now = utcnow()
-    table = store.agents
     with store.transaction() as conn:
-        before = table.lock(conn, name)
-        changes: dict[str, Any] = {"state": new, "reason": reason, "heartbeat_at": now}
-        if new is AgentState.READY and before.state is not AgentState.READY:
-            changes["idle_since"] = now
-        table.update(conn, name, **changes)
-        if before.state is not new or before.reason != reason:
-            details = {"state": new.value, "reason": reason, "previous": before.state.value}
-            if by:
-                details["by"] = by
-            table.log(conn, name, Action.AGENT_STATE, details)
-        return table.lock(conn, name)
+        return change_state(conn, name, new, reason, utcnow(), {"by": by} if by else None)
+
+
+def change_state(
+    conn: Transaction,
+    name: str,
+    state: AgentState,
+    reason: str,
+    now: datetime,
+    details: dict[str, Any] | None = None,
+    *,
+    beat: bool = True,
+) -> Agent:
+    """Set the agent's state and reason in the caller's transaction, logging an
+    ``agent_state`` event (with ``details`` besides) when either moved; the agent after.
+    ``beat``: the agent did it, so it is also a heartbeat (not when the router or a sign-out
+    did)."""
+    before = _table.lock(conn, name)
+    changes: dict[str, Any] = {"state": state, "reason": reason}
+    if beat:
+        changes["heartbeat_at"] = now
+    if state is AgentState.READY and before.state is not AgentState.READY:
+        changes["idle_since"] = now
+    _table.update_agent(conn, name, **changes)
+    if before.state is not state or before.reason != reason:
+        logged = {"state": state.value, "reason": reason, "previous": before.state.value}
+        _table.log(conn, name, Action.AGENT_STATE, {**logged, **(details or {})}, now)
+    return _table.lock(conn, name)
+
+
+def sign_out(store: Store, name: str, why: str = "signed out at the desk") -> Agent:
+    """The agent leaves the desk: Not Ready ("signed out"; what they hold stays theirs until
+    the reclaim time-out) and an ``agent_signed_out`` event saying ``why``, in one
+    transaction. Until they sign in again they are not counted as logged in."""
+    with store.transaction() as conn:
+        return signed_out(conn, name, utcnow(), why)
+
+
+def signed_out(
+    conn: Transaction, name: str, now: datetime, why: str, by: str | None = None
+) -> Agent:
+    """``sign_out`` in the caller's transaction (the router's, when a desk went silent)."""
+    details = {"by": by} if by else None
+    after = change_state(conn, name, AgentState.NOT_READY, SIGNED_OUT, now, details, beat=False)
+    _table.log(conn, name, Action.AGENT_SIGNED_OUT, {"why": why}, now)
+    return after
 
 
 def heartbeat(store: Store, name: str, now: datetime | None = None) -> None:

@@ -14,6 +14,12 @@ A pass (``Router.run_once``) is one transaction:
    ``reoffer_after`` seconds (default: the offer time-out), so a missed offer does not bounce
    straight back.
 
+An agent who lets ``missed_offers`` offers in a row time out (``WORKBENCH_MISSED_OFFERS``; an
+accept, a reject or a change of state starts the count again) is set Not Ready, "missed N offers
+in a row", in the pass that timed out the last one, so offers stop going to an empty desk. An
+agent whose heartbeat stopped (a desk page closed without signing out) is signed out: Not
+Ready, "signed out", and an ``agent_signed_out`` event.
+
 Several routers may run at once (every workspace's ``poll()`` runs a pass), in several processes
 over one store. On SQLite every transaction holds the database's write lock (BEGIN IMMEDIATE), so
 passes run one after another. On PostgreSQL a pass takes its agents and interactions with
@@ -33,10 +39,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from workbench.domain import Action, Event, Interaction, utcnow
-from workbench.domain.agent import HEARTBEAT_STALE
+from workbench.domain.agent import HEARTBEAT_STALE, AgentState, missed_offers_reason
 from workbench.domain.priority import PriorityRule, priority_of
 from workbench.domain.routing import queue_for
 from workbench.errors import StoreError
+from workbench.routing.agents import change_state, lock_agent, signed_out
 from workbench.store import Change, DatabaseError, Store, Transaction
 
 log = logging.getLogger(__name__)
@@ -58,6 +65,12 @@ def reclaim_after_setting() -> float:
     return float(Settings.from_env()["WORKBENCH_RECLAIM_AFTER"])
 
 
+def missed_offers_setting() -> int:
+    from workbench.config import Settings
+
+    return int(Settings.from_env()["WORKBENCH_MISSED_OFFERS"])
+
+
 @dataclass
 class RouterPass:
     """What one pass did."""
@@ -68,10 +81,20 @@ class RouterPass:
     pending_expired: int = 0
     reclaimed: int = 0
     offered: int = 0
+    not_ready: int = 0
+    """Agents set Not Ready for missing offers in a row."""
+    signed_out: int = 0
+    """Agents signed out because their heartbeat stopped."""
 
     def __bool__(self) -> bool:
         return bool(
-            self.routed or self.timed_out or self.requeued or self.pending_expired or self.offered
+            self.routed
+            or self.timed_out
+            or self.requeued
+            or self.pending_expired
+            or self.offered
+            or self.not_ready
+            or self.signed_out
         )
 
 
@@ -86,10 +109,13 @@ class Router:
         heartbeat_stale: float = HEARTBEAT_STALE,
         reoffer_after: float | None = None,
         reclaim_after: float | None = None,
+        missed_offers: int | None = None,
         batch: int = 500,
     ) -> None:
         self.store = store
         self.reclaim_after = reclaim_after_setting() if reclaim_after is None else reclaim_after
+        self.missed_offers = missed_offers_setting() if missed_offers is None else missed_offers
+        """Offers in a row an agent may let time out before they are set Not Ready (0: never)."""
         self.offer_timeout = offer_timeout_setting() if offer_timeout is None else offer_timeout
         self.reoffer_after = self.offer_timeout if reoffer_after is None else reoffer_after
         self.heartbeat_stale = heartbeat_stale
@@ -108,9 +134,11 @@ class Router:
             # Read once a pass: the routing step and the offering step both use them.
             priorities = self.store.routing.priorities.all(conn)
             done.routed = self._route_new(conn, now, priorities)
-            done.timed_out, done.requeued = self._expire(conn, now)
+            done.timed_out, done.requeued, missed = self._expire(conn, now)
+            done.not_ready = self._not_ready_after_misses(conn, now, missed)
             done.pending_expired = self._expire_pending(conn, now)
             done.reclaimed = self._reclaim(conn, now)
+            done.signed_out = self._sign_out_silent(conn, now)
             done.offered = self._offer(conn, now, priorities)
         return done
 
@@ -161,21 +189,56 @@ class Router:
         tables.route(conn, groups, now, events)
         return len(arrivals)
 
-    def _expire(self, conn: Transaction, now: datetime) -> tuple[int, int]:
+    def _expire(self, conn: Transaction, now: datetime) -> tuple[int, int, set[str]]:
+        """Offers past the time-out go back to the queue, and those of silent agents; returns
+        how many of each, and the agents who let one time out."""
         tables = self.store.routing
         stale = tables.stale_agents(conn, now - timedelta(seconds=self.heartbeat_stale))
         deadline = now - timedelta(seconds=self.offer_timeout)
         timed_out = requeued = 0
+        missed: set[str] = set()
         changes = []
         for it in tables.expiring_offers(conn, deadline, stale, self.batch):
             before = it.version
             if it.agent in stale:
                 event, requeued = it.requeue("heartbeat lost"), requeued + 1
             else:
+                missed.add(str(it.agent))
                 event, timed_out = it.timeout(), timed_out + 1
             changes.append((it, before, Change([replace(event, at=now)])))
         self.store.save_many(conn, changes)
-        return timed_out, requeued
+        return timed_out, requeued, missed
+
+    def _not_ready_after_misses(self, conn: Transaction, now: datetime, agents: set[str]) -> int:
+        """Set Not Ready each Ready agent among ``agents`` whose last ``missed_offers`` offer
+        outcomes are all time-outs (nothing accepted, rejected or chosen in between): nobody
+        is at that desk. Logged as their state event, with the count."""
+        n = self.missed_offers
+        if not n:
+            return 0
+        done = 0
+        for name in sorted(agents):  # one lock order for concurrent passes
+            outcomes = self.store.routing.last_outcomes(conn, name, n)
+            if len(outcomes) < n or any(a != Action.OFFER_TIMED_OUT.value for a in outcomes):
+                continue
+            if lock_agent(conn, name).state is not AgentState.READY:
+                continue
+            details = {"by": "router", "missed_offers": n}
+            reason = missed_offers_reason(n)
+            change_state(conn, name, AgentState.NOT_READY, reason, now, details, beat=False)
+            log.info("agent %s set Not Ready: %s", name, reason)
+            done += 1
+        return done
+
+    def _sign_out_silent(self, conn: Transaction, now: datetime) -> int:
+        """Sign out the agents still signed in whose heartbeat stopped (a desk page closed
+        without Sign out, a dead kernel): they are no longer counted as logged in."""
+        cutoff = now - timedelta(seconds=self.heartbeat_stale)
+        why = f"no heartbeat for {self.heartbeat_stale:g} s"
+        names = self.store.routing.silent_agents(conn, cutoff)
+        for name in names:
+            signed_out(conn, name, now, why, by="router")
+        return len(names)
 
     def _expire_pending(self, conn: Transaction, now: datetime) -> int:
         """Pending interactions whose customer did not answer by ``pending_until`` go back to

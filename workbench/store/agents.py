@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -72,6 +73,29 @@ def held(conn: Connection, names: Sequence[str]) -> dict[str, int]:
     return counts
 
 
+def update_agent(conn: Connection, name: str, **values: Any) -> None:
+    """Set the given columns of the agent's row (``state`` may be an ``AgentState``)."""
+    if isinstance(values.get("state"), AgentState):
+        values["state"] = values["state"].value
+    if values.get("queues") is not None:
+        values["queues"] = list(values["queues"])
+    done = conn.execute(update(_a).where(_a.c.name == name).values(**values))
+    if done.rowcount != 1:
+        raise _not_found(name)
+
+
+def log(
+    conn: Connection,
+    name: str,
+    action: Action,
+    details: dict[str, Any],
+    at: datetime | None = None,
+) -> None:
+    """Append an agent event (not about an interaction), at ``at`` (default: now)."""
+    event = Event(action, None, name, details=details)
+    conn.execute(t.events.insert(), event_row(event if at is None else replace(event, at=at)))
+
+
 class AgentTable:
     """Reads and writes of the ``agents`` table (``store.agents``). Methods taking ``conn`` run
     in the caller's transaction; the others open their own."""
@@ -112,13 +136,7 @@ class AgentTable:
 
     def update(self, conn: Connection, name: str, **values: Any) -> None:
         """Set the given columns of the agent's row (``state`` may be an ``AgentState``)."""
-        if isinstance(values.get("state"), AgentState):
-            values["state"] = values["state"].value
-        if values.get("queues") is not None:
-            values["queues"] = list(values["queues"])
-        done = conn.execute(update(_a).where(_a.c.name == name).values(**values))
-        if done.rowcount != 1:
-            raise _not_found(name)
+        update_agent(conn, name, **values)
 
     def lock(self, conn: Connection, name: str) -> Agent:
         """The agent, its row locked for the transaction (PostgreSQL: FOR UPDATE)."""
@@ -150,7 +168,7 @@ class AgentTable:
 
     def log(self, conn: Connection, name: str, action: Action, details: dict[str, Any]) -> None:
         """Append an agent event (not about an interaction)."""
-        conn.execute(t.events.insert(), event_row(Event(action, None, name, details=details)))
+        log(conn, name, action, details)
 
 
 def mark_idle(conn: Connection, name: str, at: datetime) -> None:

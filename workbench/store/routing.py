@@ -26,8 +26,8 @@ from sqlalchemy import (
     update,
 )
 
-from workbench.domain import DECLINED_ACTIONS, Event, Interaction, State
-from workbench.domain.agent import Agent, AgentState
+from workbench.domain import DECLINED_ACTIONS, Action, Event, Interaction, State
+from workbench.domain.agent import SIGNED_OUT, Agent, AgentState
 from workbench.domain.priority import PriorityFacts, PriorityRule
 from workbench.domain.routing import Queue, Rule
 from workbench.store import schema as t
@@ -57,6 +57,30 @@ _ROUTE = (
     )
 )
 _WAITS_FROM = func.coalesce(_i.c.waiting_since, _i.c.arrived_at)
+_OUTCOMES = [
+    a.value
+    for a in (
+        Action.ACCEPTED,
+        Action.REJECTED,
+        Action.OFFER_TIMED_OUT,
+        Action.AGENT_STATE,
+        Action.AGENT_SIGNED_OUT,
+    )
+]
+_LAST_OUTCOMES = (
+    select(_e.c.action)
+    .where(_e.c.agent == bindparam("agent"), _e.c.action.in_(_OUTCOMES))
+    .order_by(_e.c.id.desc())
+    .limit(bindparam("n"))
+)
+_SILENT = (
+    select(_a.c.name)
+    .where(
+        or_(_a.c.heartbeat_at.is_(None), _a.c.heartbeat_at < bindparam("cutoff")),
+        or_(_a.c.state != AgentState.NOT_READY.value, _a.c.reason != SIGNED_OUT),
+    )
+    .order_by(_a.c.name)
+)
 _DECLINED_BY = PerDialect(
     lambda d: (
         select(_e.c.interaction_id, _e.c.agent, func.max(_e.c.at).label("at"))
@@ -295,6 +319,20 @@ class RoutingTables:
             or_(_a.c.heartbeat_at.is_(None), _a.c.heartbeat_at < cutoff)
         )
         return set(conn.execute(query).scalars())
+
+    def silent_agents(self, conn: Connection, cutoff: datetime) -> list[str]:
+        """Agents still signed in (not Not Ready "signed out") with no heartbeat since
+        ``cutoff``, by name: their desk was closed without signing out."""
+        return list(conn.execute(_SILENT, {"cutoff": cutoff}).scalars())
+
+    def last_outcomes(self, conn: Connection, agent: str, n: int) -> list[str]:
+        """The actions of the agent's last ``n`` offer outcomes and state changes, newest first
+        (``accepted``, ``rejected``, ``offer_timed_out``, ``agent_state``,
+        ``agent_signed_out``): the router's count of offers missed in a row.
+
+        The events table has no index by agent: this reads the log backwards from its newest
+        row and stops at the ``n``-th match, which for an agent taking offers is near the end."""
+        return list(conn.execute(_LAST_OUTCOMES, {"agent": agent, "n": n}).scalars())
 
     def expiring_offers(
         self, conn: Connection, deadline: datetime, agents: Collection[str], limit: int

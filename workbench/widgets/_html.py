@@ -4,6 +4,7 @@ escapes everything first (tweets are attacker-controlled)."""
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -18,7 +19,7 @@ from workbench.domain import (
     utcnow,
 )
 from workbench.domain.priority import wait_level, wait_words
-from workbench.i18n import N_, _, format_datetime
+from workbench.i18n import N_, _, format_datetime, ngettext
 
 SENTIMENT_ICONS = {
     Sentiment.POSITIVE: ("😊", "#2ca02c"),
@@ -64,6 +65,9 @@ STYLE = """
 .wb-media-kind{font-weight:600;color:#24292f}
 .wb-media-refused{border:1px dashed #d0d7de;border-radius:6px;padding:6px;color:#57606a;
   font-size:12px}
+.wb-transcript .widget-html{margin-left:0;margin-right:0}
+.wb-state-notice{border:1px solid #d4a72c;background:#fff8c5;color:#24292f;border-radius:6px;
+  padding:4px 10px;margin:4px 0;font-size:13px}
 .wb-new{background:#1a7f37;color:#fff;border-radius:8px;padding:0 6px;font-size:11px;
   font-style:normal}
 </style>
@@ -108,6 +112,32 @@ assert _DELETED_SHOWN == DELETED_TEXT
 def deleted_html() -> str:
     """What stands in place of a post its author deleted (muted, italic)."""
     return f'<span class="wb-deleted">{esc(_(_DELETED_SHOWN))}</span>'
+
+
+AGENT_REASONS = {
+    "break": N_("break"),
+    "logged in": N_("logged in"),
+    "signed out": N_("signed out"),
+    "signed out at the desk": N_("signed out at the desk"),
+    "end of shift": N_("end of shift"),
+}
+"""The Not Ready reasons (and sign-out causes) the workbench itself gives, as the views say
+them; a supervisor's own words are shown as written."""
+_MISSED = re.compile(r"missed (\d+) offers? in a row")
+_SILENT = re.compile(r"no heartbeat for (\d+(?:\.\d+)?) s")
+
+
+def reason_text(reason: str) -> str:
+    """An agent's Not Ready reason in the current language (``missed 2 offers in a row``, ``no
+    heartbeat for 15 s``, ``signed out``...); other words as written."""
+    if reason in AGENT_REASONS:
+        return _(AGENT_REASONS[reason])
+    if found := _MISSED.fullmatch(reason):
+        n = int(found.group(1))
+        return ngettext("missed {n} offer in a row", "missed {n} offers in a row", n).format(n=n)
+    if found := _SILENT.fullmatch(reason):
+        return _("no heartbeat for {seconds} s").format(seconds=found.group(1))
+    return reason
 
 
 def subject_html(it: Interaction) -> str:

@@ -122,3 +122,60 @@ def help_html() -> str:
         f"<b>{title}</b> {tab}"
         f"<table>{rows}</table></div>"
     )
+
+
+_ENTER_ESM = """
+function render({ model, el }) {
+  el.classList.add("wb-enter-key");
+  el.style.display = "none";
+  function onKey(e) {
+    if (e.key !== "Enter" || e.ctrlKey || e.altKey || e.metaKey || e.shiftKey) return;
+    const field = e.target;
+    const scope = model.get("scope");
+    if (!field || field.tagName !== "INPUT" || !field.closest || !field.closest(scope)) return;
+    e.preventDefault();
+    // The fields' text as the page has it: the last keystrokes may not have reached the
+    // kernel yet (widget updates are throttled; this message is not).
+    const values = {};
+    for (const [name, selector] of Object.entries(model.get("fields") || {})) {
+      const found = document.querySelector(selector);
+      if (found && found.value !== undefined) values[name] = found.value;
+    }
+    model.send({ enter: values });
+  }
+  document.addEventListener("keydown", onKey, true);
+  return () => document.removeEventListener("keydown", onKey, true);
+}
+
+export default { render };
+"""
+
+
+class EnterKey(anywidget.AnyWidget):
+    """Enter in a text field of the part of the page ``scope`` (a CSS selector) names: calls
+    the ``on_enter`` callbacks with the text of each of ``fields`` (name -> CSS selector of its
+    input) as the page shows it, so what was typed last is not lost to the widget's throttled
+    updates (a text widget's own ``submit`` can reach the kernel before its last letters)."""
+
+    _esm = _ENTER_ESM
+    scope = traitlets.Unicode("").tag(sync=True)
+    fields = traitlets.Dict().tag(sync=True)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._callbacks: list[Callable[[dict[str, str]], None]] = []
+        self.on_msg(self._received)
+
+    def on_enter(self, callback: Callable[[dict[str, str]], None]) -> None:
+        """``callback(values)``: the fields' text when Enter was pressed (name -> text)."""
+        self._callbacks.append(callback)
+
+    def press(self, values: dict[str, str]) -> None:
+        """What the page sends when Enter is pressed in the scope (tests call it too)."""
+        for callback in list(self._callbacks):
+            callback(values)
+
+    def _received(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        if isinstance(content, dict) and isinstance(content.get("enter"), dict):
+            values = content["enter"]
+            self.press({str(k): v for k, v in values.items() if isinstance(v, str)})

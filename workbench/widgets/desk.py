@@ -11,6 +11,7 @@ import ipywidgets as W
 from workbench.i18n import DEFAULT, LANGUAGES, _, refusal, set_language, supported
 from workbench.widgets._browser import BrowserLanguage
 from workbench.widgets._html import STYLE, esc
+from workbench.widgets._keys import EnterKey
 from workbench.widgets.workspace import AgentWorkspaceView
 from workbench.workspace import Workspace
 from workbench.workspace.desk import Desk
@@ -55,6 +56,12 @@ class DeskApp(W.VBox):
         self.sign_in_button.on_click(lambda _: self.sign_in())
         self.message = W.HTML()
         self.message.add_class("wb-message")
+        self.enter = EnterKey(
+            scope=".wb-sign-in-form",
+            fields={"name": ".wb-sign-in-name input", "display_name": ".wb-sign-in-display input"},
+        )
+        """Enter in either text field signs in."""
+        self.enter.on_enter(self._on_enter)
         self.heading = W.HTML()
         self.form = W.VBox(
             [
@@ -67,6 +74,7 @@ class DeskApp(W.VBox):
                 self.sign_in_button,
                 self.message,
                 self.browser,
+                self.enter,
             ]
         )
         self.form.add_class("wb-sign-in-form")
@@ -76,6 +84,13 @@ class DeskApp(W.VBox):
         self._label()
         super().__init__([self.form])
         self.add_class("wb-desk")
+
+    def _on_enter(self, values: dict[str, str]) -> None:
+        """Enter in the name or the shown name: sign in with the text the page shows, as the
+        button does."""
+        self.name.value = values.get("name", self.name.value)
+        self.display_name.value = values.get("display_name", self.display_name.value)
+        self.sign_in()
 
     def _label(self) -> None:
         """Say the form in the language chosen."""

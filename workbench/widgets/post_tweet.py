@@ -7,22 +7,54 @@ from collections.abc import Callable, Sequence
 
 import ipywidgets as W
 
+from workbench.domain import Delivery, DeliveryState
 from workbench.i18n import _, refusal
 from workbench.widgets._compose import Composer
+from workbench.widgets._html import STYLE, esc
+
+
+def posted_html(timeline: str, delivery: Delivery | None) -> str:
+    """Where a posted tweet is, as its line under Post says it: queued (and what holds it
+    back), sent with X's id (linked to the post), or refused with X's reason."""
+    if delivery is not None and delivery.state is DeliveryState.SENT:
+        # The sentence escaped first, then the escaped name and the link put in its place.
+        said = esc(_("Sent on @{timeline}")).format(timeline=esc(timeline))
+        if delivery.x_id:
+            url = f"https://x.com/{timeline}/status/{delivery.x_id}"
+            link = (
+                f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">'
+                f"{esc(delivery.x_id)}</a>"
+            )
+            said += " · " + esc(_("X id {id}")).format(id=link)
+        return f'{STYLE}<span class="wb-delivery wb-sent">✓ {said}</span>'
+    if delivery is not None and delivery.state is DeliveryState.FAILED:
+        reason = refusal(delivery.reason) if delivery.reason else _("refused by X")
+        said = _("Not sent on @{timeline}: {reason}").format(timeline=timeline, reason=reason)
+        return f'{STYLE}<span class="wb-delivery wb-failed">✗ {esc(said)}</span>'
+    said = _("Queued on @{timeline}.").format(timeline=timeline)
+    if delivery is not None and delivery.reason:
+        said += " " + refusal(delivery.reason)
+    return f'{STYLE}<span class="wb-delivery wb-queued">⏳ {esc(said)}</span>'
 
 
 class PostTweetForm(W.VBox):
     """``post(timeline, text)`` is called on Send; its errors are shown, the text is kept.
-    ``cost(text)`` says what the post will cost (None: nothing to say), as the agent types."""
+    ``cost(text)`` says what the post will cost (None: nothing to say), as the agent types.
+    ``delivery(id)`` says where the post whose interaction ``post`` returned is: its line under
+    Post follows it from queued to sent (with X's id) or refused, at each ``refresh()``."""
 
     def __init__(
         self,
         timelines: Sequence[str],
         post: Callable[[str, str], object],
         cost: Callable[[str], str | None] | None = None,
+        delivery: Callable[[str], Delivery | None] | None = None,
     ) -> None:
         self._post = post
         self._cost = cost
+        self._delivery = delivery
+        self._posted: tuple[str, str] | None = None
+        """The last post still on its way: its interaction's id and timeline."""
         self.cost = W.HTML()
         self.cost.add_class("wb-send-cost")
         self.timeline = W.Dropdown(options=list(timelines), description=_("Timeline"))
@@ -75,12 +107,29 @@ class PostTweetForm(W.VBox):
             )
             self.message.value = f'<span style="color:#b00">{html.escape(said)}</span>'
             return False
+        timeline = self.timeline.value
         try:
-            self._post(self.timeline.value, text)
+            posted = self._post(timeline, text)
         except Exception as exc:  # shown to the agent; nothing typed is lost
+            self._posted = None
             self.message.value = f'<span style="color:#b00">{html.escape(refusal(exc))}</span>'
             return False
-        queued = _("Queued on @{timeline}.").format(timeline=self.timeline.value)
-        self.message.value = f'<span style="color:#1a7f37">{html.escape(queued)}</span>'
+        posted_id = getattr(posted, "id", None)
+        self._posted = (posted_id, timeline) if isinstance(posted_id, str) else None
+        self.message.value = posted_html(timeline, None)
         self.composer.text.sent(text)
+        self.refresh()  # the outbox may have sent it already
         return True
+
+    def refresh(self) -> None:
+        """Say where the last post is now (its workspace calls this as the store changes);
+        once X took it or refused it, there is nothing more to follow."""
+        if self._posted is None or self._delivery is None:
+            return
+        interaction_id, timeline = self._posted
+        delivery = self._delivery(interaction_id)
+        if delivery is not None and delivery.state is not DeliveryState.QUEUED:
+            self._posted = None
+        shown = posted_html(timeline, delivery)
+        if self.message.value != shown:
+            self.message.value = shown

@@ -12,7 +12,7 @@ import ipywidgets as W
 from workbench.domain import Interaction
 from workbench.i18n import N_, _, ngettext, refusal
 from workbench.routing import AgentState
-from workbench.widgets._html import STYLE, esc, subject_html, when
+from workbench.widgets._html import STYLE, esc, reason_text, subject_html, when
 from workbench.widgets._keys import Shortcuts, help_html
 from workbench.widgets._live import LiveLoop
 from workbench.widgets._redraw import Redraw
@@ -25,6 +25,18 @@ _READY, _NOT_READY = "Ready", "Not Ready"
 STATE_LABELS = {_READY: N_("Ready"), _NOT_READY: N_("Not Ready")}
 CLOCK_INTERVAL = 10.0
 """Seconds between redraws of the wait timers (they count minutes)."""
+QUIET_REASONS = frozenset({"", "break", "logged in"})
+"""Not Ready reasons the agent chose here (the state buttons) or starts with: not repeated to
+them. Any other (the router's "missed 2 offers in a row", "signed out", a supervisor's) is
+said in the bar under the header."""
+
+
+def not_ready_html(reason: str) -> str:
+    """What the agent is told when something else set them Not Ready, and how to go back."""
+    said = _("You are Not Ready: {reason}. Choose Ready to take offers again.").format(
+        reason=reason_text(reason)
+    )
+    return f'<div class="wb-state-notice" role="status">{esc(said)}</div>'
 
 
 def workbin_line_html(it: Interaction, username: str) -> str:
@@ -54,6 +66,10 @@ class AgentWorkspaceView(W.VBox):
         self.state.observe(self._on_state, names="value")
         self.status = W.HTML()
         self.status.add_class("wb-status")
+        self.notice = W.HTML()
+        """Why the agent is Not Ready when they did not choose it (missed offers, signed out,
+        a supervisor), empty otherwise."""
+        self.notice.add_class("wb-state-reason")
         self.toasts = W.VBox()
         self.toasts.add_class("wb-toasts")
         self.tabs = W.Tab()
@@ -65,9 +81,17 @@ class AgentWorkspaceView(W.VBox):
         """Parked interaction -> its row, the row's text and the contact's username."""
         self._workbin_title = W.HTML("<b>" + html.escape(_("Workbin")) + "</b>")
         self.post_form = PostTweetForm(
-            ws.timelines, ws.post_tweet, lambda text: ws.send_cost("post", text)
+            ws.timelines,
+            ws.post_tweet,
+            lambda text: ws.send_cost("post", text),
+            ws.post_delivery,
         )
-        self.live = W.Checkbox(value=False, description=_("Live"), indent=False)
+        self.live = W.Checkbox(
+            value=False,
+            description=_("Live"),
+            indent=False,
+            layout=W.Layout(width="auto"),  # not the 300 px a checkbox takes by default
+        )
         self.live.observe(self._on_live, names="value")
         self.shortcuts = Shortcuts()
         self.shortcuts.on_shortcut(self.shortcut)
@@ -98,6 +122,7 @@ class AgentWorkspaceView(W.VBox):
         super().__init__(
             [
                 header,
+                self.notice,
                 self.help,
                 self.toasts,
                 self.tabs,
@@ -167,6 +192,10 @@ class AgentWorkspaceView(W.VBox):
             self.state.value = _READY if self.ws.state is AgentState.READY else _NOT_READY
         finally:
             self._drawing = False
+        reason = self.ws.reason if self.ws.state is AgentState.NOT_READY else ""
+        notice = "" if reason in QUIET_REASONS else STYLE + not_ready_html(reason)
+        if self.notice.value != notice:
+            self.notice.value = notice
         offers = {it.id: it for it in self.ws.offers}
         for gone in set(self._toasts) - set(offers):
             self._toasts.pop(gone).close()
@@ -194,6 +223,7 @@ class AgentWorkspaceView(W.VBox):
             self.tabs.selected_index = min(selected or 0, len(self.tabs.children) - 1)
         self.tabs.layout.display = "" if self.tabs.children else "none"  # no empty frame
         self._draw_workbin()
+        self.post_form.refresh()  # the last post's line: queued, sent or refused
         waiting = len(self.ws.workbin)
         parked = " · " + _("{n} waiting on customers").format(n=waiting) if self.ws.workbin else ""
         said = (

@@ -12,6 +12,10 @@ import subprocess
 
 HELP = "serve the agent desk as an app (Voila) on 127.0.0.1: sign in, then work"
 NOTEBOOK = "desk.ipynb"
+PREHEAT = 1
+"""Kernels kept waiting with the desk notebook already run (Voila's pool): the sign-in form
+shows without waiting for a kernel to start and import the workbench (about 2 s of the 3 s it
+took); Voila starts the next as one is taken."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from workbench._voila import check_port, serve, stop_on_sigterm
+    from workbench._voila import PLOTLY, check_port, serve, stop_on_sigterm
     from workbench.lab import start_demo_backend, stop_children
 
     check_port(args.port)  # before the sandbox starts
@@ -36,6 +40,6 @@ def run(args: argparse.Namespace) -> int:
     try:
         if not env.get("WORKBENCH_X_API_URL"):
             children = start_demo_backend(args.seed, args.traffic, env)
-        return serve("agent desk", NOTEBOOK, args.port, env)
+        return serve("agent desk", NOTEBOOK, args.port, env, PREHEAT, PLOTLY)
     finally:
         stop_children(children)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from workbench.config import Settings
 from workbench.domain import utcnow
 from workbench.errors import ValidationError
-from workbench.routing.agents import HEARTBEAT_STALE
+from workbench.routing.agents import HEARTBEAT_STALE, sign_out
 from workbench.routing.queues import Queue, queues
 from workbench.store import NotFoundError, Store
 from workbench.workspace.workspace import Workspace
@@ -48,7 +48,8 @@ class Desk:
             known = self.store.agents.get(name)
         except NotFoundError:
             known = None
-        if known is not None and known.online(utcnow(), HEARTBEAT_STALE):
+        # Signed out (here, or by the router when a desk went silent): free to sign in again.
+        if known is not None and known.signed_in and known.online(utcnow(), HEARTBEAT_STALE):
             raise ValidationError(
                 "agent",
                 f"{name} is signed in at another desk (its heartbeat is recent); sign out there "
@@ -66,8 +67,12 @@ class Desk:
         return ws
 
     def sign_out(self, ws: Workspace) -> None:
-        """Not Ready (what is open stays the agent's until the reclaim time-out), then close."""
+        """Signed out (Not Ready, "signed out", and an ``agent_signed_out`` event: no longer
+        counted as logged in; what is open stays the agent's until the reclaim time-out), then
+        close. A desk page closed without signing out is signed out by the router once its
+        heartbeat stops."""
         try:
-            ws.not_ready("signed out")
+            ws.stop()  # no poll of the live loop beats the heartbeat after the sign-out
+            sign_out(self.store, ws.agent)
         finally:
             ws.close()

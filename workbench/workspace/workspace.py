@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
 
 from workbench.config import Settings
+from workbench.domain import Delivery
 from workbench.routing.agents import HEARTBEAT_STALE
 from workbench.routing.router import Router
 from workbench.store import Store
@@ -80,6 +81,7 @@ class Workspace(Session):
                 offer_timeout=float(settings["WORKBENCH_OFFER_TIMEOUT"]),
                 heartbeat_stale=heartbeat_stale,
                 reclaim_after=float(settings["WORKBENCH_RECLAIM_AFTER"]),
+                missed_offers=int(settings["WORKBENCH_MISSED_OFFERS"]),
             )
             if route
             else None
@@ -112,6 +114,14 @@ class Workspace(Session):
             # Whether a colleague is online: as the router judges it (the default without one).
             heartbeat_stale=heartbeat_stale if route else HEARTBEAT_STALE,
             on_change=self._refresh,
+        )
+
+    def post_delivery(self, interaction_id: str) -> Delivery | None:
+        """Where the tweet of a post (the interaction ``post_tweet`` made) is: queued, sent with
+        X's id, or refused with X's reason; None when it has no send."""
+        return next(
+            (line.delivery for line in self.transcript(interaction_id) if line.delivery),
+            None,
         )
 
     def close(self) -> None:

@@ -10,7 +10,7 @@ import ipywidgets as W
 import pandas as pd
 
 from workbench.i18n import N_, _, format_day_time, ngettext
-from workbench.widgets._html import esc
+from workbench.widgets._html import esc, reason_text
 from workbench.widgets.dashboard.controls import minutes, percent
 
 AGENT_COLUMNS = {
@@ -76,6 +76,11 @@ class AgentTablePanel(W.VBox):
         )
         self.grid.add_class("wb-agent-grid")
         self.agent_buttons: dict[str, W.Button] = {}
+        self._rows: dict[str, tuple[W.Button, list[W.HTML]]] = {}
+        """Each agent's row (their name's button and a cell per column), made once and kept: a
+        refresh changes the values that moved. (Made anew on every refresh, the rows sent the
+        page some 160 new widgets a second on a busy floor, on and on after its tab closed, and
+        the kernel kept every one.)"""
         title = W.HTML("<b>" + esc(_("Agents")) + "</b>")
         super().__init__([title, self.grid])
         self.add_class("wb-agent-table")
@@ -115,14 +120,32 @@ class AgentTablePanel(W.VBox):
             arrow = (" ▼" if self.descending else " ▲") if column == self.sort_column else ""
             label = N_("agent") if column == "agent" else AGENT_COLUMNS[column]
             b.description = _(label) + arrow
-        children: list[W.Widget] = list(self.headers.values())
-        self.agent_buttons = {}
         t = self._sorted()
-        if t.empty:
+        names = [str(agent) for agent in t.index]
+        for gone in set(self._rows) - set(names):
+            link, cells = self._rows.pop(gone)
+            for widget in (link, *cells):
+                widget.close()
+        children: list[W.Widget] = list(self.headers.values())
+        for name, (_agent, row) in zip(names, t.iterrows(), strict=True):
+            link, cells = self._row(name)
+            for cell, column in zip(cells, AGENT_COLUMNS, strict=True):
+                shown = _cell(column, row.get(column, None))
+                reason = row.get("reason", None) if column == "state" else None
+                if isinstance(reason, str) and reason:  # Not Ready, and why
+                    shown += " · " + reason_text(reason)
+                html = f'<div style="{_CELL}">{esc(shown)}</div>'
+                if cell.value != html:
+                    cell.value = html
+            children += [link, *cells]
+        self.agent_buttons = {name: self._rows[name][0] for name in names}
+        if tuple(children) != self.grid.children:
             self.grid.children = children
-            return
-        for agent, row in t.iterrows():
-            name = str(agent)
+
+    def _row(self, name: str) -> tuple[W.Button, list[W.HTML]]:
+        """The agent's row: made on first sight, kept while they are shown."""
+        found = self._rows.get(name)
+        if found is None:
             link = W.Button(
                 description=name,
                 tooltip=_("interactions of {agent}").format(agent=name),
@@ -130,13 +153,15 @@ class AgentTablePanel(W.VBox):
             )
             link.add_class("wb-agent-link")
             link.on_click(lambda _, a=name: self.pick(a))
-            self.agent_buttons[name] = link
-            children.append(link)
-            for column in AGENT_COLUMNS:
-                value = row.get(column, None)
-                cell = W.HTML(f'<div style="{_CELL}">{esc(_cell(column, value))}</div>')
-                children.append(cell)
-        self.grid.children = children
+            found = self._rows[name] = (link, [W.HTML() for _ in AGENT_COLUMNS])
+        return found
+
+    def close(self) -> None:
+        for link, cells in self._rows.values():
+            for widget in (link, *cells):
+                widget.close()
+        self._rows.clear()
+        super().close()
 
 
 def _when(value: Any) -> str:
