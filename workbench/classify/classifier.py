@@ -591,7 +591,12 @@ class Classifier:
         groups: dict[str, list[int]] = {}
         readings: list[_Reading | None] = []
         for i, (text, given) in enumerate(keys):
-            reading = _read(text, given)
+            if given == "en":  # the English rules read it themselves
+                reading: _Reading | None = _Reading(
+                    text, prepare(text), "", "", [], {}, _TOLD_ENGLISH, True
+                )
+            else:
+                reading = _read(text, given)
             readings.append(reading)
             if reading is None:  # no words: the rules' emoji and link handling
                 out.append(_with_language(rules.evidence(text, direct), given))
@@ -699,6 +704,7 @@ def _detector() -> Detector:
 
 
 _LABELS = (Sentiment.NEGATIVE, Sentiment.NEUTRAL, Sentiment.POSITIVE)
+_TOLD_ENGLISH = Detected("en", 1.0)
 
 
 @dataclass(frozen=True)
@@ -816,7 +822,7 @@ def _decide(
     return (
         Sentiment.UNDECLARED,
         confidence,
-        f"{why}; {_LABELS[best].value} only at p={confidence:.2f} (needs {floor:.2f})",
+        f"{why}; {_LABELS[best].value} only at p={confidence:.3f} (needs {floor:.2f})",
     )
 
 
@@ -825,8 +831,8 @@ def _with_model(
 ) -> _Evidence:
     """English rules' evidence with the English model's sentiment."""
     c = e.classification
-    if not c.declared:
-        return e
+    if not c.declared or c.actionability is Actionability.UNDECLARED:
+        return e  # nothing to judge, or emoji alone: the rules' answer stands
     complaint = e.care[0] if e.care and c.score < POSITIVE_AT else None
     sentiment, confidence, why = _decide(p, model, detected, len(e.prepared.split()), complaint)
     said = _said(e.sentiment_reasons)

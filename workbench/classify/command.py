@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-HELP = "train the actionability model on agents' corrections, or the sentiment models"
+HELP = "train the actionability or the sentiment models"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from workbench.classify._features import Features, scores
+from workbench.classify._features import Features, scores_by_class
 from workbench.classify._language import SUPPORTED
 
 log = logging.getLogger(__name__)
@@ -62,11 +62,19 @@ class SentimentModel:
     temperature: float = 1.0
     card: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
+    by_class: F32 = field(init=False, repr=False, compare=False)
+    """``weights`` as float32, one contiguous row per class (what ``probabilities`` reads)."""
+
+    def __post_init__(self) -> None:
+        by_class = np.ascontiguousarray(self.weights.T, dtype=np.float32)
+        object.__setattr__(self, "by_class", by_class)
+        if self.path is not None:  # read from a file: the float32 copy is all it needs
+            object.__setattr__(self, "weights", np.zeros((0, len(CLASSES)), dtype=np.float16))
 
     def probabilities(self, features: Features, lexicon: F32) -> F32:
         """Probabilities of negative, neutral and positive for each text (rows of
         ``features``; ``lexicon``: their ``LEXICON_FEATURES``)."""
-        logits = scores(features, self.weights, self.bits)
+        logits = scores_by_class(features, self.by_class, self.bits)
         logits += lexicon @ self.lexicon_weights + self.intercept
         logits /= self.temperature
         logits -= logits.max(axis=1, keepdims=True)
@@ -80,6 +88,8 @@ class SentimentModel:
 
     def save(self, folder: str | os.PathLike[str]) -> Path:
         """Write ``<name>.npz`` into ``folder`` (the card is written by the trainer)."""
+        if self.path is not None:
+            raise ValueError(f"{self.path}: a model read from a file is not written again")
         target = Path(folder)
         target.mkdir(parents=True, exist_ok=True)
         path = target / f"{self.name}.npz"

@@ -189,7 +189,7 @@ def _model(
 
 def _decisions(model: SentimentModel, s: _Set) -> F32:
     """The model's decision values (before the temperature) on ``s``."""
-    values = _features.scores(s.features, model.weights, model.bits)
+    values = _features.scores_by_class(s.features, model.by_class, model.bits)
     return (values + s.lexicon @ model.lexicon_weights + model.intercept).astype(np.float32)
 
 
@@ -357,7 +357,8 @@ def model_card(model: SentimentModel, measured: Sequence[Figures]) -> str:
         f"- Training data: {card['training_data']}, {card['training_tweets']:,} tweets. "
         "No training data ships with the model.",
         "- Licences and terms: " + "; ".join(card["sources"][1:]) + ".",
-        f"- Features: hashed character 2-5-grams and word uni- and bigrams ({model.bits} bits, "
+        f"- Features: hashed character {min(_features.CHAR_SIZES)}-{max(_features.CHAR_SIZES)}"
+        f"-grams and word uni- and bigrams ({model.bits} bits, "
         "`workbench/classify/_features.py`), and the lexicon's score, positive and negative "
         "sums and problem phrase (`_lexicons.py`; English: the VADER-based rules). Weights in "
         f"float16; probabilities by a softmax of temperature {model.temperature} fitted on the "
