@@ -18,7 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "lab": ("workbench.lab", "start JupyterLab on 127.0.0.1 with the notebooks"),
     "desk": ("workbench.workspace.command", "serve the agent desk as an app on 127.0.0.1"),
     "report": ("workbench.reports.command", "export handled interactions as a report"),
-    "train": ("workbench.classify.command", "train the actionability model on agents' corrections"),
+    "train": ("workbench.classify.command", "train the actionability or the sentiment models"),
     "bench": ("workbench.bench.command", "measure speed against the bare libraries"),
     "wallboard": ("workbench.supervisor.command", "serve the dashboard as a page on 127.0.0.1"),
     "simulate": ("workbench.simulate.command", "run a simulated team against the sandbox"),

@@ -250,8 +250,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "WORKBENCH_MODEL_DIR",
         None,
-        "Folder of the actionability models `workbench train` writes; ingest classifies with the "
-        "newest one there (default: models/ in the user data dir). Models load from here only.",
+        "Folder of the models `workbench train` writes (actionability from agents' corrections; "
+        "sentiment with --sentiment); classification uses the newest there, and the package's "
+        "sentiment models where it has none newer (default: models/ in the user data dir). Models "
+        "load from the package and from here only.",
     ),
     Setting(
         "WORKBENCH_MAIL_FROM",
