@@ -38,7 +38,7 @@ _CHAR_SEEDS = {n: np.uint64(0x165667B19E3779F9 * n & 0xFFFFFFFFFFFFFFFF) for n i
 _LINK = re.compile(r"(?:https?://|www\.)\S+")
 _MENTION = re.compile(r"[@＠][A-Za-z0-9_]+")
 _DIGITS = re.compile(r"\d")
-_SPACES = re.compile(r"\s+")
+_ASCII_DIGITS = str.maketrans("123456789", "000000000")
 _SEPARATOR = "\x00"
 
 U32 = npt.NDArray[np.uint32]
@@ -54,8 +54,8 @@ def normalize(text: str, prepared: bool = False) -> str:
         text = _LINK.sub(" http ", text)
     if "@" in text or "＠" in text:
         text = _MENTION.sub(" @user ", text)
-    text = _DIGITS.sub("0", text)
-    return " " + _SPACES.sub(" ", text).strip() + " "
+    text = text.translate(_ASCII_DIGITS) if text.isascii() else _DIGITS.sub("0", text)
+    return " " + " ".join(text.split()) + " "
 
 
 @dataclass(frozen=True)
