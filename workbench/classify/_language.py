@@ -13,6 +13,7 @@ mode 0.943 at 2,000; the English-only check this module had (``not_english``) 0.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -60,6 +61,11 @@ def from_x(lang: object) -> str | None:
     no language."""
     if not isinstance(lang, str):
         return None
+    return _from_x(lang)
+
+
+@functools.lru_cache(maxsize=1024)
+def _from_x(lang: str) -> str | None:
     code = lang.strip().lower().replace("_", "-").split("-", 1)[0]
     if not code or code in X_NO_LANGUAGE or not code.isascii() or not code.isalpha():
         return None
