@@ -39,7 +39,7 @@ STYLE = """
   font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;font-size:13px;line-height:1.4}
 .wb-card a{color:#0550ae;text-decoration:underline;text-underline-offset:2px}
 .wb-muted{color:#57606a;font-size:12px}
-.wb-line{padding:6px 8px;margin:3px 0;border-radius:8px;max-width:90%}
+.wb-line{padding:6px 8px;margin:3px 0;border-radius:8px;max-width:90%;overflow-wrap:anywhere}
 .wb-line-inbound{background:#f1f3f5}
 .wb-line-outbound{background:#e3f1fd;margin-left:auto}
 .wb-line-internal{background:#fff8c5;border:1px dashed #d4a72c}
@@ -192,11 +192,23 @@ def wait_html(it: Interaction, threshold_seconds: float, now: datetime | None = 
     return f'<span class="wb-wait wb-wait-{level.value}" title="{esc(tip)}">⏱ {esc(shown)}</span>'
 
 
+_REASON = re.compile(r"^(?P<name>.+) \((?P<points>[+-]\d+)\)$", re.S)
+
+
+def priority_reason(reason: str) -> str:
+    """A priority rule's label (``Negative sentiment (+10)``, ``domain.priority``) with the
+    rule's name in the current language (the shipped rules' names are in the catalog)."""
+    found = _REASON.match(reason)
+    if found is None:
+        return _(reason)
+    return f"{_(found['name'])} ({found['points']})"
+
+
 def priority_html(it: Interaction) -> str:
     """The priority the rules gave the interaction when it was routed, and which rules."""
     if not it.priority_reasons:
         return ""
-    reasons = ", ".join(it.priority_reasons)
+    reasons = ", ".join(priority_reason(reason) for reason in it.priority_reasons)
     shown = _("priority {points}: {reasons}").format(points=f"{it.priority:+d}", reasons=reasons)
     return f'<span class="wb-priority">{esc(shown)}</span>'
 

@@ -199,14 +199,18 @@ class AgentWorkspaceView(W.VBox):
         offers = {it.id: it for it in self.ws.offers}
         for gone in set(self._toasts) - set(offers):
             self._toasts.pop(gone).close()
+        labels: dict[str, str] | None = None  # the queues' labels, read for a new toast only
         for iid, it in offers.items():
             if iid not in self._toasts:
+                if labels is None:
+                    labels = {q.name: _(q.label or q.name) for q in self.ws.queues()}
                 self._toasts[iid] = OfferToast(
                     it,
                     self.ws.contact(iid),
                     on_accept=self.accept,
                     on_reject=self.reject,
                     threshold=float(self.ws.settings["WORKBENCH_SL_THRESHOLD"]),
+                    queue=labels.get(it.queue or ""),
                 )
         self.toasts.children = [self._toasts[i] for i in offers]
 
