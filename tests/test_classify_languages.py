@@ -446,3 +446,19 @@ def test_train_sentiment_usage_errors(tmp_path: Path) -> None:
     assert train("--data", str(tmp_path), "--language", "zz").returncode == 2
     missing = train("--data", str(tmp_path), "--language", "fr", "--output", str(tmp_path))
     assert missing.returncode == 1 and "sentiment data missing" in missing.stderr
+
+
+def test_the_multilingual_bench_rows_run_at_a_small_scale() -> None:
+    from workbench.bench import Result
+    from workbench.bench.classify import (
+        classifier_memory,
+        classify_many_detected,
+        classify_many_multilingual,
+        multilingual_tweets,
+    )
+
+    texts, langs = multilingual_tweets(400)
+    assert len(texts) == len(langs) == 400 and len(set(langs)) >= 8
+    for bench in (classify_many_multilingual, classify_many_detected, classifier_memory):
+        result = bench(0.001)
+        assert isinstance(result, Result) and result.ours > 0 and result.baseline > 0
