@@ -462,3 +462,24 @@ def test_the_multilingual_bench_rows_run_at_a_small_scale() -> None:
     for bench in (classify_many_multilingual, classify_many_detected, classifier_memory):
         result = bench(0.001)
         assert isinstance(result, Result) and result.ours > 0 and result.baseline > 0
+
+
+def test_the_classifier_process_takes_x_lang_codes() -> None:
+    from workbench.classify.worker import Labeller
+
+    labeller = Labeller()
+    try:
+        texts = ["@AcmeSupport mon écran est arrivé cassé", "@AcmeSupport Bestellung kaputt"]
+        told = labeller.submit(texts, langs=["fr", "de"]).result(timeout=120)
+        untold = labeller.submit(texts).result(timeout=120)
+    finally:
+        labeller.close()
+    want = [(c.sentiment.value, c.actionability.value) for c in _langs(texts, ["fr", "de"])]
+    assert told == want
+    assert untold[0] == ("negative", "actionable")
+
+
+def _langs(texts: list[str], langs: list[str | None]) -> list[Classification]:
+    from workbench.classify import classify_many
+
+    return classify_many(texts, langs=langs)
