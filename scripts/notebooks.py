@@ -131,17 +131,31 @@ SUPERVISOR = [
 ]
 
 WALLBOARD = [
-    new_markdown_cell("# Contact centre wallboard"),
+    # No markdown: Voila shows it, and the page is the wallboard alone.
     new_code_cell(
-        "db_url = None  # None: WORKBENCH_DB_URL\ninterval = 5.0",
+        "db_url = None  # None: WORKBENCH_DB_URL\n"
+        "interval = 5.0\n"
+        "query = None  # None: the page's URL parameters (?queue=billing&window=1h)",
         metadata={"tags": ["parameters"]},
     ),
     new_code_cell(
+        "# The wallboard: what `workbench wallboard` serves as a page (Voila: no code shown).\n"
+        "# The page's URL picks what it shows: ?queue=billing&window=1h (1h, today or 7d;\n"
+        "# from=...&to=... for a range; timeline, channel or agent too).\n"
+        "import os\n\n"
         "from workbench.store import Store\n"
         "from workbench.supervisor import DashboardModel\n"
-        "from workbench.widgets import SupervisorDashboardView\n\n"
+        "from workbench.widgets.dashboard import WallboardView\n\n"
         "model = DashboardModel(Store(db_url), 'wallboard')\n"
-        "SupervisorDashboardView(model, interval=interval, live=True, actions=False)",
+        "board = WallboardView(model, interval=interval, live=False)\n"
+        "if os.environ.get('VOILA_PREHEAT') == 'True':\n"
+        "    # A kernel Voila keeps ready (the store read, the charts made) waits for its page.\n"
+        "    from voila.utils import wait_for_request\n\n"
+        "    wait_for_request()\n"
+        "asked = os.environ.get('QUERY_STRING', '') if query is None else query\n"
+        "board.set_filters(asked, refresh=True)  # and what changed in the store meanwhile\n"
+        "board.set_live(True)\n"
+        "board",
         metadata=SHOWS_A_VIEW,
     ),
 ]

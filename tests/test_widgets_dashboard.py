@@ -246,7 +246,7 @@ def test_a_filter_with_nothing_under_it_empties_every_chart_and_the_agent_table(
     assert view.agents.rows() == []
     assert "wb-agent-link" not in str([c._dom_classes for c in view.agents.grid.children])
     view.filters.pick("channel", None)  # and back: the traces and ann's row return
-    assert [t.y for t in view.charts["dispositions"].data] == [(1,)]
+    assert [(t.x, t.y) for t in view.charts["dispositions"].data] == [((1,), ("Resolved",))]
     assert view.charts["service_level"].layout.xaxis.visible is True
     assert view.agents.table.loc["ann", "handled"] == 1
     view.close()
@@ -291,7 +291,7 @@ def test_a_supervisor_closes_the_interactions_shown_after_confirming(store, desk
     form.close_list.value = (spam[0], spam[1])
     form.close_selected_button.click()
     assert form.confirm_box.layout.display == "flex"
-    assert "Close 2 interactions as Spam or abuse (spam)?" in form.confirm_text.value
+    assert "Close 2 interactions as Spam or abuse?" in form.confirm_text.value
     form.close_disposition.value = "duplicate"  # another disposition: asked again
     assert form.confirm_box.layout.display == "none" and not form.pending_close
     form.close_disposition.value = "spam"
@@ -303,7 +303,7 @@ def test_a_supervisor_closes_the_interactions_shown_after_confirming(store, desk
     form.close_selected_button.click()
     form.close_note.value = "spam wave"
     form.confirm_button.click()
-    assert "closed 2 as spam" in form.message.value, form.message.value
+    assert "Closed 2 interactions as Spam or abuse." in form.message.value, form.message.value
     assert [store.interaction(i).state.value for i in spam] == ["done", "done", "queued"]
     assert store.interaction(spam[0]).note == "spam wave"
     # The drill-down was listed again: the closed ones are done there, no longer to close.
@@ -312,7 +312,7 @@ def test_a_supervisor_closes_the_interactions_shown_after_confirming(store, desk
     form.close_all_button.click()
     assert "Close 2 interactions" in form.confirm_text.value
     form.confirm_button.click()
-    assert "closed 2 as spam" in form.message.value
+    assert "Closed 2 interactions as Spam or abuse." in form.message.value
     assert store.interaction(held).state.value == "done"
     assert form.shown == [] and not ann.poll()
     closed = [e for e in store.events() if e.action == Action.CLOSED]
@@ -386,3 +386,79 @@ def test_the_dashboard_shows_spend_by_brand_account_and_kind_and_per_handled(sto
     assert model.snapshot.kpis["spend_today"] == pytest.approx(0.06)
     view.close()
     model.close()
+
+
+def test_the_dashboard_names_dispositions_by_their_labels_from_the_store(store, desk, tmp_path):
+    """As the desk shows them: the store's labels (a code the shipped data does not have
+    included), in the chart, the drill-down's title and the close form; never the codes."""
+    import json
+    import shutil
+
+    from workbench.reference import data_dir
+
+    ours = tmp_path / "data"
+    shutil.copytree(str(data_dir()), ours)
+    codes = json.loads((ours / "dispositions.json").read_text())
+    codes.append({"code": "warranty_claim", "label": "Warranty claim filed", "no_action": False})
+    (ours / "dispositions.json").write_text(json.dumps(codes))
+    store.load_reference_data(ours)
+    ann, _ = desk
+    for code in ("answered_question", "warranty_claim", "answered_question"):
+        iid = handled(store, ann)
+        ann.set_disposition(iid, code)
+        ann.done(iid)
+    model = DashboardModel(store, "sam")
+    view = SupervisorDashboardView(model, live=False)
+    try:
+        (bars,) = view.charts["dispositions"].data
+        assert list(bars.y) == ["Question answered", "Warranty claim filed"]
+        assert list(bars.x) == [2, 1] and list(bars.customdata) == [
+            "answered_question",
+            "warranty_claim",
+        ]
+        shown = [str(v) for v in (*bars.y, view.charts["dispositions"].layout.title.text)]
+        assert not {"answered_question", "warranty_claim"} & {w for s in shown for w in s.split()}
+        view.click_bar("dispositions", "dispositions", "warranty_claim")  # a bar: its code
+        assert "Done as Warranty claim filed" in view.drill.title.value
+        assert set(view.drill.rows["disposition"]) == {"warranty_claim"}
+        labels = [label for label, _ in view.actions.close_disposition.options]
+        assert "Warranty claim filed" in labels and "Question answered" in labels
+        assert not [label for label in labels if "(" in label or "_" in label]
+    finally:
+        view.close()
+        model.close()
+
+
+def test_the_dispositions_chart_speaks_the_reader_s_language(store, desk):
+    from workbench.i18n import set_language
+
+    ann, _ = desk
+    iid = handled(store, ann)
+    ann.set_disposition(iid, "answered_question")
+    ann.done(iid)
+    set_language("fr")
+    try:
+        model = DashboardModel(store, "sam")
+        view = SupervisorDashboardView(model, live=False)
+        (bars,) = view.charts["dispositions"].data
+        assert bars.y[0] != "Question answered" and bars.y[0] != "answered_question"
+        from workbench.i18n import _
+
+        assert bars.y[0] == _("Question answered")
+        view.close()
+        model.close()
+    finally:
+        set_language(None)
+
+
+def test_the_agent_table_s_columns_fit_names_and_headers():
+    """Each column as wide as what it holds: an agent's name whole, a header on as many
+    lines as it needs, never cut short (ipywidgets buttons cut with an ellipsis)."""
+    from workbench.widgets.dashboard.tables import AGENT_STYLE, AgentTablePanel
+
+    panel = AgentTablePanel(lambda _agent: None)
+    assert AGENT_STYLE in panel.children[0].value
+    assert "grid-template-columns:max-content" in AGENT_STYLE
+    assert ".wb-sort{white-space:normal;height:auto" in AGENT_STYLE
+    assert ".wb-agent-link{width:max-content" in AGENT_STYLE
+    assert not panel.grid.layout.grid_template_columns  # the style's columns, not auto ones

@@ -20,7 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("workbench.reports.command", "export handled interactions as a report"),
     "train": ("workbench.classify.command", "train the actionability or the sentiment models"),
     "bench": ("workbench.bench.command", "measure speed against the bare libraries"),
-    "wallboard": ("workbench.supervisor.command", "serve the dashboard as a page on 127.0.0.1"),
+    "wallboard": ("workbench.supervisor.command", "serve the wallboard as a page on 127.0.0.1"),
     "simulate": ("workbench.simulate.command", "run a simulated team against the sandbox"),
     "auth": ("workbench.auth", "give the brand accounts' OAuth 2.0 consent for real-time DMs"),
 }

@@ -9,7 +9,13 @@ from workbench._lazy import export
 
 if TYPE_CHECKING:
     from workbench.supervisor.actions import BulkClose, SupervisorActions, close_many
-    from workbench.supervisor.model import WINDOWS, DashboardModel, Filters, Snapshot
+    from workbench.supervisor.model import (
+        WINDOWS,
+        DashboardModel,
+        Filters,
+        Snapshot,
+        filters_from_query,
+    )
 
 _EXPORTS = {
     "BulkClose": "workbench.supervisor.actions",
@@ -19,6 +25,7 @@ _EXPORTS = {
     "SupervisorActions": "workbench.supervisor.actions",
     "WINDOWS": "workbench.supervisor.model",
     "close_many": "workbench.supervisor.actions",
+    "filters_from_query": "workbench.supervisor.model",
 }
 __all__ = [
     "WINDOWS",
@@ -28,6 +35,7 @@ __all__ = [
     "Snapshot",
     "SupervisorActions",
     "close_many",
+    "filters_from_query",
 ]
 
 

@@ -6,20 +6,23 @@ last one seen); changing a filter recomputes from the frames in memory, reading 
 
 Which rows each figure counts: the time window (by arrival) and the queue, timeline, channel
 and agent filters apply to volume, response and handle times, service level, dispositions,
-sentiment, the negative share and the per-agent table; figures about *now* (in queue, oldest
-wait, queue depth over the window, handled today, agents needed) apply the queue, timeline,
-channel and agent filters to every interaction, whenever it arrived, since an interaction that
-arrived before the window may still be waiting in it. Spend (today, this month, per kind) and
+sentiment, the negative share and the per-agent table; ``handled`` counts the interactions done
+in the window (by when they were done); figures about *now* (in queue, oldest wait, queue depth
+over the window, handled today, agents needed) apply the queue, timeline, channel and agent
+filters to every interaction, whenever it arrived, since an interaction that arrived before the
+window may still be waiting in it. Spend (today, this month, per kind) and
 cost per handled interaction count the recorded X calls (``LiveLedger.spend``) under the
 timeline filter only: a call belongs to a brand account, not to a queue, channel or agent.
 """
 
 from __future__ import annotations
 
+import functools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import astuple, dataclass, field, fields, replace
 from typing import Any
+from urllib.parse import parse_qsl
 
 import numpy as np
 import pandas as pd
@@ -30,6 +33,7 @@ from workbench.analytics._frame import as_utc
 from workbench.analytics.live import SAVE_ROWS, SPEND_COLUMNS
 from workbench.analytics.saved import beside
 from workbench.domain import Channel
+from workbench.domain.said import Said
 from workbench.errors import ValidationError
 from workbench.routing.priorities import NextOffer, next_offers
 from workbench.store import Store
@@ -39,6 +43,8 @@ from workbench.workspace._observable import Observable
 WINDOWS = ("last hour", "today", "last 7 days", "range")
 """The time windows a supervisor can pick; ``range`` uses ``Filters.start`` and ``end``."""
 DIMENSIONS = ("queue", "timeline", "channel", "agent")
+URL_WINDOWS = {"1h": "last hour", "today": "today", "7d": "last 7 days"}
+"""The windows a page's URL names (``?window=1h``), besides ``WINDOWS`` themselves."""
 DRILL_COLUMNS = [
     "interaction_id",
     "contact",
@@ -87,6 +93,63 @@ def interval_for(start: pd.Timestamp, end: pd.Timestamp) -> str:
         if span <= most:
             return freq
     return "6h" if span <= 14 * 86400 else "1D"
+
+
+def filters_from_query(query: str | Mapping[str, str]) -> dict[str, Any]:
+    """The filters a page's URL parameters ask for (``queue=billing&window=1h``), as
+    ``DashboardModel.set_filters`` takes them: ``window`` (``1h``, ``today`` or ``7d``, or one of
+    ``WINDOWS``; ``from`` and ``to``, UTC, for a range of one's own) and one ``queue``,
+    ``timeline``, ``channel`` or ``agent``. A parameter it does not know, a window it does not
+    know, or a range without both ends is refused, naming it (Voila's own ``template`` and
+    ``theme`` aside)."""
+    given = dict(parse_qsl(query.lstrip("?"))) if isinstance(query, str) else dict(query)
+    unknown = sorted(set(given) - {"window", "from", "to", "template", "theme", *DIMENSIONS})
+    if unknown:
+        raise ValidationError(
+            unknown[0],
+            "not a parameter of this page",
+            Said(
+                "The page's address names {name}, which the page does not know: it takes "
+                "window, from, to, queue, timeline, channel and agent.",
+                name=unknown[0],
+            ),
+        )
+    out: dict[str, Any] = {n: given[n] for n in DIMENSIONS if given.get(n)}
+    window = given.get("window", "").strip()
+    if "from" in given or "to" in given:
+        if window not in ("", "range"):
+            raise ValidationError(
+                "window",
+                "from and to choose a range: leave window out",
+                Said("from= and to= choose a range: leave window= out."),
+            )
+        try:
+            out.update(window="range", start=as_utc(given["from"]), end=as_utc(given["to"]))
+        except (KeyError, ValueError):
+            raise ValidationError(
+                "from",
+                "a range needs from and to, as 2026-03-02T08:00",
+                Said("A range needs from= and to=, as 2026-03-02T08:00."),
+            ) from None
+        if out["end"] <= out["start"]:
+            raise ValidationError(
+                "to",
+                "the range must end after it starts",
+                Said("The range must end after it starts."),
+            )
+    elif window:
+        chosen = URL_WINDOWS.get(window.lower(), window.lower())
+        if chosen not in WINDOWS or chosen == "range":
+            raise ValidationError(
+                "window",
+                f"one of {', '.join(URL_WINDOWS)} is required, got {window!r}",
+                Said(
+                    "window= takes 1h, today or 7d (from= and to= choose a range), not {window}.",
+                    window=window,
+                ),
+            )
+        out["window"] = chosen
+    return out
 
 
 @dataclass(frozen=True)
@@ -144,6 +207,10 @@ class DashboardModel(Observable):
         self.events = m.events_frame([])
         self.frame = self._source() if self.store is None else self.live.frame
         self._read_events()
+        self.dispositions = self._read_dispositions()
+        """Disposition code -> label (English, as the desk's data says it: views translate)."""
+        self.queue_labels: dict[str, str] = {}
+        """Queue name -> label (the store's queues; English: views translate)."""
         self.filters = Filters()
         self.plan_note = _plan_note()
         """Why X calls cost what they do (the plan in force, the prices' date)."""
@@ -174,7 +241,16 @@ class DashboardModel(Observable):
             self.frame = self._source()
             self._read_events()
             self._next = self._read_next_offers()
+            self.dispositions = self._read_dispositions()
             return self.recompute()
+
+    def _read_dispositions(self) -> dict[str, str]:
+        """The store's disposition codes and labels, over the shipped ones (a store without
+        its reference data still names the codes the desk sets)."""
+        known = dict(_shipped_dispositions())
+        if self.store is not None:
+            known.update({d.code: d.label for d in self.store.reads.dispositions()})
+        return known
 
     def _read_events(self) -> None:
         if self.store is None:
@@ -197,9 +273,10 @@ class DashboardModel(Observable):
                 more if self.events.empty else pd.concat([self.events, more], ignore_index=True)
             )
 
-    def set_filters(self, **changes: Any) -> Snapshot:
+    def set_filters(self, refresh: bool = False, **changes: Any) -> Snapshot:
         """Change some filters (``window``, ``start``, ``end``, ``queue``, ``timeline``,
-        ``channel``, ``agent``; None or "" for all) and recompute from memory."""
+        ``channel``, ``agent``; None or "" for all) and recompute from memory; with
+        ``refresh``, apply what changed in the store first (one recompute for both)."""
         if "window" in changes and changes["window"] not in WINDOWS:
             raise ValidationError("window", f"one of {', '.join(WINDOWS)} is required")
         for name in DIMENSIONS:
@@ -210,6 +287,8 @@ class DashboardModel(Observable):
                 changes[name] = as_utc(changes[name])
         with self._lock:
             self.filters = replace(self.filters, **changes)
+            if refresh:
+                return self.refresh()
             if "queue" in changes:  # the only filter the queue's order depends on
                 self._next = self._read_next_offers()
             return self.recompute()
@@ -241,7 +320,7 @@ class DashboardModel(Observable):
                 "first_response": m.first_response(rows),
                 "handle_time": m.handle_time(rows),
                 "service_level": m.service_level(rows, now=now, freq=freq),
-                "dispositions": m.dispositions(rows),
+                "dispositions": m.dispositions(rows, self.dispositions),
                 "sentiment": m.shares(rows, "sentiment", freq),
                 "staffing": m.staffing(
                     every,
@@ -257,6 +336,7 @@ class DashboardModel(Observable):
             midnight = now.normalize()
             done = every["done_at"] if len(every) else pd.Series(dtype="datetime64[us, UTC]")
             handled_today = int(((done >= midnight) & (done <= now)).sum())
+            handled = int(((done >= start) & (done < end) & (done <= now)).sum())
             sl = metrics["service_level"]
             staffing = metrics["staffing"]
             kpis = {
@@ -266,6 +346,7 @@ class DashboardModel(Observable):
                 "goal": sl["goal"],
                 "threshold": sl["threshold"],
                 "handled_today": handled_today,
+                "handled": handled,
                 "negative_share": metrics["sentiment"]["negative"],
                 "agents_needed": staffing["needed"],
                 "logged_in": staffing["logged_in"],
@@ -342,7 +423,9 @@ class DashboardModel(Observable):
         if self.store is not None:
             from workbench.routing.queues import queues
 
-            out["queues_known"] = [q.name for q in queues(self.store)]
+            known = queues(self.store)
+            self.queue_labels = {q.name: q.label or q.name for q in known}
+            out["queues_known"] = [q.name for q in known]
             out["queue"] = sorted(set(out["queue"]) | set(out["queues_known"]))
         return out
 
@@ -424,6 +507,14 @@ def _times(rows: pd.DataFrame, freq: str, start: pd.Timestamp, end: pd.Timestamp
         out[f"{prefix}_median"] = g.median().reindex(grid).to_numpy()
         out[f"{prefix}_p90"] = g.quantile(0.9).reindex(grid).to_numpy()
     return out
+
+
+@functools.cache
+def _shipped_dispositions() -> dict[str, str]:
+    """The dispositions the package ships (``data/dispositions.json``): code -> label."""
+    from workbench.reference import load_reference
+
+    return {d["code"]: d["label"] for d in load_reference().dispositions}
 
 
 def _plan_note() -> str:

@@ -1,4 +1,5 @@
-"""The supervisor dashboard (``SupervisorDashboardView``) and its panels."""
+"""The supervisor dashboard (``SupervisorDashboardView``) and its panels, and the wallboard
+(``WallboardView``)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from workbench.widgets.dashboard.charts import ChartsPanel
 from workbench.widgets.dashboard.controls import DashboardFiltersForm, KpiPanel, sl_colour
 from workbench.widgets.dashboard.tables import AgentTablePanel, DrillDownPanel
 from workbench.widgets.dashboard.view import SupervisorDashboardView
+from workbench.widgets.dashboard.wallboard import WallboardView
 
 __all__ = [
     "AgentTablePanel",
@@ -16,5 +18,6 @@ __all__ = [
     "KpiPanel",
     "SupervisorActionsForm",
     "SupervisorDashboardView",
+    "WallboardView",
     "sl_colour",
 ]

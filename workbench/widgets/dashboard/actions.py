@@ -84,7 +84,8 @@ class SupervisorActionsForm(W.VBox):
         )
         self.close_list.style.description_width = "80px"
         self.close_list.add_class("wb-close-select")
-        codes = [(f"{d.label} ({d.code})", d.code) for d in self.actions.dispositions()]
+        # The dispositions as the desk names them (their labels, in the reader's language).
+        codes = [(_(d.label), d.code) for d in self.actions.dispositions()]
         self.close_disposition = W.Dropdown(
             options=codes, value=None, description=_("as"), layout=W.Layout(width="260px")
         )
@@ -205,7 +206,7 @@ class SupervisorActionsForm(W.VBox):
             self._say_error(_("as: pick the disposition they close with"))
             return
         self.pending_close, self._pending_code = ids, code
-        label = dict((v, k) for k, v in self.close_disposition.options).get(code, code)
+        label = self._label(code)
         n = len(ids)
         question = ngettext(
             "Close {n} interaction as {label}?", "Close {n} interactions as {label}?", n
@@ -228,10 +229,23 @@ class SupervisorActionsForm(W.VBox):
             self._say_error(refusal(exc))
             return
         colour = "#1a7f37" if not result.refused else "#9a6700"
-        self.message.value = f'<span style="color:{colour}">{esc(result.summary())}</span>'
+        n, label = len(result.closed), self._label(code)
+        said = ngettext(
+            "Closed {n} interaction as {label}.", "Closed {n} interactions as {label}.", n
+        ).format(n=n, label=label)
+        if result.refused:
+            reasons = "; ".join(f"{iid}: {why}" for iid, why in result.refused.items())
+            said += " " + ngettext(
+                "{n} not closed ({reasons}).", "{n} not closed ({reasons}).", len(result.refused)
+            ).format(n=len(result.refused), reasons=reasons)
+        self.message.value = f'<span style="color:{colour}">{esc(said)}</span>'
         if result.closed:
             self.close_note.value = ""
             self._after_close()
+
+    def _label(self, code: str) -> str:
+        """The disposition ``code`` as the dropdown names it."""
+        return str(dict((v, k) for k, v in self.close_disposition.options).get(code, code))
 
     def cancel_close(self) -> None:
         self.pending_close, self._pending_code = [], None

@@ -1,5 +1,9 @@
 """The dashboard's plotly figures, built complete from a ``Snapshot``, and the panel holding
-them as FigureWidgets updated in place (``batch_update``: one message per chart, no flicker)."""
+them as FigureWidgets updated in place (``batch_update``: one message per chart, no flicker).
+
+The same figures serve the wallboard (``wall=True``): sized by the page instead (each fills its
+cell of the screen and follows the window's size) and written large enough to read across a
+room."""
 
 from __future__ import annotations
 
@@ -14,8 +18,12 @@ import plotly.graph_objects as go
 
 from workbench.i18n import N_, _, format_percent
 from workbench.supervisor import Snapshot
+from workbench.widgets.dashboard._plotly import Chart
 
 WIDTH, HEIGHT = 470, 300
+WALL_FONT = 16
+"""The wallboard's text size (px): ticks and axis titles; titles a third larger, legends and
+subtitles smaller."""
 EMPTY = N_("No interactions in this window")
 SENTIMENTS = {
     "positive": N_("positive"),
@@ -43,12 +51,24 @@ def _times(index: pd.Index) -> list[str]:
     return [t.strftime("%Y-%m-%dT%H:%M:%S") for t in pd.DatetimeIndex(index).tz_convert("UTC")]
 
 
-def _layout(fig: go.Figure, title: str, snap: Snapshot | None, empty: bool, **more: Any) -> None:
+def _layout(
+    fig: go.Figure,
+    title: str,
+    snap: Snapshot | None,
+    empty: bool,
+    subtitle: str = "",
+    **more: Any,
+) -> None:
     fig.update_layout(
-        title={"text": title, "x": 0.02, "font": {"size": 15}},
+        title={
+            "text": title,
+            "subtitle": {"text": subtitle, "font": {"size": 12, "color": "#57606a"}},
+            "x": 0.02,
+            "font": {"size": 15},
+        },
         width=WIDTH,
         height=HEIGHT,
-        margin={"l": 50, "r": 16, "t": 44, "b": 44},
+        margin={"l": 50, "r": 16, "t": 56 if subtitle else 44, "b": 44},
         legend={"orientation": "h", "y": -0.22, "x": 0},
         template="plotly_white",
         annotations=(
@@ -99,10 +119,15 @@ def _interval_bars(snap: Snapshot) -> dict[str, Any]:
     return {"xperiod": period, "xperiodalignment": "middle", "width": period * 0.9}
 
 
-def _counts(fig: go.Figure, most: float) -> None:
+def _counts(fig: go.Figure, most: float, axis: str = "y") -> None:
     """Whole numbers on a count axis (no 0.2 steps for a handful)."""
     most = 0 if pd.isna(most) else float(most)
-    fig.update_yaxes(tickformat=",d", dtick=1 if most <= 5 else None, range=[0, max(most, 1) * 1.1])
+    counts = {
+        "tickformat": ",d",
+        "dtick": 1 if most <= 5 else None,
+        "range": [0, max(most, 1) * 1.1],
+    }
+    (fig.update_xaxes if axis == "x" else fig.update_yaxes)(**counts)
 
 
 def volume(snap: Snapshot) -> go.Figure:
@@ -159,10 +184,10 @@ def times(snap: Snapshot) -> go.Figure:
         ()
         if empty
         else (
-            ("fr_median", _("first response median"), "#1d9bf0", "solid"),
+            ("fr_median", _("first response"), "#1d9bf0", "solid"),
             ("fr_p90", _("first response p90"), "#1d9bf0", "dot"),
-            ("ht_median", _("handle median"), "#ff7f0e", "solid"),
-            ("ht_p90", _("handle p90"), "#ff7f0e", "dot"),
+            ("ht_median", _("handle time"), "#ff7f0e", "solid"),
+            ("ht_p90", _("handle time p90"), "#ff7f0e", "dot"),
         )
     ):
         fig.add_scatter(
@@ -174,7 +199,7 @@ def times(snap: Snapshot) -> go.Figure:
             connectgaps=False,
             hovertemplate="%{x}<br>%{y:.1f} min<extra>" + name + "</extra>",
         )
-    _layout(fig, _("Response times: first response and handle"), snap, empty)
+    _layout(fig, _("Response times"), snap, empty, _("median, and 90th percentile dotted"))
     _time_axis(fig, snap)
     fig.update_yaxes(title_text=_("minutes"), rangemode="tozero")
     return fig
@@ -204,32 +229,38 @@ def service_level(snap: Snapshot) -> go.Figure:
             hoverinfo="skip",
         )
     threshold = metric["threshold"] / 60
-    title = _("Service level (answered within {minutes} min)").format(minutes=f"{threshold:g}")
-    _layout(fig, title, snap, empty)
+    within = _("answered within {minutes} min").format(minutes=f"{threshold:g}")
+    _layout(fig, _("Service level"), snap, empty, within)
     _time_axis(fig, snap)
     fig.update_yaxes(title_text="%", range=[0, 105])
     return fig
 
 
 def dispositions(snap: Snapshot) -> go.Figure:
+    """Done interactions per disposition, as horizontal bars named by the disposition's label
+    (in the reader's language, as the desk names it); each bar carries its code
+    (``customdata``), which a click lists."""
     table = _table(snap, "dispositions")
     fig = go.Figure()
     if table.empty:
         _layout(fig, _("Dispositions"), snap, True)
-        fig.update_yaxes(title_text=_("done"), rangemode="tozero")
-        _counts(fig, 0)
+        fig.update_xaxes(title_text=_("done"), rangemode="tozero")
+        _counts(fig, 0, axis="x")
         return fig
+    labels = [_(str(label)) for label in table["label"]]
     fig.add_bar(
-        x=[str(c) for c in table.index],
-        y=table["count"].astype(int).tolist(),
-        customdata=[str(v) for v in table["label"]],
+        x=table["count"].astype(int).tolist(),
+        y=labels,
+        orientation="h",
+        customdata=[str(c) for c in table.index],
         name=_("dispositions"),
         marker_color="#7856ff",
-        hovertemplate="%{customdata}: %{y}<extra></extra>",
+        hovertemplate="%{y}: %{x}<extra></extra>",
     )
-    _layout(fig, _("Dispositions"), snap, table.empty)
-    fig.update_yaxes(title_text=_("done"), rangemode="tozero")
-    _counts(fig, table["count"].max() if len(table) else 0)
+    _layout(fig, _("Dispositions"), snap, False)
+    fig.update_xaxes(title_text=_("done"), rangemode="tozero")
+    fig.update_yaxes(autorange="reversed", automargin=True)  # the most frequent on top
+    _counts(fig, table["count"].max(), axis="x")
     return fig
 
 
@@ -265,27 +296,73 @@ BUILDERS: dict[str, Callable[[Snapshot], go.Figure]] = {
 }
 
 
+def wall(fig: go.Figure) -> go.Figure:
+    """``fig`` for the wallboard: no fixed size (the page sizes it: ``_config`` responsive),
+    larger text, the legend at the foot (the chart makes room for it), and no "UTC" under
+    the time axes (the wallboard's header says it)."""
+    fig.update_layout(
+        width=None,
+        height=None,
+        autosize=True,
+        font={"size": WALL_FONT},
+        title={
+            "font": {"size": round(WALL_FONT * 4 / 3)},
+            "subtitle": {"font": {"size": WALL_FONT - 2}},
+        },
+        margin={"l": 64, "r": 20, "t": 80 if fig.layout.title.subtitle.text else 56, "b": 8},
+        legend={
+            "font": {"size": WALL_FONT - 2},
+            "yref": "container",
+            "y": 0,
+            "yanchor": "bottom",
+            "x": 0,
+        },
+    )
+    for a in fig.layout.annotations:
+        a.font.size = round(WALL_FONT * 4 / 3)
+    fig.update_xaxes(title_font={"size": WALL_FONT}, tickfont={"size": WALL_FONT})
+    fig.update_yaxes(title_font={"size": WALL_FONT}, tickfont={"size": WALL_FONT})
+    fig.update_xaxes(title_text=None, selector={"type": "date"})
+    return fig
+
+
+TRACE_KEYS_KEPT = ("uid", "type")
+"""A trace's properties an update leaves alone (plotly's own: its id and kind)."""
+
+
 class ChartsPanel(W.GridBox):
     """The six charts; ``show(snapshot)`` updates each in place. ``on_bar(chart, trace name,
-    x)`` is called when a bar of the volume or dispositions chart is clicked."""
+    x)`` is called when a bar of the volume or dispositions chart is clicked (the volume's
+    interval start, the disposition's code). ``wall``: the wallboard's charts, three a row and
+    two rows filling the panel, which the page sizes (``.wb-wall-charts``)."""
 
-    def __init__(self, snap: Snapshot, on_bar: Callable[[str, str, Any], None]) -> None:
+    def __init__(
+        self, snap: Snapshot, on_bar: Callable[[str, str, Any], None], wall: bool = False
+    ) -> None:
         self._on_bar = on_bar
+        self.wall = wall
         self.charts: dict[str, go.FigureWidget] = {}
-        for name, build in BUILDERS.items():
-            chart = go.FigureWidget(build(snap))  # built complete, then wrapped
-            chart._config = {"displaylogo": False, "displayModeBar": False}
+        for name in BUILDERS:
+            chart = Chart(self._build(name, snap))  # built complete, then wrapped
+            chart._config = {"displaylogo": False, "displayModeBar": False, "responsive": wall}
             chart.layout.meta = name
+            chart.add_class("wb-chart")
+            chart.add_class(f"wb-chart-{name.replace('_', '-')}")
             _resync(chart)
             self.charts[name] = chart
             self._listen(name)
+        columns = "repeat(3, minmax(0, 1fr))" if wall else f"repeat(auto-fill, {WIDTH + 10}px)"
         super().__init__(
             list(self.charts.values()),
-            layout=W.Layout(
-                grid_template_columns=f"repeat(auto-fill, {WIDTH + 10}px)", width="100%"
-            ),
+            layout=W.Layout(grid_template_columns=columns, width="100%"),
         )
         self.add_class("wb-charts")
+        if wall:
+            self.add_class("wb-wall-charts")
+
+    def _build(self, name: str, snap: Snapshot) -> go.Figure:
+        fig = BUILDERS[name](snap)
+        return wall(fig) if self.wall else fig
 
     def _listen(self, name: str) -> None:
         if name not in ("volume", "dispositions"):
@@ -295,36 +372,56 @@ class ChartsPanel(W.GridBox):
 
     def _clicked(self, name: str) -> Callable[[Any, Any, Any], None]:
         def handler(trace: Any, points: Any, _state: Any) -> None:
-            if points.xs:
+            if not points.point_inds:
+                return
+            if trace.customdata is not None:  # a disposition's bar: its code
+                self._on_bar(name, trace.name, trace.customdata[points.point_inds[0]])
+            elif points.xs:
                 self._on_bar(name, trace.name, points.xs[0])
 
         return handler
 
     def show(self, snap: Snapshot) -> None:
         for name, chart in self.charts.items():
-            fresh = BUILDERS[name](snap)
+            fresh = self._build(name, snap)
             same_shape = len(chart.data) == len(fresh.data) and all(
-                old.name == new.name and len(old.x or ()) == len(new.x or ())
+                old.name == new.name and old.type == new.type
                 for old, new in zip(chart.data, fresh.data, strict=True)
             )
-            if not same_shape:  # traces added, gone or resized: replace them, none when empty
-                # (outside batch_update, which batches restyles only: removing and adding
-                # traces there can leave the old ones drawn in the browser)
+            if not same_shape:  # traces added, gone or of another kind: replace them, none
+                # when empty (outside batch_update, which batches restyles only: removing and
+                # adding traces there can leave the old ones drawn in the browser)
                 chart.data = ()
                 if fresh.data:
                     chart.add_traces(list(fresh.data))
             with chart.batch_update():
                 if same_shape:
                     for old, new in zip(chart.data, fresh.data, strict=True):
-                        old.x, old.y = new.x, new.y
-                        if new.customdata is not None:
-                            old.customdata = new.customdata
+                        _restyle(old, new)
                 for part in ("annotations", "title", "xaxis", "yaxis"):
                     if chart.layout[part] != fresh.layout[part]:  # send only what changed
                         chart.layout[part] = fresh.layout[part]
             if not same_shape:
                 self._listen(name)
             _resync(chart)
+
+
+def _restyle(old: Any, new: Any) -> None:
+    """Give trace ``old`` every property of ``new`` that differs (its data, and what goes with
+    it: a bar's width follows the interval, a disposition's code its bar)."""
+    wanted = {k: v for k, v in new.to_plotly_json().items() if k not in TRACE_KEYS_KEPT}
+    have = old.to_plotly_json()
+    for key, value in wanted.items():
+        if not _equal(have.get(key), value):
+            old[key] = value
+    for key in set(have) - set(wanted) - set(TRACE_KEYS_KEPT):
+        old[key] = None
+
+
+def _equal(a: Any, b: Any) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return bool(np.array_equal(np.asarray(a, dtype=object), np.asarray(b, dtype=object)))
+    return bool(a == b)
 
 
 def _resync(chart: go.FigureWidget) -> None:

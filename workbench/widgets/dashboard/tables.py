@@ -41,6 +41,21 @@ DRILL_HEADS = (
     N_("done"),
 )
 _CELL = "padding:3px 8px;border-bottom:1px solid #eaeef2;font-size:13px"
+_N = len(AGENT_COLUMNS) + 1
+_STATE = list(AGENT_COLUMNS).index("state") + 2
+AGENT_STYLE = f"""<style>
+.wb-agent-grid{{grid-template-columns:max-content minmax(9em,max-content)
+  repeat({_N - 2},minmax(min-content,max-content));overflow-x:auto;align-items:stretch}}
+.wb-agent-grid .wb-sort{{white-space:normal;height:auto;min-height:28px;line-height:1.25;
+  padding:3px 8px;overflow:visible}}
+.wb-agent-grid .wb-agent-link{{width:max-content;min-width:100%;overflow:visible}}
+.wb-agent-grid .widget-html-content{{height:auto;line-height:1.35;white-space:nowrap}}
+.wb-agent-grid > .widget-html:nth-child({_N}n+{_STATE}) .widget-html-content{{white-space:normal}}
+.wb-agent-grid .widget-html-content > div{{height:100%;box-sizing:border-box}}
+</style>"""
+"""The agent table's columns fit what they hold: an agent's name whole in the first, each
+header on as many lines as it needs (never cut short with an ellipsis), a figure on one line,
+the state (and why) on as many as it needs; narrower than that, the table scrolls sideways."""
 
 
 def _cell(column: str, value: Any) -> str:
@@ -71,9 +86,7 @@ class AgentTablePanel(W.VBox):
             b.add_class(f"wb-sort-{column}")
             b.on_click(lambda _, c=column: self.sort_by(c))
             self.headers[column] = b
-        self.grid = W.GridBox(
-            layout=W.Layout(grid_template_columns=f"repeat({len(self.headers)}, auto)")
-        )
+        self.grid = W.GridBox()  # its columns: AGENT_STYLE
         self.grid.add_class("wb-agent-grid")
         self.agent_buttons: dict[str, W.Button] = {}
         self._rows: dict[str, tuple[W.Button, list[W.HTML]]] = {}
@@ -81,7 +94,7 @@ class AgentTablePanel(W.VBox):
         refresh changes the values that moved. (Made anew on every refresh, the rows sent the
         page some 160 new widgets a second on a busy floor, on and on after its tab closed, and
         the kernel kept every one.)"""
-        title = W.HTML("<b>" + esc(_("Agents")) + "</b>")
+        title = W.HTML(AGENT_STYLE + "<b>" + esc(_("Agents")) + "</b>")
         super().__init__([title, self.grid])
         self.add_class("wb-agent-table")
 

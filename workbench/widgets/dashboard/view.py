@@ -92,7 +92,8 @@ class SupervisorDashboardView(W.VBox):
         self.model.refresh()
 
     def click_bar(self, chart: str, trace: str, x: Any) -> None:
-        """What a click on a bar does (``on_click`` of the volume or dispositions chart)."""
+        """What a click on a bar does (``on_click`` of the volume or dispositions chart): ``x``
+        is the volume bar's interval start, or the disposition's code."""
         self._bar(chart, trace, x)
 
     def drill_agent(self, agent: str) -> None:
@@ -119,8 +120,9 @@ class SupervisorDashboardView(W.VBox):
                 channel=trace,
                 interval=start,
             )
-        elif chart == "dispositions":
-            self._drill(_("Done as {code}").format(code=x), disposition=str(x))
+        elif chart == "dispositions":  # x: the disposition's code, shown by its label
+            label = _(self.model.dispositions.get(str(x), str(x)))
+            self._drill(_("Done as {disposition}").format(disposition=label), disposition=str(x))
 
     def _drill(self, title: str, **query: Any) -> None:
         """List ``model.interactions(**query)`` under ``title`` (remembered, to list again)."""
