@@ -183,7 +183,7 @@ DESK = [
 
 ANALYST = [
     new_markdown_cell(
-        "# Interactions report\n\n"
+        "# Care desk report\n\n"
         "A parameterized report: `workbench report --format html` runs this notebook with "
         "papermill and converts it to HTML without the code; cells tagged `report-hide` (like "
         "this one) are for you, the analyst, and are left out of the report. Run it here to "
@@ -192,89 +192,71 @@ ANALYST = [
         metadata={"tags": ["report-hide"]},
     ),
     new_code_cell(
-        'title = "Interactions report"\n'
+        'title = "Care desk report"\n'
         "ledger_path = None  # a Parquet ledger; None: read the store\n"
         "db_url = None  # None: WORKBENCH_DB_URL\n"
         'renderer = "plotly_mimetype+notebook_connected"  # "report": one standalone HTML file\n'
-        'tz = "UTC"  # the time zone of the times, days and hours shown (IANA name)',
+        'tz = "UTC"  # the time zone of the times, days and hours shown (IANA name)\n'
+        "labels = None  # JSON: dispositions' and queues' labels by code; None: the shipped ones\n"
+        "transcript_path = None  # a Parquet of transcript lines: shown as an appendix\n"
+        "language = None  # en or fr; None: WORKBENCH_LANGUAGE, else English",
         metadata={"tags": ["parameters"]},
     ),
     new_code_cell(
+        "import json\n\n"
         "import pandas as pd\n"
         "from IPython.display import HTML, Markdown, display\n\n"
         "from workbench.analytics import ledger\n"
+        "from workbench.i18n import _, set_language\n"
         "from workbench.reports import figures, in_zone, summarize\n"
+        "from workbench.reports import notebook as page\n"
+        "from workbench.reports._labels import Labels\n"
         "from workbench.reports.summary import narrative\n\n"
-        "DASH = '–'  # shown where a figure has no value\n"
+        "set_language(language)\n"
         "if renderer == 'report':\n"
         "    display(HTML(figures.plotly_script()))  # plotly.js, embedded once\n"
         "frame = in_zone(pd.read_parquet(ledger_path) if ledger_path else ledger(db_url), tz)\n"
-        "first, last = frame['arrived_at'].min(), frame['arrived_at'].max()\n"
-        "if len(frame) == 1:\n"
-        "    period = f'1 interaction arrived, on {first:%a %d %b %Y %H:%M} ({tz}).'\n"
-        "elif len(frame):\n"
-        "    period = f'{len(frame):,} interactions arrived from {first:%a %d %b %Y %H:%M} '\n"
-        "    period += f'to {last:%a %d %b %Y %H:%M} ({tz}).'\n"
-        "else:\n"
-        "    period = '**No interactions arrived in this range.**'\n"
-        "display(Markdown(f'# {title}\\n\\n{period}'))",
+        "names = Labels(**json.loads(labels)) if labels else Labels.shipped()\n"
+        "display(Markdown(f'# {title}\\n\\n{page.period_line(frame, tz)}'))",
         metadata={"tags": ["nbval-ignore-output"]},
     ),
-    new_markdown_cell("## In short"),
     new_code_cell(
-        "display(Markdown(narrative(frame).markdown()))",
+        "display(Markdown(page.heading('short') + '\\n\\n' + narrative(frame).markdown()))",
         metadata={"tags": ["nbval-ignore-output"]},
     ),
-    new_markdown_cell("## Headline figures"),
     new_code_cell(
-        "summary = summarize(frame)\n"
-        "headline = pd.DataFrame(summary.rows(), columns=['figure', 'value'])\n"
-        "display(headline.set_index('figure').rename_axis(None))\n"
-        "if (headline['value'] == DASH).any():\n"
-        "    display(Markdown(f'<small>{DASH} : no value, there was nothing to measure.</small>'))",
+        "headline = pd.DataFrame(summarize(frame).rows(), columns=['figure', 'value'])\n"
+        "display(Markdown(page.heading('figures')))\n"
+        "display(headline.set_index('figure').rename_axis(None).rename(columns={'value': ''}))\n"
+        "if (headline['value'] == page.DASH).any():\n"
+        "    display(Markdown(page.nothing_note()))",
         metadata={"tags": ["nbval-ignore-output"]},
     ),
-    new_markdown_cell("## Charts"),
     new_code_cell(
+        "display(Markdown(page.heading('charts')))\n"
         "for name, build in figures.ALL.items():\n"
-        "    fig = build(frame)\n"
+        "    fig = build(frame, names)\n"
         "    if figures.is_empty(fig):\n"
-        "        display(Markdown(f'**{fig.layout.title.text}**: {figures.EMPTY[name]}'))\n"
+        "        display(Markdown(f'**{fig.layout.title.text}**: {_(figures.EMPTY[name])}'))\n"
         "    else:\n"
         "        figures.show(fig, renderer)",
         metadata={"tags": ["nbval-ignore-output"]},
     ),
-    new_markdown_cell("## By queue and agent"),
     new_code_cell(
-        "def minutes(s):\n"
-        "    return s.median() / 60\n\n\n"
-        "def shown(table):\n"
-        "    # a figure with nothing to measure is a dash, never NaN\n"
-        "    return table.round(1).astype(object).where(table.notna(), DASH)\n\n\n"
-        "by_queue = frame.groupby('queue', observed=True).agg(\n"
-        "    interactions=('interaction_id', 'size'),\n"
-        "    done=('state', lambda s: int((s == 'done').sum())),\n"
-        "    median_first_response_min=('first_response_seconds', minutes),\n"
-        "    median_handle_min=('handle_seconds', minutes),\n"
-        ")\n"
-        "by_agent = frame.dropna(subset=['agent']).groupby('agent', observed=True).agg(\n"
-        "    interactions=('interaction_id', 'size'),\n"
-        "    replies=('replies', 'sum'),\n"
-        "    transfers=('transfers', 'sum'),\n"
-        "    median_handle_min=('handle_seconds', minutes),\n"
-        ")\n"
-        "if len(by_queue):\n"
-        "    display(shown(by_queue))\n"
-        "else:\n"
-        "    display(Markdown('No interactions were handled in this range.'))\n"
-        "if len(by_agent):\n"
-        "    display(shown(by_agent))\n"
-        "else:\n"
-        "    display(Markdown('No agent handled an interaction in this range.'))\n"
-        "display(Markdown(\n"
-        "    f'<small>{DASH} : no value, there was nothing to measure (no interaction '\n"
-        "    'answered or finished yet). Times in minutes.</small>'\n"
-        "))",
+        "display(Markdown(page.heading('tables')))\n"
+        "for table in page.queue_and_agent_tables(frame, names):\n"
+        "    display(HTML(table))\n"
+        "display(Markdown(page.nothing_note(long=True)))",
+        metadata={"tags": ["nbval-ignore-output"]},
+    ),
+    new_code_cell(
+        "if transcript_path:\n"
+        "    lines = pd.read_parquet(transcript_path)\n"
+        "    display(Markdown(page.heading('appendix')))\n"
+        "    if len(lines):\n"
+        "        display(HTML(page.transcript_html(lines, frame, names, tz)))\n"
+        "    else:\n"
+        "        display(Markdown(_(page.NO_LINES)))",
         metadata={"tags": ["nbval-ignore-output"]},
     ),
     new_markdown_cell(

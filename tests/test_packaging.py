@@ -238,7 +238,7 @@ def test_the_installed_wheel_runs_sandbox_ingest_and_the_html_report(
     assert counted and int(counted.group(1)) > 0, made.stdout + ingested.stdout
     html = report.read_text(encoding="utf-8")
     assert html.lstrip().lower().startswith("<!doctype html")
-    assert "Interactions report" in html
+    assert "Care desk report" in html
 
 
 def test_lab_works_on_a_copy_of_the_notebooks_and_keeps_edits(tmp_path: Path) -> None:

@@ -86,7 +86,7 @@ def test_export_refuses_bad_format_and_missing_folder(ledger, tmp_path):
 def test_html_report_runs_the_notebook_without_code(ledger, tmp_path):
     path = export(ledger, "html", tmp_path / "report.html")
     body = path.read_text()
-    assert "Interactions report" in body and "Headline figures" in body
+    assert "Care desk report" in body and "Headline figures" in body
     assert "median first response" in body
     assert "papermill and converts it" not in body  # the notebook's own intro is left out
     assert "ledger_path = None" not in body  # no code

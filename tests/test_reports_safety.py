@@ -188,11 +188,24 @@ def test_transcripts_are_read_for_many_interactions(store):
         ("--from", "yesterday", "--from: expected an ISO date or time"),
     ],
 )
-def test_the_command_refuses_bad_options_with_status_2(tmp_path, option, value, message):
+def test_the_command_refuses_bad_options_with_status_2(
+    tmp_path, tmp_path_factory, option, value, message
+):
     from tests.test_cli import workbench
+    from workbench.store import Store
 
+    # a store to read (a report makes none: test_report_targets.py)
+    url = f"sqlite:///{tmp_path_factory.mktemp('store') / 'workbench.db'}"
+    Store(url).close()
     done = workbench(
-        "report", option, value, "--format", "csv", "--output", str(tmp_path / "r.csv")
+        "report",
+        option,
+        value,
+        "--format",
+        "csv",
+        "--output",
+        str(tmp_path / "r.csv"),
+        env={"WORKBENCH_DB_URL": url},
     )
     assert done.returncode == 2, done.stderr
     assert done.stderr.strip().startswith(f"workbench report: {message}")

@@ -209,15 +209,23 @@ def chunks(
     start: datetime | None = None,
     end: datetime | None = None,
     where: Mapping[str, str] | None = None,
-    size: int = 5_000,
+    size: int | None = None,
+    replies: bool = False,
 ) -> tuple[int, Iterator[pd.DataFrame]]:
     """The ledger rows that arrived in ``[start, end)`` (matching ``where``), as the number of
-    rows and an iterator of frames of at most ``size`` rows in ledger order: memory stays
-    bounded by ``size`` whatever the range. (Categories are those of each chunk.)"""
-    ids = store.ledger.ids_between(start, end, where)
+    rows and an iterator of frames of at most ``size`` rows in ledger order, read from one
+    snapshot a batch at a time (``store.reports.batches``): memory stays bounded by a few
+    batches whatever the range. (Categories are those of each chunk.) ``replies``: with
+    ``first_reply_text``, the brand's first reply, DM or quote in words."""
+    from workbench.store.reports import BATCH
+
+    total = store.reports.count(start, end, where)
 
     def walk() -> Iterator[pd.DataFrame]:
-        for k in range(0, len(ids), size):
-            yield shape(store.ledger.interactions(ids[k : k + size], STATS))
+        for raw in store.reports.batches(STATS, start, end, where, size or BATCH):
+            frame = shape(raw)
+            if replies:
+                frame["first_reply_text"] = raw["first_reply_text"].to_numpy()
+            yield frame
 
-    return len(ids), walk()
+    return total, walk()

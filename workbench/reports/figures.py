@@ -7,9 +7,15 @@ widgets wrap them in ``FigureWidget`` and replace their data on refresh.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import plotly.graph_objects as go
+
+from workbench.i18n import N_, _
+
+if TYPE_CHECKING:
+    from workbench.reports._labels import Labels
 
 STATES = ("queued", "offered", "accepted", "done")
 SENTIMENTS = ("negative", "neutral", "positive", "undeclared")
@@ -27,6 +33,19 @@ COLORS = {
     "outbound": "#8c564b",
 }
 LAYOUT = {"height": 300, "margin": {"l": 50, "r": 20, "t": 50, "b": 40}, "template": "plotly_white"}
+NAMES = {
+    "mention": N_("Mentions"),
+    "dm": N_("Direct messages"),
+    "outbound": N_("Brand's posts"),
+    "queued": N_("queued"),
+    "offered": N_("offered"),
+    "accepted": N_("accepted"),
+    "negative": N_("negative"),
+    "neutral": N_("neutral"),
+    "positive": N_("positive"),
+    "undeclared": N_("undeclared"),
+}
+"""What a chart's legend calls each channel, state and sentiment (translated where shown)."""
 
 
 def _bucket(ledger: pd.DataFrame) -> str:
@@ -75,28 +94,31 @@ def _timed(fig: go.Figure, ledger: pd.DataFrame) -> go.Figure:
 def volume(ledger: pd.DataFrame) -> go.Figure:
     """Interactions arriving per time bucket, by channel."""
     freq = _bucket(ledger)
-    fig = go.Figure(layout={**LAYOUT, "title": "Volume: interactions arriving", "barmode": "stack"})
+    title = _("Volume: interactions arriving")
+    fig = go.Figure(layout={**LAYOUT, "title": title, "barmode": "stack"})
     for channel in ("mention", "dm", "outbound"):
         rows = ledger[ledger["channel"] == channel]
         counts = rows.groupby(rows["arrived_at"].dt.floor(freq)).size()
         fig.add_bar(
             x=counts.index,
             y=counts.values,
-            name=channel,
+            name=_(NAMES[channel]),
             marker_color=COLORS[channel],
             width=_width(freq),
         )
     return _timed(fig, ledger)
 
 
-def queues(ledger: pd.DataFrame) -> go.Figure:
+def queues(ledger: pd.DataFrame, labels: Labels | None = None) -> go.Figure:
     """Interactions in each queue by state: what is waiting, offered, being handled."""
     open_ = ledger[ledger["state"] != "done"]
     table = open_.groupby(["queue", "state"]).size().unstack(fill_value=0)
-    fig = go.Figure(layout={**LAYOUT, "title": "Queues: open interactions", "barmode": "stack"})
+    title = _("Queues: open interactions")
+    fig = go.Figure(layout={**LAYOUT, "title": title, "barmode": "stack"})
     for state in STATES[:3]:
         values = table[state] if state in table else pd.Series(0, index=table.index)
-        fig.add_bar(x=list(table.index), y=list(values), name=state, marker_color=COLORS[state])
+        names = [labels.queue(q) for q in table.index] if labels is not None else list(table.index)
+        fig.add_bar(x=names, y=list(values), name=_(NAMES[state]), marker_color=COLORS[state])
     return fig
 
 
@@ -105,25 +127,28 @@ def response_times(ledger: pd.DataFrame) -> go.Figure:
     freq = _bucket(ledger)
     by = ledger["arrived_at"].dt.floor(freq)
     medians = ledger.groupby(by)[["first_response_seconds", "handle_seconds"]].median() / 60
-    fig = go.Figure(layout={**LAYOUT, "title": "Response times (median, minutes)"})
+    fig = go.Figure(layout={**LAYOUT, "title": _("Response times (median, minutes)")})
     fig.add_scatter(
         x=medians.index,
         y=medians["first_response_seconds"],
-        name="first response",
+        name=_("first response"),
         mode="lines+markers",
     )
     fig.add_scatter(
-        x=medians.index, y=medians["handle_seconds"], name="handle", mode="lines+markers"
+        x=medians.index, y=medians["handle_seconds"], name=_("handle"), mode="lines+markers"
     )
     fig.update_yaxes(rangemode="tozero")
     return _timed(fig, ledger)
 
 
-def dispositions(ledger: pd.DataFrame) -> go.Figure:
-    """How finished interactions ended."""
+def dispositions(ledger: pd.DataFrame, labels: Labels | None = None) -> go.Figure:
+    """How finished interactions ended, by the dispositions' labels."""
     counts = ledger["disposition"].dropna().value_counts().sort_values()
-    fig = go.Figure(layout={**LAYOUT, "title": "Dispositions"})
-    fig.add_bar(x=list(counts.values), y=list(counts.index), orientation="h", name="disposition")
+    counts = counts[counts > 0]
+    names = [labels.disposition(c) for c in counts.index] if labels else list(counts.index)
+    fig = go.Figure(layout={**LAYOUT, "title": _("Dispositions")})
+    fig.add_bar(x=list(counts.values), y=names, orientation="h", name=_("disposition"))
+    fig.update_yaxes(automargin=True)
     return fig
 
 
@@ -132,13 +157,13 @@ def sentiment(ledger: pd.DataFrame) -> go.Figure:
     freq = _bucket(ledger)
     table = ledger.groupby([ledger["arrived_at"].dt.floor(freq), "sentiment"]).size()
     table = table.unstack(fill_value=0) if len(table) else pd.DataFrame()
-    fig = go.Figure(layout={**LAYOUT, "title": "Sentiment of arrivals", "barmode": "stack"})
+    fig = go.Figure(layout={**LAYOUT, "title": _("Sentiment of arrivals"), "barmode": "stack"})
     for name in SENTIMENTS:
         values = table[name] if name in table else pd.Series(0, index=table.index)
         fig.add_bar(
             x=list(table.index),
             y=list(values),
-            name=name,
+            name=_(NAMES[name]),
             marker_color=COLORS[name],
             width=_width(freq),
         )
@@ -187,14 +212,15 @@ def report_html(fig: go.Figure) -> str:
 
 
 EMPTY = {
-    "volume": "No interactions arrived in this range.",
-    "queues": "No interaction was left open in this range.",
-    "response_times": "No interaction was answered or handled in this range.",
-    "dispositions": "No interactions were handled in this range (none finished with a "
-    "disposition).",
-    "sentiment": "No interactions arrived in this range.",
+    "volume": N_("No interactions arrived in this range."),
+    "queues": N_("No interaction was left open in this range."),
+    "response_times": N_("No interaction was answered or handled in this range."),
+    "dispositions": N_(
+        "No interactions were handled in this range (none finished with a disposition)."
+    ),
+    "sentiment": N_("No interactions arrived in this range."),
 }
-"""What the report says instead of a chart with nothing to draw."""
+"""What the report says instead of a chart with nothing to draw (translate where shown)."""
 
 
 def show(fig: go.Figure, renderer: str) -> None:
@@ -214,17 +240,17 @@ def _has_values(trace: go.Bar | go.Scatter) -> bool:
 
 
 def _noting_empty(
-    build: Callable[[pd.DataFrame], go.Figure],
-) -> Callable[[pd.DataFrame], go.Figure]:
+    build: Callable[..., go.Figure],
+) -> Callable[..., go.Figure]:
     """Say "no data yet" on a chart with nothing to show instead of drawing empty axes."""
 
-    def wrapped(ledger: pd.DataFrame) -> go.Figure:
-        fig = build(ledger)
+    def wrapped(ledger: pd.DataFrame, labels: Labels | None = None) -> go.Figure:
+        fig = build(ledger, labels) if build in (queues, dispositions) else build(ledger)
         empty = is_empty(fig)
         fig.update_layout(
             annotations=[
                 {
-                    "text": "no data yet",
+                    "text": _("no data yet"),
                     "showarrow": False,
                     "font": {"size": 16, "color": "#888"},
                     "xref": "paper",

@@ -41,21 +41,30 @@ def browser() -> str:
     )
 
 
-def print_pdf(html: Path, output: Path, timeout: float = 120) -> Path:
-    """Print the standalone ``html`` file to ``output`` with headless chromium."""
+def print_pdf(html: Path, output: Path, timeout: float | None = None) -> Path:
+    """Print the standalone ``html`` file to ``output`` with headless chromium (``timeout``:
+    two minutes, and one more per megabyte of the page beyond the charts' script)."""
+    if timeout is None:
+        timeout = 120 + 60 * max(0.0, html.stat().st_size / 2**20 - 5)
     with tempfile.TemporaryDirectory(prefix="workbench-pdf-") as profile:
-        done = subprocess.run(
-            [
-                browser(),
-                *FLAGS,
-                f"--user-data-dir={profile}",
-                f"--print-to-pdf={output}",
-                html.resolve().as_uri(),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
+        try:
+            done = subprocess.run(
+                [
+                    browser(),
+                    *FLAGS,
+                    f"--user-data-dir={profile}",
+                    f"--print-to-pdf={output}",
+                    html.resolve().as_uri(),
+                ],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+            )
+        except subprocess.TimeoutExpired:
+            raise WorkbenchError(
+                f"--format pdf: chromium did not finish printing the report in {timeout:.0f} s "
+                "(a shorter period, or --format html, prints sooner)"
+            ) from None
     if done.returncode != 0 or not output.exists() or output.stat().st_size == 0:
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
         raise WorkbenchError(f"--format pdf: chromium could not print the report: {last}")

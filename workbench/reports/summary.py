@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from workbench.i18n import _
+
 SERVICE_LEVEL_SECONDS = 15 * 60
 """A first response within this many seconds counts as within the service level."""
 
@@ -33,28 +35,61 @@ class Summary:
     def rows(self) -> list[tuple[str, str]]:
         """The figures as a person reads them: (label, formatted value)."""
         return [
-            ("arrived", str(self.arrived)),
-            ("waiting", str(self.waiting)),
-            ("in progress", str(self.in_progress)),
-            ("done", str(self.done)),
-            ("median first response", _minutes(self.median_first_response_seconds)),
-            ("median handle time", _minutes(self.median_handle_seconds)),
-            ("first replies within 15 min", _share(self.service_level)),
-            ("negative (of those with a sentiment)", _share(self.negative_share)),
-            ("classifier kept by agents", _share(self.classifier_kept)),
+            (_("arrived"), _count(self.arrived)),
+            (_("waiting"), _count(self.waiting)),
+            (_("in progress"), _count(self.in_progress)),
+            (_("done"), _count(self.done)),
+            (_("median first response"), _minutes(self.median_first_response_seconds)),
+            (_("median handle time"), _minutes(self.median_handle_seconds)),
+            (_("first replies within 15 min"), _share(self.service_level)),
+            (_("negative (of those with a sentiment)"), _share(self.negative_share)),
+            (_("classifier kept by agents"), _share(self.classifier_kept)),
+        ]
+
+    def figures(self) -> list[tuple[str, float | None, str]]:
+        """The figures typed, for a spreadsheet: (label, number or None, kind), the kind one
+        of ``count``, ``minutes`` or ``share`` (a fraction, shown as a percentage)."""
+
+        def minutes(seconds: float | None) -> float | None:
+            return None if seconds is None else seconds / 60
+
+        return [
+            (_("arrived"), self.arrived, "count"),
+            (_("waiting"), self.waiting, "count"),
+            (_("in progress"), self.in_progress, "count"),
+            (_("done"), self.done, "count"),
+            (
+                _("median first response (minutes)"),
+                minutes(self.median_first_response_seconds),
+                "minutes",
+            ),
+            (_("median handle time (minutes)"), minutes(self.median_handle_seconds), "minutes"),
+            (_("first replies within 15 min"), self.service_level, "share"),
+            (_("negative (of those with a sentiment)"), self.negative_share, "share"),
+            (_("classifier kept by agents"), self.classifier_kept, "share"),
         ]
 
 
+def _count(value: int) -> str:
+    from workbench.i18n import format_number
+
+    return format_number(value)
+
+
 def _minutes(seconds: float | None) -> str:
+    from workbench.i18n import format_number
+
     if seconds is None:
         return "–"
     if seconds >= 2 * 3600:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 60:.1f} min"
+        return _("{hours} h").format(hours=format_number(seconds / 3600, decimals=1))
+    return _("{minutes} min").format(minutes=format_number(seconds / 60, decimals=1))
 
 
 def _share(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0%}"
+    from workbench.i18n import format_percent
+
+    return "–" if value is None else format_percent(value)
 
 
 def _median(series: pd.Series) -> float | None:
@@ -108,47 +143,115 @@ class Narrative:
     negative_second_half: float | None
 
     def sentences(self) -> list[str]:
-        """The narrative as short sentences (markdown)."""
+        """The narrative as short sentences (markdown), in the current language."""
+        from workbench.i18n import format_percent as pct
+        from workbench.i18n import ngettext
+
         if not self.arrived:
-            return ["No interactions arrived in this range, so there is nothing to report."]
-        out = [
-            f"The busiest {self.busiest_unit} was **{self.busiest}** "
-            f"with {self.busiest_count} interaction{'' if self.busiest_count == 1 else 's'}."
-        ]
-        minutes = f"{self.threshold / 60:g} minutes"
+            return [_("No interactions arrived in this range, so there is nothing to report.")]
+        busiest = (
+            ngettext(
+                "The busiest hour was **{when}** with {count} interaction.",
+                "The busiest hour was **{when}** with {count} interactions.",
+                self.busiest_count,
+            )
+            if self.busiest_unit == "hour"
+            else ngettext(
+                "The busiest day was **{when}** with {count} interaction.",
+                "The busiest day was **{when}** with {count} interactions.",
+                self.busiest_count,
+            )
+        )
+        out = [busiest.format(when=self.busiest, count=_count(self.busiest_count))]
+        minutes = f"{self.threshold / 60:g}"
         if self.service_level is None:
-            out.append(f"No first response was due yet, so there is no service level ({minutes}).")
-        else:
-            verdict = "meeting" if self.service_level >= self.goal else "below"
             out.append(
-                f"Service level: **{self.service_level:.0%}** of inbound interactions were "
-                f"answered within {minutes} (an interaction still unanswered after that "
-                f"counts as missed), "
-                f"{verdict} the goal of {self.goal:.0%}."
+                _(
+                    "No first response was due yet, so there is no service level "
+                    "({minutes} minutes)."
+                ).format(minutes=minutes)
+            )
+        else:
+            said = (
+                _(
+                    "Service level: **{level}** of inbound interactions were answered within "
+                    "{minutes} minutes (an interaction still unanswered after that counts as "
+                    "missed), meeting the goal of {goal}."
+                )
+                if self.service_level >= self.goal
+                else _(
+                    "Service level: **{level}** of inbound interactions were answered within "
+                    "{minutes} minutes (an interaction still unanswered after that counts as "
+                    "missed), below the goal of {goal}."
+                )
+            )
+            out.append(
+                said.format(level=pct(self.service_level), minutes=minutes, goal=pct(self.goal))
             )
         if self.biggest_disposition is None:
-            out.append("No interaction was finished with a disposition.")
+            out.append(_("No interaction was finished with a disposition."))
         else:
             out.append(
-                f"The most common outcome was **{self.biggest_disposition}** "
-                f"({_share(self.biggest_disposition_share)} of finished interactions)."
+                _(
+                    "The most common outcome was **{label}** ({share} of finished interactions)."
+                ).format(
+                    label=_(self.biggest_disposition), share=_share(self.biggest_disposition_share)
+                )
             )
         if self.negative_share is None:
-            out.append("No arriving interaction had a sentiment.")
+            out.append(_("No arriving interaction had a sentiment."))
         else:
             first, second = self.negative_first_half, self.negative_second_half
+            share = pct(self.negative_share)
             if first is None or second is None:
-                trend = ""
-            elif f"{first:.0%}" == f"{second:.0%}":
-                trend = f", steady from the first half of the range to the second ({first:.0%})"
+                said = _("**{share}** of inbound arrivals were negative.")
+            elif pct(first) == pct(second):
+                said = _(
+                    "**{share}** of inbound arrivals were negative, steady from the first half "
+                    "of the range to the second ({first})."
+                )
+            elif second > first:
+                said = _(
+                    "**{share}** of inbound arrivals were negative, up from {first} in the "
+                    "first half of the range to {second}."
+                )
             else:
-                moved = "up" if second > first else "down"
-                trend = f", {moved} from {first:.0%} in the first half of the range to {second:.0%}"
-            out.append(f"**{self.negative_share:.0%}** of inbound arrivals were negative{trend}.")
+                said = _(
+                    "**{share}** of inbound arrivals were negative, down from {first} in the "
+                    "first half of the range to {second}."
+                )
+            out.append(
+                said.format(
+                    share=share,
+                    first=pct(first) if first is not None else "",
+                    second=pct(second) if second is not None else "",
+                )
+            )
         return out
 
     def markdown(self) -> str:
         return " ".join(self.sentences())
+
+
+def day_text(at: pd.Timestamp, hour: bool = False, minute: bool = False) -> str:
+    """A day (and its hour, or its time to the minute) as the current language writes it
+    briefly: ``Mon 02 Mar 2026`` (``, 14:00``; `` 14:05``), ``lun. 02 mars 2026``."""
+    from babel.dates import format_datetime
+
+    from workbench.i18n import language
+
+    lang = language()
+    if lang == "en":
+        return (
+            f"{at:%a %d %b %Y, %H:00}"
+            if hour
+            else f"{at:%a %d %b %Y %H:%M}"
+            if minute
+            else (f"{at:%a %d %b %Y}")
+        )
+    pattern = "EEE dd MMM y" + (", HH:00" if hour else " HH:mm" if minute else "")
+    naive = at.tz_localize(None) if at.tzinfo is not None else at
+    return str(format_datetime(naive.to_pydatetime(), pattern, locale=lang))
 
 
 def narrative(ledger: pd.DataFrame) -> Narrative:
@@ -166,7 +269,7 @@ def narrative(ledger: pd.DataFrame) -> Narrative:
         buckets = arrived.dt.floor("h" if unit == "hour" else "D").value_counts()
         top = buckets.sort_index().idxmax()
         count = int(buckets[top])
-        busiest = f"{top:%a %d %b %Y, %H:00}" if unit == "hour" else f"{top:%a %d %b %Y}"
+        busiest = day_text(top, hour=unit == "hour")
     table = metrics.dispositions(ledger).table
     biggest = share_of = None
     if table is not None and len(table):

@@ -9,13 +9,18 @@ here, in a process of its own, which to SQLite is one more reader like any other
 Run as ``python -m workbench.store._sqlite_reader DATABASE FOLDER``. It reads one query per
 line on stdin (a JSON string), runs them all in one read transaction (one snapshot of the
 store), writes each answer as an Arrow IPC file in FOLDER and prints one JSON line per query,
-``{"file": path}`` or ``{"error": message}``, in order. It stops at the end of its input.
+``{"file": path}`` or ``{"error": message}``, in order. It stops at the end of its input. A
+thread takes the queries off its input as they come, so a caller sending the next ones (an
+export announcing its next batch, a megabyte of SQL) never waits for the one running.
 """
 
 from __future__ import annotations
 
 import json
+import queue
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 #: ADBC infers each column's type from the first batch of rows; a batch as large as any answer
@@ -34,7 +39,7 @@ def main(database: str, folder: str) -> int:
     cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(BATCH_ROWS)})
     cursor.execute("PRAGMA query_only = 1")
     out = sys.stdout
-    for n, line in enumerate(sys.stdin):
+    for n, line in enumerate(_lines_ahead()):
         try:
             cursor.execute(json.loads(line))
             table = cursor.fetch_arrow_table()
@@ -50,6 +55,22 @@ def main(database: str, folder: str) -> int:
     connection.rollback()
     connection.close()
     return 0
+
+
+def _lines_ahead() -> Iterator[str]:
+    """The lines of the input, read by a thread as soon as they are written."""
+    lines: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+
+    def read() -> None:
+        try:
+            for line in sys.stdin:
+                lines.put(line)
+        finally:
+            lines.put(None)
+
+    threading.Thread(target=read, name="queries", daemon=True).start()
+    while (line := lines.get()) is not None:
+        yield line
 
 
 if __name__ == "__main__":
