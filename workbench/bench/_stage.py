@@ -197,7 +197,7 @@ class Stage:
         self._procs[name] = (proc, out)
 
     def alive(self, name: str) -> bool:
-        """Whether the process ``name`` (ingest, desk, wallboard, simulate) still runs."""
+        """Whether the process ``name`` (ingest, desk, dashboard, simulate) still runs."""
         return self._procs[name][0].poll() is None
 
     def _stop(self, name: str) -> None:
@@ -260,8 +260,8 @@ def stage(
 
     ``team`` simulated colleagues at ``pace`` (``workbench simulate --pace``), a customer
     message every ``traffic_every`` seconds for them; ``bench_pages``: the desk and a supervisor
-    page (the wallboard) each with the bare Button of the baseline, instead of ``workbench desk``
-    alone."""
+    page (the dashboard, whose window buttons the supervisor clicks) each with the bare Button
+    of the baseline, instead of ``workbench desk`` alone."""
     from workbench.lab import authorise_demo
     from workbench.routing import register_agent
     from workbench.sandbox import start
@@ -317,8 +317,10 @@ def stage(
             desk = _with_bare_button("desk.ipynb", pages / "desk.ipynb")
             the._start("desk", voila_command(str(desk), desk_port), cwd=pages)
             board_port = free_port()
-            board = _with_bare_button("wallboard.ipynb", pages / "wallboard.ipynb")
-            the._start("wallboard", voila_command(str(board), board_port), cwd=pages)
+            board = _with_bare_button(
+                "supervisor_dashboard.ipynb", pages / "supervisor_dashboard.ipynb"
+            )
+            the._start("dashboard", voila_command(str(board), board_port), cwd=pages)
             the.supervisor_url = f"http://127.0.0.1:{board_port}/"
         else:
             the._start("desk", [*py, "desk", "--port", str(desk_port)])
@@ -338,7 +340,7 @@ def stage(
         the.customers.start()
         _wait_page(the, "desk", the.desk_url)
         if the.supervisor_url:
-            _wait_page(the, "wallboard", the.supervisor_url)
+            _wait_page(the, "dashboard", the.supervisor_url)
         yield the
     finally:
         the.close()

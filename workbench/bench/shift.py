@@ -696,7 +696,7 @@ class DeskAgent:
 
 
 def open_supervisor(page: Page, url: str) -> None:
-    """The supervisor's page (the wallboard), once its figures show."""
+    """The supervisor's page (the dashboard), once its figures show."""
     page.goto(url)
     page.locator(".wb-dashboard .wb-status").filter(has_text="interactions in").wait_for(
         timeout=120_000
