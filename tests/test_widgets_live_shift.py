@@ -213,3 +213,26 @@ def test_the_brands_dm_brought_in_before_its_send_is_marked_shows_once(store, de
     assert mine[0].delivery is not None and mine[0].delivery.x_id == "1900000000000000001"
     shown = [getattr(w, "value", "") or getattr(w.children[0], "value", "") for w in view.lines]
     assert sum("Could you send us your order number?" in h for h in shown) == 1
+
+
+def test_an_offers_view_is_ready_before_accept_and_accept_shows_it(store, desk):
+    iid = arrive(store)
+    desk.ready()
+    desk.poll()
+    prepared = desk.view(iid)  # built while the toast shows
+    assert prepared.send_button.disabled and prepared.done_button.disabled  # not yet the agent's
+    assert desk.tabs.children == ()
+    desk.accept(iid)
+    assert desk.view(iid) is prepared and desk.tabs.children == (prepared,)
+    assert not prepared.done_button.disabled
+
+
+def test_a_rejected_offers_view_goes(store, desk):
+    iid = arrive(store)
+    desk.ready()
+    desk.poll()
+    prepared = desk.view(iid)
+    desk.reject(iid)
+    with pytest.raises(KeyError):
+        desk.view(iid)
+    assert prepared.comm is None  # closed

@@ -215,9 +215,10 @@ class AgentWorkspaceView(W.VBox):
         self.toasts.children = [self._toasts[i] for i in offers]
 
         mine = [it.id for it in self.ws.interactions]
-        for gone in set(self._views) - set(mine):
+        # An offer's view is built while its toast shows: Accept then only shows it in a tab.
+        for gone in set(self._views) - set(mine) - set(offers):
             self._views.pop(gone).close()
-        for iid in mine:
+        for iid in [*mine, *offers]:
             if iid not in self._views:
                 self._views[iid] = InteractionView(self.ws, iid, on_closed=self._closed)
         selected = self.tabs.selected_index

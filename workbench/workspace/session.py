@@ -145,11 +145,11 @@ class Session(Observable):
         return self._revision
 
     def version(self, interaction_id: str) -> int | None:
-        """Goes up each time the interaction ``interaction_id`` (one this agent handles) may
-        have changed: its row, an event or a transcript line added to it (a message, a send's
-        answer from X, a colleague's action on it). None for an interaction not in hand. A
-        view of one interaction redraws when this moves, not at each ``revision``: a
-        colleague's work elsewhere leaves it alone."""
+        """Goes up each time the interaction ``interaction_id`` (offered to this agent or in
+        their hands) may have changed: its row, an event or a transcript line added to it (a
+        message, a send's answer from X, a colleague's action on it). None for one neither
+        offered nor in hand. A view of one interaction redraws when this moves, not at each
+        ``revision``: a colleague's work elsewhere leaves it alone."""
         return self._versions.get(interaction_id)
 
     # --- agent state --------------------------------------------------------------------------
@@ -240,7 +240,7 @@ class Session(Observable):
         surely moved (an action was taken), so views redraw even if these did not."""
         with self._lock:
             work = self.store.reads.open_work(self.agent, self._mark)
-            self._count_versions(work.interactions, work.touched)
+            self._count_versions((*work.interactions, *work.offers), work.touched)
             self._mark = work.mark
             moved = self._set("offers", work.offers)
             moved |= self._set("interactions", work.interactions)
@@ -254,7 +254,7 @@ class Session(Observable):
     def _count_versions(self, now: tuple[Interaction, ...], touched: frozenset[str]) -> None:
         """Move the version of each interaction in hand whose row changed or that events were
         appended to since the last read (all of them on the first read)."""
-        before = {it.id: it for it in self._interactions}
+        before = {it.id: it for it in (*self._interactions, *self._offers)}
         first = self._mark is None
         versions: dict[str, int] = {}
         for it in now:
