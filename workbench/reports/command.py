@@ -132,15 +132,17 @@ def rows(
     end: datetime | None,
     where: dict[str, str],
     transcript: bool,
+    categories: bool = True,
 ) -> Rows:
-    """The interactions of the range, read from the store a batch at a time."""
+    """The interactions of the range, read from the store a batch at a time (``categories``:
+    the ledger's categorical columns as categories, else as text)."""
     import pandas as pd
 
     from workbench.analytics.ledger import STATS, chunks, shape
     from workbench.reports.export import Rows
 
-    total, batches = chunks(store, start, end, where, replies=True)
-    empty = shape(store.ledger.interactions([], STATS)).assign(
+    total, batches = chunks(store, start, end, where, replies=True, categories=categories)
+    empty = shape(store.ledger.interactions([], STATS), categories).assign(
         first_reply_text=pd.Series(dtype="str")
     )
     lines = store.reports.transcript if transcript else None
@@ -185,7 +187,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         where = _filters(store, args)
         report = Report(
-            rows=rows(store, start, end, where, args.transcript),
+            # CSV writes text: no categories made per batch only to be undone
+            rows=rows(store, start, end, where, args.transcript, args.format != "csv"),
             tz=args.tz,
             audience=audience,
             paper=args.paper,

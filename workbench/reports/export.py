@@ -33,7 +33,7 @@ from workbench.reports._labels import Labels
 
 EXCEL_MAX_ROWS = 1_048_576
 """Rows of an Excel sheet, its header included."""
-BATCH = 50_000
+BATCH = 100_000
 """Rows of a frame in memory handed to a writer at a time."""
 EXTENSIONS = {"csv": ".csv", "xlsx": ".xlsx", "parquet": ".parquet", "html": ".html", "pdf": ".pdf"}
 """The extension of each format's file (also accepted: ``.htm``, ``.pq``)."""
