@@ -295,9 +295,12 @@ def check_charts(
         for name, points in want[chart].items():
             if points:
                 assert _close(_shown(names[name]), points), (chart, name)
-    (bars,) = shown["dispositions"]
-    assert dict(zip(bars["y"], bars["x"], strict=True)) == want["dispositions"]
-    assert bars["customdata"] == want["codes"]
+    if not want["dispositions"]:  # a window with nothing done in it: no bars
+        assert all(not bars.get("x") for bars in shown["dispositions"]), shown["dispositions"]
+    else:
+        (bars,) = shown["dispositions"]
+        assert dict(zip(bars["y"], bars["x"], strict=True)) == want["dispositions"]
+        assert bars["customdata"] == want["codes"]
     depth = shown["queue_depth"]
     if depth:  # the depth at each of the chart's own sample times
         (line,) = depth
@@ -358,7 +361,8 @@ def test_every_wallboard_chart_shows_the_window_its_url_asks_for(page: Page, wal
     expect(board.locator(".wb-wall-scope")).to_have_text(scope)
     now = page_now(page)
     want = expected(wallboard.db_url, window, queue, now)
-    assert want["rows"] > 0
+    # Right after midnight "today" holds none of the history (it ends 5 minutes ago).
+    assert want["rows"] > 0 or window == "today"
     expect(board.locator(".wb-status")).to_contain_text(f"{want['rows']:,} interaction")
     handled = board.locator(".wb-kpi-handled .wb-wall-kpi-value")
     expect(handled).to_have_text(f"{want['handled']:,}")
