@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -11,21 +10,13 @@ import pandas as pd
 import pytest
 
 from tests.ledger_sample import sample_ledger
+from workbench._chromium import CHROMIUM, HEADLESS
 from workbench.analytics import metrics
 from workbench.reports import export
 from workbench.reports.figures import time_axis
 from workbench.reports.summary import narrative
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+FLAGS = list(HEADLESS)
 needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no chromium")
 
 

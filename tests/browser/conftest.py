@@ -15,19 +15,10 @@ import pytest
 
 from tests.conftest import require
 from tests.pg import free_port
+from workbench._chromium import CHROMIUM, HEADLESS
 from workbench.lab import jupyter_lab_command, quiet_lab, working_notebooks
 
-CHROMIUM = os.environ.get("CHROME_BIN", "/usr/bin/chromium")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+FLAGS = list(HEADLESS)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,6 @@ the person did.
 
 from __future__ import annotations
 
-import os
 import random
 import re
 import time
@@ -31,6 +30,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from workbench._chromium import CHROMIUM, HEADLESS
 from workbench.bench._stage import DESK_QUEUE, Control, Stage, stage
 
 if TYPE_CHECKING:
@@ -52,18 +52,8 @@ __all__ = [
     "stage",
 ]
 
-CHROMIUM = os.environ.get("CHROME_BIN", "/usr/bin/chromium")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-"""Debian's chromium and its flags, as the browser tests launch it."""
+FLAGS = list(HEADLESS)
+"""Debian's chromium's flags, as the browser tests launch it."""
 KEY_DELAY = (80.0, 150.0)
 """Milliseconds between two keys, drawn for each word: a person typing (the browser's driver
 waits between the keys, so the pace holds on a busy machine)."""

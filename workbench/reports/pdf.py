@@ -8,18 +8,12 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from workbench._chromium import HEADLESS
 from workbench.errors import WorkbenchError
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
+    *HEADLESS,
     "--no-pdf-header-footer",
     # plotly draws after the page loads: give its scripts time before printing
     "--virtual-time-budget=15000",
