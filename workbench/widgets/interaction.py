@@ -455,10 +455,6 @@ class InteractionView(W.VBox):
         self.add_class("wb-compose-scope")  # its Send button carries its reply box's text
         self.add_class(f"wb-view-{interaction_id}")
         self._loading = False
-        self._stored: dict[str, object] = {}
-        """The stored values the last redraw put in the editable controls (disposition, note,
-        sentiment, actionability): a redraw writes a control again only when the stored value
-        moved since (a colleague changed it), never over what the agent is choosing."""
         self._drawn_version: int | None = None
         self.refresh()
         self._redraw = Redraw(self._on_revision, self._show_error)
@@ -488,10 +484,14 @@ class InteractionView(W.VBox):
         if version is None or version != self._drawn_version:
             self.refresh()
 
-    def _adopt(self, name: str, control: W.ValueWidget, stored: object) -> None:
-        """Show the stored ``stored`` in ``control`` when it is new since the last redraw."""
-        if name not in self._stored or self._stored[name] != stored:
-            self._stored[name] = stored
+    @staticmethod
+    def _adopt(
+        before: Interaction | None, it: Interaction, name: str, control: W.ValueWidget
+    ) -> None:
+        """Show ``it``'s stored ``name`` in ``control`` when it moved since the redraw that
+        read ``before`` (a colleague changed it), never over what the agent is choosing."""
+        stored = getattr(it, name)
+        if before is None or getattr(before, name) != stored:
             _show(control, stored)
 
     def refresh(self) -> None:
@@ -499,8 +499,9 @@ class InteractionView(W.VBox):
         self._drawn_version = self.ws.version(self.interaction_id)
         it = self.interaction
         contact = self.ws.contact(self.interaction_id)
+        before = self._it  # what the last redraw read: what the controls were given
         # A post deleted since the last redraw may be any line: read them all again then.
-        again = self._it is not None and it.deleted_at != self._it.deleted_at
+        again = before is not None and it.deleted_at != before.deleted_at
         lines = self.ws.transcript(self.interaction_id) if again else self._read_lines()
         first = next((e for e in lines if e.kind is EntryKind.INBOUND), None)
         self.title = f"@{contact.username}"
@@ -533,20 +534,17 @@ class InteractionView(W.VBox):
             self.icons.value = (
                 f"{icon(it.sentiment, sentiment)} {icon(it.actionability, actionability)}"
             )
-            self._adopt("sentiment", self.sentiment, it.sentiment)
-            self._adopt("actionability", self.actionability, it.actionability)
+            self._adopt(before, it, "sentiment", self.sentiment)
+            self._adopt(before, it, "actionability", self.actionability)
             self._draw_lines(lines)
             self._set_participants(it, contact, lines)
             self._tell_refused(lines)
             dispositions = [("—", None)] + [(_(d.label), d.code) for d in self.ws.dispositions]
             _choices(self.disposition, dispositions)
-            self._adopt("disposition", self.disposition, it.disposition)
-            if it.note != self._stored.get("note") and self.note.value in (
-                "",
-                self._stored.get("note"),
-            ):
+            self._adopt(before, it, "disposition", self.disposition)
+            # The note too, unless the agent has written one of their own since.
+            if before is None or (it.note != before.note and self.note.value in ("", before.note)):
                 self.note.value = it.note or ""
-            self._stored["note"] = it.note
             _choices(
                 self.standard,
                 [("—", None)]

@@ -252,16 +252,13 @@ class Session(Observable):
                 self._set("revision", self._revision + 1)
 
     def _count_versions(self, now: tuple[Interaction, ...], touched: frozenset[str]) -> None:
-        """Move the version of each interaction in hand whose row changed or that events were
-        appended to since the last read (all of them on the first read)."""
+        """Move the version of each interaction offered or in hand that is new, whose row
+        changed, or that events or lines were added to since the last read."""
         before = {it.id: it for it in (*self._interactions, *self._offers)}
-        first = self._mark is None
-        versions: dict[str, int] = {}
-        for it in now:
-            seen = self._versions.get(it.id, 0)
-            moved = first or it.id in touched or before.get(it.id) != it
-            versions[it.id] = seen + 1 if moved or not seen else seen
-        self._versions = versions
+        self._versions = {
+            it.id: self._versions.get(it.id, 0) + int(it.id in touched or before.get(it.id) != it)
+            for it in now
+        }
 
     # --- reading: what the views render -------------------------------------------------------
 
