@@ -28,6 +28,7 @@ import shutil
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -122,6 +123,51 @@ def _interaction(
     return it, events
 
 
+def interaction_row(
+    keys: tuple[str, ...],
+    iid: str,
+    at: datetime,
+    mention: bool,
+    source: str,
+    text: str,
+    rng: random.Random,
+    contacts: int,
+    state: str,
+    agent: str | None,
+    sentiments: list[str],
+    actionabilities: list[str],
+    disposition: Callable[[], str | None],
+) -> tuple[Any, ...]:
+    """A bench interaction's row (its ``keys``: ``INTERACTION_KEYS``); its contact, queue,
+    sentiment and actionability drawn from ``rng`` in that order, then ``disposition()``."""
+    values: dict[str, Any] = {
+        "id": iid,
+        "channel": "mention" if mention else "dm",
+        "tweet_id": source if mention else None,
+        "dm_event_id": None if mention else source,
+        "post_key": None,
+        "timeline": "brand" if mention else "",
+        "contact_id": f"c{rng.randrange(contacts)}",
+        "queue": rng.choice(["mentions", "mentions", "vip"]) if mention else "dms",
+        "subject": text,
+        "state": state,
+        "agent": agent,
+        "parties": [],
+        "consultations": [],
+        "sentiment": rng.choice(sentiments),
+        "actionability": rng.choice(actionabilities),
+        "disposition": disposition(),
+        "note": "",
+        "preferred_agent": None,
+        "previous_id": None,
+        "pending_until": None,
+        "arrived_at": at,
+        "version": 0,
+    }
+    # By name, so a column the store adds fails here (KeyError) instead of shifting the row.
+    return tuple(values[k] for k in keys)
+
+
 def _rows(
     i: int, iid: str, start: datetime, rng: random.Random, contacts: int, keys: tuple[str, ...]
 ) -> tuple[Any, ...]:
@@ -142,34 +188,21 @@ def _rows(
     agent = None if state == "queued" else rng.choice(AGENTS)
     text = f"@brand {rng.choice(PHRASES)} #{i}"
     source = str((10**17 if mention else 2 * 10**17) + i)
-    values: dict[str, Any] = {
-        "id": iid,
-        "channel": "mention" if mention else "dm",
-        "tweet_id": source if mention else None,
-        "dm_event_id": None if mention else source,
-        "post_key": None,
-        "timeline": "brand" if mention else "",
-        "contact_id": f"c{rng.randrange(contacts)}",
-        "queue": rng.choice(["mentions", "mentions", "vip"]) if mention else "dms",
-        "subject": text,
-        "state": state,
-        "agent": agent,
-        "parties": [],
-        "consultations": [],
-        "sentiment": rng.choice(_SENTIMENTS),
-        "actionability": rng.choice(_ACTIONABILITY),
-        "disposition": rng.choice(["resolved", "thanked", "spam", "refund"])
-        if state == "done"
-        else None,
-        "note": "",
-        "preferred_agent": None,
-        "previous_id": None,
-        "pending_until": None,
-        "arrived_at": at,
-        "version": 0,
-    }
-    # By name, so a column the store adds fails here (KeyError) instead of shifting the row.
-    row = tuple(values[k] for k in keys)
+    row = interaction_row(
+        keys,
+        iid,
+        at,
+        mention,
+        source,
+        text,
+        rng,
+        contacts,
+        state,
+        agent,
+        _SENTIMENTS,
+        _ACTIONABILITY,
+        lambda: rng.choice(["resolved", "thanked", "spam", "refund"]) if state == "done" else None,
+    )
     events: list[tuple[Any, ...]] = [(at, iid, None, "arrived", {})]
     if state != "queued":
         events.append((at + timedelta(seconds=30), iid, agent, "offered", {}))

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.bench import Result, benchmark
+from workbench.bench.ledger import AGENTS, interaction_row
 from workbench.bench.metrics import synthetic_ledger
 
 FULL = 1_000_000
@@ -176,7 +177,6 @@ def parquet_1m(scale: float) -> Result:
 
 # --- a year of a busy brand, from the store ---------------------------------------------------
 
-_AGENTS = [f"agent{k:02d}" for k in range(40)]
 _BATCH = 20_000
 
 
@@ -187,35 +187,25 @@ def _year_rows(
     offered, accepted, reply, answered, disposition, done) and its transcript (the customer's
     message, the agent's reply)."""
     mention = rng.random() < 0.7
-    agent = rng.choice(_AGENTS)
+    agent = rng.choice(AGENTS)
     source = str((1_796_000_000_000_000_000 if mention else 2 * 10**17) + i)
     text = f"@brand {rng.choice(PHRASES)} #{i}"
     code = rng.choice(["resolved", "answered_question", "thanked", "spam", "refund_issued"])
-    values: dict[str, Any] = {
-        "id": iid,
-        "channel": "mention" if mention else "dm",
-        "tweet_id": source if mention else None,
-        "dm_event_id": None if mention else source,
-        "post_key": None,
-        "timeline": "brand" if mention else "",
-        "contact_id": f"c{rng.randrange(contacts)}",
-        "queue": rng.choice(["mentions", "mentions", "vip"]) if mention else "dms",
-        "subject": text,
-        "state": "done",
-        "agent": agent,
-        "parties": [],
-        "consultations": [],
-        "sentiment": rng.choice(["positive", "negative", "neutral", "undeclared"]),
-        "actionability": rng.choice(["actionable", "not_actionable", "undeclared"]),
-        "disposition": code,
-        "note": "",
-        "preferred_agent": None,
-        "previous_id": None,
-        "pending_until": None,
-        "arrived_at": at,
-        "version": 0,
-    }
-    row = tuple(values[k] for k in keys)
+    row = interaction_row(
+        keys,
+        iid,
+        at,
+        mention,
+        source,
+        text,
+        rng,
+        contacts,
+        "done",
+        agent,
+        ["positive", "negative", "neutral", "undeclared"],
+        ["actionable", "not_actionable", "undeclared"],
+        lambda: code,
+    )
     seconds = [0, 1, 30, 45, rng.randint(60, 900)]
     replied = at + timedelta(seconds=seconds[-1])
     events: list[tuple[Any, ...]] = [
