@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
 from types import FrameType
+from typing import Protocol
 
 import pandas as pd
 
@@ -210,12 +211,24 @@ def _csv(report: Report, path: Path, extra: Callable[[str], Path]) -> None:
 
     out = CsvFile(path, report.audience)
     side = CsvFile(extra("transcript"), report.audience) if report.wants_transcript else None
+    _stream(report, out, side)
+
+
+class _BatchFile(Protocol):
+    def write(self, frame: pd.DataFrame) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def _stream(report: Report, out: _BatchFile, side: _BatchFile | None) -> None:
+    """Write the range's batches to ``out`` and their transcript lines to ``side``, then the
+    empty frames (the header or the schema, when no row came), and close both."""
     try:
         for frame, lines in report.batches():
             out.write(frame)
             if side is not None and lines is not None:
                 side.write(lines)
-        out.write(report.empty())  # the header, when no row came
+        out.write(report.empty())
         if side is not None:
             side.write(report.empty_lines())
     finally:
@@ -252,18 +265,7 @@ def _parquet(report: Report, path: Path, extra: Callable[[str], Path]) -> None:
 
     out = ParquetFile(path)
     side = ParquetFile(extra("transcript")) if report.wants_transcript else None
-    try:
-        for frame, lines in report.batches():
-            out.write(frame)
-            if side is not None and lines is not None:
-                side.write(lines)
-        out.write(report.empty())
-        if side is not None:
-            side.write(report.empty_lines())
-    finally:
-        out.close()
-        if side is not None:
-            side.close()
+    _stream(report, out, side)
 
 
 def _html(report: Report, path: Path, extra: Callable[[str], Path]) -> None:
