@@ -30,6 +30,7 @@ from workbench.analytics._frame import (
     view,
 )
 from workbench.domain import Action, Actionability, Event, Sentiment
+from workbench.domain.agent import LOGGED_IN
 
 __all__ = [
     "Metric",
@@ -745,7 +746,7 @@ def _agent_status(events: pd.DataFrame) -> pd.DataFrame:
         elif action == Action.AGENT_SIGNED_OUT.value:
             status[agent] = (OFFLINE, str(said.get("why") or ""))
         else:
-            status[agent] = ("not_ready", "logged in")
+            status[agent] = ("not_ready", LOGGED_IN)
     return pd.DataFrame.from_dict(status, orient="index", columns=["state", "reason"], dtype=object)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import ipywidgets as W
 
 from workbench.domain import Interaction
+from workbench.domain.agent import LOGGED_IN
 from workbench.i18n import N_, _, ngettext, refusal
 from workbench.routing import AgentState
 from workbench.widgets._html import STYLE, esc, reason_text, subject_html, when
@@ -25,7 +26,7 @@ _READY, _NOT_READY = "Ready", "Not Ready"
 STATE_LABELS = {_READY: N_("Ready"), _NOT_READY: N_("Not Ready")}
 CLOCK_INTERVAL = 10.0
 """Seconds between redraws of the wait timers (they count minutes)."""
-QUIET_REASONS = frozenset({"", "break", "logged in"})
+QUIET_REASONS = frozenset({"", "break", LOGGED_IN})
 """Not Ready reasons the agent chose here (the state buttons) or starts with: not repeated to
 them. Any other (the router's "missed 2 offers in a row", "signed out", a supervisor's) is
 said in the bar under the header."""
